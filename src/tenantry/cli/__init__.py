@@ -1,0 +1,60 @@
+"""The ``tenantry`` command. Each command group lives in its own module and registers itself.
+
+Errors are one readable line on stderr and a non-zero exit, never a traceback. [sqlite-utils]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from tenantry.errors import TenantryError
+
+app = typer.Typer(
+    name="tenantry",
+    help="Tenant-aware, privacy-first product telemetry.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+# Each module defines ``register(app)``. Imported here so ``tenantry --help`` lists everything.
+from tenantry.cli import demo, identity, report, serve, status  # noqa: E402
+
+for _module in (demo, status, serve, identity, report):
+    _module.register(app)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one line on stderr; return the Exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("error: aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        return exc.exit_code or 2
+    except TenantryError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: still one line, never a traceback
+        typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

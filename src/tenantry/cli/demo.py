@@ -1,0 +1,9 @@
+"""`tenantry` commands: demo (placeholder until its owner fills it in)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass

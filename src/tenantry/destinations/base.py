@@ -1,0 +1,86 @@
+"""The destination interface: a batch goes in, one ``Result`` per event comes out.
+
+Modelled on OpenTelemetry's ``SpanExporter``: delivery problems are values, never
+exceptions. A destination is driven by exactly one sender thread
+(``tenantry.pipeline.sender``), which does the batching, the waiting and the retrying;
+``send`` only speaks the wire protocol once and classifies what came back.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tenantry.events import Event
+from tenantry.pipeline.retry import parse_retry_after
+
+
+class Status(enum.Enum):
+    DELIVERED = "delivered"
+    RETRY = "retry"  # try again, not before ``Result.retry_at`` (monotonic seconds) if given
+    REJECTED = "rejected"  # final: dropped, with a reason (counted as ``rejected:<reason>``)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    status: Status
+    retry_at: float | None = None  # time.monotonic() value; None: the sender's backoff decides
+    reason: str | None = None
+
+    @classmethod
+    def retry(cls, reason: str, after: float | None = None) -> Result:
+        return cls(Status.RETRY, None if after is None else time.monotonic() + after, reason)
+
+    @classmethod
+    def rejected(cls, reason: str) -> Result:
+        return cls(Status.REJECTED, None, reason)
+
+
+DELIVERED = Result(Status.DELIVERED)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchConfig:
+    """When a sender hands a batch to ``send``: whichever limit is reached first. [Vector batch.rs]"""
+
+    max_events: int = 500
+    max_bytes: int = 1_000_000  # estimated from the JSON size of each event
+    max_age: float = 1.0  # seconds the oldest waiting event may wait
+
+
+class Destination(ABC):
+    """One destination. Subclasses set ``name`` and, if they like, ``batch``."""
+
+    name: str = "destination"
+    batch: BatchConfig = BatchConfig()
+
+    @abstractmethod
+    def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
+        """Deliver ``batch`` once; return one Result per event, in order. Never raise."""
+
+    def flush(self, timeout: float) -> bool:  # noqa: ARG002 - nothing buffered by default
+        """Push anything the destination buffers itself. True when nothing is left."""
+        return True
+
+    def shutdown(self, timeout: float) -> None:  # noqa: ARG002
+        """Release connections; called once, after the last ``send``."""
+
+
+def classify_response(
+    status_code: int, headers: Mapping[str, str] | None = None, *, body: str = ""
+) -> Result:
+    """The shared default [Vector retries.rs]: 2xx delivered; 408, 429 and 5xx (not 501) retried,
+    honouring ``Retry-After``; every other status rejected with ``http_<code>``."""
+    if 200 <= status_code < 300:
+        return DELIVERED
+    if status_code in (408, 429) or (500 <= status_code < 600 and status_code != 501):
+        after = parse_retry_after((headers or {}).get("retry-after"))
+        return Result.retry(f"http_{status_code}", after)
+    return Result.rejected(f"http_{status_code}")
+
+
+def same_result(n: int, result: Result) -> list[Result]:
+    return [result] * n

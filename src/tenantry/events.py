@@ -1,0 +1,82 @@
+"""The shaped event: what the policy chain hands to the pipeline and the destinations.
+
+A *draft* is the plain dict a processor chain works on (see ``tenantry.policy``);
+``Event`` is the frozen result that is spooled, batched and delivered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+
+@dataclass(slots=True)
+class Event:
+    """One shaped event. ``uuid`` never changes across retries, spool replays and relays."""
+
+    uuid: str
+    event: str
+    distinct_id: str  # the primary tracking ID: developer_id (cloud) or pseudonym (opensource)
+    timestamp: float  # seconds since the epoch, UTC
+    edition: str  # "cloud" | "opensource"
+    properties: dict[str, Any] = field(default_factory=dict)
+    developer_id: str | None = None  # cloud only; None in opensource
+    end_user_id: str | None = None  # cloud only; None in opensource
+
+    @property
+    def iso_timestamp(self) -> str:
+        """ISO 8601 in UTC with milliseconds, e.g. ``2026-11-29T02:45:42.123Z``."""
+        dt = datetime.fromtimestamp(self.timestamp, UTC)
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+    @property
+    def time_ms(self) -> int:
+        return int(round(self.timestamp * 1000))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's jsonl shape (plus developer/end-user IDs when present)."""
+        out: dict[str, Any] = {
+            "uuid": self.uuid,
+            "event": self.event,
+            "distinct_id": self.distinct_id,
+            "timestamp": self.iso_timestamp,
+            "edition": self.edition,
+            "properties": self.properties,
+        }
+        return out
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field, timestamp as float: the spool's and the stores' shape."""
+        return {
+            "uuid": self.uuid,
+            "event": self.event,
+            "distinct_id": self.distinct_id,
+            "timestamp": self.timestamp,
+            "edition": self.edition,
+            "properties": self.properties,
+            "developer_id": self.developer_id,
+            "end_user_id": self.end_user_id,
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Event:
+        return cls(
+            uuid=rec["uuid"],
+            event=rec["event"],
+            distinct_id=rec["distinct_id"],
+            timestamp=float(rec["timestamp"]),
+            edition=rec["edition"],
+            properties=rec.get("properties") or {},
+            developer_id=rec.get("developer_id"),
+            end_user_id=rec.get("end_user_id"),
+        )
+
+    def dumps(self) -> bytes:
+        return orjson.dumps(self.to_record())
+
+    @classmethod
+    def loads(cls, data: bytes) -> Event:
+        return cls.from_record(orjson.loads(data))
