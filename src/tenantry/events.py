@@ -6,11 +6,41 @@ A *draft* is the plain dict a processor chain works on (see ``tenantry.policy``)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+
+_second_cache: list = [None, ""]
+
+
+def iso_utc(ts: float) -> str:
+    """``ts`` as ISO 8601 UTC with milliseconds; the seconds part is cached (events come in order)."""
+    ms = int(round(ts * 1000))
+    second, milli = divmod(ms, 1000)
+    cache = _second_cache
+    if cache[0] != second:
+        prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        cache[0], cache[1] = second, prefix
+        return f"{prefix}{milli:03d}Z"
+    return f"{cache[1]}{milli:03d}Z"
+
+
+def new_uuids(n: int) -> list[str]:
+    """``n`` random (version 4) UUID strings from one ``os.urandom`` call: ~4x faster than
+    ``str(uuid.uuid4())`` each."""
+    raw = os.urandom(16 * n).hex()
+    out = []
+    for i in range(0, 32 * n, 32):
+        h = raw[i : i + 32]
+        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}")
+    return out
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 @dataclass(slots=True)
@@ -29,8 +59,7 @@ class Event:
     @property
     def iso_timestamp(self) -> str:
         """ISO 8601 in UTC with milliseconds, e.g. ``2026-11-29T02:45:42.123Z``."""
-        dt = datetime.fromtimestamp(self.timestamp, UTC)
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+        return iso_utc(self.timestamp)
 
     @property
     def time_ms(self) -> int:

@@ -1,0 +1,69 @@
+"""``jsonl``: appends one JSON object per shaped event and line to ``TELEMETRY_JSONL_PATH``.
+
+Line format (CONTRACT.md): ``{"uuid", "event", "distinct_id", "timestamp", "edition",
+"properties"}``. Each batch is one ``write`` of whole lines with ``O_APPEND``, so several
+processes can share one file without interleaving inside a line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from tenantry.config import Settings
+from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result
+from tenantry.errors import ConfigError
+from tenantry.events import Event
+
+
+class JsonlDestination(Destination):
+    name = "jsonl"
+    batch = BatchConfig(max_events=2000, max_bytes=8_000_000, max_age=0.2)
+
+    def __init__(self, settings: Settings, *, path: Path | str | None = None, fsync: bool = False) -> None:
+        target = path or settings.jsonl_path or (settings.data_dir / "events.jsonl")
+        if not target:
+            raise ConfigError("TELEMETRY_JSONL_PATH: required for the jsonl provider")
+        self.path = Path(target)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fsync = fsync
+
+    def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
+        dumps = orjson.dumps
+        opt = orjson.OPT_APPEND_NEWLINE
+        data = b"".join(
+            [
+                dumps(
+                    {
+                        "uuid": e.uuid,
+                        "event": e.event,
+                        "distinct_id": e.distinct_id,
+                        "timestamp": e.iso_timestamp,
+                        "edition": e.edition,
+                        "properties": e.properties,
+                    },
+                    option=opt,
+                )
+                for e in batch
+            ]
+        )
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            if self._fsync:
+                os.fsync(self._fd)
+        except OSError as exc:
+            return [Result.retry(f"io:{exc.errno}")] * len(batch)
+        return [DELIVERED] * len(batch)
+
+    def shutdown(self, timeout: float) -> None:
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass

@@ -1,0 +1,229 @@
+"""One sender per destination: its own thread, its own buffer, batching and retry.
+
+A hanging destination therefore never delays another [OpenTelemetry BatchProcessor; Vector's
+per-sink buffers]. The sender owns *when* to send (``BatchConfig``: max events, max bytes, max
+age) and *when to try again* (``Result.retry_at`` or ``Backoff``); the destination owns only the
+wire protocol.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from tenantry.destinations.base import Destination, Result, Status
+from tenantry.events import Event
+from tenantry.pipeline.counters import Counters
+from tenantry.pipeline.retry import Backoff
+
+logger = logging.getLogger("tenantry")
+
+# Called with (destination name, events, their final results) once per send, from the sender thread.
+OnFinal = Callable[[str, Sequence[Event], Sequence[Result]], None]
+
+
+class Sender:
+    """Feeds one destination from a bounded buffer; see the module docstring."""
+
+    def __init__(
+        self,
+        destination: Destination,
+        *,
+        counters: Counters,
+        on_final: OnFinal,
+        max_buffer: int = 200_000,
+        backoff: Backoff | None = None,
+        send_timeout: float = 10.0,
+    ) -> None:
+        self.destination = destination
+        self.name = destination.name
+        self._counters = counters
+        self._on_final = on_final
+        self._max_buffer = max_buffer
+        self._backoff = backoff or Backoff()
+        self._send_timeout = send_timeout
+        self._ready: deque[Event] = deque()
+        self._oldest_at = 0.0  # when the oldest event in _ready arrived (approximately)
+        self._attempts: dict[str, int] = {}  # uuid -> failed attempts, only for retried events
+        self._delayed: list[tuple[float, int, Event]] = []  # heap of (due, seq, event)
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._inflight = 0
+        self._flushing = False
+        self._stopping = False
+        self._deadline: float | None = None
+        self.stats = {"sent": 0, "delivered": 0, "retried": 0, "rejected": 0, "batches": 0}
+        self._thread = threading.Thread(target=self._run, name=f"tenantry-send-{self.name}", daemon=True)
+        self._thread.start()
+
+    # -- called from the worker ------------------------------------------------------------
+    def submit(self, events: Sequence[Event]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            room = self._max_buffer - len(self._ready) - len(self._delayed) - self._inflight
+            if room < len(events):
+                lost = len(events) - max(room, 0)
+                events = events[: max(room, 0)]
+                self._counters.drop(f"buffer_full:{self.name}", lost)
+            if not self._ready:
+                self._oldest_at = now
+            self._ready.extend(events)
+            full = len(self._ready) >= self.destination.batch.max_events
+        if full:
+            self._wake.set()
+
+    # -- called from any thread ------------------------------------------------------------
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._ready) + len(self._delayed) + self._inflight
+
+    def idle(self) -> bool:
+        return self.pending == 0
+
+    def request_flush(self, on: bool = True) -> None:
+        """While on, partial batches go at once and delayed retries are not waited for beyond
+        their due time."""
+        self._flushing = on
+        self._wake.set()
+
+    def stop(self, timeout: float) -> int:
+        """Send what can be sent within ``timeout``, then stop. Returns events left unsent."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        self._deadline = deadline
+        self._flushing = True
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(max(0.0, deadline - time.monotonic()) + 0.05)
+        left = self.pending
+        try:
+            self.destination.shutdown(max(0.0, deadline - time.monotonic()))
+        except Exception:  # a destination's shutdown must not break ours
+            logger.exception("tenantry: %s shutdown failed", self.name)
+        return left
+
+    def drain_unsent(self) -> list[Event]:
+        """After ``stop``: the events never delivered (for counting or the spool)."""
+        with self._lock:
+            out = list(self._ready) + [d[2] for d in self._delayed]
+            self._ready.clear()
+            self._delayed.clear()
+        return out
+
+    # -- the sender thread ------------------------------------------------------------------
+    def _run(self) -> None:
+        cfg = self.destination.batch
+        while True:
+            batch = self._next_batch(cfg)
+            if batch is None:
+                return
+            if batch:
+                self._send(batch)
+
+    def _next_batch(self, cfg) -> list[Event] | None:
+        """Wait until a batch is due; None when stopping and nothing more can be sent."""
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                if self._delayed and self._delayed[0][0] <= now:
+                    if not self._ready:
+                        self._oldest_at = now - cfg.max_age  # due retries go at once
+                    due: list[Event] = []
+                    while self._delayed and self._delayed[0][0] <= now:
+                        due.append(heapq.heappop(self._delayed)[2])
+                    self._ready.extendleft(reversed(due))  # retries first, in their order
+                if self._stopping and now >= (self._deadline or 0):
+                    return None
+                if self._ready:
+                    oldest = self._oldest_at
+                    due = (
+                        len(self._ready) >= cfg.max_events
+                        or self._flushing
+                        or now - oldest >= cfg.max_age
+                    )
+                    if due:
+                        return self._take(cfg)
+                    wait = cfg.max_age - (now - oldest)
+                elif self._stopping and not self._delayed:
+                    return None
+                else:
+                    wait = 1.0
+                if self._delayed:
+                    wait = min(wait, self._delayed[0][0] - now)
+                if self._stopping:
+                    wait = min(wait, (self._deadline or now) - now)
+            self._wake.wait(max(0.0005, wait))
+            self._wake.clear()
+
+    def _take(self, cfg) -> list[Event]:
+        batch: list[Event] = []
+        size = 0
+        ready = self._ready
+        max_bytes = cfg.max_bytes
+        while ready and len(batch) < cfg.max_events:
+            # a cheap estimate of the encoded size; destinations split exactly where they must
+            est = 256 + 48 * len(ready[0].properties)
+            if batch and size + est > max_bytes:
+                break
+            batch.append(ready.popleft())
+            size += est
+        if ready:
+            self._oldest_at = time.monotonic()
+        self._inflight += len(batch)
+        return batch
+
+    def _send(self, events: list[Event]) -> None:
+        timeout = self._send_timeout
+        if self._deadline is not None:
+            timeout = max(0.001, min(timeout, self._deadline - time.monotonic()))
+        try:
+            results = self.destination.send(events, timeout)
+            if len(results) != len(events):
+                raise ValueError(f"{self.name}.send returned {len(results)} results for {len(events)} events")
+        except Exception as exc:  # a destination broke its promise: treat as a retryable failure
+            logger.warning("tenantry: %s.send raised %s: %s", self.name, type(exc).__name__, exc)
+            results = [Result.retry(f"exception:{type(exc).__name__}")] * len(events)
+        self.stats["batches"] += 1
+        self.stats["sent"] += len(events)
+        attempts = self._attempts
+        delivered = Status.DELIVERED
+        if attempts or any(r.status is not delivered for r in results):
+            final_events: list[Event] = []
+            final_results: list[Result] = []
+            now = time.monotonic()
+            retry: list[tuple[float, int, Event]] = []
+            for event, result in zip(events, results, strict=True):
+                if result.status is Status.RETRY:
+                    n = attempts.get(event.uuid, 0)
+                    attempts[event.uuid] = n + 1
+                    due = result.retry_at
+                    if due is None:
+                        due = now + self._backoff.delay(n)
+                    retry.append((due, next(self._seq), event))
+                else:
+                    attempts.pop(event.uuid, None)
+                    final_events.append(event)
+                    final_results.append(result)
+            n_rejected = sum(1 for r in final_results if r.status is Status.REJECTED)
+            self.stats["retried"] += len(retry)
+            self.stats["rejected"] += n_rejected
+            self.stats["delivered"] += len(final_events) - n_rejected
+        else:  # the common case: everything delivered at the first try
+            retry = []
+            final_events, final_results = events, results
+            self.stats["delivered"] += len(events)
+        with self._lock:
+            for item in retry:
+                heapq.heappush(self._delayed, item)
+            self._inflight -= len(events)
+        if final_events:
+            try:
+                self._on_final(self.name, final_events, final_results)
+            except Exception:
+                logger.exception("tenantry: result handling failed")

@@ -1,0 +1,368 @@
+"""The worker: the one thread that turns queued calls into shaped events and hands them out.
+
+``track()`` only appends a tuple to ``Worker.queue`` (a ``collections.deque``: appends are
+atomic under the GIL and cost a fraction of a microsecond) and, when a full batch waits, sets
+``Worker.wake``. Everything else happens here, on ``tenantry-worker``:
+
+    queue -> draft -> suppression -> policy chain -> Event -> [spool] -> one Sender per destination
+
+Setup (reading the secret, opening destinations) also runs on this thread, so constructing a
+``TelemetryService`` does no I/O on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from tenantry.config import Settings
+from tenantry.destinations.base import Destination, Result, Status
+from tenantry.events import Event, new_uuids
+from tenantry.pipeline.counters import Counters
+from tenantry.pipeline.sender import Sender
+
+logger = logging.getLogger("tenantry")
+
+# A queued call: (kind, event, properties, user_id, developer_id, identity, timestamp, now, extra)
+Call = tuple
+
+OFF_MACHINE = {"amplitude", "posthog", "relay", "clickhouse"}
+MAX_FUTURE = 24 * 3600.0  # a timestamp further ahead than this is taken as "now" (counted)
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        counters: Counters,
+        *,
+        destinations: Sequence[Destination] | None = None,
+        profile_lookup: Callable[[str], Mapping[str, Any] | None] | None | str = "auto",
+        on_error: Callable[[str, Sequence[Event], Sequence[Result]], None] | None = None,
+        interval: float = 0.05,
+        wake_at: int = 512,
+    ) -> None:
+        self.settings = settings
+        self.counters = counters
+        self.queue: deque[Call] = deque()
+        self.wake = threading.Event()
+        self.wake_at = wake_at
+        self._interval = interval
+        self._explicit_destinations = list(destinations) if destinations is not None else None
+        self._profile_lookup = profile_lookup
+        self._on_error = on_error
+        self.senders: list[Sender] = []
+        self.spool = None
+        self._chain: list = []
+        self._shape = None
+        self._suppression = None
+        self._busy = True  # until setup is done
+        self._stopping = False
+        self._ready = threading.Event()
+        self._acks: deque[str] = deque()
+        self._outstanding: dict[str, int] = {}
+        self._outstanding_lock = threading.Lock()
+        self.setup_error: str | None = None
+        self.thread = threading.Thread(target=self._run, name="tenantry-worker", daemon=True)
+        self.thread.start()
+
+    # -- setup (on the worker thread) ---------------------------------------------------------
+    def _setup(self) -> None:
+        from tenantry import _installation
+        from tenantry.destinations import build
+        from tenantry.policy import build_chain, shape
+
+        s = self.settings
+        secret = b""
+        if s.edition == "opensource":
+            secret = _installation.load_or_create_secret(s.data_dir, s.secret)
+        lookup = self._profile_lookup
+        if lookup == "auto":
+            lookup = None
+            if s.edition == "cloud":
+                try:
+                    from tenantry.identity.enrichment import profile_lookup
+
+                    lookup = profile_lookup(s)
+                except Exception as exc:  # identity is optional for the library
+                    logger.info("tenantry: no profile lookup (%s)", exc)
+        self._chain = build_chain(
+            s,
+            secret=secret,
+            anonymous_id=_installation.new_anonymous_id(),
+            profile_lookup=lookup,
+            counters=self.counters,
+        )
+        self._shape = shape
+        try:
+            from tenantry.store.suppression import SuppressionList
+
+            self._suppression = SuppressionList(s.data_dir)
+        except Exception as exc:
+            logger.debug("tenantry: no suppression list (%s)", exc)
+        if self._explicit_destinations is not None:
+            destinations = self._explicit_destinations
+        else:
+            destinations = []
+            for name in s.providers:
+                try:
+                    destinations.append(build(s, name))
+                except Exception as exc:
+                    self.counters.incr(f"destination_errors:{name}")
+                    logger.error("tenantry: destination %r unavailable: %s", name, exc)
+        if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in destinations):
+            _installation.show_notice_once(s.data_dir)
+        self.senders = [
+            Sender(d, counters=self.counters, on_final=self._final) for d in destinations
+        ]
+        if s.durable:
+            from tenantry.pipeline.spool import Spool
+
+            self.spool = Spool(s.data_dir / "spool", s.spool_max_bytes, self.counters)
+            replayed = self.spool.replay()
+            if replayed:
+                self.counters.incr("replayed", len(replayed))
+                self._dispatch(replayed, spool=False)
+
+    # -- the loop -------------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._setup()
+        except Exception as exc:
+            self.setup_error = f"{type(exc).__name__}: {exc}"
+            logger.error("tenantry: telemetry disabled, setup failed: %s", self.setup_error)
+        finally:
+            self._busy = False
+            self._ready.set()
+        if self.setup_error:
+            self._discard_forever()
+            return
+        while True:
+            self.wake.wait(self._interval)
+            self.wake.clear()
+            self._busy = True
+            try:
+                self._drain()
+                self._apply_acks()
+            except Exception:
+                logger.exception("tenantry: worker error")
+            finally:
+                self._busy = False
+            if self._stopping and not self.queue:
+                self._apply_acks()
+                return
+
+    def _discard_forever(self) -> None:
+        while not self._stopping:
+            self.wake.wait(self._interval)
+            self.wake.clear()
+            n = len(self.queue)
+            for _ in range(n):
+                self.queue.popleft()
+            if n:
+                self.counters.drop("setup_failed", n)
+
+    def _drain(self) -> None:
+        queue = self.queue
+        while queue:
+            n = min(len(queue), 2048)
+            calls = [queue.popleft() for _ in range(n)]
+            self.counters.incr("accepted", n)
+            events = self._shape_all(calls)
+            if events:
+                self._dispatch(events, spool=True)
+
+    def _shape_all(self, calls: list[Call]) -> list[Event]:
+        shape = self._shape
+        chain = self._chain
+        suppression = self._suppression
+        debug = self.settings.debug
+        out: list[Event] = []
+        ids = iter(new_uuids(len(calls)))
+        for kind, name, props, user_id, developer_id, identity, ts, now, extra in calls:
+            if identity is not None:
+                developer_id = getattr(identity, "developer_id", developer_id)
+                user_id = getattr(identity, "end_user_id", None) or user_id
+            if suppression is not None and _suppressed(suppression, user_id, developer_id):
+                self.counters.drop("suppressed")
+                continue
+            draft = {
+                "kind": kind,
+                "event": name,
+                "properties": props,
+                "user_id": user_id,
+                "developer_id": developer_id,
+                "timestamp": now if ts is None else self._timestamp(ts, now),
+                "uuid": next(ids),
+                "duration_ms": extra,
+            }
+            event = shape(chain, draft)
+            if event is None:
+                continue
+            if debug:
+                logger.info("tenantry event %s", orjson.dumps(event.to_dict()).decode())
+            out.append(event)
+        return out
+
+    def _timestamp(self, ts: Any, now: float) -> float:
+        try:
+            if isinstance(ts, datetime):
+                if ts.tzinfo is None:
+                    self.counters.incr("naive_timestamps")
+                    ts = ts.replace(tzinfo=UTC)
+                value = ts.timestamp()
+            elif isinstance(ts, int | float) and not isinstance(ts, bool):
+                value = float(ts)
+            elif isinstance(ts, str):
+                value = datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+            else:
+                raise TypeError(type(ts).__name__)
+            if not math.isfinite(value) or value > now + MAX_FUTURE or value < 0:
+                raise ValueError("out of range")
+            return value
+        except Exception:
+            self.counters.incr("invalid_timestamps")
+            return now
+
+    def _dispatch(self, events: list[Event], *, spool: bool) -> None:
+        if spool and self.spool is not None:
+            self.spool.append(events)
+            self.counters.incr("spooled_total", len(events))
+        n = len(self.senders)
+        if n == 0:
+            self.counters.drop("no_destination", len(events))
+            return
+        if n > 1 or self.spool is not None:
+            with self._outstanding_lock:
+                for e in events:
+                    self._outstanding[e.uuid] = n
+        for sender in self.senders:
+            sender.submit(events)
+
+    # -- results (on sender threads) ------------------------------------------------------------
+    def _final(self, name: str, events: Sequence[Event], results: Sequence[Result]) -> None:
+        counters = self.counters
+        rejected = [(e, r) for e, r in zip(events, results, strict=True) if r.status is Status.REJECTED]
+        for _e, r in rejected:
+            counters.drop(f"rejected:{r.reason or 'unknown'}")
+        if rejected:
+            counters.incr("failed", len(rejected))
+            logger.warning(
+                "tenantry: %s rejected %d event(s): %s", name, len(rejected), rejected[0][1].reason
+            )
+            if self._on_error is not None:
+                try:
+                    self._on_error(name, [e for e, _ in rejected], [r for _, r in rejected])
+                except Exception:
+                    logger.exception("tenantry: on_error callback failed")
+        if len(self.senders) == 1 and self.spool is None:
+            counters.incr("delivered", len(events) - len(rejected))
+            return
+        done_ok = 0
+        rejected_ids = {e.uuid for e, _ in rejected}
+        with self._outstanding_lock:
+            for e in events:
+                left = self._outstanding.get(e.uuid)
+                if left is None:
+                    continue
+                if left <= 1:
+                    del self._outstanding[e.uuid]
+                    self._acks.append(e.uuid)
+                    if e.uuid not in rejected_ids:
+                        done_ok += 1
+                else:
+                    self._outstanding[e.uuid] = left - 1
+        if done_ok:
+            counters.incr("delivered", done_ok)
+
+    def _apply_acks(self) -> None:
+        if not self._acks:
+            return
+        acks = []
+        while self._acks:
+            acks.append(self._acks.popleft())
+        if self.spool is not None:
+            self.spool.ack(acks)
+
+    # -- control (from any thread) --------------------------------------------------------------
+    def idle(self) -> bool:
+        return (
+            self._ready.is_set()
+            and not self.queue
+            and not self._busy
+            and all(s.idle() for s in self.senders)
+        )
+
+    def pending(self) -> int:
+        return len(self.queue) + sum(s.pending for s in self.senders)
+
+    def flush(self, deadline: float) -> bool:
+        self._ready.wait(max(0.0, deadline - time.monotonic()))
+        for s in self.senders:
+            s.request_flush(True)
+        try:
+            while True:
+                self.wake.set()
+                if self.idle():
+                    self._wait_acks(deadline)
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.002)
+        finally:
+            for s in self.senders:
+                s.request_flush(False)
+
+    def _wait_acks(self, deadline: float) -> None:
+        while self._acks and self.thread.is_alive() and time.monotonic() < deadline:
+            self.wake.set()
+            time.sleep(0.001)
+
+    def stop(self, deadline: float) -> int:
+        """Stop shaping and sending by ``deadline``. Returns the events left undelivered."""
+        self._stopping = True
+        self.wake.set()
+        self.thread.join(max(0.0, deadline - time.monotonic()))
+        left = len(self.queue)
+        if left:
+            self.queue.clear()
+            self.counters.drop("shutdown", left)
+        unsent = 0
+        for sender in self.senders:
+            sender.stop(max(0.0, deadline - time.monotonic()))
+            lost = sender.drain_unsent()
+            if lost:
+                unsent += len(lost)
+                reason = "shutdown_spooled" if self.spool is not None else "shutdown"
+                if self.spool is None:
+                    self.counters.drop(f"{reason}:{sender.name}", len(lost))
+                else:
+                    self.counters.incr(f"{reason}:{sender.name}", len(lost))
+        self._apply_acks()
+        if self.spool is not None:
+            try:
+                self.spool.close()
+            except Exception:
+                logger.exception("tenantry: spool close failed")
+        return left + unsent
+
+
+def _suppressed(suppression: Any, user_id: Any, developer_id: Any) -> bool:
+    try:
+        return bool(
+            (isinstance(user_id, str) and suppression.contains(user_id))
+            or (isinstance(developer_id, str) and suppression.contains(developer_id))
+        )
+    except Exception:
+        return False
+
+

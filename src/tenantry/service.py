@@ -1,0 +1,406 @@
+"""``TelemetryService``: the library's front door. ``track()`` records the call and returns.
+
+The caller's cost is a shallow copy of the properties, a clock read and a ``deque.append``:
+no I/O, no JSON, no shaping, no lock (see ``pipeline.worker``). Every public method swallows
+its own errors and counts them; none raises.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from tenantry import __version__
+from tenantry.config import Settings, load_settings
+from tenantry.destinations.base import Destination, Result
+from tenantry.events import Event
+from tenantry.pipeline.counters import Counters
+from tenantry.pipeline.worker import Worker
+
+logger = logging.getLogger("tenantry")
+
+_now = time.time
+
+COLLECTED = {
+    "cloud": [
+        "event name and the properties your code passes (secrets removed)",
+        "developer_id (primary ID) and end_user_id",
+        "the developer's email and country from the identity store",
+        "timestamp and event uuid",
+    ],
+    "opensource": [
+        "event name",
+        "non-identifying property values (short identifiers, numbers, booleans, counts)",
+        "edition, os, arch, tenantry version, python version",
+        "a keyed pseudonym of the user (HMAC with a secret that never leaves this installation)",
+        "timestamp and event uuid",
+    ],
+}
+NEVER_COLLECTED = [
+    "API keys, passwords, tokens, secrets, authorization headers (both editions)",
+    "raw user or developer IDs, emails, names, phone numbers (opensource)",
+    "IP addresses, file paths, URLs, free text, card numbers, IBANs (opensource)",
+]
+OPT_OUT = "set TELEMETRY_ENABLED=false or DO_NOT_TRACK=1"
+
+_UNSET: Any = object()
+
+
+class TelemetryService:
+    """Tenant-aware telemetry for one configuration. See CONTRACT.md for the API."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        destinations: Sequence[Destination] | None = None,
+        profile_lookup: Callable[[str], Mapping[str, Any] | None] | None = _UNSET,
+        on_error: Callable[[str, Sequence[Event], Sequence[Result]], None] | None = None,
+        atexit_timeout: float = 5.0,
+        **overrides: Any,
+    ) -> None:
+        self.settings = settings if settings is not None else load_settings(**overrides)
+        self._destinations = destinations
+        self._profile_lookup = "auto" if profile_lookup is _UNSET else profile_lookup
+        self._on_error = on_error
+        self._atexit_timeout = atexit_timeout
+        self._counters = Counters()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._worker: Worker | None = None
+        self._queue = None
+        self._active = self.settings.active
+        self._pid = os.getpid()
+        if self._active:
+            self._start()
+            _register_process_hooks(self)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def _start(self) -> None:
+        self._worker = Worker(
+            self.settings,
+            self._counters,
+            destinations=self._destinations,
+            profile_lookup=self._profile_lookup,
+            on_error=self._on_error,
+        )
+        self._queue = self._worker.queue
+        self._wake = self._worker.wake
+        self._wake_at = self._worker.wake_at
+        self._maxsize = self.settings.queue_size
+        self._pid = os.getpid()
+
+    def _after_fork(self) -> None:
+        """In a forked child: fresh lock, queue and threads. The parent delivers its own queue."""
+        self._lock = threading.Lock()
+        self._counters = Counters()
+        self._worker = None
+        self._queue = None
+        if self._active and not self._closed:
+            self._destinations = None if self._destinations is None else self._destinations
+            self._start()
+
+    # -- the hot path ------------------------------------------------------------------------------
+    def track_sync(
+        self,
+        event_name: Any,
+        properties: Any = None,
+        user_id: Any = None,
+        developer_id: Any = None,
+        *,
+        identity: Any = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Record one event. Never raises, never blocks, never does I/O."""
+        try:
+            q = self._queue
+            if q is None:
+                self._not_running()
+                return
+            if len(q) >= self._maxsize:
+                self._counters.drop("queue_full")
+                return
+            q.append(
+                (
+                    "track",
+                    event_name,
+                    properties.copy() if type(properties) is dict else properties,
+                    user_id,
+                    developer_id,
+                    identity,
+                    timestamp,
+                    _now(),
+                    None,
+                )
+            )
+            if len(q) >= self._wake_at:
+                self._wake.set()
+        except Exception:
+            self._swallowed()
+
+    async def track(
+        self,
+        event_name: Any,
+        properties: Any = None,
+        user_id: Any = None,
+        developer_id: Any = None,
+        *,
+        identity: Any = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """``await telemetry.track(...)``: the same as ``track_sync``; never awaits anything."""
+        try:
+            q = self._queue
+            if q is None:
+                self._not_running()
+                return
+            if len(q) >= self._maxsize:
+                self._counters.drop("queue_full")
+                return
+            q.append(
+                (
+                    "track",
+                    event_name,
+                    properties.copy() if type(properties) is dict else properties,
+                    user_id,
+                    developer_id,
+                    identity,
+                    timestamp,
+                    _now(),
+                    None,
+                )
+            )
+            if len(q) >= self._wake_at:
+                self._wake.set()
+        except Exception:
+            self._swallowed()
+
+    def _record(self, kind: str, name: Any, properties: Any, user_id: Any, developer_id: Any,
+                identity: Any, timestamp: Any, extra: Any) -> None:
+        try:
+            q = self._queue
+            if q is None:
+                self._not_running()
+                return
+            if len(q) >= self._maxsize:
+                self._counters.drop("queue_full")
+                return
+            props = properties.copy() if type(properties) is dict else properties
+            q.append((kind, name, props, user_id, developer_id, identity, timestamp, _now(), extra))
+            if len(q) >= self._wake_at:
+                self._wake.set()
+        except Exception:
+            self._swallowed()
+
+    async def track_error(
+        self,
+        error_type: Any,
+        properties: Any = None,
+        user_id: Any = None,
+        developer_id: Any = None,
+        *,
+        identity: Any = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Tracks ``error_occurred`` with ``error_type``."""
+        self._record("error", error_type, properties, user_id, developer_id, identity, timestamp, None)
+
+    def track_error_sync(self, error_type: Any, properties: Any = None, user_id: Any = None,
+                         developer_id: Any = None, *, identity: Any = None,
+                         timestamp: datetime | None = None) -> None:
+        self._record("error", error_type, properties, user_id, developer_id, identity, timestamp, None)
+
+    async def track_performance(
+        self,
+        operation: Any,
+        duration_ms: Any,
+        properties: Any = None,
+        user_id: Any = None,
+        developer_id: Any = None,
+        *,
+        identity: Any = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Tracks ``performance_metric``: exact ``duration_ms`` in cloud, a bucket in opensource."""
+        self._record("performance", operation, properties, user_id, developer_id, identity,
+                     timestamp, duration_ms)
+
+    def track_performance_sync(self, operation: Any, duration_ms: Any, properties: Any = None,
+                               user_id: Any = None, developer_id: Any = None, *,
+                               identity: Any = None, timestamp: datetime | None = None) -> None:
+        self._record("performance", operation, properties, user_id, developer_id, identity,
+                     timestamp, duration_ms)
+
+    def _not_running(self) -> None:
+        if self._active and self._closed:
+            self._counters.drop("shutdown")
+        # off: nothing is recorded at all. (A forked child gets its fresh queue from the
+        # ``os.register_at_fork`` hook before it runs any code, so the hot path needs no
+        # ``os.getpid()`` system call; ``flush`` and ``get_status`` still check the pid.)
+
+    def _swallowed(self) -> None:
+        try:
+            self._counters.drop("track_error")
+        except Exception:
+            pass
+
+    # -- control ------------------------------------------------------------------------------
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything accepted so far was delivered (or finally rejected).
+        True when nothing is left; False when ``timeout`` ran out first."""
+        try:
+            self._check_pid()
+            worker = self._worker
+            if worker is None:
+                return True
+            return worker.flush(time.monotonic() + max(0.0, float(timeout)))
+        except Exception:
+            logger.exception("tenantry: flush failed")
+            return False
+
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Flush, then stop, all within ``timeout``. Later track calls are counted as dropped."""
+        try:
+            deadline = time.monotonic() + max(0.0, float(timeout))
+            with self._lock:
+                if self._closed:
+                    return True
+                self._closed = True
+                worker = self._worker
+                self._queue = None
+            if worker is None:
+                return True
+            flushed = worker.flush(deadline)
+            left = worker.stop(deadline)
+            return flushed and left == 0
+        except Exception:
+            logger.exception("tenantry: shutdown failed")
+            return False
+
+    def _check_pid(self) -> None:
+        if self._pid != os.getpid():  # forked by a path that skipped the at-fork hooks
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._after_fork()
+
+    def _atexit(self) -> None:
+        if not self._closed and self._pid == os.getpid():
+            self.shutdown(self._atexit_timeout)
+
+    # -- introspection -------------------------------------------------------------------------
+    def destination(self, name: str) -> Destination | None:
+        """The running destination called ``name`` (for tests and tooling)."""
+        worker = self._worker
+        if worker is None:
+            return None
+        worker._ready.wait(5.0)
+        return next((s.destination for s in worker.senders if s.name == name), None)
+
+    def _provider_names(self) -> list[str]:
+        if self._destinations is not None:
+            return [d.name for d in self._destinations]
+        return list(self.settings.providers)
+
+    def get_status(self) -> dict[str, Any]:
+        s = self.settings
+        snap = self._counters.snapshot()
+        worker = self._worker
+        status: dict[str, Any] = {
+            "enabled": self._active,
+            "edition": s.edition,
+            "providers": self._provider_names() if self._active else [],
+            "version": __version__,
+            "closed": self._closed,
+            "queued": worker.pending() if worker else 0,
+            "accepted": snap.get("accepted", 0),
+            "delivered": snap.get("delivered", 0),
+            "dropped": snap.get("dropped", 0),
+            "failed": snap.get("failed", 0),
+            "spooled": 0,
+            "drops": snap.get("drops", {}),
+            "counters": {k: v for k, v in snap.items() if k not in ("drops",)},
+            "destinations": {},
+            "durable": s.durable,
+            "collected": COLLECTED[s.edition] if self._active else [],
+            "never_collected": NEVER_COLLECTED,
+            "opt_out": OPT_OUT,
+        }
+        if not self._active:
+            why = "DO_NOT_TRACK=1" if s.do_not_track else "TELEMETRY_ENABLED=false"
+            status["disabled_by"] = why
+        if worker is not None:
+            if worker.setup_error:
+                status["error"] = worker.setup_error
+            if worker.spool is not None:
+                try:
+                    status["spooled"] = worker.spool.pending()
+                except Exception:
+                    status["spooled"] = -1
+            for sender in worker.senders:
+                status["destinations"][sender.name] = dict(sender.stats, pending=sender.pending)
+        return status
+
+
+# -- process-wide hooks ------------------------------------------------------------------------
+
+_instances: weakref.WeakSet[TelemetryService] = weakref.WeakSet()
+_hooks_installed = False
+
+
+def _register_process_hooks(service: TelemetryService) -> None:
+    """atexit flush and fork safety, through weak references so services can be collected."""
+    global _hooks_installed
+    _instances.add(service)
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_atexit_all)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_all)
+
+
+def _atexit_all() -> None:
+    for service in list(_instances):
+        try:
+            service._atexit()
+        except Exception:
+            pass
+
+
+def _after_fork_all() -> None:
+    for service in list(_instances):
+        try:
+            service._after_fork()
+        except Exception:
+            pass
+
+
+_global: TelemetryService | None = None
+_global_lock = threading.Lock()
+
+
+def get_telemetry() -> TelemetryService:
+    """The process-wide instance, configured from the environment on first use."""
+    global _global
+    service = _global
+    if service is None or service._closed:
+        with _global_lock:
+            if _global is None or _global._closed:
+                _global = TelemetryService()
+            service = _global
+    return service
+
+
+def set_telemetry(service: TelemetryService | None) -> TelemetryService | None:
+    """Replace the process-wide instance (tests, ``capture_events``). Returns the previous one."""
+    global _global
+    with _global_lock:
+        previous, _global = _global, service
+    return previous

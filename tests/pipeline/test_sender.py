@@ -1,0 +1,143 @@
+"""The per-destination sender: batching triggers, retry with backoff, final results."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, Status
+from tenantry.events import Event, new_uuids
+from tenantry.pipeline.counters import Counters
+from tenantry.pipeline.retry import Backoff
+from tenantry.pipeline.sender import Sender
+
+
+def events(n: int) -> list[Event]:
+    return [Event(u, "e", "dev_1", time.time(), "cloud", {"i": i}) for i, u in enumerate(new_uuids(n))]
+
+
+class Scripted(Destination):
+    """Answers each send with results from ``script(batch, call_number)``."""
+
+    name = "scripted"
+
+    def __init__(self, script, batch=BatchConfig(max_events=10, max_age=0.05)):
+        self.script = script
+        self.batch = batch
+        self.calls: list[list[str]] = []
+        self.lock = threading.Lock()
+
+    def send(self, batch, timeout):
+        with self.lock:
+            self.calls.append([e.uuid for e in batch])
+            n = len(self.calls)
+        return self.script(batch, n)
+
+
+def run(dest, evs, timeout=5.0, **kw):
+    finals: list[tuple[str, Status, str | None]] = []
+    lock = threading.Lock()
+
+    def on_final(name, es, rs):
+        with lock:
+            finals.extend((e.uuid, r.status, r.reason) for e, r in zip(es, rs, strict=True))
+
+    counters = Counters()
+    sender = Sender(dest, counters=counters, on_final=on_final, backoff=Backoff(0.01, 0.05), **kw)
+    sender.submit(evs)
+    deadline = time.monotonic() + timeout
+    while len(finals) < len(evs) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    sender.stop(1.0)
+    return finals, sender
+
+
+class TestBatching:
+    def test_max_events_splits_batches(self):
+        """25 events with max_events=10 go as batches of 10, 10 and 5."""
+        dest = Scripted(lambda b, n: [DELIVERED] * len(b))
+        finals, _ = run(dest, events(25))
+        assert [len(c) for c in dest.calls] == [10, 10, 5]
+        assert len(finals) == 25
+
+    def test_max_age_sends_a_partial_batch(self):
+        """A lone event is sent after max_age even though the batch is not full."""
+        dest = Scripted(lambda b, n: [DELIVERED] * len(b), BatchConfig(max_events=100, max_age=0.1))
+        t0 = time.monotonic()
+        finals, _ = run(dest, events(1))
+        assert len(finals) == 1 and 0.05 <= time.monotonic() - t0 < 2
+
+    def test_max_bytes_limits_a_batch(self):
+        """A byte limit smaller than ten events' estimate gives more, smaller batches."""
+        dest = Scripted(lambda b, n: [DELIVERED] * len(b),
+                        BatchConfig(max_events=100, max_bytes=1000, max_age=0.01))
+        run(dest, events(10))
+        assert all(len(c) <= 3 for c in dest.calls) and sum(map(len, dest.calls)) == 10
+
+
+class TestRetry:
+    def test_retry_resends_the_same_events(self):
+        """RETRY results are resent with the same uuid until delivered; nothing is duplicated."""
+        seen: dict[str, int] = {}
+
+        def script(batch, n):
+            out = []
+            for e in batch:
+                seen[e.uuid] = seen.get(e.uuid, 0) + 1
+                out.append(Result.retry("http_503") if seen[e.uuid] <= 2 else DELIVERED)
+            return out
+
+        dest = Scripted(script)
+        evs = events(5)
+        finals, sender = run(dest, evs)
+        sent = [u for call in dest.calls for u in call]
+        assert all(sent.count(e.uuid) == 3 for e in evs) and len(sent) == 15
+        assert {f[0] for f in finals} == {e.uuid for e in evs}
+        assert all(f[1] is Status.DELIVERED for f in finals)
+        assert sender.stats["retried"] == 10
+
+    def test_partial_rejection(self):
+        """Only the events a destination rejects are final failures; the others are delivered."""
+        def script(batch, n):
+            return [Result.rejected("invalid") if e.properties["i"] % 2 else DELIVERED for e in batch]
+
+        finals, _ = run(Scripted(script), events(6))
+        rejected = [f for f in finals if f[1] is Status.REJECTED]
+        assert len(rejected) == 3 and all(f[2] == "invalid" for f in rejected)
+
+    def test_retry_at_is_honoured(self):
+        """A RETRY with retry_at 0.3 s ahead is not resent before then."""
+        def script(batch, n):
+            return [Result.retry("http_429", after=0.3)] * len(batch) if n == 1 else [DELIVERED] * len(batch)
+
+        dest = Scripted(script)
+        t0 = time.monotonic()
+        finals, _ = run(dest, events(1))
+        assert len(finals) == 1 and time.monotonic() - t0 >= 0.3
+
+    def test_raising_destination_is_retried_not_fatal(self):
+        """A destination that raises breaks its contract; the sender retries instead of dying."""
+        def script(batch, n):
+            if n == 1:
+                raise RuntimeError("boom")
+            return [DELIVERED] * len(batch)
+
+        finals, _ = run(Scripted(script), events(3))
+        assert len(finals) == 3 and all(f[1] is Status.DELIVERED for f in finals)
+
+
+def test_buffer_bound_drops_and_counts():
+    """Past max_buffer, new events are dropped and counted as buffer_full:<name>."""
+    gate = threading.Event()
+
+    def script(batch, n):
+        gate.wait(5)
+        return [DELIVERED] * len(batch)
+
+    counters = Counters()
+    sender = Sender(Scripted(script), counters=counters, on_final=lambda *a: None, max_buffer=20)
+    sender.submit(events(15))
+    sender.submit(events(15))
+    assert counters.snapshot()["drops"]["buffer_full:scripted"] == 10
+    gate.set()
+    sender.stop(2)

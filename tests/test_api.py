@@ -1,0 +1,39 @@
+"""The public API is exactly what the docs promise."""
+
+from __future__ import annotations
+
+import inspect
+
+import tenantry
+
+
+def test_all_is_exactly_the_documented_api():
+    """tenantry.__all__ lists the contract's names and nothing undocumented."""
+    assert sorted(tenantry.__all__) == sorted(
+        [
+            "ConfigError",
+            "Event",
+            "PrivacyRefused",
+            "QueryError",
+            "Settings",
+            "TelemetryService",
+            "TenantryError",
+            "__version__",
+            "get_telemetry",
+            "load_settings",
+            "set_telemetry",
+        ]
+    )
+    for name in tenantry.__all__:
+        assert hasattr(tenantry, name)
+
+
+def test_track_signatures_match_the_contract():
+    """track/track_sync take (event, props, user_id, developer_id) plus keyword identity and timestamp."""
+    for method in (tenantry.TelemetryService.track, tenantry.TelemetryService.track_sync):
+        params = list(inspect.signature(method).parameters)
+        assert params[:5] == ["self", "event_name", "properties", "user_id", "developer_id"]
+        assert "timestamp" in params and "identity" in params
+    assert inspect.iscoroutinefunction(tenantry.TelemetryService.track)
+    assert inspect.iscoroutinefunction(tenantry.TelemetryService.track_error)
+    assert inspect.iscoroutinefunction(tenantry.TelemetryService.track_performance)
