@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -69,8 +68,11 @@ def caller_cost(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for edition in ("cloud", "opensource"):
             svc = TelemetryService(
-                edition=edition, providers=("jsonl",), jsonl_path=Path(tmp) / f"{edition}.jsonl",
-                data_dir=Path(tmp) / "data", queue_size=10 * n,
+                edition=edition,
+                providers=("jsonl",),
+                jsonl_path=Path(tmp) / f"{edition}.jsonl",
+                data_dir=Path(tmp) / "data",
+                queue_size=10 * n,
             )
             svc.flush(10)
             for label, samples in (
@@ -94,23 +96,30 @@ def end_to_end(n: int) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
         with open(path, "wb") as f:
             for i in range(n):
-                f.write(orjson.dumps({"event": "memory_created", "properties": PROPS, "i": i}) + b"\n")
+                f.write(
+                    orjson.dumps({"event": "memory_created", "properties": PROPS, "i": i}) + b"\n"
+                )
         base_cpu = (time.process_time() - c0) / n * 1e6
         print(f"baseline orjson.dumps + write      {base_cpu:6.2f} us CPU/event")
         for edition in ("cloud", "opensource"):
             out = Path(tmp) / f"{edition}.jsonl"
             svc = TelemetryService(
-                edition=edition, providers=("jsonl",), jsonl_path=out,
-                data_dir=Path(tmp) / "data", queue_size=n + 1,
+                edition=edition,
+                providers=("jsonl",),
+                jsonl_path=out,
+                data_dir=Path(tmp) / "data",
+                queue_size=n + 1,
             )
             svc.flush(10)
             t0, c0 = time.perf_counter(), time.process_time()
             for i in range(n):
-                svc.track_sync("memory_created", PROPS, user_id=f"user_{i % 500}", developer_id="dev_abc123")
+                svc.track_sync(
+                    "memory_created", PROPS, user_id=f"user_{i % 500}", developer_id="dev_abc123"
+                )
             ok = svc.flush(120)
             wall = time.perf_counter() - t0
             cpu = (time.process_time() - c0) / n * 1e6
-            lines = sum(1 for _ in open(out, "rb"))
+            lines = out.read_bytes().count(b"\n")
             svc.shutdown(10)
             print(
                 f"{edition:10} end to end to jsonl   {cpu:6.2f} us CPU/event (target <= 15)  "

@@ -29,8 +29,12 @@ class TestSettings:
 
     @pytest.mark.parametrize(
         ("var", "value"),
-        [("TELEMETRY_EDITION", "enterprise"), ("TELEMETRY_PROVIDER", "amplitude,kafka"),
-         ("TELEMETRY_RETENTION_DAYS", "-3"), ("TELEMETRY_QUEUE_SIZE", "lots")],
+        [
+            ("TELEMETRY_EDITION", "enterprise"),
+            ("TELEMETRY_PROVIDER", "amplitude,kafka"),
+            ("TELEMETRY_RETENTION_DAYS", "-3"),
+            ("TELEMETRY_QUEUE_SIZE", "lots"),
+        ],
     )
     def test_bad_value_names_the_variable(self, monkeypatch, var, value):
         """A bad value fails at start-up with a ConfigError naming the variable."""
@@ -38,10 +42,15 @@ class TestSettings:
         with pytest.raises(ConfigError, match=var):
             load_settings()
 
-    @pytest.mark.parametrize(("var", "value"), [("TELEMETRY_ENABLED", "false"),
-                                                ("TELEMETRY_ENABLED", "0"),
-                                                ("TELEMETRY_ENABLED", "no"),
-                                                ("DO_NOT_TRACK", "1")])
+    @pytest.mark.parametrize(
+        ("var", "value"),
+        [
+            ("TELEMETRY_ENABLED", "false"),
+            ("TELEMETRY_ENABLED", "0"),
+            ("TELEMETRY_ENABLED", "no"),
+            ("DO_NOT_TRACK", "1"),
+        ],
+    )
     def test_opt_out(self, monkeypatch, var, value):
         """TELEMETRY_ENABLED=false/0/no and DO_NOT_TRACK=1 turn everything off."""
         monkeypatch.setenv(var, value)

@@ -11,7 +11,6 @@ import textwrap
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import orjson
 import pytest
@@ -42,22 +41,34 @@ class TestSeedGuide:
     async def test_example_1_result_in_amplitude(self):
         """Cloud: primary ID is the developer; end_user_id, developer_id, email and country join."""
         svc, dest = cloud()
-        await svc.track("memory_created", {"type": "text", "has_metadata": True},
-                        user_id="user_1234", developer_id="dev_abc123")
+        await svc.track(
+            "memory_created",
+            {"type": "text", "has_metadata": True},
+            user_id="user_1234",
+            developer_id="dev_abc123",
+        )
         assert svc.shutdown(5)
         [e] = dest.events
         assert e.distinct_id == "dev_abc123" and e.event == "memory_created"
         assert e.properties == {
-            "end_user_id": "user_1234", "developer_id": "dev_abc123", "type": "text",
-            "has_metadata": True, "email": "developer@company.com", "country": "US",
+            "end_user_id": "user_1234",
+            "developer_id": "dev_abc123",
+            "type": "text",
+            "has_metadata": True,
+            "email": "developer@company.com",
+            "country": "US",
         }
         assert e.developer_id == "dev_abc123" and e.end_user_id == "user_1234"
 
     async def test_result_in_posthog(self):
         """Opensource: a keyed pseudonym, the properties plus edition/os/version, no IDs or PII."""
         svc, dest = oss(secret="s3cret-for-tests")
-        await svc.track("memory_created", {"type": "text", "has_metadata": True},
-                        user_id="user_1234", developer_id="dev_abc123")
+        await svc.track(
+            "memory_created",
+            {"type": "text", "has_metadata": True},
+            user_id="user_1234",
+            developer_id="dev_abc123",
+        )
         assert svc.shutdown(5)
         [e] = dest.events
         assert "user_1234" not in e.distinct_id and "dev_abc123" not in e.distinct_id
@@ -78,7 +89,9 @@ class TestSeedGuide:
         svc.shutdown(5)
         api, session, external = dest.events
         assert api.distinct_id == "dev_abc123" and api.properties["end_user_id"] == "user_1"
-        assert session.properties["developer_id"] == session.properties["end_user_id"] == "dev_abc123"
+        assert (
+            session.properties["developer_id"] == session.properties["end_user_id"] == "dev_abc123"
+        )
         assert external.properties["end_user_id"] == "usr_resolved"
         svc2, dest2 = oss()
         await svc2.track("e", {}, user_id="user_1", developer_id="dev_abc123")
@@ -91,8 +104,12 @@ class TestSeedGuide:
     async def test_dont_include_pii(self):
         """The "don't include PII" example: user_email and user_name are filtered in opensource."""
         svc, dest = oss()
-        await svc.track("profile_viewed", {"user_email": "alice@example.com", "user_name": "Alice"},
-                        user_id="user_1", developer_id="dev_1")
+        await svc.track(
+            "profile_viewed",
+            {"user_email": "alice@example.com", "user_name": "Alice"},
+            user_id="user_1",
+            developer_id="dev_1",
+        )
         svc.shutdown(5)
         blob = orjson.dumps(dest.events[0].to_record()).decode()
         assert "alice@example.com" not in blob and "Alice" not in blob
@@ -126,13 +143,20 @@ class TestTrackingCalls:
     async def test_error_and_performance(self):
         """track_error -> error_occurred with error_type; track_performance buckets in opensource."""
         svc, dest = cloud()
-        await svc.track_error("database_error", {"retry_count": 3}, user_id="u", developer_id="dev_abc123")
-        await svc.track_performance("search_query", 150.5, {"result_count": 10}, developer_id="dev_abc123")
+        await svc.track_error(
+            "database_error", {"retry_count": 3}, user_id="u", developer_id="dev_abc123"
+        )
+        await svc.track_performance(
+            "search_query", 150.5, {"result_count": 10}, developer_id="dev_abc123"
+        )
         svc.shutdown(5)
         err, perf = dest.events
         assert err.event == "error_occurred" and err.properties["error_type"] == "database_error"
         assert err.properties["retry_count"] == 3
-        assert perf.properties["duration_ms"] == 150.5 and perf.properties["operation"] == "search_query"
+        assert (
+            perf.properties["duration_ms"] == 150.5
+            and perf.properties["operation"] == "search_query"
+        )
         svc2, dest2 = oss()
         await svc2.track_performance("search_query", 150.5, {"result_count": 10})
         svc2.shutdown(5)
@@ -320,8 +344,9 @@ class TestLifecycle:
         """get_telemetry() returns one instance; capture_events swaps in an in-memory one."""
         with capture_events(edition="cloud", profile_lookup=lookup) as events:
             assert get_telemetry() is get_telemetry()
-            get_telemetry().track_sync("memory_created", {"type": "text"},
-                                       user_id="user_1234", developer_id="dev_abc123")
+            get_telemetry().track_sync(
+                "memory_created", {"type": "text"}, user_id="user_1234", developer_id="dev_abc123"
+            )
         assert len(events) == 1
         assert events[0]["distinct_id"] == "dev_abc123"
         assert events[0]["properties"]["email"] == "developer@company.com"
@@ -330,8 +355,13 @@ class TestLifecycle:
 def _run_py(code: str, env_extra: dict, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_", "TENANTRY_"))}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 class TestProcesses:
@@ -345,8 +375,12 @@ class TestProcesses:
             for i in range(5000):
                 t.track_sync("e", {"i": i}, developer_id="dev_1")
             """,
-            {"TELEMETRY_PROVIDER": "jsonl", "TELEMETRY_JSONL_PATH": str(out),
-             "TENANTRY_DATA_DIR": str(tmp_path / "d"), "TELEMETRY_EDITION": "cloud"},
+            {
+                "TELEMETRY_PROVIDER": "jsonl",
+                "TELEMETRY_JSONL_PATH": str(out),
+                "TENANTRY_DATA_DIR": str(tmp_path / "d"),
+                "TELEMETRY_EDITION": "cloud",
+            },
         )
         assert r.returncode == 0, r.stderr
         lines = out.read_bytes().splitlines()
@@ -374,8 +408,12 @@ class TestProcesses:
             assert t.shutdown(10)
             print(os.waitstatus_to_exitcode(status))
             """,
-            {"TELEMETRY_PROVIDER": "jsonl", "TELEMETRY_JSONL_PATH": str(out),
-             "TENANTRY_DATA_DIR": str(tmp_path / "d"), "TELEMETRY_EDITION": "cloud"},
+            {
+                "TELEMETRY_PROVIDER": "jsonl",
+                "TELEMETRY_JSONL_PATH": str(out),
+                "TENANTRY_DATA_DIR": str(tmp_path / "d"),
+                "TELEMETRY_EDITION": "cloud",
+            },
         )
         assert r.returncode == 0, r.stderr
         assert r.stdout.strip() == "0"

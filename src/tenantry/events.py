@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 
-
 _second_cache: list = [None, ""]
 
 

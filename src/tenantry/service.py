@@ -8,6 +8,7 @@ its own errors and counts them; none raises.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import threading
@@ -182,8 +183,17 @@ class TelemetryService:
         except Exception:
             self._swallowed()
 
-    def _record(self, kind: str, name: Any, properties: Any, user_id: Any, developer_id: Any,
-                identity: Any, timestamp: Any, extra: Any) -> None:
+    def _record(
+        self,
+        kind: str,
+        name: Any,
+        properties: Any,
+        user_id: Any,
+        developer_id: Any,
+        identity: Any,
+        timestamp: Any,
+        extra: Any,
+    ) -> None:
         try:
             q = self._queue
             if q is None:
@@ -210,12 +220,23 @@ class TelemetryService:
         timestamp: datetime | None = None,
     ) -> None:
         """Tracks ``error_occurred`` with ``error_type``."""
-        self._record("error", error_type, properties, user_id, developer_id, identity, timestamp, None)
+        self._record(
+            "error", error_type, properties, user_id, developer_id, identity, timestamp, None
+        )
 
-    def track_error_sync(self, error_type: Any, properties: Any = None, user_id: Any = None,
-                         developer_id: Any = None, *, identity: Any = None,
-                         timestamp: datetime | None = None) -> None:
-        self._record("error", error_type, properties, user_id, developer_id, identity, timestamp, None)
+    def track_error_sync(
+        self,
+        error_type: Any,
+        properties: Any = None,
+        user_id: Any = None,
+        developer_id: Any = None,
+        *,
+        identity: Any = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self._record(
+            "error", error_type, properties, user_id, developer_id, identity, timestamp, None
+        )
 
     async def track_performance(
         self,
@@ -229,14 +250,38 @@ class TelemetryService:
         timestamp: datetime | None = None,
     ) -> None:
         """Tracks ``performance_metric``: exact ``duration_ms`` in cloud, a bucket in opensource."""
-        self._record("performance", operation, properties, user_id, developer_id, identity,
-                     timestamp, duration_ms)
+        self._record(
+            "performance",
+            operation,
+            properties,
+            user_id,
+            developer_id,
+            identity,
+            timestamp,
+            duration_ms,
+        )
 
-    def track_performance_sync(self, operation: Any, duration_ms: Any, properties: Any = None,
-                               user_id: Any = None, developer_id: Any = None, *,
-                               identity: Any = None, timestamp: datetime | None = None) -> None:
-        self._record("performance", operation, properties, user_id, developer_id, identity,
-                     timestamp, duration_ms)
+    def track_performance_sync(
+        self,
+        operation: Any,
+        duration_ms: Any,
+        properties: Any = None,
+        user_id: Any = None,
+        developer_id: Any = None,
+        *,
+        identity: Any = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self._record(
+            "performance",
+            operation,
+            properties,
+            user_id,
+            developer_id,
+            identity,
+            timestamp,
+            duration_ms,
+        )
 
     def _not_running(self) -> None:
         if self._active and self._closed:
@@ -246,10 +291,8 @@ class TelemetryService:
         # ``os.getpid()`` system call; ``flush`` and ``get_status`` still check the pid.)
 
     def _swallowed(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self._counters.drop("track_error")
-        except Exception:
-            pass
 
     # -- control ------------------------------------------------------------------------------
     def flush(self, timeout: float = 5.0) -> bool:
@@ -368,18 +411,14 @@ def _register_process_hooks(service: TelemetryService) -> None:
 
 def _atexit_all() -> None:
     for service in list(_instances):
-        try:
+        with contextlib.suppress(Exception):
             service._atexit()
-        except Exception:
-            pass
 
 
 def _after_fork_all() -> None:
     for service in list(_instances):
-        try:
+        with contextlib.suppress(Exception):
             service._after_fork()
-        except Exception:
-            pass
 
 
 _global: TelemetryService | None = None

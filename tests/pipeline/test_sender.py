@@ -13,7 +13,9 @@ from tenantry.pipeline.sender import Sender
 
 
 def events(n: int) -> list[Event]:
-    return [Event(u, "e", "dev_1", time.time(), "cloud", {"i": i}) for i, u in enumerate(new_uuids(n))]
+    return [
+        Event(u, "e", "dev_1", time.time(), "cloud", {"i": i}) for i, u in enumerate(new_uuids(n))
+    ]
 
 
 class Scripted(Destination):
@@ -21,9 +23,9 @@ class Scripted(Destination):
 
     name = "scripted"
 
-    def __init__(self, script, batch=BatchConfig(max_events=10, max_age=0.05)):
+    def __init__(self, script, batch=None):
         self.script = script
-        self.batch = batch
+        self.batch = batch or BatchConfig(max_events=10, max_age=0.05)
         self.calls: list[list[str]] = []
         self.lock = threading.Lock()
 
@@ -69,8 +71,10 @@ class TestBatching:
 
     def test_max_bytes_limits_a_batch(self):
         """A byte limit smaller than ten events' estimate gives more, smaller batches."""
-        dest = Scripted(lambda b, n: [DELIVERED] * len(b),
-                        BatchConfig(max_events=100, max_bytes=1000, max_age=0.01))
+        dest = Scripted(
+            lambda b, n: [DELIVERED] * len(b),
+            BatchConfig(max_events=100, max_bytes=1000, max_age=0.01),
+        )
         run(dest, events(10))
         assert all(len(c) <= 3 for c in dest.calls) and sum(map(len, dest.calls)) == 10
 
@@ -98,8 +102,11 @@ class TestRetry:
 
     def test_partial_rejection(self):
         """Only the events a destination rejects are final failures; the others are delivered."""
+
         def script(batch, n):
-            return [Result.rejected("invalid") if e.properties["i"] % 2 else DELIVERED for e in batch]
+            return [
+                Result.rejected("invalid") if e.properties["i"] % 2 else DELIVERED for e in batch
+            ]
 
         finals, _ = run(Scripted(script), events(6))
         rejected = [f for f in finals if f[1] is Status.REJECTED]
@@ -107,8 +114,13 @@ class TestRetry:
 
     def test_retry_at_is_honoured(self):
         """A RETRY with retry_at 0.3 s ahead is not resent before then."""
+
         def script(batch, n):
-            return [Result.retry("http_429", after=0.3)] * len(batch) if n == 1 else [DELIVERED] * len(batch)
+            return (
+                [Result.retry("http_429", after=0.3)] * len(batch)
+                if n == 1
+                else [DELIVERED] * len(batch)
+            )
 
         dest = Scripted(script)
         t0 = time.monotonic()
@@ -117,6 +129,7 @@ class TestRetry:
 
     def test_raising_destination_is_retried_not_fatal(self):
         """A destination that raises breaks its contract; the sender retries instead of dying."""
+
         def script(batch, n):
             if n == 1:
                 raise RuntimeError("boom")

@@ -21,6 +21,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def _root() -> None:
+    """Tenant-aware, privacy-first product telemetry. Docs: README.md."""
+
+
 # Each module defines ``register(app)``. Imported here so ``tenantry --help`` lists everything.
 from tenantry.cli import demo, identity, report, serve, status  # noqa: E402
 

@@ -8,8 +8,11 @@ from tenantry.cli._output import print_json
 
 
 def register(app: typer.Typer) -> None:
-    app.command("status", help="What is collected, where it goes, how to opt out, recent event "
-                "counts.\n\nExample: tenantry status --json")(status)
+    app.command(
+        "status",
+        help="What is collected, where it goes, how to opt out, recent event "
+        "counts.\n\nExample: tenantry status --json",
+    )(status)
 
 
 def status(
@@ -32,7 +35,9 @@ def status(
         "recent_event_counts": _recent_counts(settings) if settings.active else {},
     }
     if not settings.active:
-        doc["disabled_by"] = "DO_NOT_TRACK=1" if settings.do_not_track else "TELEMETRY_ENABLED=false"
+        doc["disabled_by"] = (
+            "DO_NOT_TRACK=1" if settings.do_not_track else "TELEMETRY_ENABLED=false"
+        )
     if as_json:
         print_json(doc)
         return
@@ -41,8 +46,10 @@ def status(
 
     console = Console()
     state = "[green]on[/]" if doc["enabled"] else f"[red]off[/] ({doc.get('disabled_by')})"
-    console.print(f"telemetry: {state}   edition: [bold]{doc['edition']}[/]   "
-                  f"providers: {', '.join(doc['providers']) or '-'}   data dir: {doc['data_dir']}")
+    console.print(
+        f"telemetry: {state}   edition: [bold]{doc['edition']}[/]   "
+        f"providers: {', '.join(doc['providers']) or '-'}   data dir: {doc['data_dir']}"
+    )
     table = Table(show_header=True, header_style="bold")
     table.add_column("collected")
     table.add_column("never collected")
@@ -55,8 +62,10 @@ def status(
     console.print(table)
     console.print(f"opt out: {OPT_OUT}")
     if doc["recent_event_counts"]:
-        console.print("recent events (last 7 days, local store): " + ", ".join(
-            f"{k}={v}" for k, v in doc["recent_event_counts"].items()))
+        console.print(
+            "recent events (last 7 days, local store): "
+            + ", ".join(f"{k}={v}" for k, v in doc["recent_event_counts"].items())
+        )
 
 
 def _recent_counts(settings) -> dict[str, int]:

@@ -65,7 +65,7 @@ class Destination(ABC):
         """Push anything the destination buffers itself. True when nothing is left."""
         return True
 
-    def shutdown(self, timeout: float) -> None:  # noqa: ARG002
+    def shutdown(self, timeout: float) -> None:  # noqa: ARG002, B027 - optional hook
         """Release connections; called once, after the last ``send``."""
 
 

@@ -7,6 +7,7 @@ processes can share one file without interleaving inside a line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,9 @@ class JsonlDestination(Destination):
     name = "jsonl"
     batch = BatchConfig(max_events=2000, max_bytes=8_000_000, max_age=0.2)
 
-    def __init__(self, settings: Settings, *, path: Path | str | None = None, fsync: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, *, path: Path | str | None = None, fsync: bool = False
+    ) -> None:
         target = path or settings.jsonl_path or (settings.data_dir / "events.jsonl")
         if not target:
             raise ConfigError("TELEMETRY_JSONL_PATH: required for the jsonl provider")
@@ -63,7 +66,5 @@ class JsonlDestination(Destination):
         return [DELIVERED] * len(batch)
 
     def shutdown(self, timeout: float) -> None:
-        try:
+        with contextlib.suppress(OSError):
             os.close(self._fd)
-        except OSError:
-            pass

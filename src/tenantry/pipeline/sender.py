@@ -59,7 +59,9 @@ class Sender:
         self._stopping = False
         self._deadline: float | None = None
         self.stats = {"sent": 0, "delivered": 0, "retried": 0, "rejected": 0, "batches": 0}
-        self._thread = threading.Thread(target=self._run, name=f"tenantry-send-{self.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"tenantry-send-{self.name}", daemon=True
+        )
         self._thread.start()
 
     # -- called from the worker ------------------------------------------------------------
@@ -185,7 +187,9 @@ class Sender:
         try:
             results = self.destination.send(events, timeout)
             if len(results) != len(events):
-                raise ValueError(f"{self.name}.send returned {len(results)} results for {len(events)} events")
+                raise ValueError(
+                    f"{self.name}.send returned {len(results)} results for {len(events)} events"
+                )
         except Exception as exc:  # a destination broke its promise: treat as a retryable failure
             logger.warning("tenantry: %s.send raised %s: %s", self.name, type(exc).__name__, exc)
             results = [Result.retry(f"exception:{type(exc).__name__}")] * len(events)

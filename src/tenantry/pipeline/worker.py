@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -251,7 +250,9 @@ class Worker:
     # -- results (on sender threads) ------------------------------------------------------------
     def _final(self, name: str, events: Sequence[Event], results: Sequence[Result]) -> None:
         counters = self.counters
-        rejected = [(e, r) for e, r in zip(events, results, strict=True) if r.status is Status.REJECTED]
+        rejected = [
+            (e, r) for e, r in zip(events, results, strict=True) if r.status is Status.REJECTED
+        ]
         for _e, r in rejected:
             counters.drop(f"rejected:{r.reason or 'unknown'}")
         if rejected:
@@ -364,5 +365,3 @@ def _suppressed(suppression: Any, user_id: Any, developer_id: Any) -> bool:
         )
     except Exception:
         return False
-
-
