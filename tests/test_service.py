@@ -445,3 +445,21 @@ def test_backfill_keeps_order_of_old_timestamps():
     svc.shutdown(5)
     times = [e.timestamp for e in dest.events]
     assert times == sorted(times) and times[-1] - times[0] == pytest.approx(59 * 86400, abs=1)
+
+
+def test_debug_logs_every_shaped_event_without_secrets(caplog):
+    """TELEMETRY_DEBUG=1 logs each shaped event; secrets passed in properties are not in the log."""
+    import logging
+
+    svc, dest = cloud(debug=True)
+    with caplog.at_level(logging.INFO, logger="tenantry"):
+        svc.track_sync(
+            "memory_created",
+            {"type": "text", "api_key": "sk_live_51HxYzSECRETSECRET", "password": "hunter2"},
+            user_id="user_1234",
+            developer_id="dev_abc123",
+        )
+        svc.shutdown(5)
+    logged = "\n".join(r.getMessage() for r in caplog.records if "tenantry event" in r.getMessage())
+    assert "memory_created" in logged and "dev_abc123" in logged
+    assert "sk_live_51HxYzSECRETSECRET" not in logged and "hunter2" not in logged

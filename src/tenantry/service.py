@@ -406,13 +406,22 @@ def _register_process_hooks(service: TelemetryService) -> None:
     _hooks_installed = True
     atexit.register(_atexit_all)
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_after_fork_all)
+        os.register_at_fork(before=_before_fork_all, after_in_child=_after_fork_all)
 
 
 def _atexit_all() -> None:
     for service in list(_instances):
         with contextlib.suppress(Exception):
             service._atexit()
+
+
+def _before_fork_all() -> None:
+    """Let a worker that is still setting up (importing, opening files) finish first, so the
+    child never inherits a half-imported module or a half-written file. Bounded: 2 s."""
+    for service in list(_instances):
+        worker = service._worker
+        if worker is not None:
+            worker._ready.wait(2.0)
 
 
 def _after_fork_all() -> None:

@@ -23,11 +23,14 @@ from typing import Any
 
 import orjson
 
+from tenantry import _installation
 from tenantry.config import Settings
+from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event, new_uuids
 from tenantry.pipeline.counters import Counters
 from tenantry.pipeline.sender import Sender
+from tenantry.policy import build_chain, shape
 
 logger = logging.getLogger("tenantry")
 
@@ -76,10 +79,6 @@ class Worker:
 
     # -- setup (on the worker thread) ---------------------------------------------------------
     def _setup(self) -> None:
-        from tenantry import _installation
-        from tenantry.destinations import build
-        from tenantry.policy import build_chain, shape
-
         s = self.settings
         secret = b""
         if s.edition == "opensource":
@@ -315,7 +314,7 @@ class Worker:
                 self.wake.set()
                 if self.idle():
                     self._wait_acks(deadline)
-                    return True
+                    return self.setup_error is None
                 if time.monotonic() >= deadline:
                     return False
                 time.sleep(0.002)
