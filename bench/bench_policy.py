@@ -1,0 +1,111 @@
+"""CPU cost of shaping one event with the edition policy, per edition.
+
+Events: a typical small one (the seed guide's ``{"type": "text", "has_metadata": True}``) and a
+PII-heavy one (emails, IPs, tokens, paths, nested dicts and lists). Baselines measured in the
+same run on the same properties: ``dict(props)`` (the cheapest copy) and ``orjson.dumps(props)``.
+Numbers are best-of-3 process CPU time per event, in microseconds.
+
+Target (issue 2): shaping a typical small event costs a few us, so the whole pipeline stays
+within ~15 us CPU per event.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+
+from tenantry.config import Settings
+from tenantry.pipeline.counters import Counters
+from tenantry.policy import build_chain, shape
+
+TYPICAL = {"type": "text", "has_metadata": True}
+PII_HEAVY = {
+    "type": "text",
+    "user_email": "alice@example.com",
+    "note": "call me at +1 555 123 4567",
+    "client_ip": "192.168.1.20",
+    "api_key": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "source": "/home/alice/notes.txt",
+    "tags": ["a", "b", "c"],
+    "meta": {"request_id": "550e8400-e29b-41d4-a716-446655440000", "retries": 2, "ok": True},
+    "result_count": 10,
+    "model": "gpt-4o",
+}
+PROFILE = {"email": "developer@company.com", "country": "US"}
+
+
+def _chain(edition: str) -> list:
+    return build_chain(
+        Settings(edition=edition),
+        secret=b"bench-secret-0123456789abcdef0123",
+        anonymous_id="anon_00000000000000000000000000000000",
+        profile_lookup=lambda _d: PROFILE,
+        counters=Counters(),
+    )
+
+
+def _drafts(props: dict, n: int) -> list[dict]:
+    return [
+        {
+            "kind": "track",
+            "event": "memory_created",
+            "properties": props.copy(),
+            "user_id": f"usr_{i % 1000}",
+            "developer_id": "dev_abc123",
+            "timestamp": 1_764_000_000.0 + i,
+            "uuid": f"00000000-0000-4000-8000-{i:012d}",
+            "duration_ms": None,
+        }
+        for i in range(n)
+    ]
+
+
+def _best(fn, n: int, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        elapsed = fn(n)
+        best = min(best, elapsed / n * 1e6)
+    return best
+
+
+def _time_shape(chain, props):
+    def run(n: int) -> float:
+        drafts = _drafts(props, n)
+        started = time.process_time()
+        for d in drafts:
+            shape(chain, d)
+        return time.process_time() - started
+
+    return run
+
+
+def _time_baseline(op, props):
+    def run(n: int) -> float:
+        started = time.process_time()
+        for _ in range(n):
+            op(props)
+        return time.process_time() - started
+
+    return run
+
+
+def main(quick: bool = False) -> None:
+    n = 2_000 if quick else 20_000
+    chains = {"cloud": _chain("cloud"), "opensource": _chain("opensource")}
+    print(f"{n} events per run, best of 3, process CPU us/event")
+    print(f"{'event':10} {'dict(props)':>12} {'orjson.dumps':>13} {'cloud':>8} {'opensource':>11}"
+          f" {'cloud/dumps':>12} {'oss/dumps':>10}")  # fmt: skip
+    for label, props in (("typical", TYPICAL), ("pii-heavy", PII_HEAVY)):
+        base_dict = _best(_time_baseline(dict, props), n)
+        base_dumps = _best(_time_baseline(orjson.dumps, props), n)
+        cloud = _best(_time_shape(chains["cloud"], props), n)
+        oss = _best(_time_shape(chains["opensource"], props), n)
+        print(
+            f"{label:10} {base_dict:12.3f} {base_dumps:13.3f} {cloud:8.2f} {oss:11.2f}"
+            f" {cloud / base_dumps:11.1f}x {oss / base_dumps:9.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()

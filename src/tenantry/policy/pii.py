@@ -1,0 +1,258 @@
+"""Detectors: which keys name secrets or personal data, which values look identifying.
+
+Keys are matched on their *words* (snake_case, camelCase, kebab-case, dots and spaces are split),
+never on substrings: ``keyboard_layout`` and ``monkey_count`` are innocent, ``userEmail`` and
+``filePath`` are not. Values are checked by a fast path (a short run of letters is safe) and
+then by one combined regex plus a few programmatic checks (Luhn, Shannon entropy).
+
+Verdicts for keys and short strings are memoised in bounded dicts: telemetry repeats itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+# -- key words ---------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+SECRET_WORDS = frozenset(
+    {
+        "apikey", "password", "passwd", "pwd", "passphrase", "token", "secret", "secrets",
+        "authorization", "cookie", "cookies", "credential", "credentials", "bearer",
+        "sessiontoken", "accesstoken", "refreshtoken", "privatekey", "secretkey", "accesskey",
+        "sessionid", "signature", "otp", "pin", "jwt",
+    }
+)  # fmt: skip
+# Two adjacent words that together name a secret ("api key", "private_key", "session-id").
+SECRET_PAIRS = frozenset(
+    {
+        ("api", "key"), ("private", "key"), ("secret", "key"), ("access", "key"),
+        ("session", "id"), ("client", "secret"), ("signing", "key"), ("encryption", "key"),
+    }
+)  # fmt: skip
+PII_WORDS = frozenset(
+    {
+        # identity and contact
+        "email", "emails", "mail", "name", "names", "firstname", "lastname", "fullname",
+        "surname", "username", "nickname", "phone", "mobile", "tel", "telephone", "fax",
+        "address", "addr", "street", "zip", "zipcode", "postcode", "postal", "city",
+        "ssn", "dob", "birthday", "birthdate", "born", "age", "gender", "passport", "license",
+        "iban", "card", "cc", "cvv", "account", "person", "owner", "author",
+        # identifiers
+        "id", "ids", "uuid", "guid", "identifier", "ip", "ipv4", "ipv6", "mac", "imei",
+        "fingerprint", "userid", "distinct",
+        # places and machines
+        "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder",
+        "url", "urls", "uri", "link", "href", "host", "hostname", "domain", "location", "geo",
+        "lat", "lon", "lng", "latitude", "longitude", "coordinates",
+        # free text
+        "content", "text", "query", "message", "msg", "body", "comment", "note", "notes",
+        "description", "title", "subject", "prompt", "payload",
+    }
+)  # fmt: skip
+# A key that is (or ends with) one of these names a person: "user", "end_user", "customer".
+PERSON_LAST_WORDS = frozenset({"user", "users", "customer", "member", "sender", "recipient"})
+# Words that turn an identifying key into a flag or a count: "has_email", "url_count".
+COUNT_FIRST_WORDS = frozenset({"has", "is", "num", "n", "total"})
+COUNT_LAST_WORDS = frozenset({"count", "counts", "len", "length", "size", "total", "num"})
+
+
+def key_words(key: str) -> list[str]:
+    """``"userEmail"`` -> ``["user", "email"]``; ``"x-api-key"`` -> ``["x", "api", "key"]``."""
+    return [w.lower() for w in _WORD.findall(key)]
+
+
+def _is_secret_words(words: list[str]) -> bool:
+    for i, w in enumerate(words):
+        if w in SECRET_WORDS:
+            return True
+        if i:
+            prev = words[i - 1]
+            if (prev, w) in SECRET_PAIRS or prev + w in SECRET_WORDS:
+                return True
+    return False
+
+
+def _is_pii_words(words: list[str]) -> bool:
+    if not words:
+        return False
+    if words[-1] in PERSON_LAST_WORDS:
+        return True
+    for i, w in enumerate(words):
+        if w in PII_WORDS:
+            return True
+        if i and words[i - 1] + w in PII_WORDS:  # "file_name" -> "filename", "user_id" -> "userid"
+            return True
+    return False
+
+
+secret_key_cache: dict[str, bool] = {}
+pii_key_cache: dict[
+    str, int
+] = {}  # 0 innocent, 1 personal, 2 personal unless value is a count/flag
+_CACHE_MAX = 8192
+
+
+def is_secret_key(key: str) -> bool:
+    """True when the key's words name a secret (``api_key``, ``sessionToken``, ``Cookie``)."""
+    verdict = secret_key_cache.get(key)
+    if verdict is None:
+        verdict = _is_secret_words(key_words(key))
+        if len(secret_key_cache) >= _CACHE_MAX:
+            secret_key_cache.clear()
+        secret_key_cache[key] = verdict
+    return verdict
+
+
+def pii_key_verdict(key: str) -> int:
+    """0: innocent key; 1: names personal data or an identifier, or is itself personal data
+    (``"alice@example.com": 1``); 2: names personal data but as a flag or a count
+    (``has_email``, ``url_count``): kept when its value is a number or bool."""
+    verdict = pii_key_cache.get(key)
+    if verdict is None:
+        words = key_words(key)
+        verdict = 0
+        if not is_safe_name(key):  # the key itself is an email, a path, an ID, free text...
+            verdict = 1
+        elif _is_secret_words(words) or _is_pii_words(words):
+            verdict = 1
+            if len(words) > 1 and (words[0] in COUNT_FIRST_WORDS or words[-1] in COUNT_LAST_WORDS):
+                verdict = 2
+        if len(pii_key_cache) >= _CACHE_MAX:
+            pii_key_cache.clear()
+        pii_key_cache[key] = verdict
+    return verdict
+
+
+# -- values ------------------------------------------------------------------------------------
+
+MAX_SAFE_STRING = 64  # longer strings are free text in opensource
+_FAST_SAFE = re.compile(r"[A-Za-z][A-Za-z_-]{0,14}\Z")  # short, letters only: never identifying
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z"
+)
+_PATTERNS = {  # order matters: the first kind that matches at the earliest position is named
+    "email": r"[^@\s]+@[^@\s]+",
+    "url": r"\A[A-Za-z][A-Za-z0-9+.-]*://|\A(?:www\.|mailto:|file:)",
+    "path": r"\A(?:/|~|\.{1,2}[/\\]|[A-Za-z]:[\\/]|\\\\)|\\|/[^/]*/",
+    "jwt": r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.",
+    "vendor_token": (
+        r"(?:\b|_)(?:sk|pk|rk)_(?:live|test)_|\A(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
+        r"|AIza|hf_|npm_|shpat_|sq0atp-)|\A(?:AKIA|ASIA)[A-Z0-9]{12,}"
+    ),
+    "ipv4": r"(?:\d{1,3}\.){3}\d{1,3}",
+    "ssn": r"\A\d{3}-\d{2}-\d{4}\Z",
+    "iban": r"\A[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}\Z",
+    "phone": r"\A\+?[\d().\- #]{7,}\Z",
+    "ipv6": r"\A\[?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?\]?(?::\d+)?\Z",
+    "uuid": r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}",
+    "hex": r"[0-9A-Fa-f]{16,}",
+    "prefixed_id": r"\A[A-Za-z]{2,12}[_-](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4,}\Z",
+    "domain": (
+        r"\A(?:[A-Za-z0-9-]+\.)+(?:com|org|net|io|dev|ai|app|co|edu|gov|info|biz|me|de|uk|fr"
+        r"|nl|eu|us|ca|au|jp|cn|ru|in|br|local|internal|lan|localhost)\Z"
+    ),
+}
+# Tokens anywhere in a text (for ``redact``).
+TOKEN = re.compile(
+    r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\b(?:sk|pk|rk)_(?:live|test)_\w+"
+    r"|\b(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|AIza|hf_|npm_|shpat_|sq0atp-)[\w-]+"
+    r"|\b(?:AKIA|ASIA)[A-Z0-9]{12,}"
+)
+_SENSITIVE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS.items()))
+_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z_-]*\Z")
+_WHITESPACE = re.compile(r"\s")
+_DIGITS = re.compile(r"\d")
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum of a string of digits (card numbers)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def shannon_entropy(s: str) -> float:
+    """Bits per character."""
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
+
+
+def looks_random(s: str) -> bool:
+    """A token-like string: >= 16 characters that mix classes the way keys do, not words."""
+    if len(s) < 16:
+        return False
+    upper = lower = digit = 0
+    for ch in s:
+        if ch.isdigit():
+            digit += 1
+        elif ch.isupper():
+            upper += 1
+        elif ch.islower():
+            lower += 1
+    letters = upper + lower
+    if digit and letters:
+        mixed = True
+    elif letters and not digit:
+        mixed = lower and 0.3 <= upper / letters <= 0.7  # random base62, not camelCase
+    else:
+        mixed = False
+    return bool(mixed) and shannon_entropy(s) >= 3.0
+
+
+def detect(value: str) -> str | None:
+    """The kind of personal or secret data ``value`` looks like (``"email"``, ``"free_text"``,
+    ``"card"``, ...), or None when it is a harmless short identifier-like string."""
+    if _FAST_SAFE.match(value):
+        return None
+    if len(value) > MAX_SAFE_STRING:
+        return "free_text"
+    if _WHITESPACE.search(value):
+        return "free_text"
+    if _ISO_DATE.match(value):
+        return None
+    m = _SENSITIVE.search(value)
+    if m is not None:
+        return m.lastgroup
+    digits = "".join(_DIGITS.findall(value))
+    if len(digits) >= 12 and luhn_ok(digits):
+        return "card"
+    if looks_random(value):
+        return "high_entropy"
+    return None
+
+
+value_cache: dict[str, bool] = {}
+
+
+def is_sensitive(value: str) -> bool:
+    """``detect(value) is not None``, memoised for short strings."""
+    if len(value) > MAX_SAFE_STRING:
+        return True
+    verdict = value_cache.get(value)
+    if verdict is None:
+        verdict = detect(value) is not None
+        if len(value_cache) >= _CACHE_MAX:
+            value_cache.clear()
+        value_cache[value] = verdict
+    return verdict
+
+
+def is_safe_name(name: str) -> bool:
+    """A name (event, operation, error type, property key) passes the value checks, or is a few
+    plain words of letters ("Memory Created", "Memory Type")."""
+    if not name or len(name) > MAX_SAFE_STRING:
+        return False
+    if not is_sensitive(name):
+        return True
+    words = name.split()
+    return len(words) > 1 and all(_PLAIN_WORD.match(w) for w in words)

@@ -1,0 +1,391 @@
+"""The processors of the edition policy: ``processor(draft) -> draft | None`` (None drops it).
+
+One job each, structlog-style. Those with options are classes that validate and precompute in
+``__init__``; the rest are plain functions. Each works on a literal draft dict (see
+docs/DESIGN.md "The draft"); none touches the caller's nested objects, because
+``CoerceProperties`` runs early and every later processor edits only its fresh copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from tenantry.pipeline.counters import Counters
+from tenantry.policy import pii
+from tenantry.policy.context import duration_bucket, runtime_context
+from tenantry.policy.pseudonym import Pseudonymizer
+
+logger = logging.getLogger("tenantry.policy")
+
+Draft = dict[str, Any]
+Processor = Callable[[Draft], "Draft | None"]
+
+MAX_NAME = 256
+MAX_ID = 256
+UNKNOWN = "unknown"
+REDACTED = "[REDACTED]"
+
+
+class NameEvent:
+    """The event name as a ``str``. ``None``, empty or blank names drop the event (counted
+    ``invalid_event_name``): an unnamed event cannot be analysed. In cloud any other value
+    becomes its text; in opensource a name that looks personal (an email, an ID, free text) or
+    that is not text/number/enum becomes ``"unknown"`` (counted ``redacted_event_name``)."""
+
+    def __init__(self, counters: Counters, *, private: bool) -> None:
+        self.counters = counters
+        self.private = private
+
+    def __call__(self, draft: Draft) -> Draft | None:
+        name = draft.get("event")
+        if type(name) is not str:
+            name = self._text(name)
+        name = name.strip() if name is not None else ""
+        if not name:
+            self.counters.drop("invalid_event_name")
+            return None
+        if self.private:
+            if pii.value_cache.get(name) is not False and not pii.is_safe_name(name):
+                self.counters.incr("redacted_event_name")
+                name = UNKNOWN
+        elif len(name) > MAX_NAME:
+            name = name[:MAX_NAME]
+        draft["event"] = name
+        return draft
+
+    def _text(self, name: Any) -> str | None:
+        if name is None:
+            return None
+        if isinstance(name, Enum):
+            return self._text(name.value)
+        if isinstance(name, str):
+            return str.__str__(name)
+        if isinstance(name, bytes | bytearray):
+            return bytes(name[: MAX_NAME * 4]).decode("utf-8", "replace")
+        if isinstance(name, int | float) and not isinstance(name, bool):
+            return str(name) if not isinstance(name, float) or math.isfinite(name) else None
+        if self.private:  # an object's text could be anything
+            self.counters.incr("redacted_event_name")
+            return UNKNOWN
+        try:
+            return str(name)[:MAX_NAME]
+        except Exception:
+            return type(name).__name__
+
+
+def _as_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) is str:
+        return value[:MAX_ID] or None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str | int | UUID):
+        return str(value)[:MAX_ID] or None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")[:MAX_ID] or None
+    if isinstance(value, Enum):
+        return _as_id(value.value)
+    return None
+
+
+def normalize_ids(draft: Draft) -> Draft:
+    """``user_id``/``developer_id`` become ``str`` or ``None`` (empty strings, bools and
+    arbitrary objects are "not given"; ints, UUIDs, bytes, enums give their text)."""
+    uid, did = draft.get("user_id"), draft.get("developer_id")
+    if type(uid) is not str or not uid:
+        draft["user_id"] = _as_id(uid)
+    if type(did) is not str or not did:
+        draft["developer_id"] = _as_id(did)
+    return draft
+
+
+class FixSwappedIds:
+    """The seed guide's "don't swap the IDs": ``user_id="dev_..."`` with ``developer_id="usr_..."``
+    is swapped back, counted ``swapped_ids``, with one warning per process."""
+
+    warned = False  # class-wide: once per process
+
+    def __init__(self, counters: Counters, *, developer_prefix="dev_", user_prefix="usr_") -> None:
+        self.counters = counters
+        self.developer_prefix = developer_prefix
+        self.user_prefix = user_prefix
+
+    def __call__(self, draft: Draft) -> Draft:
+        uid = draft["user_id"]
+        if uid is None or not uid.startswith(self.developer_prefix):
+            return draft
+        did = draft["developer_id"]
+        if did is not None and did.startswith(self.user_prefix):
+            draft["user_id"], draft["developer_id"] = did, uid
+            self.counters.incr("swapped_ids")
+            if not FixSwappedIds.warned:
+                FixSwappedIds.warned = True
+                logger.warning(
+                    "tenantry: user_id and developer_id look swapped (user_id=%s..., "
+                    "developer_id=%s...); swapping them back. Pass user_id=<end user>, "
+                    "developer_id=<API key owner>.",
+                    self.developer_prefix,
+                    self.user_prefix,
+                )
+        return draft
+
+
+class StripSecrets:
+    """Removes, at any depth (dicts inside dicts and lists), every key whose words name a secret:
+    ``api_key``, ``sessionToken``, ``Authorization``, ``x-api-key``, ``private_key``... Counted
+    ``secrets_removed``. Works on the fresh copy made by ``CoerceProperties``."""
+
+    def __init__(self, counters: Counters) -> None:
+        self.counters = counters
+
+    def __call__(self, draft: Draft) -> Draft:
+        n = _strip(draft["properties"])
+        if n:
+            self.counters.incr("secrets_removed", n)
+        return draft
+
+
+def _strip(obj: Any) -> int:
+    removed = 0
+    if type(obj) is dict:
+        known = pii.secret_key_cache
+        secret = None
+        for k, v in obj.items():
+            verdict = known.get(k)
+            if verdict is None:
+                verdict = pii.is_secret_key(k)
+            if verdict:
+                if secret is None:
+                    secret = []
+                secret.append(k)
+            elif type(v) is dict or type(v) is list:
+                removed += _strip(v)
+        if secret:
+            for k in secret:
+                del obj[k]
+            removed += len(secret)
+    elif type(obj) is list:
+        for v in obj:
+            if type(v) is dict or type(v) is list:
+                removed += _strip(v)
+    return removed
+
+
+class CloudIdentity:
+    """Cloud: ``distinct_id`` = developer_id; else user_id (counted ``developer_id_fallback``);
+    else the process's anonymous ID. Properties gain ``developer_id`` (when known) and
+    ``end_user_id`` (when both are known); the draft's ``developer_id``/``end_user_id`` match."""
+
+    def __init__(self, counters: Counters, *, anonymous_id: str) -> None:
+        if not anonymous_id:
+            raise ValueError("anonymous_id is empty")
+        self.counters = counters
+        self.anonymous_id = anonymous_id
+
+    def __call__(self, draft: Draft) -> Draft:
+        uid, did = draft.get("user_id"), draft.get("developer_id")
+        props = draft["properties"]
+        if did is not None:
+            draft["distinct_id"] = did
+            props["developer_id"] = did
+            if uid is not None:
+                props["end_user_id"] = uid
+                draft["end_user_id"] = uid
+            else:
+                draft["end_user_id"] = None
+        else:
+            if uid is not None:
+                draft["distinct_id"] = uid
+                self.counters.incr("developer_id_fallback")
+            else:
+                draft["distinct_id"] = self.anonymous_id
+            draft["end_user_id"] = None
+        return draft
+
+
+class AddProfile:
+    """Cloud: the developer's ``email`` and ``country`` from ``lookup(developer_id)`` (they win
+    over caller properties of those names). A lookup that raises or returns nothing adds nothing
+    (a raise is counted ``profile_lookup_errors``)."""
+
+    FIELDS = ("email", "country")
+
+    def __init__(self, lookup: Callable[[str], Mapping[str, Any] | None], counters: Counters):
+        if not callable(lookup):
+            raise TypeError("profile_lookup must be callable")
+        self.lookup = lookup
+        self.counters = counters
+
+    def __call__(self, draft: Draft) -> Draft:
+        did = draft.get("developer_id")
+        if did is None:
+            return draft
+        try:
+            profile = self.lookup(did)
+            if not profile:
+                return draft
+            props = draft["properties"]
+            for field in self.FIELDS:
+                value = profile.get(field)
+                if isinstance(value, str) and value:
+                    props[field] = value
+        except Exception as exc:
+            self.counters.incr("profile_lookup_errors")
+            logger.debug("tenantry: profile lookup failed: %s", exc)
+        return draft
+
+
+class FilterPersonalData:
+    """Opensource: keeps only values that identify nobody, at any depth.
+
+    Keys whose words name personal data or identifiers are dropped (``user_email``, ``filePath``,
+    ``ip_address``, ``id``...; ``keyboard_layout`` and ``monkey_count`` survive); flag/count keys
+    (``has_email``, ``url_count``) survive with a number or bool. String values that look like
+    emails, phones, IPs, cards, IBANs, SSNs, JWTs, tokens, high-entropy strings, paths, URLs,
+    UUIDs/IDs or free text are dropped. Lists, tuples and sets become their lengths (as coerced,
+    so at most ``max_items``). Numbers, booleans and nulls pass, except ints of 15 or more
+    digits (card numbers, snowflake IDs). Counted ``pii_removed``.
+    """
+
+    def __init__(self, counters: Counters) -> None:
+        self.counters = counters
+
+    def __call__(self, draft: Draft) -> Draft:
+        removed = [0]
+        draft["properties"] = _filter_dict(draft["properties"], removed)
+        if removed[0]:
+            self.counters.incr("pii_removed", removed[0])
+        return draft
+
+
+_BIG_INT = 10**14  # ints of 15+ digits are card numbers or IDs, not measurements
+
+
+def _filter_dict(d: dict, removed: list[int]) -> dict:
+    out = {}
+    known_keys = pii.pii_key_cache
+    known_values = pii.value_cache
+    for k, v in d.items():
+        verdict = known_keys.get(k)
+        if verdict is None:
+            verdict = pii.pii_key_verdict(k)
+        tv = type(v)
+        if verdict:
+            if verdict == 2 and (tv is bool or tv is int or tv is float):
+                out[k] = v
+            else:
+                removed[0] += 1
+            continue
+        if tv is str:
+            sensitive = known_values.get(v)
+            if sensitive is None:
+                sensitive = pii.is_sensitive(v)
+            if sensitive:
+                removed[0] += 1
+            else:
+                out[k] = v
+        elif tv is dict:
+            out[k] = _filter_dict(v, removed)
+        elif tv is list:
+            out[k] = len(v)
+        elif (tv is int and not -_BIG_INT < v < _BIG_INT) or (tv is float and not math.isfinite(v)):
+            removed[0] += 1  # a card number or a snowflake ID passed as an int; NaN
+        else:  # bool, int, float, None (all that coercion leaves)
+            out[k] = v
+    return out
+
+
+class Pseudonymize:
+    """Opensource: ``distinct_id`` = keyed pseudonym (HMAC-SHA256) of ``user_id or
+    developer_id``, or the process's anonymous ID; the raw IDs never leave the draft's
+    ``user_id``/``developer_id`` inputs, and ``developer_id``/``end_user_id`` become None."""
+
+    def __init__(self, secret: bytes, *, anonymous_id: str) -> None:
+        if not anonymous_id:
+            raise ValueError("anonymous_id is empty")
+        self.pseudonym = Pseudonymizer(secret)
+        self.anonymous_id = anonymous_id
+
+    def __call__(self, draft: Draft) -> Draft:
+        ident = draft.get("user_id") or draft.get("developer_id")
+        draft["distinct_id"] = self.pseudonym(ident) if ident else self.anonymous_id
+        draft["developer_id"] = None
+        draft["end_user_id"] = None
+        draft["user_id"] = None
+        return draft
+
+
+def apply_kind(draft: Draft) -> Draft:
+    """``kind="error"``: event ``error_occurred``, property ``error_type`` = the name given;
+    ``kind="performance"``: event ``performance_metric``, property ``operation``. These win over
+    caller properties of the same name. Runs after the name was checked by ``NameEvent``."""
+    kind = draft["kind"]
+    if kind == "track":
+        return draft
+    if kind == "error":
+        draft["properties"]["error_type"] = draft["event"]
+        draft["event"] = "error_occurred"
+    elif kind == "performance":
+        draft["properties"]["operation"] = draft["event"]
+        draft["event"] = "performance_metric"
+    return draft
+
+
+class Durations:
+    """``kind="performance"``: ``duration_ms`` exact (cloud) or ``duration_bucket`` (opensource).
+    A duration that is not a finite number >= 0 adds nothing (counted ``invalid_duration``)."""
+
+    def __init__(self, counters: Counters, *, bucket: bool) -> None:
+        self.counters = counters
+        self.bucket = bucket
+
+    def __call__(self, draft: Draft) -> Draft:
+        if draft["kind"] != "performance":
+            return draft
+        ms = draft.get("duration_ms")
+        props = draft["properties"]
+        if self.bucket:
+            props.pop("duration_ms", None)
+        valid = isinstance(ms, int | float) and not isinstance(ms, bool)
+        if valid:
+            ms = float(ms)
+            valid = math.isfinite(ms) and ms >= 0
+        if not valid:
+            self.counters.incr("invalid_duration")
+            return draft
+        if self.bucket:
+            props["duration_bucket"] = duration_bucket(ms)
+        else:
+            props["duration_ms"] = ms
+        return draft
+
+
+class AddContext:
+    """Opensource: ``edition``, ``os``, ``arch``, ``version``, ``python_version`` (precomputed);
+    they win over caller properties of the same names."""
+
+    def __init__(self, edition: str) -> None:
+        self.context = runtime_context(edition)
+
+    def __call__(self, draft: Draft) -> Draft:
+        draft["properties"].update(self.context)
+        return draft
+
+
+class SetEdition:
+    """The draft's ``edition`` field."""
+
+    def __init__(self, edition: str) -> None:
+        if edition not in ("cloud", "opensource"):
+            raise ValueError(f"unknown edition {edition!r}")
+        self.edition = edition
+
+    def __call__(self, draft: Draft) -> Draft:
+        draft["edition"] = self.edition
+        return draft
