@@ -42,7 +42,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        # standalone_mode=False: click returns ctx.exit()'s code instead of raising Exit
+        rc = app(args=argv, standalone_mode=False)
+        if isinstance(rc, int) and not isinstance(rc, bool):
+            return rc
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

@@ -1,0 +1,34 @@
+"""The ``clickhouse`` destination: shaped events into ClickHouse (``TENANTRY_CLICKHOUSE_URL``)
+over the native protocol, in large batches. clickhouse-driver is imported only by the store
+module this uses, so a missing driver breaks only this destination."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tenantry.config import Settings
+from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, same_result
+from tenantry.errors import ConfigError
+from tenantry.events import Event
+from tenantry.store.clickhouse import ClickHouseStore
+
+
+class ClickHouseDestination(Destination):
+    name = "clickhouse"
+    batch = BatchConfig(max_events=20_000, max_bytes=32_000_000, max_age=2.0)
+
+    def __init__(self, settings: Settings, *, url: str | None = None) -> None:
+        url = url or settings.clickhouse_url
+        if not url:
+            raise ConfigError("TENANTRY_CLICKHOUSE_URL: the clickhouse provider needs it")
+        self.store = ClickHouseStore(url)
+
+    def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:  # noqa: ARG002
+        try:
+            self.store.write(list(batch))
+        except Exception as exc:  # server down or refusing: retried with backoff by the sender
+            return same_result(len(batch), Result.retry(f"clickhouse:{type(exc).__name__}"))
+        return same_result(len(batch), DELIVERED)
+
+    def shutdown(self, timeout: float) -> None:  # noqa: ARG002
+        self.store.close()

@@ -1,0 +1,107 @@
+"""What every event store offers the query layer, and the columns both backends keep.
+
+Columns (both editions): uuid, event, timestamp (UTC), distinct_id, developer_id and end_user_id
+(cloud only, else null), edition, os, version, properties (a JSON string).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+
+from tenantry.events import Event
+
+COLUMNS = (
+    "uuid",
+    "event",
+    "timestamp",
+    "distinct_id",
+    "developer_id",
+    "end_user_id",
+    "edition",
+    "os",
+    "version",
+    "properties",
+)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def columns_of(events: Sequence[Event]) -> dict[str, list]:
+    """The events as columns; ``timestamp`` stays float epoch seconds (each backend converts)."""
+    props = [e.properties if isinstance(e.properties, dict) else {} for e in events]
+    dumps = orjson.dumps
+    return {
+        "uuid": [e.uuid for e in events],
+        "event": [e.event for e in events],
+        "timestamp": [e.timestamp for e in events],
+        "distinct_id": [e.distinct_id for e in events],
+        "developer_id": [e.developer_id for e in events],
+        "end_user_id": [e.end_user_id for e in events],
+        "edition": [e.edition for e in events],
+        "os": [_text(p.get("os")) for p in props],
+        "version": [_text(p.get("version")) for p in props],
+        "properties": [dumps(p, default=str).decode() for p in props],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which rows a query may see. Applied by the store to its base relation, never by the query:
+    a per-developer query cannot read another developer's rows by construction."""
+
+    cloud_only: bool = False
+    developer: str | None = None
+    since: date | None = None
+    until: date | None = None  # inclusive
+    dedupe: bool = True  # False: the query only counts distinct values, replays cannot matter
+
+
+class EventStore(ABC):
+    """An event store: ``write`` events, answer ``select`` over a scoped ``{events}`` relation."""
+
+    backend: str = "store"
+    min_group_size: int = 5  # small-group suppression threshold (``settings.min_group_size``)
+
+    @abstractmethod
+    def write(self, events: Sequence[Event]) -> int:
+        """Store ``events`` (idempotent on uuid); return how many were handed in."""
+
+    @abstractmethod
+    def select(self, sql: str, scope: Scope) -> list[tuple]:
+        """Run ``sql`` in which ``{events}`` is the scoped, deduplicated relation with the
+        columns of ``COLUMNS`` plus ``day`` (the UTC date of ``timestamp``)."""
+
+    @abstractmethod
+    def editions(self) -> set[str]:
+        """Editions present in the store (enough to tell whether any cloud and any other rows
+        exist; the privacy check needs no more)."""
+
+    @abstractmethod
+    def delete_person(self, person_id: str) -> tuple[int, set[str]]:
+        """Remove every event of ``person_id`` (developer, end user or distinct id); return the
+        number of distinct events removed and their distinct_ids."""
+
+    @abstractmethod
+    def delete_before(self, cutoff: float) -> int:
+        """Remove events with ``timestamp < cutoff`` (epoch seconds); return how many."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """Distinct events stored."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,320 @@
+"""The embedded event store: DuckDB over immutable Parquet segments in ``data_dir/events``.
+
+Why not one DuckDB database file? A DuckDB file admits one writing process at a time, and
+tenantry has several at once (app workers using the ``local`` provider, ``tenantry serve``,
+``tenantry report``). So every writer writes its own immutable Parquet file with pyarrow, under
+a temporary name, and renames it into ``segments/`` (atomic on POSIX): no writer ever waits for
+another and a reader sees a file whole or not at all. Readers query ``read_parquet([...])`` with
+an in-memory DuckDB, which scans Parquet in parallel and prunes by column.
+
+Files are ``w-*.parquet`` (fresh, as written) and ``c-*.parquet`` (compacted). Compaction,
+deletion and retention run one at a time under ``mutate.lock`` and build their output beside
+the segments; only the final swap (rename in, unlink old) takes ``read.lock`` exclusively, which
+every reader holds shared while it lists and scans, so a query never loses a file mid-scan.
+
+Idempotent on uuid: compacted files hold each uuid once (compaction drops uuids it already
+has), and queries dedupe the fresh files against each other and against the compacted ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from tenantry.errors import StoreError
+from tenantry.events import Event
+from tenantry.store.base import EventStore, Scope, columns_of
+
+SCHEMA = pa.schema(
+    [
+        ("uuid", pa.string()),
+        ("event", pa.string()),
+        ("timestamp", pa.timestamp("us")),  # UTC, stored naive
+        ("distinct_id", pa.string()),
+        ("developer_id", pa.string()),
+        ("end_user_id", pa.string()),
+        ("edition", pa.string()),
+        ("os", pa.string()),
+        ("version", pa.string()),
+        ("properties", pa.string()),
+    ]
+)
+_EMPTY = (
+    "(SELECT NULL::VARCHAR AS uuid, NULL::VARCHAR AS event, NULL::TIMESTAMP AS timestamp, "
+    "NULL::VARCHAR AS distinct_id, NULL::VARCHAR AS developer_id, NULL::VARCHAR AS end_user_id, "
+    "NULL::VARCHAR AS edition, NULL::VARCHAR AS os, NULL::VARCHAR AS version, "
+    "NULL::VARCHAR AS properties WHERE false)"
+)
+_DICTIONARY_COLUMNS = [
+    "event",
+    "distinct_id",
+    "developer_id",
+    "end_user_id",
+    "edition",
+    "os",
+    "version",
+]
+_STATISTICS_COLUMNS = ["timestamp", "developer_id", "edition", "event"]
+COMPACT_AFTER = 256  # fresh files that trigger a compaction after a write
+MAX_COMPACTED = 8  # compacted files merged into one beyond this
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _files(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join(_lit(str(p)) for p in paths) + "]"
+
+
+def _naive_utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def _flock(path: Path, mode: int, *, blocking: bool = True) -> Iterator[bool]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, mode if blocking else mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
+
+
+class LocalStore(EventStore):
+    """Parquet segments under ``root``; safe for many processes at once."""
+
+    backend = "local"
+
+    def __init__(self, root: Path, *, compact_after: int = COMPACT_AFTER) -> None:
+        self.root = Path(root)
+        self.segments = self.root / "segments"
+        self._tmp = self.root / "tmp"
+        try:
+            self.segments.mkdir(parents=True, exist_ok=True)
+            self._tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the event store in {self.root}: {exc}") from exc
+        self._read_lock = self.root / "read.lock"
+        self._mutate_lock = self.root / "mutate.lock"
+        self.compact_after = compact_after
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._con_lock = threading.Lock()
+        self._seq = 0
+        self._writes = 0
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _name(self, kind: str) -> str:
+        self._seq += 1
+        return f"{kind}-{time.time_ns():020d}-{os.getpid()}-{self._seq}-{secrets.token_hex(4)}"
+
+    def write(self, events: Sequence[Event]) -> int:
+        if not events:
+            return 0
+        cols = columns_of(events)
+        micros = pc.round(pc.multiply(pa.array(cols["timestamp"], pa.float64()), 1_000_000))
+        cols["timestamp"] = micros.cast(pa.int64()).cast(pa.timestamp("us"))
+        table = pa.Table.from_pydict(cols, schema=SCHEMA)
+        name = self._name("w")
+        tmp = self._tmp / f"{name}.tmp"
+        pq.write_table(
+            table,
+            tmp,
+            compression="snappy",
+            use_dictionary=_DICTIONARY_COLUMNS,
+            write_statistics=_STATISTICS_COLUMNS,
+        )
+        os.replace(tmp, self.segments / f"{name}.parquet")
+        self._writes += 1
+        if self._writes % 32 == 0 and len(self._list()[0]) > self.compact_after:
+            self.compact(blocking=False)
+        return len(events)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _list(self) -> tuple[list[Path], list[Path]]:
+        fresh, compacted = [], []
+        for entry in os.scandir(self.segments):
+            if entry.name.endswith(".parquet"):
+                (fresh if entry.name[0] == "w" else compacted).append(Path(entry.path))
+        return sorted(fresh), sorted(compacted)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._con_lock:
+            if self._con is None:
+                self._con = duckdb.connect(":memory:")
+            return self._con.cursor()
+
+    @staticmethod
+    def _where(scope: Scope) -> tuple[str, dict]:
+        conds, params = ["true"], {}
+        if scope.cloud_only or scope.developer is not None:
+            conds.append("edition = 'cloud'")
+        if scope.developer is not None:
+            conds.append("developer_id = $developer")
+            params["developer"] = scope.developer
+        if scope.since is not None:
+            conds.append("timestamp >= $since")
+            params["since"] = datetime(scope.since.year, scope.since.month, scope.since.day)
+        if scope.until is not None:
+            end = datetime(scope.until.year, scope.until.month, scope.until.day)
+            conds.append("timestamp < $until")
+            params["until"] = end + timedelta(days=1)
+        return " AND ".join(conds), params
+
+    @staticmethod
+    def _relation(fresh: list[Path], compacted: list[Path], where: str, dedupe: bool) -> str:
+        if not dedupe and (fresh or compacted):
+            files = _files(compacted + fresh)
+            return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM read_parquet({files}) WHERE {where})"
+        parts = []
+        if compacted:
+            part = f"SELECT * FROM read_parquet({_files(compacted)}) WHERE {where}"
+            if fresh:
+                part += f" AND uuid NOT IN (SELECT uuid FROM read_parquet({_files(fresh)}) WHERE {where})"
+            parts.append(part)
+        if fresh:
+            parts.append(
+                f"SELECT DISTINCT ON (uuid) * FROM read_parquet({_files(fresh)}) WHERE {where}"
+            )
+        body = " UNION ALL ".join(parts) if parts else f"SELECT * FROM {_EMPTY} WHERE {where}"
+        return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM ({body}))"
+
+    def select(self, sql: str, scope: Scope) -> list[tuple]:
+        where, params = self._where(scope)
+        cur = self._cursor()
+        try:
+            with _flock(self._read_lock, fcntl.LOCK_SH):
+                fresh, compacted = self._list()
+                query = sql.format(events=self._relation(fresh, compacted, where, scope.dedupe))
+                return cur.execute(query, params).fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"local event store query failed: {exc}") from exc
+        finally:
+            cur.close()
+
+    def editions(self) -> set[str]:
+        return {row[0] for row in self.select("SELECT DISTINCT edition FROM {events}", Scope())}
+
+    def count(self) -> int:
+        return self.select("SELECT count(*) FROM {events}", Scope())[0][0]
+
+    # -- compaction, deletion, retention ---------------------------------------------------------
+
+    def _swap(self, new: list[tuple[Path, Path]], old: list[Path]) -> None:
+        with _flock(self._read_lock, fcntl.LOCK_EX):
+            for tmp, final in new:
+                os.replace(tmp, final)
+            for path in old:
+                path.unlink(missing_ok=True)
+
+    def _sweep_tmp(self, age: float = 3600.0) -> None:
+        """Remove staging files a crashed process left behind (never a live writer's: an hour)."""
+        cutoff = time.time() - age
+        for entry in os.scandir(self._tmp):
+            with contextlib.suppress(OSError):
+                if entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+
+    def compact(self, *, blocking: bool = True) -> int:
+        """Merge fresh files into one compacted file, dropping uuids already stored. Returns the
+        number of files merged (0 when another process is compacting and ``blocking`` is False)."""
+        with _flock(self._mutate_lock, fcntl.LOCK_EX, blocking=blocking) as got:
+            if not got:
+                return 0
+            self._sweep_tmp()
+            fresh, compacted = self._list()
+            merge_all = len(compacted) >= MAX_COMPACTED
+            if not fresh and not merge_all:
+                return 0
+            sql = "SELECT * FROM " + _EMPTY
+            if fresh:
+                sql = f"SELECT DISTINCT ON (uuid) * FROM read_parquet({_files(fresh)})"
+                if compacted:
+                    sql += (
+                        f" WHERE uuid NOT IN (SELECT uuid FROM read_parquet({_files(compacted)}))"
+                    )
+            if merge_all:
+                sql = f"SELECT * FROM read_parquet({_files(compacted)}) UNION ALL {sql}"
+            name = self._name("c")
+            tmp = self._tmp / f"{name}.tmp"
+            cur = self._cursor()
+            try:
+                cur.execute(f"COPY ({sql}) TO {_lit(str(tmp))} (FORMAT parquet)")
+            finally:
+                cur.close()
+            old = fresh + (compacted if merge_all else [])
+            self._swap([(tmp, self.segments / f"{name}.parquet")], old)
+            return len(old)
+
+    def _rewrite_without(self, cond: str) -> tuple[int, set[str]]:
+        """Rewrite every file holding rows matching ``cond`` (SQL over literals) without them."""
+        with _flock(self._mutate_lock, fcntl.LOCK_EX):
+            fresh, compacted = self._list()
+            files = fresh + compacted
+            if not files:
+                return 0, set()
+            cur = self._cursor()
+            try:
+                src = f"read_parquet({_files(files)}, filename = true)"
+                hits = cur.execute(
+                    f"SELECT filename, count(*) FROM {src} WHERE {cond} GROUP BY filename"
+                ).fetchall()
+                if not hits:
+                    return 0, set()
+                removed, ids = cur.execute(
+                    f"SELECT count(DISTINCT uuid), list(DISTINCT distinct_id) FROM {src} WHERE {cond}"
+                ).fetchone()
+                new, old = [], []
+                for filename, _ in hits:
+                    path = Path(filename)
+                    old.append(path)
+                    keep = cur.execute(
+                        f"SELECT count(*) FROM read_parquet({_lit(filename)}) WHERE NOT coalesce({cond}, false)"
+                    ).fetchone()[0]
+                    if keep:
+                        name = self._name(path.name[0])
+                        tmp = self._tmp / f"{name}.tmp"
+                        cur.execute(
+                            f"COPY (SELECT * FROM read_parquet({_lit(filename)}) "
+                            f"WHERE NOT coalesce({cond}, false)) TO {_lit(str(tmp))} (FORMAT parquet)"
+                        )
+                        new.append((tmp, self.segments / f"{name}.parquet"))
+            finally:
+                cur.close()
+            self._swap(new, old)
+            return int(removed), set(ids or ())
+
+    def delete_person(self, person_id: str) -> tuple[int, set[str]]:
+        p = _lit(person_id)
+        return self._rewrite_without(
+            f"(developer_id = {p} OR end_user_id = {p} OR distinct_id = {p})"
+        )
+
+    def delete_before(self, cutoff: float) -> int:
+        moment = _naive_utc(cutoff).isoformat(sep=" ")
+        return self._rewrite_without(f"(timestamp < TIMESTAMP {_lit(moment)})")[0]
+
+    def close(self) -> None:
+        with self._con_lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None

@@ -1,0 +1,73 @@
+"""IDs that asked to be forgotten: the pipeline drops their new events as ``suppressed``.
+
+The list is a text file (one ID a line, append-only) in the data dir, shared by every process.
+``contains`` is a set lookup; the file is re-read when its size or mtime changes, checked at
+most every ``CHECK_INTERVAL`` seconds so the per-event cost stays a dict lookup.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from pathlib import Path
+
+FILENAME = "suppressed.txt"
+CHECK_INTERVAL = 0.1
+
+
+class SuppressionList:
+    """``SuppressionList(data_dir)``: ``add(id)``, ``contains(id) -> bool``; thread-safe."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / FILENAME
+        self._ids: frozenset[str] = frozenset()
+        self._stamp: tuple[int, int] | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._reload()
+
+    def _reload(self) -> None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            self._ids, self._stamp = frozenset(), None
+            return
+        stamp = (st.st_mtime_ns, st.st_size)
+        if stamp != self._stamp:
+            text = self.path.read_text(encoding="utf-8")
+            self._ids = frozenset(line for line in text.splitlines() if line)
+            self._stamp = stamp
+
+    def contains(self, person_id: object) -> bool:
+        now = time.monotonic()
+        if now - self._checked >= CHECK_INTERVAL:
+            with self._lock:
+                self._checked = now
+                self._reload()
+        return isinstance(person_id, str) and person_id in self._ids
+
+    def __contains__(self, person_id: object) -> bool:
+        return self.contains(person_id)
+
+    def add(self, person_id: str) -> None:
+        person_id = str(person_id).strip()
+        if not person_id or "\n" in person_id:
+            raise ValueError("a suppressed ID is one non-empty line")
+        with self._lock:
+            if person_id in self._ids:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                os.write(fd, (person_id + "\n").encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._ids = self._ids | {person_id}
+
+    def __len__(self) -> int:
+        self.contains("")
+        return len(self._ids)

@@ -1,0 +1,120 @@
+"""`tenantry report`, `forget` and `maintenance`: same JSON as run_query, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tenantry.cli import main
+from tenantry.config import load_settings
+from tenantry.store import open_store
+from tenantry.store.queries import run_query
+from tenantry.store.suppression import SuppressionList
+from tests.store.test_local_store import _events
+
+
+@pytest.fixture
+def filled():
+    """The env's data dir holding 700 cloud events of dev_0..dev_6."""
+    settings = load_settings()
+    events = _events(1, 700, ts=time.time() - 2 * 86400)
+    open_store(settings, "local").write(events)
+    return settings, events
+
+
+class TestReport:
+    def test_json_is_exactly_run_query(self, filled, capsys):
+        """--json prints run_query's dict and nothing else on stdout."""
+        settings, _ = filled
+        assert main(["report", "developer-events", "--developer", "dev_2", "--json"]) == 0
+        doc = orjson.loads(capsys.readouterr().out)
+        assert doc == run_query(open_store(settings), "developer-events", developer="dev_2")
+        assert doc["rows"] and {r["event"] for r in doc["rows"]} == {"memory_created", "search"}
+
+    def test_table_and_html(self, filled, capsys, tmp_path):
+        """Without --json a table is printed; --html writes a self-contained chart page."""
+        page = tmp_path / "top.html"
+        assert main(["report", "top-developers", "--html", str(page)]) == 0
+        out = capsys.readouterr().out
+        assert "unique_end_users" in out and "dev_0" in out
+        text = page.read_text()
+        assert "Plotly.newPlot" in text and "top-developers" in text
+
+    def test_clickhouse_backend(self, filled, clickhouse_db, capsys, monkeypatch):
+        """--backend clickhouse reads from ClickHouse (here: empty, so no rows)."""
+        monkeypatch.setenv("TENANTRY_CLICKHOUSE_URL", clickhouse_db)
+        assert main(["report", "event-counts", "--backend", "clickhouse", "--json"]) == 0
+        assert orjson.loads(capsys.readouterr().out) == {"query": "event-counts", "rows": []}
+
+    @pytest.mark.parametrize(
+        ("argv", "needle"),
+        [
+            (["report", "developer-memories"], "needs --developer"),
+            (["report", "nope"], "unknown query"),
+            (["report", "event-counts", "--since", "last week"], "not a date"),
+            (["report", "event-counts", "--backend", "oracle"], "unknown backend"),
+            (["report", "event-counts", "--backend", "clickhouse"], "TENANTRY_CLICKHOUSE_URL"),
+        ],
+    )
+    def test_errors_are_one_line(self, argv, needle, capsys):
+        """Bad queries exit non-zero with one 'error:' line on stderr and nothing on stdout."""
+        assert main(argv) != 0
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.startswith("error:") and needle in captured.err
+        assert len(captured.err.strip().splitlines()) == 1
+
+    @pytest.mark.parametrize(
+        ("url", "needle"),
+        [("clickhouse://127.0.0.1:1/default", "Connection refused"), ("http://x", "expected")],
+    )
+    def test_clickhouse_problems_are_one_line(self, url, needle, capsys, monkeypatch):
+        """An unreachable or malformed ClickHouse URL is one readable line, no driver traceback."""
+        monkeypatch.setenv("TENANTRY_CLICKHOUSE_URL", url)
+        assert main(["report", "event-counts", "--backend", "clickhouse"]) != 0
+        err = capsys.readouterr().err
+        assert needle in err and len(err.strip().splitlines()) == 1
+
+    def test_privacy_refusal(self, capsys):
+        """A user-level report over opensource-only data is refused with a readable line."""
+        from tenantry.events import Event
+
+        open_store(load_settings(), "local").write(
+            [Event(f"u{i}", "e", f"anon_{i}", 1.79e9, "opensource", {}) for i in range(3)]
+        )
+        assert main(["report", "top-developers"]) != 0
+        assert "refused" in capsys.readouterr().err
+
+
+class TestForgetAndMaintenance:
+    def test_forget_end_user(self, filled, capsys):
+        """forget --end-user deletes that user's events, reports the count and suppresses the ID."""
+        settings, events = filled
+        gone = sum(e.end_user_id == "usr_3" for e in events)
+        assert main(["forget", "--end-user", "usr_3", "--json"]) == 0
+        doc = orjson.loads(capsys.readouterr().out)
+        assert doc["deleted"] == {"local": gone} and doc["suppressed"] is True
+        assert SuppressionList(settings.data_dir).contains("usr_3")
+        assert open_store(settings).count() == 700 - gone
+
+    def test_forget_needs_one_id(self, capsys):
+        """forget with no ID or two IDs is a usage error."""
+        assert main(["forget"]) != 0
+        assert main(["forget", "--developer", "a", "--end-user", "b"]) != 0
+        assert capsys.readouterr().err.count("error:") == 2
+
+    def test_retention_command(self, filled, capsys):
+        """maintenance retention --days 1 removes the 700 day-old events; compact still works."""
+        settings, _ = filled
+        open_store(settings, "local").write(_events(2, 5, ts=1.7e9))  # 2023: past retention
+        assert main(["maintenance", "retention", "--json"]) == 0
+        assert orjson.loads(capsys.readouterr().out)["deleted"] == {"local": 5}
+        assert main(["maintenance", "retention", "--days", "1"]) == 0
+        assert "deleted 700 from local" in capsys.readouterr().out
+        assert main(["maintenance", "compact"]) == 0
+        assert open_store(settings).count() == 0
+        assert Path(os.environ["TENANTRY_DATA_DIR"], "events").is_dir()

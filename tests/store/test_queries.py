@@ -1,0 +1,124 @@
+"""Report queries: same rows on the local store, on ClickHouse and from plain Python."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tenantry.errors import PrivacyRefused, QueryError
+from tenantry.events import Event, new_uuids
+from tenantry.store.clickhouse import ClickHouseStore
+from tenantry.store.local import LocalStore
+from tenantry.store.queries import DEFINITIONS, QUERIES, run_query, suppress_small_groups
+from tests.store import dataset
+
+DEV = "dev_002"
+CASES = [
+    (name, DEV if DEFINITIONS[name].needs_developer else None, None, None) for name in QUERIES
+] + [
+    ("top-developers", None, date(2026, 9, 10), date(2026, 9, 20)),
+    ("developer-retention", None, date(2026, 10, 1), None),
+    ("memories-per-end-user", "dev_004", None, date(2026, 9, 15)),
+    ("event-counts", "dev_001", date(2026, 10, 5), date(2026, 10, 5)),
+    ("os-distribution", None, date(2026, 10, 30), None),
+]
+
+
+class TestSameRowsEverywhere:
+    @pytest.mark.parametrize(("name", "developer", "since", "until"), CASES)
+    def test_backends_agree_with_python(self, stores, events, name, developer, since, until):
+        """Local, ClickHouse and an independent Python computation return identical rows."""
+        want = dataset.expected(events, name, developer=developer, since=since, until=until)
+        assert want["rows"], "the case must have data to compare"
+        for backend, store in stores.items():
+            got = run_query(store, name, developer=developer, since=since, until=until)
+            assert got == want, backend
+
+    def test_duplicates_are_counted_once(self, stores, events):
+        """The 2,000 replayed events do not inflate the counts on either backend."""
+        unique = len({e.uuid for e in events})
+        assert unique == 200_000 < len(events)
+        for store in stores.values():
+            total = sum(r["count"] for r in run_query(store, "event-counts")["rows"])
+            assert total == unique
+
+    def test_rare_os_is_folded_into_other(self, stores):
+        """An OS seen from two installations (below min_group_size) appears only inside 'other'."""
+        for store in stores.values():
+            rows = run_query(store, "os-distribution")["rows"]
+            names = [r["os"] for r in rows]
+            assert "beos" not in names and names[-1] == "other"
+
+
+class TestDeveloperScoping:
+    def test_scoped_query_sees_only_that_developer(self, stores, events):
+        """event-counts with a developer counts exactly that developer's cloud events."""
+        mine = len({e.uuid for e in events if e.developer_id == "dev_003"})
+        for store in stores.values():
+            rows = run_query(store, "event-counts", developer="dev_003")["rows"]
+            assert sum(r["count"] for r in rows) == mine
+
+    def test_injection_in_developer_is_just_a_value(self, stores):
+        """A developer ID that looks like SQL matches no rows instead of widening the query."""
+        for store in stores.values():
+            evil = "dev_001' OR '1'='1"
+            assert run_query(store, "developer-memories", developer=evil)["rows"] == [{"count": 0}]
+            assert run_query(store, "top-developers", developer=evil)["rows"] == []
+
+
+class TestRefusalsAndErrors:
+    def _opensource_only(self, store):
+        store.write(
+            [
+                Event(u, "memory_created", f"anon_{i}", 1.8e9 + i, "opensource", {"os": "linux"})
+                for i, u in enumerate(new_uuids(50))
+            ]
+        )
+
+    def test_privacy_refused_on_opensource_data_local(self, tmp_path):
+        """Every user-level query over an opensource-only local store raises PrivacyRefused."""
+        store = LocalStore(tmp_path)
+        self._opensource_only(store)
+        for name in QUERIES:
+            if DEFINITIONS[name].cloud:
+                with pytest.raises(PrivacyRefused, match="opensource"):
+                    run_query(store, name, developer="dev_1")
+        assert run_query(store, "event-counts")["rows"] == [
+            {"event": "memory_created", "count": 50}
+        ]
+
+    def test_privacy_refused_on_opensource_data_clickhouse(self, clickhouse_db):
+        """The same refusal holds on ClickHouse."""
+        store = ClickHouseStore(clickhouse_db)
+        self._opensource_only(store)
+        with pytest.raises(PrivacyRefused):
+            run_query(store, "top-developers")
+        assert run_query(store, "edition-distribution")["rows"] == [
+            {"edition": "opensource", "count": 50}
+        ]
+
+    def test_bad_requests_raise_query_error(self, tmp_path):
+        """Unknown names, a missing developer and bad or reversed dates raise QueryError."""
+        store = LocalStore(tmp_path)
+        with pytest.raises(QueryError, match="unknown query"):
+            run_query(store, "everything")
+        with pytest.raises(QueryError, match="needs --developer"):
+            run_query(store, "developer-events")
+        with pytest.raises(QueryError, match="not a date"):
+            run_query(store, "event-counts", since="yesterday")
+        with pytest.raises(QueryError, match="after"):
+            run_query(store, "event-counts", since="2026-02-01", until="2026-01-01")
+
+    def test_empty_store_gives_empty_rows(self, tmp_path):
+        """A store with no events answers every query with no rows (developer-memories: 0)."""
+        store = LocalStore(tmp_path)
+        assert run_query(store, "developer-memories", developer="d")["rows"] == [{"count": 0}]
+        assert run_query(store, "os-distribution")["rows"] == []
+
+
+class TestSuppression:
+    def test_fold_small_groups(self):
+        """Groups below the threshold sum into one trailing 'other' row; others stay, count desc."""
+        rows = [("linux", 10, 9), ("beos", 3, 1), ("darwin", 20, 5), ("haiku", 2, 2)]
+        assert suppress_small_groups(rows, 5) == [("darwin", 20), ("linux", 10), ("other", 5)]
