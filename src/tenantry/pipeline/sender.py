@@ -73,11 +73,12 @@ class Sender:
                 lost = len(events) - max(room, 0)
                 events = events[: max(room, 0)]
                 self._counters.drop(f"buffer_full:{self.name}", lost)
-            if not self._ready:
+            was_empty = not self._ready
+            if was_empty:
                 self._oldest_at = now
             self._ready.extend(events)
             full = len(self._ready) >= self.destination.batch.max_events
-        if full:
+        if full or was_empty:  # an idle sender sleeps until woken: tell it when its clock starts
             self._wake.set()
 
     # -- called from any thread ------------------------------------------------------------
