@@ -43,6 +43,8 @@ TELEMETRY_RETENTION_DAYS = "TELEMETRY_RETENTION_DAYS"
 TELEMETRY_QUEUE_SIZE = "TELEMETRY_QUEUE_SIZE"
 TELEMETRY_SPOOL_MAX_BYTES = "TELEMETRY_SPOOL_MAX_BYTES"
 TELEMETRY_MIN_GROUP_SIZE = "TELEMETRY_MIN_GROUP_SIZE"
+AMPLITUDE_SECRET_KEY = "AMPLITUDE_SECRET_KEY"  # Amplitude's user deletion API (forget)
+POSTHOG_PERSONAL_API_KEY = "POSTHOG_PERSONAL_API_KEY"  # PostHog's persons API (forget)
 
 PROVIDERS = ("local", "amplitude", "posthog", "relay", "clickhouse", "jsonl", "none", "memory")
 AMPLITUDE_DEFAULT_URL = "https://api2.amplitude.com/2/httpapi"
@@ -76,6 +78,12 @@ class Settings(BaseSettings):
     )
     posthog_api_key: str | None = Field(
         None, validation_alias=_env("posthog_api_key", POSTHOG_API_KEY)
+    )
+    amplitude_secret_key: str | None = Field(
+        None, validation_alias=_env("amplitude_secret_key", AMPLITUDE_SECRET_KEY), repr=False
+    )
+    posthog_personal_api_key: str | None = Field(
+        None, validation_alias=_env("posthog_personal_api_key", POSTHOG_PERSONAL_API_KEY), repr=False
     )
     posthog_host: str = Field(
         POSTHOG_DEFAULT_HOST, validation_alias=_env("posthog_host", POSTHOG_HOST)

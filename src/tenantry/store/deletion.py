@@ -13,21 +13,18 @@ Vendor outcomes are values in the report; only a bad request (no ID) raises.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from tenantry.config import Settings
+from tenantry.config import AMPLITUDE_SECRET_KEY, Settings
 from tenantry.errors import QueryError
 from tenantry.store import apply_retention, open_store
 from tenantry.store.suppression import SuppressionList
 
 __all__ = ["apply_retention", "forget"]
 
-AMPLITUDE_SECRET_KEY = "AMPLITUDE_SECRET_KEY"
-POSTHOG_PERSONAL_API_KEY = "POSTHOG_PERSONAL_API_KEY"
 REQUESTER = "tenantry forget"
 _AMPLITUDE_HOSTS = {  # ingestion host -> User Privacy API host
     "api2.amplitude.com": "https://amplitude.com",
@@ -52,7 +49,7 @@ def _outcome(response: httpx.Response) -> str:
 
 
 def amplitude_deletion(settings: Settings, user_id: str, *, timeout: float = 10.0) -> str:
-    secret = os.environ.get(AMPLITUDE_SECRET_KEY)
+    secret = settings.amplitude_secret_key
     if not secret:
         return f"skipped: {AMPLITUDE_SECRET_KEY} is not set"
     url = _origin(settings.amplitude_server_url, _AMPLITUDE_HOSTS) + "/api/2/deletions/users"
@@ -67,7 +64,7 @@ def amplitude_deletion(settings: Settings, user_id: str, *, timeout: float = 10.
 
 
 def posthog_deletion(settings: Settings, distinct_ids: list[str], *, timeout: float = 10.0) -> str:
-    key = os.environ.get(POSTHOG_PERSONAL_API_KEY) or settings.posthog_api_key
+    key = settings.posthog_personal_api_key or settings.posthog_api_key
     url = (
         _origin(settings.posthog_host, _POSTHOG_HOSTS)
         + "/api/projects/@current/persons/bulk_delete/"
