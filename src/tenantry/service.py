@@ -120,31 +120,9 @@ class TelemetryService:
         timestamp: datetime | None = None,
     ) -> None:
         """Record one event. Never raises, never blocks, never does I/O."""
-        try:
-            q = self._queue
-            if q is None:
-                self._not_running()
-                return
-            if len(q) >= self._maxsize:
-                self._counters.drop("queue_full")
-                return
-            q.append(
-                (
-                    "track",
-                    event_name,
-                    properties.copy() if type(properties) is dict else properties,
-                    user_id,
-                    developer_id,
-                    identity,
-                    timestamp,
-                    _now(),
-                    None,
-                )
-            )
-            if len(q) >= self._wake_at:
-                self._wake.set()
-        except Exception:
-            self._swallowed()
+        self._record(
+            "track", event_name, properties, user_id, developer_id, identity, timestamp, None
+        )
 
     async def track(
         self,
@@ -157,31 +135,9 @@ class TelemetryService:
         timestamp: datetime | None = None,
     ) -> None:
         """``await telemetry.track(...)``: the same as ``track_sync``; never awaits anything."""
-        try:
-            q = self._queue
-            if q is None:
-                self._not_running()
-                return
-            if len(q) >= self._maxsize:
-                self._counters.drop("queue_full")
-                return
-            q.append(
-                (
-                    "track",
-                    event_name,
-                    properties.copy() if type(properties) is dict else properties,
-                    user_id,
-                    developer_id,
-                    identity,
-                    timestamp,
-                    _now(),
-                    None,
-                )
-            )
-            if len(q) >= self._wake_at:
-                self._wake.set()
-        except Exception:
-            self._swallowed()
+        self._record(
+            "track", event_name, properties, user_id, developer_id, identity, timestamp, None
+        )
 
     def _record(
         self,
@@ -199,12 +155,13 @@ class TelemetryService:
             if q is None:
                 self._not_running()
                 return
-            if len(q) >= self._maxsize:
+            n = len(q)
+            if n >= self._maxsize:
                 self._counters.drop("queue_full")
                 return
             props = properties.copy() if type(properties) is dict else properties
             q.append((kind, name, props, user_id, developer_id, identity, timestamp, _now(), extra))
-            if len(q) >= self._wake_at:
+            if n == self._wake_at:  # a full batch waits: wake the worker early, once
                 self._wake.set()
         except Exception:
             self._swallowed()
