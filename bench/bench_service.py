@@ -1,0 +1,227 @@
+"""Load test of the service on loopback: the relay (batches of 100 events) and ``/v1/memories``.
+
+The service runs as ``tenantry serve`` in its own process (cloud edition, local event store);
+the load comes from a small asyncio httpx client in another process: 100 concurrent clients.
+Phases: ``/healthz`` (the baseline: the HTTP stack alone), ``/v1/memories`` paced at 500
+requests/s, then the relay at full speed. 60 s of load by default, ``--quick`` 10 s.
+
+Targets (issue "The service"): relay >= 20,000 events/s in batches of 100 with 0 errors;
+``/v1/memories`` p99 <= 50 ms at 500 requests/s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+CONCURRENCY = 100
+BATCH = 100
+MEMORY_RATE = 500.0
+
+
+# -- the client (runs in its own process) ---------------------------------------------------
+
+
+def _relay_body(client: int) -> bytes:
+    events = [
+        {
+            "event_name": "memory_created",
+            "properties": {"type": "text", "has_metadata": True, "os": "Linux"},
+            "user_id": f"anon_{client:04d}",
+            "uuid": str(uuid.uuid4()),
+        }
+        for _ in range(BATCH)
+    ]
+    return json.dumps({"events": events, "anonymous_id": f"bench-{client}"}).encode()
+
+
+async def _load(spec: dict) -> dict:
+    url, phase, duration = spec["url"], spec["phase"], spec["duration"]
+    rate = spec.get("rate")
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    # One keep-alive connection per simulated client: a shared pool serialises on its lock.
+    clients = [httpx.AsyncClient(base_url=url, timeout=30.0) for _ in range(CONCURRENCY)]
+    try:
+
+        async def one(i: int) -> None:
+            client = clients[i]
+            if phase == "healthz":
+                r = await client.get("/healthz")
+            elif phase == "relay":
+                r = await client.post(
+                    "/v1/telemetry/events",
+                    content=_relay_body(i),
+                    headers={"content-type": "application/json"},
+                )
+            else:
+                r = await client.post(
+                    "/v1/memories",
+                    headers={"X-API-Key": spec["api_key"]},
+                    json={"content": "note", "metadata": {"external_user_id": f"user-{i % 50}"}},
+                )
+            if r.status_code >= 300:
+                key = str(r.status_code)
+                errors[key] = errors.get(key, 0) + 1
+
+        async def worker(i: int, until: float, record: bool) -> None:
+            interval = CONCURRENCY / rate if rate else 0.0
+            due = time.monotonic() + (i * interval / CONCURRENCY)
+            while True:
+                now = time.monotonic()
+                if now >= until:
+                    return
+                if interval:
+                    if due > now:
+                        await asyncio.sleep(due - now)
+                    due += interval
+                t0 = time.perf_counter()
+                try:
+                    await one(i)
+                except Exception as exc:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                if record:
+                    latencies.append(time.perf_counter() - t0)
+
+        warm = time.monotonic() + min(1.0, duration / 5)
+        await asyncio.gather(*(worker(i, warm, False) for i in range(CONCURRENCY)))
+        errors.clear()
+        started = time.monotonic()
+        await asyncio.gather(*(worker(i, started + duration, True) for i in range(CONCURRENCY)))
+        elapsed = time.monotonic() - started
+    finally:
+        for client in clients:
+            await client.aclose()
+    latencies.sort()
+    n = len(latencies)
+    return {
+        "requests": n,
+        "rps": n / elapsed,
+        "p50_ms": latencies[n // 2] * 1000 if n else 0.0,
+        "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0,
+        "errors": errors,
+    }
+
+
+def _client(spec: dict) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--client", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=spec["duration"] + 120,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def _start_server(data_dir: Path) -> tuple[subprocess.Popen, str, str]:
+    from tenantry.config import load_settings
+    from tenantry.identity import IdentityStore
+    from tenantry.server import free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_", "TENANTRY_"))}
+    env.update(
+        TENANTRY_DATA_DIR=str(data_dir), TELEMETRY_EDITION="cloud", TELEMETRY_PROVIDER="local"
+    )
+    with IdentityStore.open(load_settings(data_dir=data_dir)) as store:
+        dev = store.create_developer("bench@company.com", country="US")
+        _key, raw = store.create_api_key(dev.id)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tenantry", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url, raw
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the service did not start")
+
+
+def _row(name: str, r: dict, base: dict, unit: float = 1.0) -> str:
+    ratio = r["rps"] / base["rps"] if base["rps"] else 0.0
+    return (
+        f"{name:<28} {r['rps']:>9.0f} req/s {r['rps'] * unit:>10.0f} items/s "
+        f"p50 {r['p50_ms']:>7.2f} ms  p99 {r['p99_ms']:>7.2f} ms  "
+        f"errors {sum(r['errors'].values()):>5} {r['errors'] or ''}  x{ratio:.2f} of baseline"
+    )
+
+
+def main(quick: bool = False) -> None:
+    total = 10.0 if quick else 60.0
+    each = total / 3
+    with tempfile.TemporaryDirectory(prefix="tenantry-bench-") as tmp:
+        proc, url, api_key = _start_server(Path(tmp))
+        try:
+            base = _client({"url": url, "phase": "healthz", "duration": each})
+            memories = _client(
+                {
+                    "url": url,
+                    "phase": "memories",
+                    "duration": each,
+                    "rate": MEMORY_RATE,
+                    "api_key": api_key,
+                }
+            )
+            relay = _client({"url": url, "phase": "relay", "duration": each})
+            status = httpx.get(url + "/v1/telemetry/status", timeout=10).json()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    print(f"{CONCURRENCY} concurrent clients, {each:.1f} s per phase, loopback, 1 uvicorn worker")
+    print(_row("baseline GET /healthz", base, base))
+    print(_row(f"relay (batches of {BATCH})", relay, base, BATCH))
+    print(_row(f"/v1/memories @ {MEMORY_RATE:.0f}/s", memories, base))
+    events = relay["rps"] * BATCH
+    relay_ok = events >= 20_000 and not relay["errors"]
+    mem_ok = (
+        memories["p99_ms"] <= 50
+        and not memories["errors"]
+        and memories["rps"] >= 0.95 * MEMORY_RATE
+    )
+    print(
+        f"targets: relay {events:.0f} events/s (>= 20000, 0 errors): {'met' if relay_ok else 'MISSED'}; "
+        f"memories p99 {memories['p99_ms']:.1f} ms at {memories['rps']:.0f}/s "
+        f"(<= 50 ms at 500/s): {'met' if mem_ok else 'MISSED'}"
+    )
+    relay_status = status.get("relay", {})
+    print(
+        f"relay counters: accepted {relay_status.get('accepted', 0)}, "
+        f"delivered {relay_status.get('delivered', 0)}, drops {relay_status.get('drops', {})}"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--client":
+        try:
+            import uvloop
+
+            uvloop.install()
+        except ImportError:
+            pass
+        print(json.dumps(asyncio.run(_load(json.loads(sys.argv[2])))))
+    else:
+        main(quick="--quick" in sys.argv)

@@ -1,0 +1,54 @@
+"""The app's lifecycle: retention at start, and everything it opened closed at stop."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tenantry.config import load_settings
+from tenantry.events import Event
+from tenantry.server import ServerThread, create_app
+from tenantry.store import open_store
+
+
+def _event(age_days: float) -> Event:
+    return Event(
+        uuid=f"00000000-0000-4000-8000-{int(age_days):012d}",
+        event="memory_created",
+        distinct_id="dev_old",
+        timestamp=time.time() - age_days * 86400,
+        edition="cloud",
+        properties={"type": "text"},
+        developer_id="dev_old",
+    )
+
+
+def test_retention_sweeps_at_start(tmp_path):
+    """Events older than TELEMETRY_RETENTION_DAYS are removed when the service starts; newer
+    ones stay."""
+    settings = load_settings(data_dir=tmp_path, retention_days=30, providers=("local",))
+    store = open_store(settings)
+    store.write([_event(100), _event(1)])
+    assert store.count() == 2
+    store.close()
+    with ServerThread(create_app(settings)):
+        deadline = time.monotonic() + 10
+        store = open_store(settings)
+        while store.count() != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.count() == 1
+        store.close()
+
+
+def test_stop_leaves_no_threads(tmp_path):
+    """Stopping the server stops its telemetry, relay senders and server thread."""
+    before = {t.ident for t in threading.enumerate()}
+    with ServerThread(create_app(load_settings(data_dir=tmp_path))) as server:
+        assert server.thread.is_alive()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        extra = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+        if not extra:
+            break
+        time.sleep(0.05)
+    assert not extra, [t.name for t in extra]

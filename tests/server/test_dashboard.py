@@ -1,0 +1,84 @@
+"""The dashboard in headless Chromium: login by admin token or developer session, charts drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.server.conftest import ADMIN_TOKEN, PASSWORD
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser(service):
+    """Chromium with data in the store: both developers' end users created memories."""
+    for name, users in (("A", ["alice", "bob", "charlie"]), ("B", ["diana", "eve"])):
+        for user in users:
+            service.client.post(
+                "/v1/memories",
+                headers={"X-API-Key": service.devs[name].key},
+                json={"content": "dash", "metadata": {"external_user_id": user}},
+            )
+    service.flush()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _traces(page) -> int:
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+    return page.locator(".js-plotly-plot g.trace").count()
+
+
+def test_admin_dashboard_draws_charts(service, browser):
+    """Opening /dashboard?token=<admin token> logs in (cookie) and every chart draws data."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    response = page.goto(f"{service.url}/dashboard?token={ADMIN_TOKEN}")
+    assert response.status == 200 and page.url.endswith("/dashboard")
+    assert _traces(page) >= 4
+    assert ADMIN_TOKEN not in page.content()
+    assert page.locator("h2", has_text="top-developers").count() == 1
+    assert service.devs["A"].id in page.content() and service.devs["B"].id in page.content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-admin.png"), full_page=True)
+    again = page.goto(f"{service.url}/dashboard")  # the cookie keeps the login
+    assert again.status == 200
+    page.close()
+
+
+def test_developer_session_dashboard_is_scoped(service, browser):
+    """A developer's session token shows that developer's charts and nobody else's IDs."""
+    b = service.devs["B"]
+    token = service.client.post(
+        "/v1/auth/sessions", json={"email": b.email, "password": PASSWORD}
+    ).json()["token"]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    response = page.goto(f"{service.url}/dashboard?token={token}")
+    assert response.status == 200
+    assert _traces(page) >= 2
+    html = page.content()
+    assert b.id in html and service.devs["A"].id not in html
+    page.screenshot(path=str(ARTIFACTS / "dashboard-developer.png"), full_page=True)
+    page.close()
+
+
+def test_dashboard_refuses_strangers(service, browser):
+    """Without a login, or with a wrong token, the dashboard is a 401 JSON error."""
+    page = browser.new_page()
+    assert page.goto(f"{service.url}/dashboard").status == 401
+    wrong = page.goto(f"{service.url}/dashboard?token=not-a-token")
+    assert wrong.status == 401 and "not-a-token" not in page.content()
+    page.close()

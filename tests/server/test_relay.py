@@ -1,0 +1,193 @@
+"""The relay over real HTTP: limits, validation, dedup and re-anonymisation."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import orjson
+import pytest
+
+from tenantry.server import Rate
+from tenantry.store import open_store
+from tenantry.store.base import Scope
+from tests.server.conftest import start, stop
+
+RAW = ["alice@example.com", "usr_1234abcd", "dev_abc123", "Alice Smith", "10.1.2.3"]
+
+
+def _event(**extra):
+    return {
+        "event_name": "memory_created",
+        "properties": {"type": "text"},
+        "user_id": "anon_0123456789abcdef",
+        "timestamp": "2026-11-29T01:02:03.000Z",
+        "uuid": str(uuid.uuid4()),
+        **extra,
+    }
+
+
+class TestLimits:
+    def test_oversized_body(self, service):
+        """A body over 1 MB is refused with 413 and a JSON body, by Content-Length."""
+        body = orjson.dumps({"events": [_event(properties={"pad": "x" * 1_100_000})]})
+        r = service.client.post(
+            "/v1/telemetry/events", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+    def test_oversized_chunked_body(self, service):
+        """A chunked body (no Content-Length) over 1 MB is refused with 413 too."""
+        body = orjson.dumps({"events": [_event(properties={"pad": "x" * 1_100_000})]})
+
+        def chunks():
+            for i in range(0, len(body), 65536):
+                yield body[i : i + 65536]
+
+        r = service.client.post(
+            "/v1/telemetry/events", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 413
+
+    def test_too_many_events(self, service):
+        """More than 1,000 events in one request is 413."""
+        events = [{"event_name": "e"} for _ in range(1001)]
+        r = service.client.post("/v1/telemetry/events", json={"events": events})
+        assert r.status_code == 413 and r.json()["code"] == "too_many_events"
+
+    @pytest.mark.parametrize(
+        "body",
+        [b"{", b"[]", b'{"events": "x"}', b'{"events": [{"properties": {}}]}', b"\xff\xfe"],
+    )
+    def test_malformed(self, service, body):
+        """Malformed JSON or a body off the schema is 422 with a JSON error body."""
+        r = service.client.post(
+            "/v1/telemetry/events", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+
+    def test_flood(self, tmp_path):
+        """A flood from one installation gets 429 with Retry-After once its bucket is empty."""
+        server, running = start(tmp_path, anon_rate=Rate(per_second=1, burst=5))
+        try:
+            codes = []
+            for _ in range(8):
+                r = running.client.post(
+                    "/v1/telemetry/events", json={"events": [_event()], "anonymous_id": "flooder"}
+                )
+                codes.append(r.status_code)
+            assert codes[:5] == [200] * 5 and 429 in codes[5:]
+            limited = running.client.post(
+                "/v1/telemetry/events", json={"events": [_event()], "anonymous_id": "flooder"}
+            )
+            assert limited.status_code == 429
+            assert int(limited.headers["Retry-After"]) >= 1
+            assert limited.json()["code"] == "rate_limited"
+            other = running.client.post(
+                "/v1/telemetry/events", json={"events": [_event()], "anonymous_id": "quiet"}
+            )
+            assert other.status_code == 200
+        finally:
+            stop(server, running)
+
+
+class TestReanonymisation:
+    def test_raw_identifiers_never_stored(self, service):
+        """A client sending raw emails, IDs, names and IPs (as user_id and in properties, at
+        any depth) gets them stripped or re-keyed: none reaches the store."""
+        events = [
+            _event(
+                user_id=raw,
+                properties={
+                    "type": "text",
+                    "email": raw,
+                    "note": f"contact {raw}",
+                    "nested": {"who": raw, "list": [raw]},
+                    "os": "Linux",
+                },
+            )
+            for raw in RAW
+        ]
+        r = service.client.post(
+            "/v1/telemetry/events", json={"events": events, "anonymous_id": "inst-1"}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json() == {"success": True, "events_received": 5, "events_processed": 5}
+        service.flush()
+        relayed = [e for e in service.relayed.events if e.uuid in {ev["uuid"] for ev in events}]
+        assert len(relayed) == 5
+        dumped = orjson.dumps([e.to_record() for e in relayed]).decode()
+        for raw in RAW:
+            assert raw not in dumped
+        assert all(e.edition == "opensource" and e.developer_id is None for e in relayed)
+        assert all(e.properties["os"] == "Linux" for e in relayed)
+        assert len({e.distinct_id for e in relayed}) == 5
+        store = open_store(service.services.settings)
+        try:
+            rows = store.select(
+                "SELECT uuid, distinct_id, properties, developer_id, end_user_id FROM {events}",
+                Scope(),
+            )
+        finally:
+            store.close()
+        stored = orjson.dumps([list(map(str, row)) for row in rows]).decode()
+        assert events[0]["uuid"] in stored
+        for raw in RAW:
+            assert raw not in stored
+
+    def test_duplicates_dropped(self, service):
+        """The same uuid sent twice is processed once."""
+        event = _event()
+        first = service.client.post("/v1/telemetry/events", json={"events": [event]})
+        second = service.client.post("/v1/telemetry/events", json={"events": [event, event]})
+        assert first.json()["events_processed"] == 1
+        assert second.json() == {"success": True, "events_received": 2, "events_processed": 0}
+
+    def test_library_through_relay(self, service, tmp_path):
+        """An opensource installation's own relay provider delivers through this relay."""
+        from tenantry import TelemetryService
+
+        oss = TelemetryService(
+            data_dir=tmp_path, edition="opensource", providers=("relay",), relay_url=service.url
+        )
+        oss.track_sync("memory_created", {"type": "text"}, user_id="usr_x1", developer_id="dev_y1")
+        assert oss.flush(10.0)
+        oss.shutdown(2.0)
+        service.flush()
+        assert any(
+            e.event == "memory_created"
+            and e.properties.get("type") == "text"
+            and e.distinct_id.startswith("anon_")
+            for e in service.relayed.events
+        )
+
+
+def test_relay_answers_json_on_wrong_method(service):
+    """GET on the relay is a 405 with a JSON body, not a crash."""
+    r = httpx.get(service.url + "/v1/telemetry/events")
+    assert r.status_code == 405 and "error" in r.json()
+
+
+def test_relay_forwards_with_service_keys(tmp_path, fake_posthog):
+    """A relay configured with the posthog provider forwards re-shaped events to PostHog with
+    the service's own project key (clients never hold it)."""
+    from tenantry.config import load_settings
+    from tenantry.server import ServerThread, create_app
+
+    settings = load_settings(
+        data_dir=tmp_path,
+        providers=("posthog",),
+        posthog_api_key="phc_service_key",
+        posthog_host=fake_posthog.base_url,
+    )
+    with ServerThread(create_app(settings)) as server:
+        r = httpx.post(
+            server.url + "/v1/telemetry/events",
+            json={"events": [_event(user_id="carol@example.com")], "anonymous_id": "inst-9"},
+        )
+        assert r.status_code == 200 and r.json()["events_processed"] == 1
+        assert fake_posthog.wait_for(1, timeout=10)
+    sent = fake_posthog.events[0]
+    assert sent["event"] == "memory_created" and sent["distinct_id"].startswith("anon_")
+    assert "carol@example.com" not in orjson.dumps(sent).decode()
+    assert fake_posthog.requests[-1].body["api_key"] == "phc_service_key"
