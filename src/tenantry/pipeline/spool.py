@@ -1,0 +1,323 @@
+"""The durable spool (``TELEMETRY_DURABLE=1``): shaped events on disk until every destination has
+a final result for them. [Vector ``disk_v2``]
+
+Layout of ``<data_dir>/spool/``::
+
+    seg-00000001.log   append-only records: MAGIC(4) LEN(u32) CRC32(u32 over LEN+payload) payload
+    seg-00000002.log   (payload = one event, ``Event.dumps()``)
+    acks.log           append-only ledger records (same framing): packed (segment u32, offset u32)
+
+Why this format:
+- Length-prefixed records let ``replay`` walk a segment without parsing JSON to find the next
+  record; the CRC tells a torn tail (a crash mid-``write``) or a flipped byte from a good record;
+  the magic lets it resynchronise on the next record after a bad one, so one corrupt byte costs
+  one event, not the rest of the segment.
+- Appending is the only write. The worker calls ``append`` once per drained group, which is one
+  ``write`` and one ``fsync`` (group commit): durability costs one fsync per group, not per event.
+- Acks are positions (segment, byte offset), not copies of events, so the ledger stays small;
+  it is appended without fsync: after a process crash the page cache still has it, and after a
+  power cut the worst case is a re-send, which the vendors deduplicate by uuid (insert_id).
+- A segment file is deleted only when every record in it is acked, so deleting is the only
+  "compaction" and never rewrites live data. The ledger is rewritten (write, fsync, rename)
+  when it holds mostly entries of deleted segments.
+- Bounded by ``max_bytes``: when the segments grow past it, the oldest are deleted and their
+  unacked events counted ``drop("spool_full", n)`` (they may still be delivered from memory).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import struct
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from tenantry.events import Event
+from tenantry.pipeline.counters import Counters
+
+logger = logging.getLogger("tenantry")
+
+MAGIC = b"TSP1"
+HEADER = struct.Struct("<4sII")  # magic, payload length, crc32(length bytes + payload)
+ACK = struct.Struct("<II")  # segment id, byte offset
+MAX_RECORD = 64 * 1024 * 1024
+SEGMENT_BYTES = 8 * 1024 * 1024
+
+
+def frame(payload: bytes) -> bytes:
+    n = len(payload)
+    crc = zlib.crc32(payload, zlib.crc32(struct.pack("<I", n)))
+    return HEADER.pack(MAGIC, n, crc) + payload
+
+
+def read_records(data: bytes) -> Iterator[tuple[int, bytes | None]]:
+    """(offset, payload) for each good record; (offset, None) once per bad stretch skipped."""
+    pos, end = 0, len(data)
+    while pos + HEADER.size <= end:
+        magic, n, crc = HEADER.unpack_from(data, pos)
+        start = pos + HEADER.size
+        if magic == MAGIC and n <= MAX_RECORD and start + n <= end:
+            payload = data[start : start + n]
+            if zlib.crc32(payload, zlib.crc32(struct.pack("<I", n))) == crc:
+                yield pos, payload
+                pos = start + n
+                continue
+        yield pos, None
+        nxt = data.find(MAGIC, pos + 1)
+        if nxt < 0:
+            return
+        pos = nxt
+    if pos < end:
+        yield pos, None  # torn tail: a header cut short
+
+
+class Spool:
+    """See the module docstring. ``append`` and ``ack`` are called from the worker thread;
+    every method is safe from any thread."""
+
+    def __init__(
+        self,
+        directory: Path,
+        max_bytes: int,
+        counters: Counters,
+        *,
+        segment_bytes: int = SEGMENT_BYTES,
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.segment_bytes = max(4096, min(segment_bytes, max_bytes // 4 or 4096))
+        self._counters = counters
+        self._lock = threading.Lock()
+        self._where: dict[str, tuple[int, int]] = {}  # uuid -> (segment, offset), unacked only
+        self._live: dict[int, set[str]] = {}  # segment -> its unacked uuids
+        self._sizes: dict[int, int] = {}  # segment -> bytes
+        self._old = sorted(self._segment_ids())  # left by earlier processes; read by replay()
+        self._current = (self._old[-1] + 1) if self._old else 1
+        self._fd = -1
+        self._offset = 0
+        self._ack_path = self.directory / "acks.log"
+        self._ack_fd = os.open(self._ack_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._ack_records = 0
+        self._closed = False
+
+    # -- files -------------------------------------------------------------------------------
+    def _segment_ids(self) -> list[int]:
+        out = []
+        for p in self.directory.glob("seg-*.log"):
+            with contextlib.suppress(ValueError):
+                out.append(int(p.stem[4:]))
+        return out
+
+    def _path(self, seg: int) -> Path:
+        return self.directory / f"seg-{seg:08d}.log"
+
+    def _open_current(self) -> None:
+        self._fd = os.open(self._path(self._current), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._offset = os.fstat(self._fd).st_size
+        self._live.setdefault(self._current, set())
+        self._sizes[self._current] = self._offset
+        with contextlib.suppress(OSError):  # make the new file's name durable too
+            dfd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+    def _roll(self) -> None:
+        os.close(self._fd)
+        self._fd = -1
+        finished = self._current
+        self._current += 1
+        if not self._live.get(finished):
+            self._delete(finished)
+
+    def _delete(self, seg: int) -> None:
+        self._live.pop(seg, None)
+        self._sizes.pop(seg, None)
+        with contextlib.suppress(FileNotFoundError):
+            self._path(seg).unlink()
+
+    # -- the interface -----------------------------------------------------------------------
+    def append(self, events: list[Event]) -> None:
+        """Write ``events`` and fsync once (group commit). Never raises: when the disk fails the
+        events go on undurably (still delivered from memory), counted as ``spool_errors``."""
+        if not events:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self._append(events)
+            except OSError as exc:
+                self._counters.incr("spool_errors", len(events))
+                logger.error("tenantry: spool write failed (%s); events not durable", exc)
+
+    def _append(self, events: list[Event]) -> None:
+        if self._fd < 0:
+            self._open_current()
+        seg = self._current
+        live = self._live[seg]
+        where = self._where
+        chunks = []
+        offset = self._offset
+        placed = []
+        for e in events:
+            rec = frame(e.dumps())
+            placed.append((e.uuid, (seg, offset)))
+            chunks.append(rec)
+            offset += len(rec)
+        data = b"".join(chunks)
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+            os.fsync(self._fd)
+        except OSError:
+            # a partial write would leave a torn record mid-file: start a fresh segment
+            self._offset += len(data) - len(view)
+            self._sizes[seg] = self._offset
+            self._roll()
+            raise
+        for u, pos in placed:
+            where[u] = pos
+            live.add(u)
+        self._offset = offset
+        self._sizes[seg] = offset
+        if offset >= self.segment_bytes:
+            self._roll()
+        self._enforce_bound()
+
+    def _enforce_bound(self) -> None:
+        total = sum(self._sizes.values())
+        for seg in sorted(self._sizes):
+            if total <= self.max_bytes or seg == self._current:
+                break
+            lost = self._live.get(seg, set())
+            for u in lost:
+                self._where.pop(u, None)
+            if lost:
+                self._counters.drop("spool_full", len(lost))
+            total -= self._sizes.get(seg, 0)
+            self._delete(seg)
+
+    def ack(self, uuids: Iterable[str]) -> None:
+        """Every destination has a final result for ``uuids``: record their positions; delete
+        each segment whose records are now all acked."""
+        with self._lock:
+            if self._closed:
+                return
+            entries = []
+            emptied = set()
+            where = self._where
+            for u in uuids:
+                pos = where.pop(u, None)
+                if pos is None:
+                    continue
+                entries.append(ACK.pack(*pos))
+                live = self._live.get(pos[0])
+                if live is not None:
+                    live.discard(u)
+                    if not live:
+                        emptied.add(pos[0])
+            if entries:
+                os.write(self._ack_fd, frame(b"".join(entries)))
+                self._ack_records += 1
+            for seg in emptied:
+                if seg != self._current:
+                    self._delete(seg)
+            if self._ack_records > 1000 and len(self._sizes) <= 2:
+                self._rewrite_ledger()
+
+    def _read_ledger(self) -> set[tuple[int, int]]:
+        acked: set[tuple[int, int]] = set()
+        try:
+            data = self._ack_path.read_bytes()
+        except FileNotFoundError:
+            return acked
+        for _, payload in read_records(data):
+            if payload is None:
+                continue
+            for i in range(0, len(payload) - ACK.size + 1, ACK.size):
+                acked.add(ACK.unpack_from(payload, i))
+        return acked
+
+    def _rewrite_ledger(self) -> None:
+        """Keep only entries of segments that still exist: write, fsync, rename."""
+        keep = [p for p in self._read_ledger() if p[0] in self._sizes]
+        tmp = self._ack_path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            if keep:
+                f.write(frame(b"".join(ACK.pack(*p) for p in keep)))
+            f.flush()
+            os.fsync(f.fileno())
+        os.close(self._ack_fd)
+        os.replace(tmp, self._ack_path)
+        self._ack_fd = os.open(self._ack_path, os.O_WRONLY | os.O_APPEND)
+        self._ack_records = 1 if keep else 0
+
+    def replay(self) -> list[Event]:
+        """The unacked events that earlier processes left, oldest first. Call once, at start.
+        Torn or corrupt records are skipped and counted (``spool_corrupt``)."""
+        with self._lock:
+            acked = self._read_ledger()
+            out: list[Event] = []
+            bad = 0
+            for seg in self._old:
+                path = self._path(seg)
+                try:
+                    data = path.read_bytes()
+                except FileNotFoundError:
+                    continue
+                live: set[str] = set()
+                for offset, payload in read_records(data):
+                    if payload is None:
+                        bad += 1
+                        continue
+                    if (seg, offset) in acked:
+                        continue
+                    try:
+                        event = Event.loads(payload)
+                    except Exception:
+                        bad += 1
+                        continue
+                    if event.uuid in self._where:
+                        continue
+                    self._where[event.uuid] = (seg, offset)
+                    live.add(event.uuid)
+                    out.append(event)
+                if live:
+                    self._live[seg] = live
+                    self._sizes[seg] = len(data)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+            self._old = []
+            if bad:
+                self._counters.incr("spool_corrupt", bad)
+                logger.warning("tenantry: spool had %d torn or corrupt record(s), skipped", bad)
+            if not self._sizes:
+                self._rewrite_ledger()
+            return out
+
+    def pending(self) -> int:
+        """Events spooled and not yet acked."""
+        with self._lock:
+            return len(self._where)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+                if not self._live.get(self._current):
+                    self._delete(self._current)
+            with contextlib.suppress(OSError):
+                os.fsync(self._ack_fd)
+            os.close(self._ack_fd)

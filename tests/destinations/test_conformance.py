@@ -1,0 +1,120 @@
+"""One conformance suite over every vendor destination (amplitude, posthog, relay), over real
+sockets: results for 200, 429, 413 and 403; flush on shutdown, drop after shutdown, and the
+shutdown deadline with a destination that never answers. [Vector's sink compliance harness]"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tenantry import TelemetryService
+from tenantry.config import load_settings
+from tenantry.destinations import build
+from tenantry.destinations.base import Status
+from tenantry.events import Event, new_uuids
+from tests.fakes.vendors import FakeAmplitude, FakePostHog, FakeRelay
+
+KINDS = {"amplitude": FakeAmplitude, "posthog": FakePostHog, "relay": FakeRelay}
+
+
+def settings_for(kind: str, server) -> dict:
+    return {
+        "amplitude": {"amplitude_api_key": "amp-key", "amplitude_server_url": server.url},
+        "posthog": {"posthog_api_key": "phc_key", "posthog_host": server.base_url},
+        "relay": {"relay_url": server.base_url},
+    }[kind]
+
+
+def events(n: int) -> list[Event]:
+    return [
+        Event(u, "memory_created", "dev_abc123", time.time(), "cloud", {"i": i}, "dev_abc123")
+        for i, u in enumerate(new_uuids(n))
+    ]
+
+
+@pytest.fixture(params=sorted(KINDS))
+def vendor(request):
+    kind = request.param
+    with KINDS[kind]() as server:
+        yield kind, server
+
+
+def make(kind, server, **kw):
+    return build(load_settings(**settings_for(kind, server)), kind, timeout=2.0, **kw)
+
+
+def service(kind, server, **kw) -> TelemetryService:
+    return TelemetryService(edition="cloud", providers=(kind,), **settings_for(kind, server), **kw)
+
+
+class TestConformance:
+    def test_200_is_delivered(self, vendor):
+        """A 2xx answer makes every event of the batch DELIVERED, and all of them arrived."""
+        kind, server = vendor
+        evs = events(5)
+        assert [r.status for r in make(kind, server).send(evs, 2.0)] == [Status.DELIVERED] * 5
+        assert sorted(server.uuids()) == sorted(e.uuid for e in evs)
+
+    def test_429_is_retried_after_retry_after(self, vendor):
+        """429 with Retry-After: 3 gives RETRY not before 3 s from now."""
+        kind, server = vendor
+        server.fail_next(1, 429, {"Retry-After": "3"})
+        results = make(kind, server).send(events(2), 2.0)
+        assert {r.status for r in results} == {Status.RETRY}
+        assert all(r.retry_at >= time.monotonic() + 2.5 for r in results)
+
+    def test_413_splits_and_delivers(self, vendor):
+        """413 above a size splits the request until the parts fit, and everything arrives."""
+        kind, server = vendor
+        server.max_body = 2500
+        results = make(kind, server).send(events(30), 2.0)
+        assert [r.status for r in results] == [Status.DELIVERED] * 30
+        assert server.statuses[413] >= 1 and len(server.events) == 30
+
+    def test_413_for_one_event_is_rejected(self, vendor):
+        """A single event that alone exceeds the server's limit is REJECTED as too_large."""
+        kind, server = vendor
+        server.max_body = 10
+        [result] = make(kind, server).send(events(1), 2.0)
+        assert (result.status, result.reason) == (Status.REJECTED, "too_large")
+
+    def test_403_is_rejected(self, vendor):
+        """403 is final: REJECTED with reason http_403."""
+        kind, server = vendor
+        server.fail_next(1, 403)
+        results = make(kind, server).send(events(3), 2.0)
+        assert {(r.status, r.reason) for r in results} == {(Status.REJECTED, "http_403")}
+
+    def test_flush_on_shutdown(self, vendor):
+        """Events tracked just before shutdown() are delivered by it."""
+        kind, server = vendor
+        svc = service(kind, server)
+        for i in range(50):
+            svc.track_sync(
+                "memory_created", {"i": i}, user_id="user_1234", developer_id="dev_abc123"
+            )
+        assert svc.shutdown(5.0) is True
+        assert len(server.events) == 50
+        assert svc.get_status()["delivered"] == 50
+
+    def test_drop_after_shutdown(self, vendor):
+        """track() after shutdown() sends nothing and is counted as dropped (shutdown)."""
+        kind, server = vendor
+        svc = service(kind, server)
+        svc.shutdown(2.0)
+        svc.track_sync("memory_created", {}, user_id="u1", developer_id="dev_abc123")
+        assert svc.get_status()["drops"].get("shutdown") == 1
+        assert server.requests == []
+
+    def test_shutdown_deadline_with_a_destination_that_never_answers(self, vendor):
+        """shutdown(timeout=0.5) returns within about 0.5 s although the server never answers."""
+        kind, server = vendor
+        server.hang = True
+        svc = service(kind, server)
+        svc.track_sync("memory_created", {}, user_id="u1", developer_id="dev_abc123")
+        assert svc.flush(0.3) is False
+        t0 = time.monotonic()
+        assert svc.shutdown(0.5) is False
+        assert time.monotonic() - t0 < 0.9
+        server.release()

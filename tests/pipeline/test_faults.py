@@ -1,0 +1,230 @@
+"""Fault scenarios end to end through TelemetryService and the fake vendors on 127.0.0.1: refused
+connections, 429 storms, 503s, 413s, partial 400s, a hanging destination, SIGKILL in durable
+mode, SIGTERM to a uvicorn app, and fork. Each prints accepted / delivered / duplicated-by-uuid /
+dropped-by-reason."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tenantry import TelemetryService
+from tenantry.config import load_settings
+from tenantry.destinations.amplitude import AmplitudeDestination
+from tests.fakes.vendors import FakeAmplitude, free_port
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "tests" / "fakes" / "scripts"
+
+
+def report(name: str, accepted: int, server, drops: dict) -> tuple[int, int]:
+    """Print the scenario's numbers; return (unique delivered, duplicates)."""
+    seen = Counter(server.uuids())
+    dupes = sum(n - 1 for n in seen.values())
+    print(
+        f"\n[{name}] accepted={accepted} delivered={len(seen)} duplicated_by_uuid={dupes} "
+        f"dropped={drops}"
+    )
+    return len(seen), dupes
+
+
+def track_many(svc: TelemetryService, n: int, start: int = 0, name: str = "memory_created") -> None:
+    for i in range(start, start + n):
+        svc.track_sync(name, {"i": i}, user_id=f"user_{i % 40}", developer_id=f"dev_user{i % 20}")
+
+
+def child_env(tmp_path: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_", "TENANTRY_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TENANTRY_DATA_DIR=str(tmp_path / "data"),
+        TELEMETRY_EDITION="cloud",
+        TELEMETRY_PROVIDER="amplitude",
+        AMPLITUDE_API_KEY="amp-key",
+    )
+    env.update(extra)
+    return env
+
+
+class TestFaults:
+    def test_refused_connections_mid_stream_lose_nothing(self, fake_posthog):
+        """The destination refuses connections for 1.5 s in the middle of 20,000 events: all
+        20,000 are delivered."""
+        svc = TelemetryService(
+            edition="cloud",
+            providers=("posthog",),
+            posthog_api_key="phc_key",
+            posthog_host=fake_posthog.base_url,
+        )
+        track_many(svc, 10_000)
+        time.sleep(0.2)
+        fake_posthog.refuse_for(1.5)
+        track_many(svc, 10_000, start=10_000)
+        assert svc.flush(30.0)
+        drops = svc.get_status()["drops"]
+        svc.shutdown(2.0)
+        delivered, _ = report("refused 1.5 s", 20_000, fake_posthog, drops)
+        assert delivered == 20_000 and drops == {}
+
+    def test_storms_drop_only_the_invalid_events(self, fake_amplitude):
+        """429 storms (Retry-After and throttled_users), 503s, 413s and 400s naming invalid
+        events: only the invalid events are dropped, everything else is delivered."""
+        calls = itertools.count()
+
+        def every_fifth_is_503(req):
+            return (
+                (503, {}, {"code": 503, "error": "Service Unavailable"})
+                if next(calls) % 5 == 4
+                else None
+            )
+
+        fake_amplitude.script(every_fifth_is_503)
+        fake_amplitude.fail_next(4, 429, {"Retry-After": "0.2"})
+        fake_amplitude.throttle(["dev_user3"], 0.8)
+        fake_amplitude.max_body = 60_000
+        fake_amplitude.invalid_event_type = "bad_event"
+        settings = load_settings(
+            edition="cloud", amplitude_api_key="amp-key", amplitude_server_url=fake_amplitude.url
+        )
+        dest = AmplitudeDestination(settings, throttle_delay=0.3, timeout=2.0)
+        svc = TelemetryService(settings, destinations=[dest])
+        track_many(svc, 2_940)
+        track_many(svc, 60, start=2_940, name="bad_event")
+        assert svc.flush(30.0)
+        drops = svc.get_status()["drops"]
+        svc.shutdown(2.0)
+        delivered, dupes = report("storms", 3_000, fake_amplitude, drops)
+        assert drops == {"rejected:amplitude_invalid": 60}
+        assert delivered == 2_940 and dupes == 0
+        assert fake_amplitude.statuses[503] and fake_amplitude.statuses[413]
+        assert fake_amplitude.statuses[429] and fake_amplitude.statuses[400]
+
+    def test_hanging_destination_does_not_delay_another(self, fake_amplitude, fake_posthog):
+        """With PostHog never answering, Amplitude still gets all 1,000 events within 2 s."""
+        fake_posthog.hang = True
+        svc = TelemetryService(
+            edition="cloud",
+            providers=("posthog", "amplitude"),
+            posthog_api_key="phc_key",
+            posthog_host=fake_posthog.base_url,
+            amplitude_api_key="amp-key",
+            amplitude_server_url=fake_amplitude.url,
+        )
+        t0 = time.monotonic()
+        track_many(svc, 1_000)
+        assert fake_amplitude.wait_for(1_000, timeout=2.0)
+        took = time.monotonic() - t0
+        svc.shutdown(0.5)
+        fake_posthog.release()
+        report(f"hang: amplitude got all in {took:.2f} s", 1_000, fake_amplitude, {})
+        assert len(fake_amplitude.events) == 1_000
+
+    def test_sigkill_in_durable_mode_then_a_new_process_delivers_the_rest(self, tmp_path):
+        """A durable child is SIGKILLed with 50,000 events in flight; a new process on the same
+        data dir delivers every event accepted more than 200 ms before the kill."""
+        with FakeAmplitude() as amp:
+            amp.script(lambda req: time.sleep(0.03))  # slow vendor: events pile up in flight
+            env = child_env(tmp_path, TELEMETRY_DURABLE="1", AMPLITUDE_SERVER_URL=amp.url)
+            child = subprocess.Popen(
+                [sys.executable, str(SCRIPTS / "durable_child.py"), "track", "50000"],
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            progress: list[tuple[int, float]] = []
+            for line in child.stdout:
+                idx, at = line.split()
+                if idx == "done":
+                    time.sleep(0.3)
+                    break
+                progress.append((int(idx), float(at)))
+            child.send_signal(signal.SIGKILL)
+            killed_at = time.time()
+            child.wait(10)
+            in_flight = 50_000 - len(set(amp.uuids()))
+            safe = max((i for i, at in progress if at < killed_at - 0.2), default=-1) + 1
+            amp.script(None)
+            drain = subprocess.run(
+                [sys.executable, str(SCRIPTS / "durable_child.py"), "drain", "60"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert drain.returncode == 0, drain.stderr[-2000:]
+            out = json.loads(drain.stdout.strip().splitlines()[-1])
+            got = {e["event_properties"]["i"] for e in amp.events}
+            lost = sum(1 for i in range(safe) if i not in got)
+            _, dupes = report(
+                f"SIGKILL durable: {in_flight} undelivered at kill, replayed "
+                f"{out['status']['counters'].get('replayed', 0)}, lost={lost}",
+                50_000,
+                amp,
+                out["status"]["drops"],
+            )
+            assert in_flight > 0
+            assert out["flushed"] is True
+            assert lost == 0
+
+    def test_sigterm_to_a_uvicorn_app_loses_nothing(self, tmp_path):
+        """SIGTERM to a uvicorn app that tracks on every request: every tracked event arrives."""
+        with FakeAmplitude() as amp:
+            port = free_port()
+            env = child_env(tmp_path, AMPLITUDE_SERVER_URL=amp.url)
+            app = subprocess.Popen(
+                [sys.executable, str(SCRIPTS / "uvicorn_app.py"), str(port)],
+                env=env,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    httpx.get(base + "/ready", timeout=0.5)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.05)
+            with httpx.Client(base_url=base) as client:
+                for i in range(300):
+                    assert client.post(f"/hit/{i}").status_code == 200
+            app.send_signal(signal.SIGTERM)
+            app.wait(20)
+            delivered, dupes = report("SIGTERM uvicorn", 300, amp, {})
+            assert delivered == 300, app.stderr.read()[-2000:]
+
+    def test_fork_child_events_are_delivered(self, tmp_path):
+        """After os.fork() in a process whose service already runs, the child's events arrive."""
+        with FakeAmplitude() as amp:
+            env = child_env(tmp_path, AMPLITUDE_SERVER_URL=amp.url)
+            run = subprocess.run(
+                [sys.executable, str(SCRIPTS / "fork_child.py")],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert run.returncode == 0, run.stderr[-2000:]
+            who = Counter(e["event_properties"]["who"] for e in amp.events)
+            report(f"fork: {dict(who)}", 201, amp, {})
+            assert who == {"before_fork": 1, "parent": 100, "child": 100}
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_leak():
+    before = threading.active_count()
+    yield
+    assert threading.active_count() < before + 50

@@ -1,0 +1,124 @@
+"""The durable spool alone: group commit, acks, segment deletion, bound, crash recovery."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from tenantry.events import Event, new_uuids
+from tenantry.pipeline.counters import Counters
+from tenantry.pipeline.spool import Spool
+
+
+def events(n: int, start: int = 0) -> list[Event]:
+    return [
+        Event(u, "memory_created", "dev_abc123", time.time(), "cloud", {"i": start + i})
+        for i, u in enumerate(new_uuids(n))
+    ]
+
+
+def segments(directory) -> list:
+    return sorted(directory.glob("seg-*.log"))
+
+
+class TestSpool:
+    def test_replay_returns_unacked_events_of_an_earlier_process(self, tmp_path):
+        """Events appended and not acked before the process ended come back, in order, intact."""
+        evs = events(10)
+        spool = Spool(tmp_path, 10_000_000, Counters())
+        spool.append(evs[:4])
+        spool.append(evs[4:])
+        spool.ack([e.uuid for e in evs[:3]])
+        # no close(): as if the process was killed
+        again = Spool(tmp_path, 10_000_000, Counters())
+        replayed = again.replay()
+        assert [e.uuid for e in replayed] == [e.uuid for e in evs[3:]]
+        assert replayed[0].properties == {"i": 3}
+        assert again.pending() == 7
+
+    def test_segment_deleted_only_when_every_record_acked(self, tmp_path):
+        """A finished segment stays while one record in it is unacked and goes once it is acked."""
+        spool = Spool(tmp_path, 10_000_000, Counters(), segment_bytes=4096)
+        first = events(40)  # > 4 KB: the segment is finished after this append
+        spool.append(first)
+        spool.append(events(1))
+        assert len(segments(tmp_path)) == 2
+        spool.ack([e.uuid for e in first[:-1]])
+        assert len(segments(tmp_path)) == 2
+        spool.ack([first[-1].uuid])
+        assert len(segments(tmp_path)) == 1
+
+    def test_fully_acked_spool_replays_nothing_and_leaves_no_segments(self, tmp_path):
+        """After every event is acked and the spool closed, a new process replays nothing."""
+        evs = events(50)
+        spool = Spool(tmp_path, 10_000_000, Counters())
+        spool.append(evs)
+        spool.ack(e.uuid for e in evs)
+        spool.close()
+        assert segments(tmp_path) == []
+        assert Spool(tmp_path, 10_000_000, Counters()).replay() == []
+
+    def test_bound_drops_oldest_segments_and_counts_them(self, tmp_path):
+        """Past max_bytes the oldest segments are deleted and their events counted spool_full."""
+        counters = Counters()
+        spool = Spool(tmp_path, 16_384, counters, segment_bytes=4096)
+        for _ in range(20):
+            spool.append(events(20))
+        total = sum(p.stat().st_size for p in segments(tmp_path))
+        assert total <= 16_384 + 4096 + 4096
+        dropped = counters.snapshot()["drops"]["spool_full"]
+        assert dropped > 0
+        assert spool.pending() + dropped == 400
+
+    def test_torn_tail_is_skipped(self, tmp_path):
+        """A record cut short by a crash mid-write is skipped; every whole record is replayed."""
+        evs = events(5)
+        spool = Spool(tmp_path, 10_000_000, Counters())
+        spool.append(evs)
+        path = segments(tmp_path)[0]
+        data = path.read_bytes()
+        path.write_bytes(data[:-7])
+        counters = Counters()
+        replayed = Spool(tmp_path, 10_000_000, counters).replay()
+        assert [e.uuid for e in replayed] == [e.uuid for e in evs[:4]]
+        assert counters.get("spool_corrupt") == 1
+
+    def test_corrupt_byte_costs_one_record(self, tmp_path):
+        """A flipped byte inside one record loses that record only; the records after it survive."""
+        evs = events(5)
+        spool = Spool(tmp_path, 10_000_000, Counters())
+        spool.append(evs)
+        path = segments(tmp_path)[0]
+        data = bytearray(path.read_bytes())
+        pos = data.find(evs[2].uuid.encode())
+        data[pos + 3] ^= 0x55
+        path.write_bytes(bytes(data))
+        counters = Counters()
+        replayed = Spool(tmp_path, 10_000_000, counters).replay()
+        assert [e.uuid for e in replayed] == [e.uuid for i, e in enumerate(evs) if i != 2]
+        assert counters.get("spool_corrupt") == 1
+
+    def test_replayed_events_acked_later_are_not_replayed_again(self, tmp_path):
+        """Acks of replayed events reach the ledger, so a third process replays nothing."""
+        evs = events(8)
+        Spool(tmp_path, 10_000_000, Counters()).append(evs)
+        second = Spool(tmp_path, 10_000_000, Counters())
+        replayed = second.replay()
+        second.ack(e.uuid for e in replayed[:5])
+        third = Spool(tmp_path, 10_000_000, Counters())
+        assert [e.uuid for e in third.replay()] == [e.uuid for e in evs[5:]]
+
+    def test_disk_full_does_not_raise_and_is_counted(self, tmp_path):
+        """A write that fails with ENOSPC (the segment's fd pointed at /dev/full) is counted as
+        spool_errors, does not raise, and the next append goes to a fresh segment."""
+        counters = Counters()
+        spool = Spool(tmp_path, 10_000_000, counters)
+        spool.append(events(1))
+        os.close(spool._fd)
+        spool._fd = os.open("/dev/full", os.O_WRONLY)
+        spool.append(events(3))
+        assert counters.get("spool_errors") == 3
+        later = events(2)
+        spool.append(later)
+        replayed = Spool(tmp_path, 10_000_000, Counters()).replay()
+        assert [e.uuid for e in replayed][-2:] == [e.uuid for e in later]
