@@ -1,8 +1,8 @@
 """tenantry: tenant-aware, privacy-first product telemetry.
 
-    from tenantry import get_telemetry
-    await get_telemetry().track("memory_created", {"type": "text"},
-                                user_id=end_user_id, developer_id=developer_id)
+from tenantry import get_telemetry
+await get_telemetry().track("memory_created", {"type": "text"},
+                            user_id=end_user_id, developer_id=developer_id)
 """
 
 __version__ = "0.1.0"

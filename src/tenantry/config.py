@@ -83,7 +83,9 @@ class Settings(BaseSettings):
         None, validation_alias=_env("amplitude_secret_key", AMPLITUDE_SECRET_KEY), repr=False
     )
     posthog_personal_api_key: str | None = Field(
-        None, validation_alias=_env("posthog_personal_api_key", POSTHOG_PERSONAL_API_KEY), repr=False
+        None,
+        validation_alias=_env("posthog_personal_api_key", POSTHOG_PERSONAL_API_KEY),
+        repr=False,
     )
     posthog_host: str = Field(
         POSTHOG_DEFAULT_HOST, validation_alias=_env("posthog_host", POSTHOG_HOST)

@@ -13,19 +13,20 @@ from typing import Any
 
 import orjson
 
-_second_cache: list = [None, ""]
+_second_cache: tuple[int, str] = (-1, "")
 
 
 def iso_utc(ts: float) -> str:
-    """``ts`` as ISO 8601 UTC with milliseconds; the seconds part is cached (events come in order)."""
+    """``ts`` as ISO 8601 UTC with milliseconds. The seconds part is cached (events come in
+    order); the cache is one tuple, replaced whole, so threads never see half an update."""
+    global _second_cache
     ms = int(round(ts * 1000))
     second, milli = divmod(ms, 1000)
-    cache = _second_cache
-    if cache[0] != second:
+    cached_second, prefix = _second_cache
+    if cached_second != second:
         prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-        cache[0], cache[1] = second, prefix
-        return f"{prefix}{milli:03d}Z"
-    return f"{cache[1]}{milli:03d}Z"
+        _second_cache = (second, prefix)
+    return f"{prefix}{milli:03d}Z"
 
 
 def new_uuids(n: int) -> list[str]:

@@ -11,6 +11,7 @@ import atexit
 import contextlib
 import logging
 import os
+import signal
 import threading
 import time
 import weakref
@@ -362,6 +363,7 @@ def _register_process_hooks(service: TelemetryService) -> None:
         return
     _hooks_installed = True
     atexit.register(_atexit_all)
+    _install_sigterm_handler()
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(before=_before_fork_all, after_in_child=_after_fork_all)
 
@@ -370,6 +372,27 @@ def _atexit_all() -> None:
     for service in list(_instances):
         with contextlib.suppress(Exception):
             service._atexit()
+
+
+def _install_sigterm_handler() -> None:
+    """Flush on SIGTERM, then die of it as before. ``atexit`` does not run when a process is
+    killed by a signal, and servers such as uvicorn re-raise SIGTERM after their graceful
+    shutdown. Installed only from the main thread and only over the default action; a server
+    that already owns SIGTERM keeps it (call ``shutdown()`` in its shutdown hook instead)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main interpreter, or no signals here
+        pass
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _atexit_all()
+    signal.signal(signum, signal.SIG_DFL)
+    signal.raise_signal(signum)
 
 
 def _before_fork_all() -> None:

@@ -203,13 +203,18 @@ class Sender:
             final_results: list[Result] = []
             now = time.monotonic()
             retry: list[tuple[float, int, Event]] = []
+            # One backoff per send, not per event: a failed batch comes back as one batch
+            # instead of scattering into many small ones. [Vector retries.rs]
+            shared_due: float | None = None
             for event, result in zip(events, results, strict=True):
                 if result.status is Status.RETRY:
                     n = attempts.get(event.uuid, 0)
                     attempts[event.uuid] = n + 1
                     due = result.retry_at
                     if due is None:
-                        due = now + self._backoff.delay(n)
+                        if shared_due is None:
+                            shared_due = now + self._backoff.delay(n)
+                        due = shared_due
                     retry.append((due, next(self._seq), event))
                 else:
                     attempts.pop(event.uuid, None)

@@ -86,8 +86,8 @@ class Worker:
         lookup = self._profile_lookup
         if lookup == "auto":
             lookup = None
-            if s.edition == "cloud":
-                try:
+            if s.edition == "cloud" and (s.database_url or (s.data_dir / "identity.db").exists()):
+                try:  # imported only when there is a database to read (SQLAlchemy is ~20 MB)
                     from tenantry.identity.enrichment import profile_lookup
 
                     lookup = profile_lookup(s)
