@@ -463,3 +463,59 @@ def test_debug_logs_every_shaped_event_without_secrets(caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records if "tenantry event" in r.getMessage())
     assert "memory_created" in logged and "dev_abc123" in logged
     assert "sk_live_51HxYzSECRETSECRET" not in logged and "hunter2" not in logged
+
+
+class TestReporting:
+    def test_status_file_feeds_tenantry_status(self, tmp_path, capsys, monkeypatch):
+        """A running service's counters, drops included, show in `tenantry status --json`; the
+        file goes when the service shuts down."""
+        from tenantry.cli import main
+
+        data = tmp_path / "d"
+        monkeypatch.setenv("TENANTRY_DATA_DIR", str(data))
+        dest = InMemoryDestination()
+        svc = TelemetryService(
+            edition="cloud", destinations=[dest], status_interval=0.05, queue_size=5
+        )
+        svc._worker._ready.wait(5)
+        for _ in range(50):  # a burst past the tiny queue: some are dropped as queue_full
+            svc.track_sync("e", {}, developer_id="dev_abc123")
+        svc.flush(5)
+        time.sleep(0.3)  # a few status intervals
+        assert main(["status", "--json"]) == 0
+        doc = orjson.loads(capsys.readouterr().out)
+        [proc] = doc["processes"]
+        assert proc["pid"] == os.getpid()
+        assert proc["drops"]["queue_full"] == svc.get_status()["drops"]["queue_full"] > 0
+        assert proc["delivered"] == len(dest.events)
+        svc.shutdown(5)
+        assert not list((data / "status").glob("*.json"))
+
+    def test_drops_are_logged_once_per_interval(self, caplog):
+        """1,000 rejected events give one summary log line per interval, naming the reason."""
+        import logging
+
+        from tenantry.destinations.base import Result
+
+        class Refuse(InMemoryDestination):
+            def send(self, batch, timeout):
+                return [Result.rejected("http_403")] * len(batch)
+
+        seen = []
+        svc = TelemetryService(
+            edition="cloud",
+            destinations=[Refuse()],
+            status_interval=0.2,
+            on_error=lambda name, events, results: seen.append((name, len(events))),
+        )
+        with caplog.at_level(logging.WARNING, logger="tenantry"):
+            for _ in range(1000):
+                svc.track_sync("e", {}, developer_id="dev_abc123")
+            svc.flush(5)
+            time.sleep(0.5)
+            svc.shutdown(5)
+        lines = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+        assert 1 <= len(lines) <= 3
+        assert "rejected:http_403=1000" in lines[0]
+        assert sum(n for _, n in seen) == 1000 and {name for name, _ in seen} == {"memory"}
+        assert svc.get_status()["failed"] == 1000

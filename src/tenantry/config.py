@@ -43,6 +43,7 @@ TELEMETRY_RETENTION_DAYS = "TELEMETRY_RETENTION_DAYS"
 TELEMETRY_QUEUE_SIZE = "TELEMETRY_QUEUE_SIZE"
 TELEMETRY_SPOOL_MAX_BYTES = "TELEMETRY_SPOOL_MAX_BYTES"
 TELEMETRY_MIN_GROUP_SIZE = "TELEMETRY_MIN_GROUP_SIZE"
+TELEMETRY_STATUS_INTERVAL = "TELEMETRY_STATUS_INTERVAL"
 AMPLITUDE_SECRET_KEY = "AMPLITUDE_SECRET_KEY"  # Amplitude's user deletion API (forget)
 POSTHOG_PERSONAL_API_KEY = "POSTHOG_PERSONAL_API_KEY"  # PostHog's persons API (forget)
 
@@ -116,6 +117,9 @@ class Settings(BaseSettings):
     spool_max_bytes: int = Field(
         256 * 1024 * 1024, ge=1, validation_alias=_env("spool_max_bytes", TELEMETRY_SPOOL_MAX_BYTES)
     )
+    status_interval: float = Field(
+        5.0, gt=0, validation_alias=_env("status_interval", TELEMETRY_STATUS_INTERVAL)
+    )
     min_group_size: int = Field(
         5, ge=1, validation_alias=_env("min_group_size", TELEMETRY_MIN_GROUP_SIZE)
     )
@@ -169,6 +173,7 @@ _ENV_NAMES = {
     "queue_size": TELEMETRY_QUEUE_SIZE,
     "spool_max_bytes": TELEMETRY_SPOOL_MAX_BYTES,
     "min_group_size": TELEMETRY_MIN_GROUP_SIZE,
+    "status_interval": TELEMETRY_STATUS_INTERVAL,
 }
 
 

@@ -93,6 +93,7 @@ class TelemetryService:
             profile_lookup=self._profile_lookup,
             on_error=self._on_error,
         )
+        self._worker.status_provider = self._status_for_file
         self._queue = self._worker.queue
         self._wake = self._worker.wake
         self._wake_at = self._worker.wake_at
@@ -308,6 +309,22 @@ class TelemetryService:
         if self._destinations is not None:
             return [d.name for d in self._destinations]
         return list(self.settings.providers)
+
+    def _status_for_file(self) -> dict[str, Any]:
+        st = self.get_status()
+        keep = (
+            "edition",
+            "providers",
+            "queued",
+            "accepted",
+            "delivered",
+            "dropped",
+            "failed",
+            "spooled",
+            "drops",
+            "destinations",
+        )
+        return {k: st[k] for k in keep} | {"updated_at": time.time()}
 
     def get_status(self) -> dict[str, Any]:
         s = self.settings

@@ -33,6 +33,7 @@ def status(
         "opt_out": OPT_OUT,
         "retention_days": settings.retention_days,
         "recent_event_counts": _recent_counts(settings) if settings.active else {},
+        "processes": _live_processes(settings) if settings.active else [],
     }
     if not settings.active:
         doc["disabled_by"] = (
@@ -61,6 +62,13 @@ def status(
         )
     console.print(table)
     console.print(f"opt out: {OPT_OUT}")
+    for proc in doc["processes"]:
+        drops = ", ".join(f"{k}={v}" for k, v in sorted(proc.get("drops", {}).items())) or "none"
+        console.print(
+            f"process {proc['pid']}: queued={proc.get('queued', 0)} "
+            f"delivered={proc.get('delivered', 0)} dropped={proc.get('dropped', 0)} "
+            f"failed={proc.get('failed', 0)} spooled={proc.get('spooled', 0)}  drops: {drops}"
+        )
     if doc["recent_event_counts"]:
         console.print(
             "recent events (last 7 days, local store): "
@@ -84,3 +92,13 @@ def _recent_counts(settings) -> dict[str, int]:
         return {r["event"]: r["count"] for r in rows}
     except Exception:
         return {}
+
+
+def _live_processes(settings) -> list[dict]:
+    """Counters of the processes using this data dir right now (their status files)."""
+    from tenantry.pipeline.worker import read_status_files
+
+    try:
+        return sorted(read_status_files(settings.data_dir), key=lambda d: d["pid"])
+    except OSError:
+        return []

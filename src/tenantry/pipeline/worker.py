@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -37,6 +39,7 @@ logger = logging.getLogger("tenantry")
 # A queued call: (kind, event, properties, user_id, developer_id, identity, timestamp, now, extra)
 Call = tuple
 
+STATUS_DIR = "status"
 OFF_MACHINE = {"amplitude", "posthog", "relay", "clickhouse"}
 MAX_FUTURE = 24 * 3600.0  # a timestamp further ahead than this is taken as "now" (counted)
 
@@ -74,6 +77,9 @@ class Worker:
         self._outstanding: dict[str, int] = {}
         self._outstanding_lock = threading.Lock()
         self.setup_error: str | None = None
+        self._next_report = time.monotonic() + settings.status_interval
+        self._reported_drops: dict[str, int] = {}
+        self.status_provider: Callable[[], dict] | None = None  # set by the service
         self.thread = threading.Thread(target=self._run, name="tenantry-worker", daemon=True)
         self.thread.start()
 
@@ -157,7 +163,10 @@ class Worker:
                 self._busy = False
             if self._stopping and not self.queue:
                 self._apply_acks()
+                self._report(final=True)
                 return
+            if time.monotonic() >= self._next_report:
+                self._report()
 
     def _discard_forever(self) -> None:
         while not self._stopping:
@@ -246,6 +255,30 @@ class Worker:
         for sender in self.senders:
             sender.submit(events)
 
+    # -- reporting (on the worker) ------------------------------------------------------------
+    def _report(self, *, final: bool = False) -> None:
+        """Every ``settings.status_interval`` seconds: log new drops once, as one line per interval (so a storm
+        of drops is never a storm of log lines), and write this process's status file for
+        ``tenantry status``."""
+        every = self.settings.status_interval
+        self._next_report = time.monotonic() + every
+        try:
+            drops = self.counters.snapshot()["drops"]
+            new = {k: v - self._reported_drops.get(k, 0) for k, v in drops.items()}
+            new = {k: v for k, v in new.items() if v > 0}
+            if new:
+                self._reported_drops = dict(drops)
+                logger.warning(
+                    "tenantry: dropped %d event(s) in the last %s: %s",
+                    sum(new.values()),
+                    "run" if final else f"{every:g} s",
+                    ", ".join(f"{k}={v}" for k, v in sorted(new.items())),
+                )
+            if self.status_provider is not None:
+                write_status_file(self.settings.data_dir, self.status_provider(), final=final)
+        except Exception:
+            logger.debug("tenantry: status report failed", exc_info=True)
+
     # -- results (on sender threads) ------------------------------------------------------------
     def _final(self, name: str, events: Sequence[Event], results: Sequence[Result]) -> None:
         counters = self.counters
@@ -256,9 +289,6 @@ class Worker:
             counters.drop(f"rejected:{r.reason or 'unknown'}")
         if rejected:
             counters.incr("failed", len(rejected))
-            logger.warning(
-                "tenantry: %s rejected %d event(s): %s", name, len(rejected), rejected[0][1].reason
-            )
             if self._on_error is not None:
                 try:
                     self._on_error(name, [e for e, _ in rejected], [r for _, r in rejected])
@@ -364,3 +394,41 @@ def _suppressed(suppression: Any, user_id: Any, developer_id: Any) -> bool:
         )
     except Exception:
         return False
+
+
+def write_status_file(data_dir: Path, status: dict, *, final: bool = False) -> None:
+    """``<data dir>/status/<pid>.json``: this process's counters, for ``tenantry status``.
+    Written atomically; removed again by the final report of a process that shut down."""
+    directory = data_dir / STATUS_DIR
+    path = directory / f"{os.getpid()}.json"
+    if final:
+        path.unlink(missing_ok=True)
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(orjson.dumps(status, default=str))
+    os.replace(tmp, path)
+
+
+def read_status_files(data_dir: Path) -> list[dict]:
+    """The status files of processes still alive; files of dead processes are removed."""
+    out = []
+    directory = data_dir / STATUS_DIR
+    if not directory.is_dir():
+        return out
+    for path in directory.glob("*.json"):
+        try:
+            pid = int(path.stem)
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError):
+            path.unlink(missing_ok=True)
+            continue
+        except PermissionError:
+            pass
+        try:
+            doc = orjson.loads(path.read_bytes())
+            doc["pid"] = pid
+            out.append(doc)
+        except (OSError, ValueError):
+            continue
+    return out
