@@ -519,3 +519,39 @@ class TestReporting:
         assert "rejected:http_403=1000" in lines[0]
         assert sum(n for _, n in seen) == 1000 and {name for name, _ in seen} == {"memory"}
         assert svc.get_status()["failed"] == 1000
+
+
+def test_debug_log_masks_tokens_under_harmless_keys(caplog):
+    """In cloud, a vendor token under an innocent key is kept in the event but masked in the debug log."""
+    import logging
+
+    svc, dest = cloud(debug=True)
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    with caplog.at_level(logging.INFO, logger="tenantry"):
+        svc.track_sync("e", {"note": token}, developer_id="dev_abc123")
+        svc.shutdown(5)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "tenantry event" in logged and token not in logged
+
+
+def test_opensource_notice_before_first_send_off_the_machine(tmp_path, caplog):
+    """An opensource installation with an off-machine provider logs the notice once and records it."""
+    import logging
+
+    data = tmp_path / "d"
+    with caplog.at_level(logging.WARNING, logger="tenantry"):
+        for _ in range(2):
+            svc = TelemetryService(
+                edition="opensource",
+                providers=("relay",),
+                relay_url="http://127.0.0.1:9",
+                data_dir=data,
+            )
+            svc.track_sync("e", {})
+            svc.shutdown(0.5)
+    notices = [r for r in caplog.records if "DO_NOT_TRACK=1" in r.getMessage()]
+    assert len(notices) == 1 and (data / "notice-shown").exists()
+    local = TelemetryService(edition="opensource", providers=("jsonl",), data_dir=tmp_path / "l")
+    local.track_sync("e", {})
+    local.shutdown(5)
+    assert not (tmp_path / "l" / "notice-shown").exists()  # nothing leaves the machine: no notice

@@ -32,7 +32,7 @@ from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event, new_uuids
 from tenantry.pipeline.counters import Counters
 from tenantry.pipeline.sender import Sender
-from tenantry.policy import build_chain, shape
+from tenantry.policy import build_chain, redact, shape
 
 logger = logging.getLogger("tenantry")
 
@@ -216,7 +216,7 @@ class Worker:
             if event is None:
                 continue
             if debug:
-                logger.info("tenantry event %s", orjson.dumps(event.to_dict()).decode())
+                logger.info("tenantry event %s", orjson.dumps(redact(event.to_dict())).decode())
             out.append(event)
         return out
 
