@@ -44,6 +44,23 @@ class TestReport:
         text = page.read_text()
         assert "Plotly.newPlot" in text and "top-developers" in text
 
+    def test_developer_daily_events(self, filled, capsys, tmp_path):
+        """developer-daily-events --json is run_query's dict (all 7 developers, 700 events);
+        --developer keeps one developer; --html draws the chart."""
+        settings, events = filled
+        assert main(["report", "developer-daily-events", "--json"]) == 0
+        doc = orjson.loads(capsys.readouterr().out)
+        assert doc == run_query(open_store(settings), "developer-daily-events")
+        assert {r["developer_id"] for r in doc["rows"]} == {f"dev_{i}" for i in range(7)}
+        assert sum(r["count"] for r in doc["rows"]) == len(events)
+        page = tmp_path / "daily.html"
+        argv = ["report", "developer-daily-events", "--developer", "dev_2", "--html", str(page)]
+        assert main([*argv, "--json"]) == 0
+        rows = orjson.loads(capsys.readouterr().out)["rows"]
+        assert rows and {r["developer_id"] for r in rows} == {"dev_2"}
+        assert sum(r["count"] for r in rows) == sum(e.developer_id == "dev_2" for e in events)
+        assert "Plotly.newPlot" in page.read_text()
+
     def test_clickhouse_backend(self, filled, clickhouse_db, capsys, monkeypatch):
         """--backend clickhouse reads from ClickHouse (here: empty, so no rows)."""
         monkeypatch.setenv("TENANTRY_CLICKHOUSE_URL", clickhouse_db)

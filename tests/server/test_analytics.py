@@ -74,6 +74,38 @@ class TestIsolation:
         assert r.status_code == 200 and r.json()["rows"][0]["count"] >= 3
 
 
+class TestDeveloperDailyEvents:
+    def _rows(self, seeded, headers, **params):
+        r = seeded.client.get(
+            "/v1/analytics/developer-daily-events", params=params, headers=headers
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["query"] == "developer-daily-events"
+        return r.json()["rows"]
+
+    def test_key_reads_only_its_own_days(self, seeded):
+        """B's key asking for A gets only B's rows (developer_id, date, count), B's events
+        counted, A's never."""
+        a, b = seeded.devs["A"], seeded.devs["B"]
+        rows = self._rows(seeded, {"X-API-Key": b.key}, developer=a.id)
+        assert rows and {r["developer_id"] for r in rows} == {b.id}
+        assert all(set(r) == {"developer_id", "date", "count"} for r in rows)
+        everyone = self._rows(seeded, ADMIN)
+        assert sum(r["count"] for r in rows) == sum(
+            r["count"] for r in everyone if r["developer_id"] == b.id
+        )
+
+    def test_admin_sees_both_and_can_restrict(self, seeded):
+        """The admin sees A and B, ordered by date then developer_id; ?developer=A leaves A."""
+        a, b = seeded.devs["A"], seeded.devs["B"]
+        rows = self._rows(seeded, ADMIN)
+        assert {a.id, b.id} <= {r["developer_id"] for r in rows}
+        keys = [(r["date"], r["developer_id"]) for r in rows]
+        assert keys == sorted(keys)
+        only_a = self._rows(seeded, ADMIN, developer=a.id)
+        assert only_a and {r["developer_id"] for r in only_a} == {a.id}
+
+
 class TestErrors:
     def test_wrong_bearer(self, seeded):
         """A wrong admin token is a 401 JSON error that does not echo the token."""

@@ -75,6 +75,35 @@ def test_developer_session_dashboard_is_scoped(service, browser):
     page.close()
 
 
+def _daily_chart(page) -> tuple[int, str]:
+    """The developer-daily-events section: its number of bar traces and its text (legend)."""
+    section = page.locator("section", has=page.locator("h2", has_text="developer-daily-events"))
+    text = section.inner_text()
+    assert "events per day per developer" in text
+    return section.locator("g.trace.bars").count(), text
+
+
+def test_daily_events_chart_stacks_one_bar_trace_per_developer(service, browser):
+    """The "events per day per developer" chart draws a bar trace for each of A and B for the
+    admin, and only B's for B's session."""
+    b = service.devs["B"]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{service.url}/dashboard?token={ADMIN_TOKEN}")
+    _traces(page)
+    bars, legend = _daily_chart(page)
+    assert bars >= 2 and service.devs["A"].id in legend and b.id in legend
+    page.close()
+    token = service.client.post(
+        "/v1/auth/sessions", json={"email": b.email, "password": PASSWORD}
+    ).json()["token"]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{service.url}/dashboard?token={token}")
+    _traces(page)
+    bars, legend = _daily_chart(page)
+    assert bars == 1 and b.id in legend and service.devs["A"].id not in legend
+    page.close()
+
+
 def test_dashboard_refuses_strangers(service, browser):
     """Without a login, or with a wrong token, the dashboard is a 401 JSON error."""
     page = browser.new_page()

@@ -81,6 +81,7 @@ def expected(
         "top-developers",
         "memories-per-end-user",
         "developer-retention",
+        "developer-daily-events",
     )
     if cloud or developer:
         rows = [e for e in rows if e.edition == "cloud"]
@@ -112,6 +113,12 @@ def expected(
         out = [
             {"developer_id": dev, "date": d.isoformat(), "unique_end_users": len(u - {None})}
             for (d, dev), u in sorted(users.items())
+        ]
+    elif name == "developer-daily-events":
+        c = Counter((_day(e), e.developer_id) for e in rows if e.developer_id)
+        out = [
+            {"developer_id": dev, "date": d.isoformat(), "count": n}
+            for (d, dev), n in sorted(c.items())
         ]
     else:
         key = "edition" if name == "edition-distribution" else "os"

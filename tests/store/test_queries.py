@@ -22,6 +22,8 @@ CASES = [
     ("memories-per-end-user", "dev_004", None, date(2026, 9, 15)),
     ("event-counts", "dev_001", date(2026, 10, 5), date(2026, 10, 5)),
     ("os-distribution", None, date(2026, 10, 30), None),
+    ("developer-daily-events", "dev_003", None, None),
+    ("developer-daily-events", None, date(2026, 9, 20), date(2026, 9, 26)),
 ]
 
 
@@ -49,6 +51,24 @@ class TestSameRowsEverywhere:
             rows = run_query(store, "os-distribution")["rows"]
             names = [r["os"] for r in rows]
             assert "beos" not in names and names[-1] == "other"
+
+
+class TestDeveloperDailyEvents:
+    def test_counts_add_up_to_every_cloud_event(self, stores, events):
+        """Summed over days and developers the counts are the distinct cloud events, rows
+        ordered by date then developer_id, on both backends."""
+        cloud = len({e.uuid for e in events if e.edition == "cloud"})
+        for backend, store in stores.items():
+            rows = run_query(store, "developer-daily-events")["rows"]
+            assert sum(r["count"] for r in rows) == cloud, backend
+            keys = [(r["date"], r["developer_id"]) for r in rows]
+            assert keys == sorted(keys) and len(keys) == len(set(keys)) == 60 * 6, backend
+
+    def test_developer_restricts_to_that_developer(self, stores):
+        """With a developer, only that developer's rows remain: one per day of the 60 days."""
+        for backend, store in stores.items():
+            rows = run_query(store, "developer-daily-events", developer="dev_005")["rows"]
+            assert {r["developer_id"] for r in rows} == {"dev_005"} and len(rows) == 60, backend
 
 
 class TestDeveloperScoping:
@@ -97,6 +117,15 @@ class TestRefusalsAndErrors:
         assert run_query(store, "edition-distribution")["rows"] == [
             {"edition": "opensource", "count": 50}
         ]
+
+    def test_developer_daily_events_refused_on_clickhouse(self, clickhouse_db):
+        """developer-daily-events over opensource-only ClickHouse data is refused, with or
+        without a developer."""
+        store = ClickHouseStore(clickhouse_db)
+        self._opensource_only(store)
+        for developer in (None, "dev_1"):
+            with pytest.raises(PrivacyRefused, match="developer-daily-events"):
+                run_query(store, "developer-daily-events", developer=developer)
 
     def test_bad_requests_raise_query_error(self, tmp_path):
         """Unknown names, a missing developer and bad or reversed dates raise QueryError."""

@@ -227,6 +227,7 @@ class Demo:
             ),
             ("Which developer has the most active end users?", "top-developers", admin),
             ("Developer retention over time", "developer-retention", admin),
+            ("Events per day per developer", "developer-daily-events", admin),
             ("Total usage (anonymous)", "event-counts", admin),
             ("Edition distribution", "edition-distribution", admin),
             ("OS distribution", "os-distribution", admin),

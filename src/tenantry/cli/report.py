@@ -15,7 +15,8 @@ from tenantry.cli._output import print_json
 _REPORT_HELP = (
     "Run an analytics query over the event store.\n\n"
     "Queries: developer-events, developer-memories, top-developers, memories-per-end-user, "
-    "developer-retention (cloud data); event-counts, edition-distribution, os-distribution.\n\n"
+    "developer-retention, developer-daily-events (cloud data); event-counts, "
+    "edition-distribution, os-distribution.\n\n"
     "Example: tenantry report developer-events --developer dev_abc123 --since 2026-01-01 --json"
 )
 

@@ -28,6 +28,7 @@ ADMIN_COOKIE = "tenantry_admin"
 SESSION_COOKIE = "tenantry_session"
 ADMIN_QUERIES = (
     "developer-retention",
+    "developer-daily-events",
     "top-developers",
     "event-counts",
     "edition-distribution",
@@ -38,6 +39,7 @@ DEVELOPER_QUERIES = (
     "developer-memories",
     "memories-per-end-user",
     "developer-retention",
+    "developer-daily-events",
 )
 RESPONSES = responses(401, 403, 404)
 

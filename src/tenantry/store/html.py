@@ -8,17 +8,62 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
+
+from tenantry.store.queries import DEFINITIONS
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}
-section{{margin-bottom:2.5rem}} .empty{{color:#777}}</style></head>
+section{{margin-bottom:2.5rem}} .empty,.about{{color:#777}}</style></head>
 <body><h1>{title}</h1>
 {sections}
 </body></html>
 """
+
+
+# Queries drawn as one series per developer over dates: name -> (value column, chart kind)
+_PER_DEVELOPER = {
+    "developer-retention": ("unique_end_users", "lines"),
+    "developer-daily-events": ("count", "stacked"),
+}
+
+
+_DAY_MS = 86_400_000  # plotly measures date axes in milliseconds
+
+
+def _per_developer(rows: list[dict], value: str, kind: str) -> go.Figure:
+    """One trace per developer, x = date: lines, or bars stacked into each day's total. Ticks
+    fall on whole days (at most ~12), so a chart of one or two days shows dates, not hours."""
+    series: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for row in rows:
+        xs, ys = series[row["developer_id"]]
+        xs.append(row["date"])
+        ys.append(row[value])
+    if kind == "stacked":
+        fig = go.Figure(
+            [go.Bar(x=x, y=y, name=n, width=0.8 * _DAY_MS) for n, (x, y) in series.items()]
+        )
+        fig.update_layout(barmode="stack")
+    else:
+        fig = go.Figure(
+            [go.Scatter(x=x, y=y, mode="lines+markers", name=n) for n, (x, y) in series.items()]
+        )
+    first, last = (date.fromisoformat(f(r["date"] for r in rows)) for f in (min, max))
+    span = (last - first).days + 1
+    fig.update_xaxes(
+        type="date",
+        range=[first - timedelta(days=1), last + timedelta(days=1)],  # a lone day stays narrow
+        tick0=first,
+        dtick=_DAY_MS * -(-span // 12),
+        tickformat="%Y-%m-%d",
+    )
+    fig.update_layout(
+        xaxis_title="date", yaxis_title=value, legend_title_text="developer_id", showlegend=True
+    )
+    return fig
 
 
 def _figure(result: dict) -> go.Figure | None:
@@ -26,15 +71,8 @@ def _figure(result: dict) -> go.Figure | None:
     if not rows:
         return None
     columns = list(rows[0])
-    if result.get("query") == "developer-retention":
-        series: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
-        for row in rows:
-            xs, ys = series[row["developer_id"]]
-            xs.append(row["date"])
-            ys.append(row["unique_end_users"])
-        fig = go.Figure(
-            [go.Scatter(x=x, y=y, mode="lines+markers", name=n) for n, (x, y) in series.items()]
-        )
+    if result.get("query") in _PER_DEVELOPER:
+        fig = _per_developer(rows, *_PER_DEVELOPER[result["query"]])
     elif len(columns) == 1:
         fig = go.Figure([go.Bar(x=[columns[0]], y=[rows[0][columns[0]]])])
     else:
@@ -56,5 +94,7 @@ def render_html(results: list[dict], title: str) -> str:
         else:
             body = fig.to_html(full_html=False, include_plotlyjs=not inlined)
             inlined = True
-        sections.append(f"<section><h2>{name}</h2>{body}</section>")
+        about = DEFINITIONS.get(str(result.get("query")))
+        caption = f'<p class="about">{html.escape(about.help)}</p>' if about else ""
+        sections.append(f"<section><h2>{name}</h2>{caption}{body}</section>")
     return _PAGE.format(title=html.escape(title), sections="\n".join(sections))

@@ -79,6 +79,14 @@ _DEFINITIONS = (
         help="distinct end users per developer and day",
     ),
     Query(
+        "developer-daily-events",
+        ("developer_id", "date", "count"),
+        "SELECT developer_id, day, count(*) AS n FROM {events} "
+        "WHERE developer_id IS NOT NULL GROUP BY developer_id, day ORDER BY day, developer_id",
+        cloud=True,
+        help="events per day per developer",
+    ),
+    Query(
         "event-counts",
         ("event", "count"),
         "SELECT event, count(*) AS n FROM {events} GROUP BY event ORDER BY n DESC, event",
