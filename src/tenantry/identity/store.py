@@ -124,6 +124,7 @@ class IdentityStore:
         self._usage: dict[str, float] = {}  # key id -> last use (epoch s), not yet written
         self._usage_flushed = float("-inf")
         self._usage_lock = threading.Lock()
+        self._usage_thread: threading.Thread | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, **kwargs: Any) -> IdentityStore:
@@ -145,6 +146,8 @@ class IdentityStore:
 
     def close(self) -> None:
         """Write pending ``last_used_at`` values and release connections."""
+        if self._usage_thread is not None:
+            self._usage_thread.join(5.0)
         self.flush_usage()
         self._engine.dispose()
 
@@ -416,7 +419,7 @@ class IdentityStore:
         if api_key and not session_token and isinstance(api_key, str):
             entry = self._keys.get(digest(api_key))
             if entry is not None and entry is not _UNKNOWN and entry[1] is None:
-                self._note_use(entry[2])
+                self._note_use(entry[2], background=True)  # an event loop: never block it
                 return entry[0]
         elif session_token and not api_key and isinstance(session_token, str):
             entry = self._sessions.get(digest(session_token))
@@ -479,10 +482,17 @@ class IdentityStore:
 
     # -- last_used_at, batched --------------------------------------------------------------
 
-    def _note_use(self, key_id: str) -> None:
+    def _note_use(self, key_id: str, *, background: bool = False) -> None:
         self._usage[key_id] = time.time()
         if time.monotonic() - self._usage_flushed >= self.usage_interval:
-            self.flush_usage()
+            if not background:
+                self.flush_usage()
+                return
+            self._usage_flushed = time.monotonic()  # one writer thread per interval
+            self._usage_thread = threading.Thread(
+                target=self.flush_usage, name="tenantry-usage", daemon=True
+            )
+            self._usage_thread.start()
 
     def flush_usage(self) -> None:
         """Write pending ``last_used_at`` values in one statement (errors are logged, not raised)."""

@@ -106,9 +106,7 @@ async def create_memory(
     svc = services(request)
     end_user = await _end_user(request, ident, body.metadata)
     extra = body.metadata.model_dump(exclude_none=True) if body.metadata else {}
-    row = await run_in_threadpool(
-        svc.memories.add, ident.developer_id, end_user, body.content, extra
-    )
+    row = await svc.memories.add_async(ident.developer_id, end_user, body.content, extra)
     await svc.telemetry.track(
         "memory_created",
         {"type": "text", "has_metadata": bool(extra)},
