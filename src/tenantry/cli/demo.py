@@ -10,7 +10,6 @@ left running.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
@@ -288,41 +287,25 @@ def _find(events: list, *, end_user=..., session: bool = False):
 
 
 def amplitude_payload(event) -> dict:
-    """What Amplitude's HTTP V2 API receives for ``event`` (the real encoder when present)."""
-    with contextlib.suppress(Exception):
-        from tenantry.destinations.amplitude import AmplitudeDestination
+    """What Amplitude's HTTP V2 API receives for ``event``, from the real encoder."""
+    from tenantry.destinations.amplitude import AmplitudeDestination
 
-        dest = AmplitudeDestination(_plain_settings(), api_key="demo")
-        try:
-            return orjson.loads(dest.encode_event(event))
-        finally:
-            dest.shutdown(0.1)
-    return {
-        "user_id": event.distinct_id,
-        "event_type": event.event,
-        "time": event.time_ms,
-        "insert_id": event.uuid,
-        "event_properties": event.properties,
-    }
+    return _encoded(AmplitudeDestination, event)
 
 
 def posthog_payload(event) -> dict:
-    """What PostHog's batch API receives for ``event`` (the real encoder when present)."""
-    with contextlib.suppress(Exception):
-        from tenantry.destinations.posthog import PostHogDestination
+    """What PostHog's batch API receives for ``event``, from the real encoder."""
+    from tenantry.destinations.posthog import PostHogDestination
 
-        dest = PostHogDestination(_plain_settings(), api_key="demo")
-        try:
-            return orjson.loads(dest.encode_event(event))
-        finally:
-            dest.shutdown(0.1)
-    return {
-        "event": event.event,
-        "distinct_id": event.distinct_id,
-        "properties": event.properties,
-        "timestamp": event.iso_timestamp,
-        "uuid": event.uuid,
-    }
+    return _encoded(PostHogDestination, event)
+
+
+def _encoded(destination_class, event) -> dict:
+    dest = destination_class(_plain_settings(), api_key="demo")
+    try:
+        return orjson.loads(dest.encode_event(event))
+    finally:
+        dest.shutdown(0.1)
 
 
 def _plain_settings():
