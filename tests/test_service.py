@@ -276,7 +276,6 @@ class TestLifecycle:
         dest = Slow()
         svc = TelemetryService(edition="cloud", destinations=[dest], queue_size=10)
         svc._worker._ready.wait(5)
-        svc._worker._busy = True  # not used by track; just keep the test honest below
         t0 = time.perf_counter()
         n = 0
         while svc.get_status()["drops"].get("queue_full", 0) == 0 and n < 1_000_000:

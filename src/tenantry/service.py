@@ -107,7 +107,6 @@ class TelemetryService:
         self._worker = None
         self._queue = None
         if self._active and not self._closed:
-            self._destinations = None if self._destinations is None else self._destinations
             self._start()
 
     # -- the hot path ------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from tenantry.errors import StoreError
 from tenantry.events import Event
-from tenantry.store.base import EventStore, Scope, columns_of
+from tenantry.store.base import COLUMNS, EventStore, Scope, columns_of
 
 SCHEMA = pa.schema(
     [
@@ -58,15 +58,7 @@ _EMPTY = (
     "NULL::VARCHAR AS edition, NULL::VARCHAR AS os, NULL::VARCHAR AS version, "
     "NULL::VARCHAR AS properties WHERE false)"
 )
-_DICTIONARY_COLUMNS = [
-    "event",
-    "distinct_id",
-    "developer_id",
-    "end_user_id",
-    "edition",
-    "os",
-    "version",
-]
+_DICTIONARY_COLUMNS = [c for c in COLUMNS if c not in ("uuid", "timestamp", "properties")]
 _STATISTICS_COLUMNS = ["timestamp", "developer_id", "edition", "event"]
 COMPACT_AFTER = 256  # fresh files that trigger a compaction after a write
 MAX_COMPACTED = 8  # compacted files merged into one beyond this
