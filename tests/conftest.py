@@ -2,41 +2,49 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from tenantry.config import ENV_NAMES
+
+_ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.clickhouse", "tests.fixtures.servers"]
 
-_TENANTRY_ENV = (
-    "TELEMETRY_EDITION",
-    "PAPR_EDITION",
-    "TELEMETRY_ENABLED",
-    "DO_NOT_TRACK",
-    "TELEMETRY_PROVIDER",
-    "AMPLITUDE_API_KEY",
-    "AMPLITUDE_SERVER_URL",
-    "POSTHOG_API_KEY",
-    "POSTHOG_HOST",
-    "TELEMETRY_RELAY_URL",
-    "PAPR_TELEMETRY_URL",
-    "TELEMETRY_JSONL_PATH",
-    "TENANTRY_DATA_DIR",
-    "TENANTRY_DATABASE_URL",
-    "TENANTRY_CLICKHOUSE_URL",
-    "TELEMETRY_SECRET",
-    "TELEMETRY_DEBUG",
-    "TELEMETRY_DURABLE",
-    "TENANTRY_ADMIN_TOKEN",
-    "TELEMETRY_RETENTION_DAYS",
-    "AMPLITUDE_SECRET_KEY",
-    "POSTHOG_PERSONAL_API_KEY",
-    "TELEMETRY_QUEUE_SIZE",
+# The tests that need only the core install (`pip install tenantry` plus the `test` extra).
+# scripts/test-core.sh runs exactly these, on each supported Python and at the lowest versions
+# pyproject.toml admits (TENANTRY_CORE_ONLY=1 makes pytest collect nothing else).
+CORE_PATHS = (
+    "tests/policy",
+    "tests/pipeline/test_sender.py",
+    "tests/pipeline/test_spool.py",
+    "tests/destinations/test_amplitude.py",
+    "tests/destinations/test_posthog.py",
+    "tests/destinations/test_relay.py",
+    "tests/destinations/test_jsonl.py",
+    "tests/destinations/test_conformance.py",
+    "tests/cli/test_status_cli.py",
+    "tests/test_api.py",
+    "tests/test_config.py",
+    "tests/test_service.py",
 )
+
+
+def pytest_ignore_collect(collection_path, config):  # noqa: ARG001 - pytest's signature
+    """With TENANTRY_CORE_ONLY=1, collect only CORE_PATHS (and the directories leading to them)."""
+    if os.environ.get("TENANTRY_CORE_ONLY") != "1":
+        return None
+    rel = collection_path.resolve().relative_to(_ROOT).as_posix()
+    if any(rel == p or rel.startswith(p + "/") or p.startswith(rel + "/") for p in CORE_PATHS):
+        return None
+    return True
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch, tmp_path):
     """Every test starts from a clean tenantry environment with its own data dir."""
-    for name in _TENANTRY_ENV:
+    for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TENANTRY_DATA_DIR", str(tmp_path / "tenantry-data"))
     yield

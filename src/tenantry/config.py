@@ -1,151 +1,422 @@
 """All configuration, in one place. [OpenTelemetry SDK environment variables; structlog _config]
 
+tenantry reads exactly the environment variables in ``OPTIONS`` below, by their exact
+(upper-case) names, and nothing else: a host application's own ``DATABASE_URL``, ``EDITION``,
+``DEBUG`` or ``SECRET`` never reconfigures it. ``OPTIONS`` is the one table of names: the loader,
+the error messages, ``tenantry status``, the README's configuration table (a test compares them)
+and the test suite's clean environment are all derived from it.
+
 An explicit argument beats the environment, which beats the default::
 
-    Settings()                         # from the environment
-    Settings(edition="cloud")          # the argument wins over TELEMETRY_EDITION
+    load_settings()                    # from the environment
+    load_settings(edition="cloud")     # the argument wins over TELEMETRY_EDITION
+    Settings(edition="cloud")          # arguments and defaults only: no environment at all
 
-A bad value fails at start-up with a ``ConfigError`` that names the variable.
+A bad value fails at start-up with a ``ConfigError`` that names the variable (or the argument).
+
+Why no pydantic-settings: tenantry is embedded in other people's apps, and every dependency of
+the core is paid for by each of them (import time, memory, version conflicts with their own
+pins). Two dozen scalar options need a table and a few parsers, not a validation framework.
+[sentry-python and the OpenTelemetry SDK parse their environment the same way]
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from pydantic_settings.exceptions import SettingsError
+from typing import Any
 
 from tenantry.errors import ConfigError
 
-# The documented environment names (CONTRACT.md). Seed names are read too.
-TELEMETRY_EDITION = "TELEMETRY_EDITION"
-PAPR_EDITION = "PAPR_EDITION"
-TELEMETRY_ENABLED = "TELEMETRY_ENABLED"
-DO_NOT_TRACK = "DO_NOT_TRACK"
-TELEMETRY_PROVIDER = "TELEMETRY_PROVIDER"
-AMPLITUDE_API_KEY = "AMPLITUDE_API_KEY"
-AMPLITUDE_SERVER_URL = "AMPLITUDE_SERVER_URL"
-POSTHOG_API_KEY = "POSTHOG_API_KEY"
-POSTHOG_HOST = "POSTHOG_HOST"
-TELEMETRY_RELAY_URL = "TELEMETRY_RELAY_URL"
-PAPR_TELEMETRY_URL = "PAPR_TELEMETRY_URL"
-TELEMETRY_JSONL_PATH = "TELEMETRY_JSONL_PATH"
-TENANTRY_DATA_DIR = "TENANTRY_DATA_DIR"
-TENANTRY_DATABASE_URL = "TENANTRY_DATABASE_URL"
-TENANTRY_CLICKHOUSE_URL = "TENANTRY_CLICKHOUSE_URL"
-TELEMETRY_SECRET = "TELEMETRY_SECRET"
-TELEMETRY_DEBUG = "TELEMETRY_DEBUG"
-TELEMETRY_DURABLE = "TELEMETRY_DURABLE"
-TENANTRY_ADMIN_TOKEN = "TENANTRY_ADMIN_TOKEN"
-TELEMETRY_RETENTION_DAYS = "TELEMETRY_RETENTION_DAYS"
-TELEMETRY_QUEUE_SIZE = "TELEMETRY_QUEUE_SIZE"
-TELEMETRY_SPOOL_MAX_BYTES = "TELEMETRY_SPOOL_MAX_BYTES"
-TELEMETRY_MIN_GROUP_SIZE = "TELEMETRY_MIN_GROUP_SIZE"
-TELEMETRY_STATUS_INTERVAL = "TELEMETRY_STATUS_INTERVAL"
-AMPLITUDE_SECRET_KEY = "AMPLITUDE_SECRET_KEY"  # Amplitude's user deletion API (forget)
-POSTHOG_PERSONAL_API_KEY = "POSTHOG_PERSONAL_API_KEY"  # PostHog's persons API (forget)
-
 PROVIDERS = ("local", "amplitude", "posthog", "relay", "clickhouse", "jsonl", "none", "memory")
+EDITIONS = ("cloud", "opensource")
 AMPLITUDE_DEFAULT_URL = "https://api2.amplitude.com/2/httpapi"
 POSTHOG_DEFAULT_HOST = "https://us.i.posthog.com"
 
 _FALSE = {"false", "0", "no", "off", ""}
 
 
-def _env(*names: str) -> Any:
-    return AliasChoices(*names)
+# -- parsers: text (from the environment) or a Python value (an argument) -> the field's value ---
 
 
-class Settings(BaseSettings):
-    """Every knob tenantry has. Field names work as keyword arguments; env names as documented."""
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return value.strip() or None
 
-    model_config = SettingsConfigDict(populate_by_name=True, extra="forbid", frozen=True)
 
-    edition: Literal["cloud", "opensource"] = Field(
-        "opensource", validation_alias=_env("edition", TELEMETRY_EDITION, PAPR_EDITION)
-    )
-    enabled: bool = Field(True, validation_alias=_env("enabled", TELEMETRY_ENABLED))
-    do_not_track: bool = Field(False, validation_alias=_env("do_not_track", DO_NOT_TRACK))
-    providers: Annotated[tuple[str, ...], NoDecode] = Field(
-        ("local",), validation_alias=_env("providers", TELEMETRY_PROVIDER)
-    )
-    amplitude_api_key: str | None = Field(
-        None, validation_alias=_env("amplitude_api_key", AMPLITUDE_API_KEY)
-    )
-    amplitude_server_url: str = Field(
-        AMPLITUDE_DEFAULT_URL, validation_alias=_env("amplitude_server_url", AMPLITUDE_SERVER_URL)
-    )
-    posthog_api_key: str | None = Field(
-        None, validation_alias=_env("posthog_api_key", POSTHOG_API_KEY)
-    )
-    amplitude_secret_key: str | None = Field(
-        None, validation_alias=_env("amplitude_secret_key", AMPLITUDE_SECRET_KEY), repr=False
-    )
-    posthog_personal_api_key: str | None = Field(
-        None,
-        validation_alias=_env("posthog_personal_api_key", POSTHOG_PERSONAL_API_KEY),
-        repr=False,
-    )
-    posthog_host: str = Field(
-        POSTHOG_DEFAULT_HOST, validation_alias=_env("posthog_host", POSTHOG_HOST)
-    )
-    relay_url: str | None = Field(
-        None, validation_alias=_env("relay_url", TELEMETRY_RELAY_URL, PAPR_TELEMETRY_URL)
-    )
-    jsonl_path: Path | None = Field(None, validation_alias=_env("jsonl_path", TELEMETRY_JSONL_PATH))
-    data_dir: Path = Field(Path(".tenantry"), validation_alias=_env("data_dir", TENANTRY_DATA_DIR))
-    database_url: str | None = Field(
-        None, validation_alias=_env("database_url", TENANTRY_DATABASE_URL)
-    )
-    clickhouse_url: str | None = Field(
-        None, validation_alias=_env("clickhouse_url", TENANTRY_CLICKHOUSE_URL)
-    )
-    secret: str | None = Field(None, validation_alias=_env("secret", TELEMETRY_SECRET), repr=False)
-    debug: bool = Field(False, validation_alias=_env("debug", TELEMETRY_DEBUG))
-    durable: bool = Field(False, validation_alias=_env("durable", TELEMETRY_DURABLE))
-    admin_token: str | None = Field(
-        None, validation_alias=_env("admin_token", TENANTRY_ADMIN_TOKEN), repr=False
-    )
-    retention_days: int = Field(
-        90, ge=1, validation_alias=_env("retention_days", TELEMETRY_RETENTION_DAYS)
-    )
-    queue_size: int = Field(
-        100_000, ge=1, validation_alias=_env("queue_size", TELEMETRY_QUEUE_SIZE)
-    )
-    spool_max_bytes: int = Field(
-        256 * 1024 * 1024, ge=1, validation_alias=_env("spool_max_bytes", TELEMETRY_SPOOL_MAX_BYTES)
-    )
-    status_interval: float = Field(
-        5.0, gt=0, validation_alias=_env("status_interval", TELEMETRY_STATUS_INTERVAL)
-    )
-    min_group_size: int = Field(
-        5, ge=1, validation_alias=_env("min_group_size", TELEMETRY_MIN_GROUP_SIZE)
-    )
+def _url(value: Any) -> str | None:
+    text = _text(value)
+    if text is not None and "://" not in text:
+        raise ValueError(f"expected a URL with a scheme (http://...), got {text!r}")
+    return text
 
-    @field_validator("enabled", "debug", "durable", "do_not_track", mode="before")
-    @classmethod
-    def _flag(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return value.strip().lower() not in _FALSE
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() not in _FALSE
+    raise ValueError(f"expected true/false, got {value!r}")
 
-    @field_validator("edition", mode="before")
-    @classmethod
-    def _edition(cls, value: Any) -> Any:
-        return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("providers", mode="before")
-    @classmethod
-    def _providers(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [p for p in (part.strip().lower() for part in value.split(",")) if p]
-        names = tuple(value or ())
-        unknown = [p for p in names if p not in PROVIDERS]
-        if unknown:
-            raise ValueError(f"unknown provider {unknown[0]!r}; choose from {', '.join(PROVIDERS)}")
-        return names or ("none",)
+def _edition(value: Any) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in EDITIONS:
+        raise ValueError(f"expected 'cloud' or 'opensource', got {value!r}")
+    return text
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        raise ValueError(f"expected a comma-separated list, got {value!r}")
+    return tuple(p for p in (str(part).strip() for part in value) if p)
+
+
+def _providers(value: Any) -> tuple[str, ...]:
+    names = tuple(p.lower() for p in _names(value))
+    unknown = [p for p in names if p not in PROVIDERS]
+    if unknown:
+        raise ValueError(f"unknown provider {unknown[0]!r}; choose from {', '.join(PROVIDERS)}")
+    return names or ("none",)
+
+
+def _path(value: Any) -> Path | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError(f"expected a path, got {type(value).__name__}")
+    return Path(value)
+
+
+def _number(kind: type, minimum: float, *, strict: bool = False) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got {value!r}")
+        try:
+            number = kind(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"expected {'an integer' if kind is int else 'a number'}, got {value!r}"
+            ) from None
+        if number < minimum or (strict and number == minimum):
+            raise ValueError(f"must be {'>' if strict else '>='} {minimum}, got {number}")
+        return number
+
+    return parse
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting: its field, the variables that set it (the first is the documented one; the
+    rest are the seed guide's names, also read), how to parse it, and its documentation."""
+
+    field: str
+    env: tuple[str, ...]
+    parse: Callable[[Any], Any]
+    default: Any
+    meaning: str
+    default_doc: str = "-"
+    secret: bool = False
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "edition",
+        ("TELEMETRY_EDITION", "PAPR_EDITION"),
+        _edition,
+        "opensource",
+        "`cloud` or `opensource`",
+        "`opensource`",
+    ),
+    Option(
+        "enabled",
+        ("TELEMETRY_ENABLED",),
+        _flag,
+        True,
+        "`false`/`0`/`no` turns everything off",
+        "`true`",
+    ),
+    Option(
+        "do_not_track",
+        ("DO_NOT_TRACK",),
+        _flag,
+        False,
+        "`1` turns everything off (console-do-not-track convention)",
+        "unset",
+    ),
+    Option(
+        "providers",
+        ("TELEMETRY_PROVIDER",),
+        _providers,
+        ("local",),
+        "comma-separated: `local`, `amplitude`, `posthog`, `relay`, `clickhouse`, `jsonl`, `none`",
+        "`local`",
+    ),
+    Option(
+        "amplitude_api_key",
+        ("AMPLITUDE_API_KEY",),
+        _text,
+        None,
+        "Amplitude project API key",
+        "-",
+        secret=True,
+    ),
+    Option(
+        "amplitude_server_url",
+        ("AMPLITUDE_SERVER_URL",),
+        _url,
+        AMPLITUDE_DEFAULT_URL,
+        "Amplitude endpoint: HTTP V2 `/2/httpapi` or Batch `/batch`",
+        "Amplitude's HTTP V2 URL",
+    ),
+    Option(
+        "amplitude_secret_key",
+        ("AMPLITUDE_SECRET_KEY",),
+        _text,
+        None,
+        "Amplitude secret key, for `tenantry forget`'s user deletion request",
+        "-",
+        secret=True,
+    ),
+    Option(
+        "posthog_api_key",
+        ("POSTHOG_API_KEY",),
+        _text,
+        None,
+        "PostHog project API key",
+        "-",
+        secret=True,
+    ),
+    Option(
+        "posthog_host",
+        ("POSTHOG_HOST",),
+        _url,
+        POSTHOG_DEFAULT_HOST,
+        "PostHog host (self-hosted, or cloud: `us`/`eu`/`app.posthog.com` are mapped to their "
+        "ingestion hosts)",
+        "PostHog cloud (US)",
+    ),
+    Option(
+        "posthog_personal_api_key",
+        ("POSTHOG_PERSONAL_API_KEY",),
+        _text,
+        None,
+        "PostHog personal API key, for `tenantry forget`'s persons delete request",
+        "-",
+        secret=True,
+    ),
+    Option(
+        "relay_url",
+        ("TELEMETRY_RELAY_URL", "PAPR_TELEMETRY_URL"),
+        _url,
+        None,
+        "base URL of a tenantry relay",
+    ),
+    Option(
+        "jsonl_path",
+        ("TELEMETRY_JSONL_PATH",),
+        _path,
+        None,
+        "file that the `jsonl` provider appends shaped events to",
+        "`<data dir>/events.jsonl`",
+    ),
+    Option(
+        "data_dir",
+        ("TENANTRY_DATA_DIR",),
+        _path,
+        Path(".tenantry"),
+        "where embedded state lives (local event store, identity DB, spool, secret); created 0700",
+        "`./.tenantry`",
+    ),
+    Option(
+        "database_url",
+        ("TENANTRY_DATABASE_URL",),
+        _text,
+        None,
+        "identity store, SQLAlchemy URL (`sqlite:///...` or `postgresql://...`)",
+        "SQLite in the data dir",
+        secret=True,
+    ),
+    Option(
+        "clickhouse_url",
+        ("TENANTRY_CLICKHOUSE_URL",),
+        _url,
+        None,
+        "ClickHouse for the `clickhouse` provider and analytics",
+        "-",
+        secret=True,
+    ),
+    Option(
+        "redis_url",
+        ("TENANTRY_REDIS_URL",),
+        _url,
+        None,
+        "shared limits, relay dedup and instant revocation across replicas",
+        "- (in-process)",
+        secret=True,
+    ),
+    Option(
+        "trusted_proxies",
+        ("TENANTRY_TRUSTED_PROXIES",),
+        _names,
+        (),
+        "comma-separated addresses or networks whose `X-Forwarded-For` is believed",
+        "- (none)",
+    ),
+    Option(
+        "secret",
+        ("TELEMETRY_SECRET",),
+        _text,
+        None,
+        "key for pseudonymous IDs in the opensource edition",
+        "32 random bytes in `<data dir>/secret`, mode 0600",
+        secret=True,
+    ),
+    Option(
+        "debug",
+        ("TELEMETRY_DEBUG",),
+        _flag,
+        False,
+        "`1`: log every shaped event (credentials redacted)",
+        "unset",
+    ),
+    Option(
+        "durable",
+        ("TELEMETRY_DURABLE",),
+        _flag,
+        False,
+        "`1`: spool shaped events on disk until every provider acknowledged them",
+        "unset",
+    ),
+    Option(
+        "admin_token",
+        ("TENANTRY_ADMIN_TOKEN",),
+        _text,
+        None,
+        "bearer token for cross-developer analytics and the dashboard",
+        "-",
+        secret=True,
+    ),
+    Option(
+        "retention_days",
+        ("TELEMETRY_RETENTION_DAYS",),
+        _number(int, 1),
+        90,
+        "events older than this are deleted by maintenance",
+        "`90`",
+    ),
+    Option(
+        "queue_size",
+        ("TELEMETRY_QUEUE_SIZE",),
+        _number(int, 1),
+        100_000,
+        "in-memory queue bound in events (new events beyond it are dropped, counted)",
+        "`100000`",
+    ),
+    Option(
+        "queue_max_bytes",
+        ("TELEMETRY_QUEUE_MAX_BYTES",),
+        _number(int, 1),
+        32 * 1024 * 1024,
+        "memory budget in bytes for events waiting in the process (new events beyond it are "
+        "dropped, counted)",
+        "`33554432` (32 MiB)",
+    ),
+    Option(
+        "spool_max_bytes",
+        ("TELEMETRY_SPOOL_MAX_BYTES",),
+        _number(int, 1),
+        256 * 1024 * 1024,
+        "disk budget of the durable spool (oldest dropped beyond it, counted)",
+        "`268435456` (256 MiB)",
+    ),
+    Option(
+        "status_interval",
+        ("TELEMETRY_STATUS_INTERVAL",),
+        _number(float, 0, strict=True),
+        5.0,
+        "seconds between drop summaries in the log and `tenantry status` refreshes",
+        "`5`",
+    ),
+    Option(
+        "min_group_size",
+        ("TELEMETRY_MIN_GROUP_SIZE",),
+        _number(int, 1),
+        5,
+        "distribution rows backed by fewer installations are folded into `other`",
+        "`5`",
+    ),
+)
+
+BY_FIELD: Mapping[str, Option] = {opt.field: opt for opt in OPTIONS}
+ENV_NAMES: tuple[str, ...] = tuple(name for opt in OPTIONS for name in opt.env)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Settings:
+    """Every knob tenantry has, validated. ``Settings(**fields)`` takes arguments and defaults
+    only; ``load_settings(**fields)`` adds the environment. ``sources[field]`` says where each
+    value came from: ``"argument"``, the variable's name, or ``"default"``."""
+
+    edition: str = "opensource"
+    enabled: bool = True
+    do_not_track: bool = False
+    providers: tuple[str, ...] = ("local",)
+    amplitude_api_key: str | None = None
+    amplitude_server_url: str = AMPLITUDE_DEFAULT_URL
+    amplitude_secret_key: str | None = None
+    posthog_api_key: str | None = None
+    posthog_host: str = POSTHOG_DEFAULT_HOST
+    posthog_personal_api_key: str | None = None
+    relay_url: str | None = None
+    jsonl_path: Path | None = None
+    data_dir: Path = Path(".tenantry")
+    database_url: str | None = None
+    clickhouse_url: str | None = None
+    redis_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    secret: str | None = None
+    debug: bool = False
+    durable: bool = False
+    admin_token: str | None = None
+    retention_days: int = 90
+    queue_size: int = 100_000
+    queue_max_bytes: int = 32 * 1024 * 1024
+    spool_max_bytes: int = 256 * 1024 * 1024
+    status_interval: float = 5.0
+    min_group_size: int = 5
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        given = dict(self.sources)
+        for opt in OPTIONS:
+            raw = getattr(self, opt.field)
+            given.setdefault(
+                opt.field, "default" if raw is opt.default or raw == opt.default else "argument"
+            )
+            if raw is None and opt.default is None:
+                continue
+            try:
+                value = opt.parse(raw)
+            except ValueError as exc:
+                where = given[opt.field]
+                name = (
+                    where if where in opt.env else (opt.env[0] if where == "default" else opt.field)
+                )
+                raise ConfigError(f"{name}: {exc}") from None
+            if value is None and opt.default is not None:
+                value = opt.default
+            object.__setattr__(self, opt.field, value)
+        object.__setattr__(self, "sources", given)
 
     @property
     def active(self) -> bool:
@@ -156,36 +427,94 @@ class Settings(BaseSettings):
     def identity_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'identity.db').resolve()}"
 
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied (each counted as an argument)."""
+        unknown = sorted(set(changes) - set(BY_FIELD))
+        if unknown:
+            raise TypeError(f"unknown setting {unknown[0]!r}")
+        values = {opt.field: getattr(self, opt.field) for opt in OPTIONS}
+        values.update(changes)
+        sources = {**self.sources, **dict.fromkeys(changes, "argument")}
+        return Settings(**values, sources=sources)
 
-_ENV_NAMES = {
-    "edition": TELEMETRY_EDITION,
-    "enabled": TELEMETRY_ENABLED,
-    "do_not_track": DO_NOT_TRACK,
-    "providers": TELEMETRY_PROVIDER,
-    "amplitude_server_url": AMPLITUDE_SERVER_URL,
-    "posthog_host": POSTHOG_HOST,
-    "relay_url": TELEMETRY_RELAY_URL,
-    "jsonl_path": TELEMETRY_JSONL_PATH,
-    "data_dir": TENANTRY_DATA_DIR,
-    "database_url": TENANTRY_DATABASE_URL,
-    "clickhouse_url": TENANTRY_CLICKHOUSE_URL,
-    "retention_days": TELEMETRY_RETENTION_DAYS,
-    "queue_size": TELEMETRY_QUEUE_SIZE,
-    "spool_max_bytes": TELEMETRY_SPOOL_MAX_BYTES,
-    "min_group_size": TELEMETRY_MIN_GROUP_SIZE,
-    "status_interval": TELEMETRY_STATUS_INTERVAL,
-}
+    def model_copy(self, *, update: Mapping[str, Any]) -> Settings:  # pragma: no cover - old name
+        return self.replace(**update)
+
+    def source(self, field_name: str) -> str:
+        """Where ``field_name``'s value came from: ``argument``, a variable's name, ``default``."""
+        return self.sources.get(field_name, "default")
+
+    def describe(self, *field_names: str) -> dict[str, dict[str, Any]]:
+        """``{field: {"value", "source"}}`` for status output; secrets are never shown."""
+        out = {}
+        for name in field_names:
+            value = getattr(self, name)
+            if BY_FIELD[name].secret and value is not None:
+                value = "(set)"
+            elif isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[name] = {"value": value, "source": self.source(name)}
+        return out
+
+    def __repr__(self) -> str:
+        parts = []
+        for opt in OPTIONS:
+            value = getattr(self, opt.field)
+            if value != opt.default:
+                parts.append(f"{opt.field}={'***' if opt.secret else repr(value)}")
+        return f"Settings({', '.join(parts)})"
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Build ``Settings``; a bad value raises ``ConfigError`` naming the variable."""
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return Settings(**overrides)
-    except SettingsError as exc:
-        raise ConfigError(str(exc)) from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = str(err["loc"][0]) if err.get("loc") else "?"
-        name = _ENV_NAMES.get(field, field.upper())
-        raise ConfigError(f"{name}: {err['msg']}") from None
+def load_settings(env: Mapping[str, str] | None = None, /, **overrides: Any) -> Settings:
+    """Settings from ``overrides`` (field names), then the environment (``env``, default
+    ``os.environ``), then the defaults. A bad value raises ``ConfigError`` naming its variable.
+    An override of ``None`` counts as not given."""
+    unknown = sorted(set(overrides) - set(BY_FIELD))
+    if unknown:
+        raise TypeError(f"unknown setting {unknown[0]!r}; see tenantry.config.OPTIONS")
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for opt in OPTIONS:
+        if overrides.get(opt.field) is not None:
+            values[opt.field] = overrides[opt.field]
+            sources[opt.field] = "argument"
+            continue
+        for name in opt.env:
+            raw = env.get(name)
+            if raw is not None and (raw.strip() or opt.parse is _flag):
+                values[opt.field] = raw
+                sources[opt.field] = name
+                break
+    return Settings(**values, sources=sources)
+
+
+def env_table_markdown() -> str:
+    """The README's configuration table, generated from ``OPTIONS``."""
+    lines = ["| variable | meaning | default |", "|---|---|---|"]
+    for opt in OPTIONS:
+        names = f"`{opt.env[0]}`"
+        if len(opt.env) > 1:
+            names += " (also read: " + ", ".join(f"`{n}`" for n in opt.env[1:]) + ")"
+        lines.append(f"| {names} | {opt.meaning} | {opt.default_doc} |")
+    return "\n".join(lines)
+
+
+__all__ = [
+    "AMPLITUDE_DEFAULT_URL",
+    "BY_FIELD",
+    "ENV_NAMES",
+    "OPTIONS",
+    "POSTHOG_DEFAULT_HOST",
+    "PROVIDERS",
+    "Option",
+    "Settings",
+    "env_table_markdown",
+    "load_settings",
+]
+
+# Named for the messages that point an operator at one variable.
+AMPLITUDE_SECRET_KEY = BY_FIELD["amplitude_secret_key"].env[0]
+POSTHOG_PERSONAL_API_KEY = BY_FIELD["posthog_personal_api_key"].env[0]

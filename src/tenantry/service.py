@@ -68,6 +68,11 @@ class TelemetryService:
         atexit_timeout: float = 5.0,
         **overrides: Any,
     ) -> None:
+        if settings is not None and overrides:
+            raise TypeError(
+                "TelemetryService takes a Settings object or keyword settings, not both: "
+                f"got settings and {', '.join(sorted(overrides))}; use settings.replace(...)"
+            )
         self.settings = settings if settings is not None else load_settings(**overrides)
         self._destinations = destinations
         self._profile_lookup = "auto" if profile_lookup is _UNSET else profile_lookup
@@ -348,6 +353,7 @@ class TelemetryService:
             "collected": COLLECTED[s.edition] if self._active else [],
             "never_collected": NEVER_COLLECTED,
             "opt_out": OPT_OUT,
+            "sources": s.describe("edition", "providers", "data_dir", "enabled", "do_not_track"),
         }
         if not self._active:
             why = "DO_NOT_TRACK=1" if s.do_not_track else "TELEMETRY_ENABLED=false"

@@ -36,18 +36,3 @@ class TestStatusCommand:
         assert main(["status"]) != 0
         err = capsys.readouterr().err.strip()
         assert "TELEMETRY_EDITION" in err and len(err.splitlines()) == 1
-
-
-def test_fail_helper_exits_non_zero(capsys):
-    """A command that raises tenantry.cli.fail(...) exits non-zero with one line on stderr."""
-    import typer
-
-    from tenantry.cli import app, fail
-
-    @app.command("_test-fail", hidden=True)
-    def _boom() -> None:
-        raise fail("something is wrong")
-
-    assert main(["_test-fail"]) == 1
-    assert capsys.readouterr().err.strip() == "error: something is wrong"
-    assert isinstance(fail("x"), typer.Exit)

@@ -1,68 +1,94 @@
-"""The ``tenantry`` command. Each command group lives in its own module and registers itself.
+"""The ``tenantry`` command: a light dispatcher in front of the full command set.
 
-Errors are one readable line on stderr and a non-zero exit, never a traceback. [sqlite-utils]
+``tenantry status`` is part of the core install (no third-party import beyond the core's own).
+Every other command lives in ``tenantry.cli.commands`` (typer and rich), which needs an extra; without
+it the command fails with one line that names the extra to install. [sqlite-utils; httpx's
+optional ``cli`` extra]
 """
 
 from __future__ import annotations
 
 import sys
-
-import click
-import typer
+from typing import Any
 
 from tenantry.errors import TenantryError
 
-app = typer.Typer(
-    name="tenantry",
-    help="Tenant-aware, privacy-first product telemetry.",
-    no_args_is_help=True,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
-)
+# command -> the extra whose packages it needs
+EXTRA_OF = {
+    "demo": "server",
+    "serve": "server",
+    "developers": "identity",
+    "keys": "identity",
+    "sessions": "identity",
+    "report": "store",
+    "forget": "store",
+    "maintenance": "store",
+}
+
+_CORE_HELP = """\
+Usage: tenantry COMMAND [ARGS]...
+
+Tenant-aware, privacy-first product telemetry.
+
+Commands:
+  status        what is collected, where it goes, how to opt out (core install)
+  demo, serve   the seed guide's scenario; the HTTP service          (extra: server)
+  developers, keys, sessions   the identity store                     (extra: identity)
+  report, forget, maintenance  analytics over the event store        (extra: store)
+
+Install what a command needs with: pip install 'tenantry[EXTRA]'
+"""
 
 
-@app.callback()
-def _root() -> None:
-    """Tenant-aware, privacy-first product telemetry. Docs: README.md."""
+def needs_extra(command: str, extra: str) -> str:
+    return f"tenantry {command} needs the {extra} extra: pip install 'tenantry[{extra}]'"
 
 
-# Each module defines ``register(app)``. Imported here so ``tenantry --help`` lists everything.
-from tenantry.cli import demo, identity, report, serve, status  # noqa: E402
+def fail(message: str, code: int = 1) -> Any:
+    """Print one line on stderr; return the typer ``Exit`` to raise."""
+    import typer
 
-for _module in (demo, status, serve, identity, report):
-    _module.register(app)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one line on stderr; return the Exit to raise."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
+def _error(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command == "status":
+        from tenantry.cli.status import main as status_main
+
+        try:
+            return status_main(args[args.index("status") + 1 :])
+        except TenantryError as exc:
+            _error(str(exc))
+            return 2
     try:
-        # standalone_mode=False: click returns ctx.exit()'s code instead of raising Exit
-        rc = app(args=argv, standalone_mode=False)
-        if isinstance(rc, int) and not isinstance(rc, bool):
-            return rc
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        typer.echo("error: aborted", err=True)
-        return 1
-    except click.ClickException as exc:
-        typer.echo(f"error: {exc.format_message()}", err=True)
-        return exc.exit_code or 2
-    except TenantryError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        from tenantry.cli.commands import run
+    except ImportError as exc:
+        if command is None or args and args[0] in ("-h", "--help"):
+            sys.stdout.write(_CORE_HELP)
+            return 0 if args else 2
+        extra = EXTRA_OF.get(command)
+        if extra is None:
+            _error(f"unknown command {command!r}; run: tenantry --help")
+            return 2
+        _error(needs_extra(command, extra) + f" (missing: {exc.name})")
         return 2
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # last resort: still one line, never a traceback
-        typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
-        return 1
-    return 0
+    return run(args, command)
+
+
+def __getattr__(name: str) -> Any:  # ``from tenantry.cli import app`` loads the full CLI
+    if name == "app":
+        from tenantry.cli.commands import app
+
+        return app
+    raise AttributeError(name)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,33 +1,34 @@
-"""``tenantry status``: what is collected, where it goes, how to opt out, recent counts."""
+"""``tenantry status``: what is collected, where it goes, how to opt out, recent counts.
+
+Part of the core install: plain ``argparse`` and text output, no typer or rich. The full CLI
+registers the same command (``register``) so ``tenantry --help`` lists it.
+"""
 
 from __future__ import annotations
 
-import typer
+import argparse
+import sys
+from typing import Any
 
 from tenantry.cli._output import print_json
+from tenantry.cli._text import clean
+
+EXAMPLE = "Example: tenantry status --json"
+_SHOWN_SOURCES = ("edition", "providers", "data_dir", "enabled", "do_not_track")
 
 
-def register(app: typer.Typer) -> None:
-    app.command(
-        "status",
-        help="What is collected, where it goes, how to opt out, recent event "
-        "counts.\n\nExample: tenantry status --json",
-    )(status)
-
-
-def status(
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+def status_doc() -> dict[str, Any]:
     from tenantry.config import load_settings
     from tenantry.service import COLLECTED, NEVER_COLLECTED, OPT_OUT
 
     settings = load_settings()
-    doc = {
+    doc: dict[str, Any] = {
         "enabled": settings.active,
         "edition": settings.edition,
         "providers": list(settings.providers) if settings.active else [],
         "data_dir": str(settings.data_dir),
         "durable": settings.durable,
+        "sources": settings.describe(*_SHOWN_SOURCES),
         "collected": COLLECTED[settings.edition] if settings.active else [],
         "never_collected": NEVER_COLLECTED,
         "opt_out": OPT_OUT,
@@ -37,60 +38,116 @@ def status(
     }
     if not settings.active:
         doc["disabled_by"] = (
-            "DO_NOT_TRACK=1" if settings.do_not_track else "TELEMETRY_ENABLED=false"
+            f"{settings.source('do_not_track')}=1"
+            if settings.do_not_track
+            else f"{settings.source('enabled')}=false"
         )
-    if as_json:
-        print_json(doc)
-        return
-    from rich.console import Console
-    from rich.table import Table
+    missing = _missing_store(settings)
+    if missing:
+        doc["notice"] = missing
+    return doc
 
-    console = Console()
-    state = "[green]on[/]" if doc["enabled"] else f"[red]off[/] ({doc.get('disabled_by')})"
-    console.print(
-        f"telemetry: {state}   edition: [bold]{doc['edition']}[/]   "
-        f"providers: {', '.join(doc['providers']) or '-'}   data dir: {doc['data_dir']}"
-    )
-    table = Table(show_header=True, header_style="bold")
-    table.add_column("collected")
-    table.add_column("never collected")
-    rows = max(len(doc["collected"]), len(NEVER_COLLECTED))
-    for i in range(rows):
-        table.add_row(
-            doc["collected"][i] if i < len(doc["collected"]) else "",
-            NEVER_COLLECTED[i] if i < len(NEVER_COLLECTED) else "",
-        )
-    console.print(table)
-    console.print(f"opt out: {OPT_OUT}")
+
+def render(doc: dict[str, Any]) -> str:
+    """The human-readable form; every value from outside goes through ``clean``."""
+    state = "on" if doc["enabled"] else f"off ({doc.get('disabled_by')})"
+    lines = [
+        f"telemetry: {state}   edition: {doc['edition']}   "
+        f"providers: {', '.join(doc['providers']) or '-'}   data dir: {clean(doc['data_dir'])}",
+        "where each value came from: "
+        + ", ".join(f"{k}={v['source']}" for k, v in doc["sources"].items()),
+        "",
+        "collected:",
+        *(f"  - {item}" for item in doc["collected"] or ["nothing"]),
+        "never collected:",
+        *(f"  - {item}" for item in doc["never_collected"]),
+        f"opt out: {doc['opt_out']}",
+    ]
+    if doc.get("notice"):
+        lines.append(f"notice: {doc['notice']}")
     for proc in doc["processes"]:
-        drops = ", ".join(f"{k}={v}" for k, v in sorted(proc.get("drops", {}).items())) or "none"
-        console.print(
+        drops = (
+            ", ".join(f"{clean(k)}={v}" for k, v in sorted(proc.get("drops", {}).items())) or "none"
+        )
+        lines.append(
             f"process {proc['pid']}: queued={proc.get('queued', 0)} "
             f"delivered={proc.get('delivered', 0)} dropped={proc.get('dropped', 0)} "
             f"failed={proc.get('failed', 0)} spooled={proc.get('spooled', 0)}  drops: {drops}"
         )
     if doc["recent_event_counts"]:
-        console.print(
+        lines.append(
             "recent events (last 7 days, local store): "
-            + ", ".join(f"{k}={v}" for k, v in doc["recent_event_counts"].items())
+            + ", ".join(f"{clean(k)}={v}" for k, v in doc["recent_event_counts"].items())
         )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="tenantry status",
+        description="What is collected, where it goes, how to opt out, recent event counts.",
+        epilog=EXAMPLE,
+    )
+    parser.add_argument(
+        "--json", dest="as_json", action="store_true", help="print one JSON document"
+    )
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse printed its one-line usage error (or --help)
+        return int(exc.code or 0)
+    doc = status_doc()
+    if args.as_json:
+        print_json(doc)
+    else:
+        sys.stdout.write(render(doc))
+        sys.stdout.flush()
+    return 0
+
+
+def register(app) -> None:
+    """Also list ``status`` in the full (typer) CLI."""
+    import typer
+
+    def status(
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        raise typer.Exit(main(["--json"] if as_json else []))
+
+    app.command(
+        "status",
+        help="What is collected, where it goes, how to opt out, recent event counts.\n\n" + EXAMPLE,
+    )(status)
+
+
+def _missing_store(settings) -> str | None:
+    """With the ``local`` provider and no ``store`` extra, say where events wait."""
+    if "local" not in settings.providers or not settings.active:
+        return None
+    from tenantry.destinations.local import store_available
+
+    if store_available():
+        return None
+    return (
+        f"the local store needs the store extra; events wait in "
+        f"{settings.data_dir / 'events' / 'pending'} until: pip install 'tenantry[store]'"
+    )
 
 
 def _recent_counts(settings) -> dict[str, int]:
-    """Event counts of the last 7 days from the local store, when it exists."""
+    """Event counts of the last 7 days from the local store, when it exists and can be read."""
     try:
         from datetime import UTC, datetime, timedelta
 
+        if not (settings.data_dir / "events" / "segments").exists():
+            return {}
         from tenantry.store import open_store
         from tenantry.store.queries import run_query
 
-        if not (settings.data_dir / "events").exists():
-            return {}
         store = open_store(settings)
         since = (datetime.now(UTC) - timedelta(days=7)).date()
         rows = run_query(store, "event-counts", since=since)["rows"]
         return {r["event"]: r["count"] for r in rows}
-    except Exception:
+    except Exception:  # no store extra, or an unreadable store: status still answers
         return {}
 
 

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -111,6 +112,7 @@ class LocalStore(EventStore):
         self._con_lock = threading.Lock()
         self._seq = 0
         self._writes = 0
+        self.ingest_pending()
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -139,6 +141,29 @@ class LocalStore(EventStore):
         if self._writes % 32 == 0 and len(self._list()[0]) > self.compact_after:
             self.compact(blocking=False)
         return len(events)
+
+    def ingest_pending(self) -> int:
+        """Load the batches a core install (no ``store`` extra) left in ``pending/`` as JSON
+        lines (see ``tenantry.destinations.local``); each file is deleted once its Parquet
+        segment is in place. Idempotent on uuid, like every write. Returns events loaded."""
+        pending = self.root / "pending"
+        try:
+            files = sorted(pending.glob("p-*.jsonl"))
+        except OSError:
+            return 0
+        if not files:
+            return 0
+        loaded = 0
+        with _flock(self._mutate_lock, fcntl.LOCK_EX):
+            for path in files:
+                try:
+                    lines = path.read_bytes().splitlines()
+                except FileNotFoundError:  # another process loaded it first
+                    continue
+                events = [Event.from_record(orjson.loads(line)) for line in lines if line.strip()]
+                loaded += self.write(events)
+                path.unlink(missing_ok=True)
+        return loaded
 
     # -- reading -------------------------------------------------------------------------------
 
