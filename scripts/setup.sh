@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up tenantry in ./.venv. With --test, also install the system packages the test suite
-# needs (clickhouse-server, chromium, postgresql) when they are missing.
+# Set up tenantry in ./.venv with every extra (pinned by constraints.txt). With --test, also
+# install the system packages the test suite needs (clickhouse-server, chromium, postgresql,
+# redis-server) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ if [ "$want_test" = 1 ]; then
     [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse-server ] || missing+=(clickhouse-server)
     command -v chromium >/dev/null || missing+=(chromium)
     command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+    command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
     if [ "${#missing[@]}" -gt 0 ]; then
         say "installing Debian packages: ${missing[*]}"
         as_root apt-get update -qq
@@ -45,11 +47,11 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 
-extras="dev"
-stamp=".venv/.tenantry-installed-$extras"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    say "installing tenantry and its dependencies (pinned in pyproject.toml)"
+extras="dev,bench"
+stamp=".venv/.tenantry-installed-${extras/,/-}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+    say "installing tenantry[$extras] (versions pinned by constraints.txt)"
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[$extras]"
     touch "$stamp"
 fi

@@ -1,6 +1,21 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: installs what it needs, then runs pytest.
+# The whole test suite, from a fresh machine: installs what it needs, runs the core library's
+# tests on Python 3.11, 3.12 and 3.13 and at the lowest versions pyproject.toml admits, each in
+# a venv without extras (scripts/test-core.sh), then the whole suite with every extra.
+# With arguments, only pytest runs, with those arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+if [ "$#" -eq 0 ]; then
+    find_python() {  # python3.X on PATH, else pyenv's newest 3.X
+        command -v "python$1" 2>/dev/null && return
+        ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$1".*/bin/python3 2>/dev/null | sort -V | tail -1
+    }
+    for v in 3.11 3.12 3.13; do
+        py=$(find_python "$v")
+        [ -n "$py" ] || { echo "error: Python $v not found (PATH or pyenv)" >&2; exit 1; }
+        bash scripts/test-core.sh "$py"
+    done
+    bash scripts/test-core.sh "$(find_python 3.11)" --lowest
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -37,3 +37,18 @@ def test_track_signatures_match_the_contract():
     assert inspect.iscoroutinefunction(tenantry.TelemetryService.track)
     assert inspect.iscoroutinefunction(tenantry.TelemetryService.track_error)
     assert inspect.iscoroutinefunction(tenantry.TelemetryService.track_performance)
+
+
+def test_import_is_lazy():
+    """`import tenantry` loads neither the pipeline nor the policy until a name is used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tenantry\n"
+        "assert not any(m.startswith(('tenantry.service', 'tenantry.pipeline', 'tenantry.policy'))"
+        " for m in sys.modules), sorted(sys.modules)\n"
+        "tenantry.TelemetryService\n"
+        "assert 'tenantry.service' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +30,8 @@ def parse_retry_after(value: str | None, *, cap: float = 300.0) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        from email.utils import parsedate_to_datetime  # rare: HTTP dates; kept off import time
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
