@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "tests" / "host-app-pins.txt"
 TEST_TOOLS = ["pytest", "pytest-asyncio", "pytest-timeout", "hypothesis", "psutil"]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 def _pins() -> dict[str, str]:
