@@ -9,11 +9,11 @@ in that venv's interpreter (PostgreSQL included).
 from __future__ import annotations
 
 import subprocess
-import sys
-import venv
 from pathlib import Path
 
 import pytest
+
+from tests._venvs import build_wheel, installed, new_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "tests" / "host-app-pins.txt"
@@ -34,48 +34,12 @@ def _pins() -> dict[str, str]:
 
 def test_service_tests_pass_beside_older_host_pins(tmp_path):
     """pip resolves tenantry[all] with the host's pins unchanged; server and identity tests pass."""
-    wheels = tmp_path / "wheel"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    wheel = next(wheels.glob("tenantry-*.whl"))
-    env_dir = tmp_path / "host"
-    venv.create(env_dir, with_pip=True)
-    python = str(env_dir / "bin" / "python")
-    install = subprocess.run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "-r",
-            str(PINS),
-            f"{wheel}[all]",
-            *TEST_TOOLS,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert install.returncode == 0, install.stderr[-3000:]
-    listed = subprocess.run(
-        [python, "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    installed = {
-        n.lower(): v for n, v in (line.split("==") for line in listed.splitlines() if "==" in line)
-    }
+    wheel = build_wheel(tmp_path / "wheel")
+    python, _ = new_venv(tmp_path / "host", "-r", str(PINS), f"{wheel}[all]", *TEST_TOOLS)
+    python = str(python)
+    versions = installed(python)
     for name, version in _pins().items():
-        assert installed.get(name) == version, (
-            f"{name}: pinned {version}, got {installed.get(name)}"
-        )
+        assert versions.get(name) == version, f"{name}: pinned {version}, got {versions.get(name)}"
     assert subprocess.run([python, "-m", "pip", "check"], capture_output=True).returncode == 0
     tests = subprocess.run(
         [

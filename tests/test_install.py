@@ -6,14 +6,13 @@ constraints.txt, and every check runs in that venv's own interpreter or console 
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
-import venv
 from pathlib import Path
 
 import orjson
 import pytest
+
+from tests._venvs import build_wheel, installed, new_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_DISTRIBUTIONS = 8
@@ -46,33 +45,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def core_venv(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("core-install")
-    wheels = base / "wheel"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    env_dir = base / "venv"
-    venv.create(env_dir, with_pip=True)
-    wheel = next(wheels.glob("tenantry-*.whl"))
-    subprocess.run(
-        [
-            str(env_dir / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "-c",
-            str(ROOT / "constraints.txt"),
-            str(wheel),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return env_dir
+    wheel = build_wheel(base / "wheel")
+    new_venv(base / "venv", "-c", str(ROOT / "constraints.txt"), str(wheel), timeout=300)
+    return base / "venv"
 
 
 def run(env_dir: Path, *args: str, cwd: Path, env: dict | None = None, stdin: str | None = None):
@@ -91,17 +66,7 @@ def run(env_dir: Path, *args: str, cwd: Path, env: dict | None = None, stdin: st
 def test_at_most_eight_distributions_and_nothing_heavy(core_venv, tmp_path):
     """The core install is at most 8 distributions, tenantry included, and no web framework,
     ORM, database driver, columnar engine, plotting library or CLI framework."""
-    out = run(
-        core_venv,
-        "python",
-        "-m",
-        "pip",
-        "list",
-        "--format=json",
-        "--disable-pip-version-check",
-        cwd=tmp_path,
-    )
-    names = {d["name"].lower() for d in json.loads(out.stdout)} - PACKAGING
+    names = set(installed(core_venv / "bin" / "python")) - PACKAGING
     print(f"core install: {len(names)} distributions: {sorted(names)}")
     assert "tenantry" in names
     assert len(names) <= MAX_DISTRIBUTIONS, sorted(names)
