@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tenantry import TelemetryService
+from tenantry import TelemetryService, __version__
 from tenantry.config import load_settings
 from tenantry.destinations.amplitude import AmplitudeDestination
 from tenantry.destinations.base import Status
@@ -53,6 +53,7 @@ class TestAmplitude:
         assert event == {
             "user_id": "dev_abc123",
             "event_type": "memory_created",
+            "library": f"tenantry/{__version__}",
             "event_properties": {
                 "end_user_id": "user_1234",
                 "developer_id": "dev_abc123",

@@ -59,6 +59,11 @@ class TestPostHog:
             "arch": platform.machine(),
             "version": __version__,
             "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
+            "$lib": "tenantry",
+            "$lib_version": __version__,
+            "$geoip_disable": True,
+            "$ip": "0.0.0.0",
+            "$is_server": True,
         }
         assert b"user_1234" not in req.raw and b"dev_abc123" not in req.raw
 

@@ -328,10 +328,15 @@ class FakeAmplitude(FakeVendor):
         with self.lock:
             throttled = {u for u, t in self._throttled.items() if t > now}
             quota = set(self._quota)
+        # As Amplitude documents it: ``throttled_events`` lists every refused event, those of
+        # throttled users and those of users over their daily quota alike.
         hit_t = [i for i, e in enumerate(events) if e.get("user_id") in throttled]
         hit_q = [e.get("user_id") for e in events if e.get("user_id") in quota]
         if hit_t or hit_q:
             users = Counter(events[i]["user_id"] for i in hit_t)
+            refused = sorted(
+                {*hit_t, *(i for i, e in enumerate(events) if e.get("user_id") in quota)}
+            )
             return (
                 429,
                 {},
@@ -341,7 +346,7 @@ class FakeAmplitude(FakeVendor):
                     "eps_threshold": 30,
                     "throttled_devices": {},
                     "throttled_users": {u: 30 + n for u, n in users.items()},
-                    "throttled_events": hit_t,
+                    "throttled_events": refused,
                     "exceeded_daily_quota_users": {u: 500_001 for u in hit_q},
                     "exceeded_daily_quota_devices": {},
                 },
