@@ -134,7 +134,9 @@ class TestWhatPostHogKeeps:
         assert sent["properties"]["$geoip_disable"] is True
         [kept] = fake_posthog.stored
         assert kept["properties"]["$ip"] == "0.0.0.0"
-        assert not [k for k in kept["properties"] if k.startswith("$geoip_") and k != "$geoip_disable"]
+        assert not [
+            k for k in kept["properties"] if k.startswith("$geoip_") and k != "$geoip_disable"
+        ]
         assert b"127.0.0.1" not in fake_posthog.requests[0].raw
         assert b"203.0.113.9" not in fake_posthog.requests[0].raw
 
