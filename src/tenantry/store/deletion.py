@@ -31,9 +31,10 @@ _AMPLITUDE_HOSTS = {  # ingestion host -> User Privacy API host
     "api.amplitude.com": "https://amplitude.com",
     "api.eu.amplitude.com": "https://analytics.eu.amplitude.com",
 }
-_POSTHOG_HOSTS = {
+_POSTHOG_HOSTS = {  # ingestion (or legacy app) host -> the host of PostHog's private API
     "us.i.posthog.com": "https://us.posthog.com",
     "eu.i.posthog.com": "https://eu.posthog.com",
+    "app.posthog.com": "https://us.posthog.com",
 }
 
 
