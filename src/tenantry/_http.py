@@ -3,8 +3,8 @@
 Why urllib3 (>= 2) and not httpx, requests or ``urllib.request``: tenantry is embedded in other
 people's applications, so every dependency of the core is paid for by the host app. urllib3 is
 the choice sentry-python makes for the same reason: one well-kept distribution with no
-dependencies of its own (httpx brings four: anyio, sniffio, httpcore, h11; requests brings
-four), already installed in most environments, and it gives what the senders need and
+dependencies of its own (httpx pulls in six more: anyio, certifi, httpcore, h11, idna and
+typing_extensions; requests four, urllib3 among them), and it gives what the senders need and
 ``urllib.request`` does not: thread-safe pooled keep-alive connections, a timeout per call, and
 TLS verified against the system's trust store (OpenSSL's default paths, honouring
 ``SSL_CERT_FILE``/``SSL_CERT_DIR``; no bundled certifi). Proxies are taken from the environment
