@@ -75,9 +75,9 @@ def classify_response(
     """The shared default [Vector retries.rs]: 2xx delivered; 408, 429 and every 5xx retried,
     honouring ``Retry-After``; every other status rejected with ``http_<code>``.
 
-    501 is retried too: vendors answer it from overloaded or half-deployed ingestion nodes
-    (not only for "method not implemented"), and a retry costs one request where a rejection
-    loses the events for good; the official SDKs retry every 5xx as well."""
+    501 is retried too: a proxy or load balancer in front of the vendor may answer it for a
+    request the vendor itself would take, a retry costs one request where a rejection loses
+    the events for good, and posthog-python and amplitude-analytics retry every 5xx as well."""
     if 200 <= status_code < 300:
         return DELIVERED
     if status_code in (408, 429) or 500 <= status_code < 600:
