@@ -162,7 +162,6 @@ class TestDestinationClient:
             "s = load_settings(amplitude_api_key='k', posthog_api_key='k',"
             " relay_url='http://127.0.0.1:9')\n"
             "for name in ('amplitude', 'posthog', 'relay'): build(s, name).shutdown(0.1)\n"
-            "import tenantry.store.deletion\n"
             "print(sorted(m for m in ('httpx', 'httpcore', 'anyio', 'h11', 'requests')"
             " if m in sys.modules), 'urllib3' in sys.modules)\n"
         )
