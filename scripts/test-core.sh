@@ -27,8 +27,10 @@ wheel=$(ls .venv-core/wheel/tenantry-*.whl)
 rm -rf "$venv"
 "$py" -m venv "$venv"
 pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
-# the test tools, pinned (they are not tenantry's dependencies)
-"${pip[@]}" -c constraints.txt pytest pytest-asyncio pytest-timeout hypothesis psutil
+# the test tools, pinned (they are not tenantry's dependencies); the vendors' official SDKs are
+# the oracle of the payload comparison tests
+"${pip[@]}" -c constraints.txt pytest pytest-asyncio pytest-timeout hypothesis psutil \
+    posthog amplitude-analytics
 if [ "$mode" = lowest ]; then
     .venv/bin/uv pip compile -q pyproject.toml --resolution lowest-direct --python-version "$ver" \
         --no-header --no-annotate -o "$venv/lowest.txt"

@@ -24,6 +24,8 @@ CORE_PATHS = (
     "tests/destinations/test_relay.py",
     "tests/destinations/test_jsonl.py",
     "tests/destinations/test_conformance.py",
+    "tests/destinations/test_http.py",
+    "tests/destinations/test_sdk_parity.py",
     "tests/cli/test_status_cli.py",
     "tests/test_api.py",
     "tests/test_config.py",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
-from tenantry import TelemetryService
+from tenantry import TelemetryService, __version__
 from tenantry.config import load_settings
 from tenantry.destinations.amplitude import AmplitudeDestination
 from tenantry.destinations.base import Status
@@ -53,6 +54,7 @@ class TestAmplitude:
         assert event == {
             "user_id": "dev_abc123",
             "event_type": "memory_created",
+            "library": f"tenantry/{__version__}",
             "event_properties": {
                 "end_user_id": "user_1234",
                 "developer_id": "dev_abc123",
@@ -171,3 +173,92 @@ class TestAmplitude:
         results = destination(fake_amplitude).send(events(2), 2.0)
         assert all(r.status is Status.RETRY for r in results)
         assert all(r.retry_at >= time.monotonic() + 4 for r in results)
+
+
+class TestWhatAmplitudeKeeps:
+    """Issue 11 item 3, Amplitude's side: its ``ip`` field."""
+
+    @pytest.mark.parametrize("edition", ["cloud", "opensource"])
+    async def test_no_ip_field_so_no_address_and_no_location(self, fake_amplitude, edition):
+        """No event carries ``ip`` (Amplitude reads the socket's address only for "$remote"),
+        so under Amplitude's documented rule the stored event has no IP and no location."""
+        svc = TelemetryService(
+            edition=edition,
+            providers=("amplitude",),
+            amplitude_api_key="amp-key",
+            amplitude_server_url=fake_amplitude.url,
+        )
+        await svc.track("memory_created", {"type": "text", "ip": "203.0.113.9"},
+                        user_id="user_1234", developer_id="dev_abc123")  # fmt: skip
+        assert svc.shutdown(5.0)
+        [sent] = fake_amplitude.events
+        assert "ip" not in sent and "location_lat" not in sent
+        [kept] = fake_amplitude.stored
+        assert kept["ip"] is None and "country" not in kept
+
+
+QUOTA_429 = {
+    "code": 429,
+    "error": "Too many requests for some devices and users",
+    "eps_threshold": 30,
+    "throttled_devices": {},
+    "throttled_users": {},
+    "throttled_events": [1],
+    "exceeded_daily_quota_users": {"dev_quota": 500_001},
+    "exceeded_daily_quota_devices": {},
+}
+
+
+class TestDailyQuota:
+    """Issue 11 item 5: a 429 drops only the events it names as throttled, as amplitude-python."""
+
+    def _once_429(self, server):
+        answered = []
+
+        def script(req):
+            if not answered:
+                answered.append(req)
+                return 429, {}, QUOTA_429
+            return None
+
+        server.script(script)
+
+    def test_only_throttled_events_of_quota_users_are_dropped(self, fake_amplitude):
+        """Of two events of a user over quota, only the one listed in throttled_events is
+        rejected (daily_quota); the other one, and another user's, are retried at once."""
+        self._once_429(fake_amplitude)
+        evs = events(2, user="dev_quota") + events(1, user="dev_other")
+        results = destination(fake_amplitude).send(evs, 2.0)
+        assert [(r.status, r.reason) for r in results] == [
+            (Status.RETRY, "amplitude_429_other"),
+            (Status.REJECTED, "daily_quota"),
+            (Status.RETRY, "amplitude_429_other"),
+        ]
+        assert results[0].retry_at <= time.monotonic()
+
+    def test_amplitude_python_drops_the_same_event(self, fake_amplitude):
+        """The official SDK, given the same 429, drops exactly the same event (index 1) and
+        delivers the other two on retry: tenantry's verdict matches it."""
+        from amplitude import Amplitude, BaseEvent, Config
+
+        self._once_429(fake_amplitude)
+        outcomes: dict[str, tuple[int, str]] = {}
+        done = threading.Event()
+
+        def callback(event, code, message=None):
+            outcomes[event.insert_id] = (code, message)
+            if len(outcomes) == 3:
+                done.set()
+
+        client = Amplitude(
+            "amp-key",
+            Config(server_url=fake_amplitude.url, callback=callback, flush_interval_millis=50),
+        )
+        ids = new_uuids(3)
+        for insert_id, user in zip(ids, ("dev_quota", "dev_quota", "dev_other"), strict=True):
+            client.track(BaseEvent("memory_created", user_id=user, insert_id=insert_id))
+        client.flush()
+        assert done.wait(10.0), outcomes
+        client.shutdown()
+        assert [outcomes[i][0] for i in ids] == [200, 429, 200]
+        assert outcomes[ids[1]][1] == "Exceeded daily quota"

@@ -79,6 +79,36 @@ class TestConformance:
         [result] = make(kind, server).send(events(1), 2.0)
         assert (result.status, result.reason) == (Status.REJECTED, "too_large")
 
+    @pytest.mark.parametrize("status", [500, 501, 502, 503, 504, 507])
+    def test_every_5xx_is_retried(self, vendor, status):
+        """Every 5xx, 501 included, is RETRY with its code as the reason; the retry delivers."""
+        kind, server = vendor
+        server.fail_next(1, status)
+        dest = make(kind, server)
+        evs = events(2)
+        assert {(r.status, r.reason) for r in dest.send(evs, 2.0)} == {
+            (Status.RETRY, f"http_{status}")
+        }
+        assert {r.status for r in dest.send(evs, 2.0)} == {Status.DELIVERED}
+
+    def test_413_size_limit_recovers_over_time(self, vendor):
+        """After a 413 the cut size limit is used at once (30 events go in several requests),
+        then recovers by doubling per size_recovery period: later the same 30 events go in
+        one request again, instead of staying split for the life of the process."""
+        kind, server = vendor
+        server.max_body = 2500
+        dest = make(kind, server, size_recovery=0.4, max_request_bytes=64_000)
+        assert {r.status for r in dest.send(events(30), 2.0)} == {Status.DELIVERED}
+        server.max_body = None
+        before = len(server.requests)
+        assert {r.status for r in dest.send(events(30), 2.0)} == {Status.DELIVERED}
+        assert len(server.requests) - before > 1  # still cut
+        time.sleep(0.4 * 7)  # 2**7 x the cut limit (< 2.5 KB) is past 64 KB
+        before = len(server.requests)
+        assert {r.status for r in dest.send(events(30), 2.0)} == {Status.DELIVERED}
+        assert len(server.requests) - before == 1
+        assert len(server.events) == 90
+
     def test_403_is_rejected(self, vendor):
         """403 is final: REJECTED with reason http_403."""
         kind, server = vendor

@@ -5,6 +5,10 @@ from __future__ import annotations
 import gzip
 import platform
 import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from tenantry import TelemetryService, __version__
 from tenantry.config import load_settings
@@ -59,6 +63,11 @@ class TestPostHog:
             "arch": platform.machine(),
             "version": __version__,
             "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
+            "$lib": "tenantry",
+            "$lib_version": __version__,
+            "$geoip_disable": True,
+            "$ip": "0.0.0.0",
+            "$is_server": True,
         }
         assert b"user_1234" not in req.raw and b"dev_abc123" not in req.raw
 
@@ -98,3 +107,106 @@ class TestPostHog:
         results = dest.send(events(2), 2.0)
         assert {r.status for r in results} == {Status.RETRY}
         assert results[0].reason.startswith("connect_error")
+
+
+class TestWhatPostHogKeeps:
+    """Issue 11 item 3: PostHog keeps no IP and no location for tenantry's events."""
+
+    @pytest.mark.parametrize("edition", ["cloud", "opensource"])
+    async def test_no_ip_and_no_geoip_in_either_edition(self, fake_posthog, edition):
+        """Every event says $geoip_disable and carries the truthy $ip placeholder, so PostHog's
+        ingestion rule (socket address when $ip is missing or falsy) stores no address and no
+        location, even when a caller passes its own $ip."""
+        svc = TelemetryService(
+            edition=edition,
+            providers=("posthog",),
+            posthog_api_key="phc_key",
+            posthog_host=fake_posthog.base_url,
+        )
+        await svc.track(
+            "memory_created",
+            {"type": "text", "$ip": "203.0.113.9"},
+            user_id="user_1234",
+            developer_id="dev_abc123",
+        )
+        assert svc.shutdown(5.0)
+        [sent] = fake_posthog.events
+        assert sent["properties"]["$geoip_disable"] is True
+        [kept] = fake_posthog.stored
+        assert kept["properties"]["$ip"] == "0.0.0.0"
+        assert not [
+            k for k in kept["properties"] if k.startswith("$geoip_") and k != "$geoip_disable"
+        ]
+        assert b"127.0.0.1" not in fake_posthog.requests[0].raw
+        assert b"203.0.113.9" not in fake_posthog.requests[0].raw
+
+
+class TestPostHogHosts:
+    """Issue 11 item 4: the app hosts people copy from the browser map to ingestion hosts."""
+
+    @pytest.mark.parametrize(
+        ("host", "expected"),
+        [
+            ("https://us.posthog.com", "https://us.i.posthog.com"),
+            ("https://app.posthog.com", "https://us.i.posthog.com"),
+            ("https://eu.posthog.com", "https://eu.i.posthog.com"),
+            ("https://eu.posthog.com/", "https://eu.i.posthog.com"),
+            ("https://us.i.posthog.com", "https://us.i.posthog.com"),
+            ("https://eu.i.posthog.com", "https://eu.i.posthog.com"),
+            ("https://posthog.example.com", "https://posthog.example.com"),
+        ],
+    )
+    def test_app_hosts_post_to_ingestion_hosts_as_the_sdk_does(self, host, expected):
+        """POSTHOG_HOST=<app host> posts to the ingestion host's /batch/, the same host that
+        posthog-python's determine_server_host picks; other hosts are used as given."""
+        from posthog.request import determine_server_host
+
+        dest = PostHogDestination(load_settings(posthog_api_key="phc_key", posthog_host=host))
+        assert dest.url == expected + "/batch/"
+        assert determine_server_host(host).rstrip("/") == expected
+
+
+class TestHistoricalMigration:
+    """Issue 11 item 5: backfills are marked historical_migration, as the SDK sends it."""
+
+    def test_backfilled_events_go_as_historical_migration(self, fake_posthog):
+        """An event timestamped 30 days back goes in a request with historical_migration: true;
+        live events and a one-hour-old one go in requests with false; all arrive once."""
+        svc = TelemetryService(
+            edition="cloud",
+            providers=("posthog",),
+            posthog_api_key="phc_key",
+            posthog_host=fake_posthog.base_url,
+        )
+        now = datetime.now(UTC)
+        for name, when in (
+            ("backfilled", now - timedelta(days=30)),
+            ("live", None),
+            ("hour_old", now - timedelta(hours=1)),
+        ):
+            svc.track_sync(name, {}, user_id="u1", developer_id="dev_abc123", timestamp=when)
+        assert svc.shutdown(5.0)
+        flag = {
+            e["event"]: r.body["historical_migration"]
+            for r in fake_posthog.requests
+            for e in r.body["batch"]
+        }
+        assert flag == {"backfilled": True, "live": False, "hour_old": False}
+        assert len(fake_posthog.events) == 3
+
+    def test_one_batch_is_split_by_age_and_results_stay_in_order(self, fake_posthog):
+        """A mixed batch becomes one live and one historical request; the results line up with
+        the events given, and a failure of one request does not touch the other's events."""
+        dest = destination(fake_posthog)
+        old, live = (
+            [Event(u, "e", "anon_x1y2z3", ts, "opensource", {}) for u in new_uuids(2)]
+            for ts in (time.time() - 49 * 3600, time.time())
+        )
+        mixed = [old[0], *live, old[1]]
+        fake_posthog.fail_next(1, 503)  # the first request (the live one) fails
+        results = dest.send(mixed, 2.0)
+        assert [r.status for r in results] == [
+            Status.DELIVERED, Status.RETRY, Status.RETRY, Status.DELIVERED
+        ]  # fmt: skip
+        [stored] = [r.body for r in fake_posthog.requests if r.body["historical_migration"]]
+        assert [e["uuid"] for e in stored["batch"]] == [old[0].uuid, old[1].uuid]

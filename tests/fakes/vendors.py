@@ -7,6 +7,11 @@ vendors document (bodies included), with knobs for fault injection.
         amp.refuse_for(2)  # the port refuses connections for 2 s
         amp.script(lambda req: (503, {}, b"..."))  # answer instead of the normal handler
 
+Each request is recorded with the client's address and whether it came through a forward proxy
+(absolute-form request target). ``stored`` shows events as the vendor would keep them, IP
+included, following the vendor's documented rule (PostHog: ``$ip`` falls back to the socket's
+address when missing or falsy; Amplitude: the socket's address only for ``"ip": "$remote"``).
+
 Knobs (all thread-safe, all off by default): ``refuse_for(s)``, ``fail_next(n, status, ...)``,
 ``throttle(user_ids, for_s)`` (Amplitude 429 with ``throttled_users``/``throttled_events``),
 ``quota(user_ids)`` (``exceeded_daily_quota_users``), ``max_body`` (413 above it),
@@ -27,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 Answer = tuple[int, dict[str, str], Any]  # status, headers, body (dict -> JSON)
 
@@ -38,6 +44,8 @@ class Request:
     raw: bytes  # as received (maybe gzipped)
     body: Any  # parsed JSON, or None when it did not parse
     size: int = 0
+    client: str = ""  # the peer's IP address as the server saw it
+    proxied_to: str | None = None  # the absolute URL, when the request came through a proxy
 
 
 @dataclass
@@ -63,6 +71,8 @@ class FakeVendor:
         self.requests: list[Request] = []
         self.events: list[dict] = []
         self.statuses: Counter[int] = Counter()
+        self.connections = 0  # TCP connections accepted (keep-alive reuse keeps this low)
+        self.stored: list[dict] = []  # accepted events as the vendor keeps them (see ``store``)
         self.max_body: int | None = None
         self.hang = False
         self.invalid_event_type: str | None = None
@@ -92,6 +102,7 @@ class FakeVendor:
                 super().setup()
                 with vendor.lock:
                     vendor._conns.add(self.connection)
+                    vendor.connections += 1
 
             def finish(self) -> None:
                 with vendor.lock:
@@ -215,7 +226,11 @@ class FakeVendor:
             body = json.loads(data) if data else None
         except ValueError:
             body = None
-        req = Request(h.path, headers, raw, body, len(raw))
+        path, proxied_to = h.path, None
+        if not path.startswith("/"):  # absolute-form: a forward proxy's request
+            parts = urlsplit(path)
+            path, proxied_to = parts.path + (f"?{parts.query}" if parts.query else ""), h.path
+        req = Request(path, headers, raw, body, len(raw), h.client_address[0], proxied_to)
         with self.lock:
             self.requests.append(req)
         if self.hang:
@@ -237,6 +252,15 @@ class FakeVendor:
             h.wfile.write(out)
         except OSError:
             pass
+
+    def store(self, req: Request, events: list[dict]) -> None:
+        """Record accepted events, as received and as the vendor would keep them."""
+        with self.lock:
+            self.events.extend(events)
+            self.stored.extend(self.as_stored(req, e) for e in events)
+
+    def as_stored(self, req: Request, event: dict) -> dict:
+        return event
 
     def _decide(self, req: Request) -> Answer:
         if self._script is not None:
@@ -273,7 +297,9 @@ class FakeAmplitude(FakeVendor):
 
     def _decide(self, req: Request) -> Answer:
         if req.path.split("?")[0] == "/batch":
-            req = Request(self.path, req.headers, req.raw, req.body, req.size)
+            req = Request(
+                self.path, req.headers, req.raw, req.body, req.size, req.client, req.proxied_to
+            )
         return super()._decide(req)
 
     def error_body(self, status: int, body: Any) -> Any:
@@ -286,6 +312,15 @@ class FakeAmplitude(FakeVendor):
             503: "Service Unavailable",
         }
         return {"code": status, "error": texts.get(status, "Server error")}
+
+    def as_stored(self, req: Request, event: dict) -> dict:
+        """Amplitude's HTTP V2/Batch ingestion: ``ip`` is the request's address only when the
+        event says ``"$remote"``; location ([Amplitude] Country ...) is looked up from ``ip``."""
+        ip = req.client if event.get("ip") == "$remote" else event.get("ip")
+        out = {**event, "ip": ip}
+        if ip:
+            out["country"] = "geolocated:" + ip
+        return out
 
     def answer(self, req: Request) -> Answer:
         body = req.body
@@ -328,10 +363,15 @@ class FakeAmplitude(FakeVendor):
         with self.lock:
             throttled = {u for u, t in self._throttled.items() if t > now}
             quota = set(self._quota)
+        # As Amplitude documents it: ``throttled_events`` lists every refused event, those of
+        # throttled users and those of users over their daily quota alike.
         hit_t = [i for i, e in enumerate(events) if e.get("user_id") in throttled]
         hit_q = [e.get("user_id") for e in events if e.get("user_id") in quota]
         if hit_t or hit_q:
             users = Counter(events[i]["user_id"] for i in hit_t)
+            refused = sorted(
+                {*hit_t, *(i for i, e in enumerate(events) if e.get("user_id") in quota)}
+            )
             return (
                 429,
                 {},
@@ -341,13 +381,12 @@ class FakeAmplitude(FakeVendor):
                     "eps_threshold": 30,
                     "throttled_devices": {},
                     "throttled_users": {u: 30 + n for u, n in users.items()},
-                    "throttled_events": hit_t,
+                    "throttled_events": refused,
                     "exceeded_daily_quota_users": {u: 500_001 for u in hit_q},
                     "exceeded_daily_quota_devices": {},
                 },
             )
-        with self.lock:
-            self.events.extend(events)
+        self.store(req, events)
         return (
             200,
             {},
@@ -400,9 +439,19 @@ class FakePostHog(FakeVendor):
         for e in batch:
             if not e.get("event") or not e.get("distinct_id"):
                 return 400, {}, self.error_body(400, None)
-        with self.lock:
-            self.events.extend(batch)
+        self.store(req, batch)
         return 200, {}, {"status": 1}
+
+    def as_stored(self, req: Request, event: dict) -> dict:
+        """PostHog's ingestion (plugin-server ``normalizeEvent``): when the event's ``$ip`` is
+        missing or falsy, the capture request's address is stored in it; GeoIP enrichment then
+        runs on ``$ip`` unless ``$geoip_disable`` is true."""
+        props = dict(event.get("properties") or {})
+        if not props.get("$ip"):
+            props["$ip"] = req.client
+        if not props.get("$geoip_disable"):
+            props["$geoip_country_code"] = "geolocated:" + props["$ip"]
+        return {**event, "properties": props}
 
 
 class FakeRelay(FakeVendor):
@@ -418,8 +467,7 @@ class FakeRelay(FakeVendor):
         events = body.get("events") if isinstance(body, dict) else None
         if not isinstance(events, list):
             return 422, {}, {"detail": "events must be a list"}
-        with self.lock:
-            self.events.extend(events)
+        self.store(req, events)
         n = len(events)
         return 200, {}, {"success": True, "events_received": n, "events_processed": n}
 
@@ -439,6 +487,5 @@ class FakeSegment(FakeVendor):
         batch = req.body.get("batch") if isinstance(req.body, dict) else None
         if not isinstance(batch, list):
             return 400, {}, {"success": False}
-        with self.lock:
-            self.events.extend(batch)
+        self.store(req, batch)
         return 200, {}, {"success": True}

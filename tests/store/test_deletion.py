@@ -128,3 +128,29 @@ class TestForget:
             forget(load_settings(data_dir=tmp_path))
         with pytest.raises(QueryError):
             forget(load_settings(data_dir=tmp_path), developer="a", end_user="b")
+
+    def test_unreachable_vendors_are_values_within_the_timeout(self, tmp_path, monkeypatch):
+        """Over the core HTTP client: a refused connection and a vendor that never answers come
+        back as 'failed: ...' values naming the cause, and forget returns within its timeout."""
+        import time
+
+        from tests.fakes.vendors import FakePostHog, free_port
+
+        monkeypatch.setenv("AMPLITUDE_SECRET_KEY", AMP_SECRET)
+        monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", PH_KEY)
+        with FakePostHog() as hanging:
+            hanging.hang = True
+            settings = load_settings(
+                data_dir=tmp_path,
+                amplitude_api_key=AMP_KEY,
+                amplitude_server_url=f"http://127.0.0.1:{free_port()}/2/httpapi",
+                posthog_api_key="phc_project",
+                posthog_host=hanging.base_url,
+            )
+            t0 = time.monotonic()
+            report = forget(settings, developer="dev_1", timeout=0.5)
+            elapsed = time.monotonic() - t0
+            hanging.release()
+        assert report["requests"]["amplitude"] == "failed: HttpError ConnectionRefusedError"
+        assert report["requests"]["posthog"].startswith("failed: HttpTimeout")
+        assert elapsed < 3.0

@@ -1,11 +1,18 @@
 """``amplitude``: Amplitude's HTTP V2 API (``/2/httpapi``) or Batch API (``/batch``), chosen by the
 path of ``AMPLITUDE_SERVER_URL``. Both take the same body::
 
-    {"api_key": K, "events": [{"user_id", "event_type", "time", "insert_id", "event_properties"}],
+    {"api_key": K, "events": [{"user_id", "event_type", "time", "insert_id", "event_properties",
+                               "library"}],
      "options": {"min_id_length": n}}     # options only when some ID is shorter than 5
 
 ``user_id`` is the event's primary ID (the developer in cloud), ``insert_id`` its uuid (Amplitude
-deduplicates on it, so retries and spool replays never double-count), ``time`` milliseconds.
+deduplicates on it, so retries and spool replays never double-count), ``time`` milliseconds,
+``library`` ``tenantry/<version>`` (amplitude-python sends ``amplitude-python/<version>``).
+
+No ``ip`` field, in either edition. Through the HTTP V2 and Batch APIs Amplitude takes the
+sending socket's address only when an event says ``"ip": "$remote"`` (Amplitude's own SDKs add
+that unless IP tracking is switched off); without the field the event has no IP and no
+IP-derived location. ``encode_event`` never writes it.
 
 Responses, classified per event as Amplitude documents them:
 - 200: delivered.
@@ -14,10 +21,12 @@ Responses, classified per event as Amplitude documents them:
   rejected (``amplitude_invalid``, ``amplitude_silenced``), the rest retried at once; a 400
   naming none (bad key, bad JSON) rejects the request (``http_400``).
 - 413: split in halves inside the same ``send`` (see ``HttpDestination._post``).
-- 429: events of ``exceeded_daily_quota_users``/``_devices`` rejected (``daily_quota``); events in
-  ``throttled_events`` or of ``throttled_users`` retried after ``throttle_delay`` (30 s, as Amplitude
-  advises); the rest of the request retried at once.
-- 5xx (500, 502, 503, 504): retried with the same insert_ids; timeouts and refused connections too.
+- 429: an event named in ``throttled_events`` whose user is in ``exceeded_daily_quota_users``
+  (or device in ``_devices``) is rejected (``daily_quota``), as amplitude-python drops it; other
+  throttled events (named in ``throttled_events`` or of ``throttled_users``) are retried after
+  ``throttle_delay`` (30 s, as Amplitude advises); the rest of the request retried at once.
+- 5xx (every one, 501 included): retried with the same insert_ids; timeouts and refused
+  connections too.
 """
 
 from __future__ import annotations
@@ -28,16 +37,18 @@ from operator import attrgetter
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx
 import orjson
 
+from tenantry import __version__
+from tenantry._http import Response
 from tenantry.config import Settings
 from tenantry.destinations.base import DELIVERED, BatchConfig, Result
-from tenantry.destinations.relay import HttpDestination, response_json
+from tenantry.destinations.relay import HttpDestination
 from tenantry.events import Event
 
 logger = logging.getLogger("tenantry")
 
+LIBRARY = f"tenantry/{__version__}"
 MIN_ID_LENGTH = 5  # Amplitude's default minimum for user_id / device_id
 THROTTLE_DELAY = 30.0  # seconds Amplitude asks throttled users' events to wait
 
@@ -81,6 +92,7 @@ class AmplitudeDestination(HttpDestination):
                 "time": int(event.timestamp * 1000 + 0.5),
                 "insert_id": event.uuid,
                 "event_properties": event.properties,
+                "library": LIBRARY,
             }
         )
 
@@ -96,14 +108,14 @@ class AmplitudeDestination(HttpDestination):
             return [Result.rejected("no_api_key")] * len(batch)
         return super().send(batch, timeout)
 
-    def classify(self, events: Sequence[Event], response: httpx.Response) -> list[Result]:
+    def classify(self, events: Sequence[Event], response: Response) -> list[Result]:
         status = response.status_code
         if status == 200:
             return [DELIVERED] * len(events)
         if status == 400:
-            return self._classify_400(events, response_json(response))
+            return self._classify_400(events, response.json())
         if status == 429:
-            data = response_json(response)
+            data = response.json()
             if any(k.startswith(("throttled_", "exceeded_daily")) for k in data):
                 results = self._classify_429(events, data)
                 if any(r.reason != "amplitude_429_other" for r in results):
@@ -144,7 +156,7 @@ class AmplitudeDestination(HttpDestination):
         again = Result.retry("amplitude_429_other", after=0.0)
         out: list[Result] = []
         for i, e in enumerate(events):
-            if e.distinct_id in quota:
+            if i in throttled and e.distinct_id in quota:
                 out.append(Result.rejected("daily_quota"))
             elif i in throttled or e.distinct_id in throttled_users:
                 out.append(later)

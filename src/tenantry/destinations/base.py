@@ -72,11 +72,15 @@ class Destination(ABC):
 def classify_response(
     status_code: int, headers: Mapping[str, str] | None = None, *, body: str = ""
 ) -> Result:
-    """The shared default [Vector retries.rs]: 2xx delivered; 408, 429 and 5xx (not 501) retried,
-    honouring ``Retry-After``; every other status rejected with ``http_<code>``."""
+    """The shared default [Vector retries.rs]: 2xx delivered; 408, 429 and every 5xx retried,
+    honouring ``Retry-After``; every other status rejected with ``http_<code>``.
+
+    501 is retried too: a proxy or load balancer in front of the vendor may answer it for a
+    request the vendor itself would take, a retry costs one request where a rejection loses
+    the events for good, and posthog-python and amplitude-analytics retry every 5xx as well."""
     if 200 <= status_code < 300:
         return DELIVERED
-    if status_code in (408, 429) or (500 <= status_code < 600 and status_code != 501):
+    if status_code in (408, 429) or 500 <= status_code < 600:
         after = parse_retry_after((headers or {}).get("retry-after"))
         return Result.retry(f"http_{status_code}", after)
     return Result.rejected(f"http_{status_code}")

@@ -1,4 +1,4 @@
-"""``posthog``: PostHog's batch capture, ``POST {POSTHOG_HOST}/batch/``::
+"""``posthog``: PostHog's batch capture, ``POST {ingestion host}/batch/``::
 
     {"api_key": K, "historical_migration": false, "sent_at": ISO,
      "batch": [{"event", "distinct_id", "properties", "timestamp" (ISO), "uuid"}]}
@@ -8,18 +8,37 @@ gzipped (``Content-Encoding: gzip``). 5xx, 429 and timeouts are retried (``Retry
 honoured); 413 splits the request; any other 4xx rejects it (``http_<code>``). In the cloud
 edition an event with a developer gets ``properties["$groups"] = {"developer": developer_id}``,
 so PostHog's group analytics can slice by developer.
+
+What PostHog may infer, in both editions (as posthog-python does, plus the ``$ip`` guard):
+- ``$geoip_disable: true``: no GeoIP enrichment of the event or of the person.
+- ``$ip: "0.0.0.0"``: PostHog's ingestion stores the sending socket's address in ``$ip``
+  whenever the event's own ``$ip`` is missing *or falsy* (``null`` does not stop it), so a
+  truthy placeholder is the only value that keeps the installation's address off the event.
+  The project setting "Discard client IP data" drops ``$ip`` altogether.
+- ``$lib``/``$lib_version``/``$is_server``: which library sent it, as the official SDK says it.
+
+Hosts: the app addresses people copy from their browser (``us.posthog.com``, ``app.posthog.com``,
+``eu.posthog.com``) are mapped to the ingestion hosts (``us.i.posthog.com``,
+``eu.i.posthog.com``), as posthog-python does; any other host is used as given.
+
+Backfills: events whose timestamp is more than ``HISTORICAL_AGE`` (48 h, PostHog's threshold
+for imports) before the send go in their own requests with ``"historical_migration": true``,
+so PostHog routes them to its import pipeline instead of the live one.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
+from tenantry import __version__
 from tenantry.config import Settings
 from tenantry.destinations.base import BatchConfig, Result
 from tenantry.destinations.relay import HttpDestination
@@ -28,6 +47,20 @@ from tenantry.events import Event
 logger = logging.getLogger("tenantry")
 
 GZIP_ABOVE = 64 * 1024  # bytes
+HISTORICAL_AGE = 48 * 3600.0  # seconds: older events are sent as a historical migration
+IP_PLACEHOLDER = "0.0.0.0"  # truthy, so PostHog does not fill $ip in from the socket
+#: PostHog's app (browser) hosts -> their ingestion hosts, as posthog-python maps them
+INGESTION_HOSTS = {
+    "us.posthog.com": "https://us.i.posthog.com",
+    "app.posthog.com": "https://us.i.posthog.com",
+    "eu.posthog.com": "https://eu.i.posthog.com",
+}
+
+
+def ingestion_url(host: str) -> str:
+    """Where to capture for ``POSTHOG_HOST``: an app host becomes its ingestion host."""
+    mapped = INGESTION_HOSTS.get((urlsplit(host).hostname or "").lower())
+    return mapped or host.rstrip("/")
 
 
 class PostHogDestination(HttpDestination):
@@ -46,11 +79,17 @@ class PostHogDestination(HttpDestination):
     ) -> None:
         super().__init__(settings, **overrides)
         self.api_key = api_key if api_key is not None else settings.posthog_api_key
-        self.url = (host or settings.posthog_host).rstrip("/") + "/batch/"
+        self.url = ingestion_url(host or settings.posthog_host) + "/batch/"
         self.gzip_above = gzip_above
-        self._head = (
-            b'{"api_key":' + orjson.dumps(self.api_key or "") + b',"historical_migration":false'
-        )
+        self._key = b'{"api_key":' + orjson.dumps(self.api_key or "")
+        self._historical = False  # the flag of the requests being built (one sender thread)
+        self._lib = {
+            "$lib": "tenantry",
+            "$lib_version": __version__,
+            "$geoip_disable": True,
+            "$ip": IP_PLACEHOLDER,
+            "$is_server": True,
+        }
         if not self.api_key:
             logger.error(
                 "tenantry: posthog has no API key (set POSTHOG_API_KEY): "
@@ -58,9 +97,9 @@ class PostHogDestination(HttpDestination):
             )
 
     def encode_event(self, event: Event) -> bytes:
-        props = event.properties
+        props = {**event.properties, **self._lib}
         if event.edition == "cloud" and event.developer_id:
-            props = {**props, "$groups": {"developer": event.developer_id}}
+            props["$groups"] = {"developer": event.developer_id}
         return orjson.dumps(
             {
                 "event": event.event,
@@ -73,7 +112,17 @@ class PostHogDestination(HttpDestination):
 
     def envelope(self, parts: list[bytes], events: Sequence[Event]) -> bytes:
         sent_at = orjson.dumps(datetime.now(UTC).isoformat(timespec="milliseconds"))
-        return self._head + b',"sent_at":' + sent_at + b',"batch":[' + b",".join(parts) + b"]}"
+        flag = b"true" if self._historical else b"false"
+        return (
+            self._key
+            + b',"historical_migration":'
+            + flag
+            + b',"sent_at":'
+            + sent_at
+            + b',"batch":['
+            + b",".join(parts)
+            + b"]}"
+        )
 
     def request_headers(self, body: bytes) -> tuple[bytes, dict[str, str]]:
         if len(body) > self.gzip_above:
@@ -83,4 +132,21 @@ class PostHogDestination(HttpDestination):
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
         if not self.api_key:
             return [Result.rejected("no_api_key")] * len(batch)
-        return super().send(batch, timeout)
+        cutoff = time.time() - HISTORICAL_AGE
+        old = [i for i, e in enumerate(batch) if e.timestamp < cutoff]
+        if not old:
+            return super().send(batch, timeout)
+        deadline = time.monotonic() + timeout
+        new = [i for i, e in enumerate(batch) if e.timestamp >= cutoff]
+        results: list[Result | None] = [None] * len(batch)
+        for historical, indexes in ((False, new), (True, old)):
+            if not indexes:
+                continue
+            self._historical = historical
+            try:
+                sent = super().send([batch[i] for i in indexes], deadline - time.monotonic())
+            finally:
+                self._historical = False
+            for i, r in zip(indexes, sent, strict=True):
+                results[i] = r
+        return results  # type: ignore[return-value] - every index was filled

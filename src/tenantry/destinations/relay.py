@@ -7,7 +7,7 @@ Relay wire format (CONTRACT.md)::
     -> 200 {"success": true, "events_received": n, "events_processed": n}
 
 ``user_id`` is the event's primary ID (already a pseudonym in opensource). 413 splits the
-request; 429 and 5xx are retried honouring ``Retry-After``; other 4xx are rejected.
+request; 408, 429 and every 5xx are retried honouring ``Retry-After``; other 4xx are rejected.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
 import orjson
 
-from tenantry import __version__
+from tenantry._http import HttpClient, HttpError, HttpTimeout, Response
 from tenantry.config import Settings
 from tenantry.destinations.base import (
     DELIVERED,
@@ -38,16 +37,19 @@ from tenantry.pipeline.retry import Backoff
 
 logger = logging.getLogger("tenantry")
 
-USER_AGENT = f"tenantry/{__version__}"
-
 
 class HttpDestination(Destination):
-    """One ``httpx.Client`` (used only by this destination's sender thread), exact request-size
-    accounting, 413 splitting and transport errors as RETRY. Subclasses provide
-    ``encode_event``, ``envelope`` and, where the vendor documents more, ``classify``."""
+    """One ``HttpClient`` (tenantry._http: urllib3, pooled keep-alive; used only by this
+    destination's sender thread), exact request-size accounting, 413 splitting with a size
+    limit that recovers, and transport errors as RETRY. Subclasses provide ``encode_event``,
+    ``envelope`` and, where the vendor documents more, ``classify``."""
 
     #: split a request's events so that its body stays under this many bytes (exact, pre-gzip)
     max_request_bytes = 1_000_000
+    #: after a 413 the size limit is cut; it doubles back towards ``max_request_bytes`` once per
+    #: this many seconds without another 413, so one oversized moment does not shrink every
+    #: later request for the life of the process
+    size_recovery = 60.0
 
     def __init__(
         self,
@@ -56,7 +58,7 @@ class HttpDestination(Destination):
         timeout: float = 10.0,
         batch: BatchConfig | None = None,
         max_request_bytes: int | None = None,
-        transport: httpx.BaseTransport | None = None,
+        size_recovery: float | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
@@ -68,18 +70,16 @@ class HttpDestination(Destination):
             self.batch = batch
         if max_request_bytes is not None:
             self.max_request_bytes = max_request_bytes
-        self._transport = transport
+        if size_recovery is not None:
+            self.size_recovery = float(size_recovery)
+        self._cut_limit: int | None = None  # the limit a 413 set, while it recovers
+        self._cut_at = 0.0
         self._client = self._new_client()
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _renew_client(ref))
 
-    def _new_client(self) -> httpx.Client:
-        return httpx.Client(
-            timeout=self.timeout,
-            transport=self._transport,
-            headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
-            limits=httpx.Limits(max_connections=2, max_keepalive_connections=2),
-        )
+    def _new_client(self) -> HttpClient:
+        return HttpClient(timeout=self.timeout, headers={"Content-Type": "application/json"})
 
     # -- what subclasses provide ----------------------------------------------------------------
     url: str = ""
@@ -93,7 +93,7 @@ class HttpDestination(Destination):
     def request_headers(self, body: bytes) -> tuple[bytes, dict[str, str]]:
         return body, {}
 
-    def classify(self, events: Sequence[Event], response: httpx.Response) -> list[Result]:
+    def classify(self, events: Sequence[Event], response: Response) -> list[Result]:
         result = classify_response(response.status_code, response.headers)
         return [result] * len(events)
 
@@ -152,10 +152,23 @@ class HttpDestination(Destination):
                 out[i] = r
         return out
 
+    def request_limit(self) -> int:
+        """Bytes a request may have now: ``max_request_bytes``, or after a 413 the cut limit,
+        doubling once per ``size_recovery`` seconds until it is back at the maximum."""
+        cut = self._cut_limit
+        if cut is None:
+            return self.max_request_bytes
+        periods = (time.monotonic() - self._cut_at) / self.size_recovery
+        limit = cut * 2.0 ** min(periods, 64.0)
+        if limit >= self.max_request_bytes:
+            self._cut_limit = None
+            return self.max_request_bytes
+        return int(limit)
+
     def _chunk_ends(self, parts: list[bytes]) -> list[int]:
         """Indexes where requests end: at most ``batch.max_events`` events and
-        ``max_request_bytes`` bytes each (a single larger event still goes alone)."""
-        limit = self.max_request_bytes - 512  # room for the envelope
+        ``request_limit()`` bytes each (a single larger event still goes alone)."""
+        limit = self.request_limit() - 512  # room for the envelope
         max_events = self.batch.max_events
         if len(parts) <= max_events and sum(map(len, parts)) + len(parts) <= limit:
             return [len(parts)]  # the common case: one request
@@ -173,16 +186,17 @@ class HttpDestination(Destination):
         return ends
 
     def _post(self, events: Sequence[Event], parts: list[bytes], deadline: float) -> list[Result]:
-        body, headers = self.request_headers(self.envelope(parts, events))
+        raw = self.envelope(parts, events)
+        body, headers = self.request_headers(raw)
         left = deadline - time.monotonic()
         if left <= 0:
             return [Result.retry("deadline")] * len(events)
         try:
-            response = self._client.post(self.url, content=body, headers=headers, timeout=left)
-        except httpx.TimeoutException:
+            response = self._client.post(self.url, body, headers, timeout=left)
+        except HttpTimeout:
             return [Result.retry("timeout")] * len(events)
-        except httpx.TransportError as exc:
-            return [Result.retry(f"connect_error:{type(exc).__name__}")] * len(events)
+        except HttpError as exc:
+            return [Result.retry(f"connect_error:{exc}")] * len(events)
         except Exception as exc:  # never raise out of send
             return [Result.retry(f"http_error:{type(exc).__name__}")] * len(events)
         if response.status_code == 413:
@@ -190,8 +204,9 @@ class HttpDestination(Destination):
             # BatchConfig once, and a split here delivers the halves within the same deadline.
             if len(events) == 1:
                 return [Result.rejected("too_large")]
+            self._cut_limit = max(1024, min(self.request_limit(), len(raw) // 2 + 512))
+            self._cut_at = time.monotonic()
             half = len(events) // 2
-            self.max_request_bytes = max(1024, min(self.max_request_bytes, len(body) // 2 + 512))
             return self._post(events[:half], parts[:half], deadline) + self._post(
                 events[half:], parts[half:], deadline
             )
@@ -209,14 +224,6 @@ def _renew_client(ref: weakref.ref) -> None:
     destination = ref()
     if destination is not None:
         destination._client = destination._new_client()
-
-
-def response_json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 class RelayDestination(HttpDestination):
@@ -246,9 +253,9 @@ class RelayDestination(HttpDestination):
     def envelope(self, parts: list[bytes], events: Sequence[Event]) -> bytes:
         return b'{"events":[' + b",".join(parts) + b'],"anonymous_id":' + self._anonymous_id + b"}"
 
-    def classify(self, events: Sequence[Event], response: httpx.Response) -> list[Result]:
+    def classify(self, events: Sequence[Event], response: Response) -> list[Result]:
         if response.status_code == 200:
-            data = response_json(response)
+            data = response.json()
             if data.get("success") is False:
                 return [Result.retry("relay_unsuccessful")] * len(events)
             return [DELIVERED] * len(events)

@@ -8,7 +8,8 @@
    (``POST /api/2/deletions/users``, basic auth with the API key and ``AMPLITUDE_SECRET_KEY``)
    and PostHog's persons bulk delete (``POST /api/projects/@current/persons/bulk_delete/``,
    bearer ``POSTHOG_PERSONAL_API_KEY``, else the project key), with ``delete_events``.
-Vendor outcomes are values in the report; only a bad request (no ID) raises.
+Vendor outcomes are values in the report; only a bad request (no ID) raises. The calls go
+through the core's small HTTP client (``tenantry._http``, urllib3), like the destinations.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
+from tenantry._http import HttpError, Response, basic_auth, post_json
 from tenantry.config import AMPLITUDE_SECRET_KEY, Settings
 from tenantry.errors import QueryError
 from tenantry.store import apply_retention, open_store
@@ -31,9 +31,10 @@ _AMPLITUDE_HOSTS = {  # ingestion host -> User Privacy API host
     "api.amplitude.com": "https://amplitude.com",
     "api.eu.amplitude.com": "https://analytics.eu.amplitude.com",
 }
-_POSTHOG_HOSTS = {
+_POSTHOG_HOSTS = {  # ingestion (or legacy app) host -> the host of PostHog's private API
     "us.i.posthog.com": "https://us.posthog.com",
     "eu.i.posthog.com": "https://eu.posthog.com",
+    "app.posthog.com": "https://us.posthog.com",
 }
 
 
@@ -42,7 +43,7 @@ def _origin(url: str, known: dict[str, str]) -> str:
     return known.get(parts.hostname or "", f"{parts.scheme}://{parts.netloc}")
 
 
-def _outcome(response: httpx.Response) -> str:
+def _outcome(response: Response) -> str:
     if 200 <= response.status_code < 300:
         return "filed"
     return f"failed: http_{response.status_code} {response.text[:200].strip()}".strip()
@@ -54,12 +55,11 @@ def amplitude_deletion(settings: Settings, user_id: str, *, timeout: float = 10.
         return f"skipped: {AMPLITUDE_SECRET_KEY} is not set"
     url = _origin(settings.amplitude_server_url, _AMPLITUDE_HOSTS) + "/api/2/deletions/users"
     body = {"user_ids": [user_id], "requester": REQUESTER, "ignore_invalid_ids": True}
+    auth = basic_auth(settings.amplitude_api_key or "", secret)
     try:
-        response = httpx.post(
-            url, json=body, auth=(settings.amplitude_api_key or "", secret), timeout=timeout
-        )
-    except httpx.HTTPError as exc:
-        return f"failed: {type(exc).__name__}"
+        response = post_json(url, body, headers={"Authorization": auth}, timeout=timeout)
+    except HttpError as exc:
+        return f"failed: {type(exc).__name__} {exc}".strip()
     return _outcome(response)
 
 
@@ -71,11 +71,9 @@ def posthog_deletion(settings: Settings, distinct_ids: list[str], *, timeout: fl
     )
     body = {"distinct_ids": distinct_ids, "delete_events": True}
     try:
-        response = httpx.post(
-            url, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=timeout
-        )
-    except httpx.HTTPError as exc:
-        return f"failed: {type(exc).__name__}"
+        response = post_json(url, body, headers={"Authorization": f"Bearer {key}"}, timeout=timeout)
+    except HttpError as exc:
+        return f"failed: {type(exc).__name__} {exc}".strip()
     return _outcome(response)
 
 

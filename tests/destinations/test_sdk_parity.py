@@ -1,0 +1,119 @@
+"""tenantry's payload for one event beside what the official SDK sends for the same event, in
+both editions, both captured by the same fake vendor server on 127.0.0.1: posthog-python for
+PostHog, amplitude-analytics for Amplitude (the ``bench`` extra). Field names, JSON types, the
+envelope, and the library fields (``$lib``/``$lib_version``/``$geoip_disable``/``$is_server``,
+Amplitude's ``library``) must match; the few differences are listed here on purpose."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from tenantry import TelemetryService
+
+PROPS = {"type": "text", "has_metadata": True}
+#: environment details posthog-python adds that tenantry does not send: in cloud they would
+#: describe tenantry's server, in opensource the policy sends its own coarse os/arch/python
+POSTHOG_SDK_ONLY = {"$python_runtime", "$python_version", "$os", "$os_version", "$os_distro"}
+#: what tenantry adds: the truthy $ip placeholder that keeps PostHog from storing the socket's
+#: address (posthog-python sends no $ip, so PostHog stores the sender's address)
+POSTHOG_TENANTRY_ONLY = {"$ip"}
+
+
+def _track(edition: str, **settings) -> None:
+    svc = TelemetryService(edition=edition, **settings)
+    svc.track_sync("memory_created", dict(PROPS), user_id="user_1234", developer_id="dev_abc123")
+    assert svc.shutdown(5.0)
+
+
+def _types(d: dict) -> dict[str, type]:
+    return {k: type(v) for k, v in d.items()}
+
+
+def _utc(text: str) -> datetime:
+    when = datetime.fromisoformat(text)
+    assert when.utcoffset() is not None and when.utcoffset().total_seconds() == 0
+    return when.astimezone(UTC)
+
+
+@pytest.mark.parametrize("edition", ["cloud", "opensource"])
+class TestPayloadsMatchTheOfficialSdks:
+    def test_posthog_matches_posthog_python(self, fake_posthog, edition):
+        """One event through tenantry and through posthog-python (same name, distinct_id,
+        properties and groups): same envelope keys and types, same event keys and types, both
+        timestamps ISO 8601 UTC, the same library fields with the same types, and only the
+        listed property differences."""
+        from posthog import Posthog
+
+        _track(edition, providers=("posthog",), posthog_api_key="phc_key",
+               posthog_host=fake_posthog.base_url)  # fmt: skip
+        [ours_req] = fake_posthog.requests
+        [ours] = ours_req.body["batch"]
+        props = ours["properties"]
+        client = Posthog("phc_key", host=fake_posthog.base_url, sync_mode=True)
+        client.capture(
+            "memory_created",
+            distinct_id=ours["distinct_id"],
+            properties={k: v for k, v in props.items() if not k.startswith("$")},
+            groups=props.get("$groups"),
+        )
+        client.shutdown()
+        [sdk_req] = fake_posthog.requests[1:]
+        [sdk] = sdk_req.body["batch"]
+
+        assert _types(ours_req.body) == _types(sdk_req.body)  # api_key, batch, sent_at, ...
+        assert ours_req.body["historical_migration"] is sdk_req.body["historical_migration"]
+        assert _types(ours) == _types(sdk)  # event, distinct_id, properties, timestamp, uuid
+        assert (ours["event"], ours["distinct_id"]) == (sdk["event"], sdk["distinct_id"])
+        assert abs((_utc(ours["timestamp"]) - _utc(sdk["timestamp"])).total_seconds()) < 60
+        assert uuid.UUID(ours["uuid"]) and uuid.UUID(sdk["uuid"])
+        sdk_props = sdk["properties"]
+        for key in ("$lib", "$lib_version", "$geoip_disable", "$is_server"):
+            assert type(props[key]) is type(sdk_props[key]), key
+        assert (props["$lib"], sdk_props["$lib"]) == ("tenantry", "posthog-python")
+        assert props["$geoip_disable"] is sdk_props["$geoip_disable"] is True
+        assert props["$is_server"] is sdk_props["$is_server"] is True
+        assert props.get("$groups") == sdk_props.get("$groups")
+        assert ("$groups" in props) is (edition == "cloud")
+        assert set(sdk_props) - set(props) == POSTHOG_SDK_ONLY
+        assert set(props) - set(sdk_props) == POSTHOG_TENANTRY_ONLY
+        for req in (ours_req, sdk_req):
+            assert req.headers["content-type"].startswith("application/json")
+        assert re.fullmatch(r"tenantry/\S+", ours_req.headers["user-agent"])
+
+    def test_amplitude_matches_amplitude_analytics(self, fake_amplitude, edition):
+        """One event through tenantry and through amplitude-analytics (same event_type,
+        user_id, event_properties): the same envelope keys, the same event keys with the same
+        types, a ``library`` of the form name/version, and no ``ip`` in either."""
+        from amplitude import Amplitude, BaseEvent, Config
+
+        _track(edition, providers=("amplitude",), amplitude_api_key="amp-key",
+               amplitude_server_url=fake_amplitude.url)  # fmt: skip
+        [ours_req] = fake_amplitude.requests
+        [ours] = ours_req.body["events"]
+        client = Amplitude("amp-key", Config(server_url=fake_amplitude.url))
+        client.track(
+            BaseEvent(
+                ours["event_type"],
+                user_id=ours["user_id"],
+                event_properties=ours["event_properties"],
+                insert_id=str(uuid.uuid4()),
+            )
+        )
+        client.shutdown()
+        [sdk_req] = fake_amplitude.requests[1:]
+        [sdk] = sdk_req.body["events"]
+
+        assert _types(ours_req.body) == _types(sdk_req.body)  # api_key, events
+        assert _types(ours) == _types(sdk)
+        assert set(ours) == {
+            "user_id", "event_type", "time", "insert_id", "event_properties", "library"
+        }  # fmt: skip
+        assert abs(ours["time"] - sdk["time"]) < 60_000  # both milliseconds since the epoch
+        assert uuid.UUID(ours["insert_id"])
+        assert re.fullmatch(r"tenantry/\d+\.\d+\.\d+\S*", ours["library"])
+        assert re.fullmatch(r"amplitude-python/\d+\.\d+\.\d+\S*", sdk["library"])
+        assert "ip" not in ours and "ip" not in sdk
