@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 
 import pytest
 
@@ -47,10 +46,7 @@ class TestPseudonymizer:
         assert "0123" not in repr(Pseudonymizer(SECRET))
 
     def test_million_ids_million_pseudonyms(self):
-        """A million distinct IDs give a million distinct pseudonyms, quickly."""
+        """A million distinct IDs give a million distinct pseudonyms (speed: bench/bench_policy)."""
         compute = Pseudonymizer(SECRET).compute
-        started = time.perf_counter()
         seen = set(map(compute, [f"usr_{i}" for i in range(1_000_000)]))
-        elapsed = time.perf_counter() - started
         assert len(seen) == 1_000_000
-        assert elapsed < 10.0
