@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.clickhouse", "tests.fixtures.servers"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.clickhouse", "tests.fixtures.servers",
+    "tests.fixtures.redis",
+]
 
 _TENANTRY_ENV = (
     "TELEMETRY_EDITION",
@@ -30,6 +32,7 @@ _TENANTRY_ENV = (
     "AMPLITUDE_SECRET_KEY",
     "POSTHOG_PERSONAL_API_KEY",
     "TELEMETRY_QUEUE_SIZE",
+    "TENANTRY_REDIS_URL",
 )
 
 

@@ -39,6 +39,7 @@ TELEMETRY_SECRET = "TELEMETRY_SECRET"
 TELEMETRY_DEBUG = "TELEMETRY_DEBUG"
 TELEMETRY_DURABLE = "TELEMETRY_DURABLE"
 TENANTRY_ADMIN_TOKEN = "TENANTRY_ADMIN_TOKEN"
+TENANTRY_REDIS_URL = "TENANTRY_REDIS_URL"  # shared limits, relay dedup, revocation (replicas)
 TELEMETRY_RETENTION_DAYS = "TELEMETRY_RETENTION_DAYS"
 TELEMETRY_QUEUE_SIZE = "TELEMETRY_QUEUE_SIZE"
 TELEMETRY_SPOOL_MAX_BYTES = "TELEMETRY_SPOOL_MAX_BYTES"
@@ -108,6 +109,9 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, validation_alias=_env("admin_token", TENANTRY_ADMIN_TOKEN), repr=False
     )
+    redis_url: str | None = Field(
+        None, validation_alias=_env("redis_url", TENANTRY_REDIS_URL), repr=False
+    )
     retention_days: int = Field(
         90, ge=1, validation_alias=_env("retention_days", TELEMETRY_RETENTION_DAYS)
     )
@@ -169,6 +173,7 @@ _ENV_NAMES = {
     "data_dir": TENANTRY_DATA_DIR,
     "database_url": TENANTRY_DATABASE_URL,
     "clickhouse_url": TENANTRY_CLICKHOUSE_URL,
+    "redis_url": TENANTRY_REDIS_URL,
     "retention_days": TELEMETRY_RETENTION_DAYS,
     "queue_size": TELEMETRY_QUEUE_SIZE,
     "spool_max_bytes": TELEMETRY_SPOOL_MAX_BYTES,
