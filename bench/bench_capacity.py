@@ -92,7 +92,6 @@ def _count(client, db: str) -> int:
 
 def run_config(root: Path, ch_url: str, redis_url: str | None, replicas: int, duration: float):
     from clickhouse_driver import Client
-
     from tests.scale.replicas import Replica, base_env
 
     db = f"cap_{replicas}_{'redis' if redis_url else 'local'}_{os.getpid()}"
@@ -147,8 +146,10 @@ def main(quick: bool = False) -> None:
     from tests.fixtures.redis import RedisProcess
 
     duration = 3.0 if quick else 8.0
-    print(f"relay -> ClickHouse, {duration:g} s of load per configuration, batches of {BATCH}, "
-          f"{PROCESSES}x{THREADS} client threads, durable relay spool on, {os.cpu_count()} cores")
+    print(
+        f"relay -> ClickHouse, {duration:g} s of load per configuration, batches of {BATCH}, "
+        f"{PROCESSES}x{THREADS} client threads, durable relay spool on, {os.cpu_count()} cores"
+    )
     with tempfile.TemporaryDirectory(prefix="tenantry-capacity-") as tmp:
         root = Path(tmp)
         redis = RedisProcess(root / "redis").start()
@@ -172,13 +173,17 @@ def main(quick: bool = False) -> None:
     base = rows[(1, False)]["stored_per_s"]
     print("ratios (stored/s against 1 replica without Redis, same run):")
     for (replicas, shared), r in rows.items():
-        print(f"  {replicas} replica(s) {'Redis   ' if shared else 'no Redis'}: "
-              f"{r['stored_per_s'] / base:.2f}x")
+        print(
+            f"  {replicas} replica(s) {'Redis   ' if shared else 'no Redis'}: "
+            f"{r['stored_per_s'] / base:.2f}x"
+        )
     for replicas in (1, 2):
         cost = rows[(replicas, True)]["stored_per_s"] / rows[(replicas, False)]["stored_per_s"]
         print(f"  cost of shared state, {replicas} replica(s): Redis/no-Redis = {cost:.2f}")
-    print("  note: this machine has 2 cores shared by replicas, load generators, ClickHouse and "
-          "Redis; a second replica here adds processes, not CPU, so it cannot scale.")
+    print(
+        "  note: this machine has 2 cores shared by replicas, load generators, ClickHouse and "
+        "Redis; a second replica here adds processes, not CPU, so it cannot scale."
+    )
 
 
 if __name__ == "__main__":

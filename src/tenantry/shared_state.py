@@ -114,7 +114,9 @@ class Health:
             self.down_until = time.monotonic() + RETRY_AFTER
             first, self._logged = not self._logged, True
         if first:
-            logger.warning("tenantry: Redis unreachable (%s: %s); %s", type(exc).__name__, exc, what)
+            logger.warning(
+                "tenantry: Redis unreachable (%s: %s); %s", type(exc).__name__, exc, what
+            )
 
     def recovered(self) -> None:
         with self._lock:
@@ -357,9 +359,7 @@ class Revocations:
             self._thread.join(2.0)
 
 
-def make_limiter(
-    shared: SharedState | None, rate: Any, name: str, *, fail_open: bool
-) -> Any:
+def make_limiter(shared: SharedState | None, rate: Any, name: str, *, fail_open: bool) -> Any:
     """The limiter the app uses: shared in Redis when ``shared`` is set, else in-process."""
     if shared is not None:
         return shared.limiter(rate, name, fail_open=fail_open)

@@ -7,7 +7,6 @@ allowance (burst 200 per anonymous_id) is shared by the replicas."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -274,12 +273,16 @@ class TestReplicas:
 
         raw = dict(_raw(ch, "SELECT event, uniqExact(uuid) FROM tenantry_events GROUP BY event"))
         assert raw == expected
-        stored = {u for (u,) in _raw(ch, "SELECT uuid FROM tenantry_events WHERE event = 'relay_event'")}
+        stored = {
+            u for (u,) in _raw(ch, "SELECT uuid FROM tenantry_events WHERE event = 'relay_event'")
+        }
         assert stored == ledger.relay_uuids
         physical = _raw(ch, "SELECT count() FROM tenantry_events")[0][0]
-        print(f"\nrows {physical} for {sum(expected.values())} events; "
-              f"retried requests {ledger.failures}; revocation seen after {refused_after}; "
-              f"allowance {allowed}/900 in {elapsed:.2f} s")
+        print(
+            f"\nrows {physical} for {sum(expected.values())} events; "
+            f"retried requests {ledger.failures}; revocation seen after {refused_after}; "
+            f"allowance {allowed}/900 in {elapsed:.2f} s"
+        )
 
         # 5. Every report query answers the same counts (one replica up again to ask).
         replicas[2].start()
@@ -288,8 +291,13 @@ class TestReplicas:
         assert counts == expected
         editions = {row["edition"]: row["count"] for row in _report(ask, "edition-distribution")}
         assert editions == {"opensource": relay_n + lib_n, "cloud": sum(mem.values())}
-        raw_os = dict(_raw(ch, "SELECT if(os = '', 'unknown', os) AS o, uniqExact(uuid) "
-                               "FROM tenantry_events GROUP BY o"))
+        raw_os = dict(
+            _raw(
+                ch,
+                "SELECT if(os = '', 'unknown', os) AS o, uniqExact(uuid) "
+                "FROM tenantry_events GROUP BY o",
+            )
+        )
         oses = {row["os"]: row["count"] for row in _report(ask, "os-distribution")}
         assert oses == raw_os and sum(oses.values()) == sum(expected.values())
         for name in ("A", "B"):
@@ -301,6 +309,11 @@ class TestReplicas:
             daily = _report(ask, "developer-daily-events", developer=dev_id)
             assert sum(r["count"] for r in daily) == mem[dev_id]
         top = {r["developer_id"]: r["unique_end_users"] for r in _report(ask, "top-developers")}
-        raw_top = dict(_raw(ch, "SELECT developer_id, uniqExact(end_user_id) FROM tenantry_events "
-                                "WHERE edition = 'cloud' AND end_user_id != '' GROUP BY developer_id"))
+        raw_top = dict(
+            _raw(
+                ch,
+                "SELECT developer_id, uniqExact(end_user_id) FROM tenantry_events "
+                "WHERE edition = 'cloud' AND end_user_id != '' GROUP BY developer_id",
+            )
+        )
         assert top == raw_top and set(top) == {devs["A"][0], devs["B"][0]}

@@ -23,12 +23,17 @@ def _replicas(tmp_path, redis_url, n=2, **app_kwargs):
     servers, clients, relayed = [], [], []
     for i in range(n):
         settings = load_settings(
-            data_dir=tmp_path / f"r{i}", database_url=db, redis_url=redis_url,
-            providers=("none",), edition="cloud",
+            data_dir=tmp_path / f"r{i}",
+            database_url=db,
+            redis_url=redis_url,
+            providers=("none",),
+            edition="cloud",
         )
         dest = InMemoryDestination(name="relayed")
         app = create_app(
-            settings, telemetry=TelemetryService(settings), relay_destinations=[dest],
+            settings,
+            telemetry=TelemetryService(settings),
+            relay_destinations=[dest],
             **app_kwargs,
         )
         server = ServerThread(app).start()
@@ -62,8 +67,9 @@ class TestShared:
         """Burst 4 per installation: 4 requests spread over both replicas pass, the 5th is
         429 on either; another installation is unaffected."""
         clients, _, _ = two_replicas
-        codes = [clients[i % 2].post("/v1/telemetry/events", json=_batch()).status_code
-                 for i in range(4)]
+        codes = [
+            clients[i % 2].post("/v1/telemetry/events", json=_batch()).status_code for i in range(4)
+        ]
         assert codes == [200] * 4
         for c in clients:
             r = c.post("/v1/telemetry/events", json=_batch())

@@ -116,7 +116,9 @@ class Relay:
         if settings.durable:  # accepted relay events survive a crash of this replica
             from tenantry.pipeline.spool import Spool
 
-            self.spool = Spool(settings.data_dir / "relay-spool", settings.spool_max_bytes, self.counters)
+            self.spool = Spool(
+                settings.data_dir / "relay-spool", settings.spool_max_bytes, self.counters
+            )
             replayed = self.spool.replay()
             if replayed:
                 self.counters.incr("replayed", len(replayed))
