@@ -16,9 +16,11 @@ from collections import Counter
 
 import httpx
 import pytest
+from redis import Redis
 
 from tenantry import TelemetryService
 from tenantry.identity import IdentityStore
+from tenantry.shared_state import split_url
 from tests.scale.replicas import Replica, base_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.clickhouse, pytest.mark.slow]
@@ -167,10 +169,6 @@ class TestReplicas:
         # burst 200 + 100/s refill for the installation, whichever replica answers
         assert allowed <= 200 + 100 * elapsed + 5, (allowed, elapsed)
         assert codes.count(429) > 0
-        from redis import Redis
-
-        from tenantry.shared_state import split_url
-
         url, prefix = split_url(env["TENANTRY_REDIS_URL"])
         with Redis.from_url(url) as r:  # the replicas' one bucket for the installation
             assert r.exists(f"{prefix}rl:relay-anon:one-installation") == 1
@@ -187,6 +185,14 @@ class TestReplicas:
             ).status_code
 
         assert [status(r) for r in replicas] == [404, 404, 404]  # cached on every replica
+        heard = Redis.from_url(url).pubsub()  # an independent ear on the revocation channel
+        heard.subscribe(f"{prefix}revoked")
+        assert heard.get_message(timeout=5)["type"] == "subscribe"
+        heard_at: list[float] = []
+        ear = threading.Thread(
+            target=lambda: heard.get_message(timeout=30) and heard_at.append(time.monotonic())
+        )
+        ear.start()
         cli = subprocess.Popen(
             [sys.executable, "-m", "tenantry", "keys", "revoke", key_c.id],
             env=dict(env, TENANTRY_DATA_DIR=str(tmp_path / "cli")),
@@ -212,6 +218,10 @@ class TestReplicas:
         for w in watchers:
             w.join()
         assert cli.wait(60) == 0, cli.stderr.read()
+        ear.join(30)
+        heard.close()
+        published = [round(t - revoked_at, 3) for t in heard_at]
+        print(f"\nrevocation: heard on the channel after {published} s, refused {refused_after}")
         assert sorted(refused_after) == [0, 1, 2], refused_after
         assert max(refused_after.values()) < 1.0, refused_after
 
