@@ -7,6 +7,8 @@ turn for ``DURATION`` seconds. Printed per configuration:
 
 - accepted/s: events the relay answered 200 for, per second of load;
 - stored/s: the same events divided by the time until the last one was in ClickHouse;
+- CPU per event (user + system, from /proc) of the replicas, Redis and ClickHouse: the figure
+  the capacity plan is built on, since it holds however busy the machine is;
 - ratios against the baseline measured in the same run (one replica, no Redis).
 
 Everything (replicas, load generators, ClickHouse, Redis) shares this machine's cores, so a
@@ -83,6 +85,27 @@ def _load(urls: list[str], until: float, out: mp.Queue, worker: int) -> None:
     out.put((sum(accepted), sum(errors)))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0.0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pid_of(fragment: str) -> int | None:
+    """The process whose command line contains ``fragment`` (the bench's own ClickHouse)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if fragment in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
+
+
 def _count(client, db: str) -> int:
     try:
         return client.execute(f"SELECT count() FROM {db}.tenantry_events")[0][0]
@@ -90,7 +113,10 @@ def _count(client, db: str) -> int:
         return 0
 
 
-def run_config(root: Path, ch_url: str, redis_url: str | None, replicas: int, duration: float):
+def run_config(
+    root: Path, ch_url: str, redis, replicas: int, duration: float, ch_pid: int | None
+) -> dict:
+    redis_url = redis.url if redis is not None else None
     from clickhouse_driver import Client
     from tests.scale.replicas import Replica, base_env
 
@@ -110,6 +136,9 @@ def run_config(root: Path, ch_url: str, redis_url: str | None, replicas: int, du
     try:
         urls = [s.url for s in servers]
         out: mp.Queue = mp.Queue()
+        pids = {"replicas": [s.proc.pid for s in servers], "clickhouse": [ch_pid] if ch_pid else []}
+        pids["redis"] = [redis.proc.pid] if redis is not None else []
+        cpu0 = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
         start = time.time()
         until = start + duration
         procs = [mp.Process(target=_load, args=(urls, until, out, w)) for w in range(PROCESSES)]
@@ -127,6 +156,7 @@ def run_config(root: Path, ch_url: str, redis_url: str | None, replicas: int, du
             time.sleep(0.2)
             stored = _count(client, db)
         done_s = time.time() - start
+        cpu = {k: sum(cpu_seconds(p) for p in v) - cpu0[k] for k, v in pids.items()}
     finally:
         for s in servers:
             s.stop()
@@ -138,6 +168,7 @@ def run_config(root: Path, ch_url: str, redis_url: str | None, replicas: int, du
         "stored": stored,
         "accepted_per_s": accepted / load_s,
         "stored_per_s": stored / done_s,
+        "cpu_us": {k: v / max(stored, 1) * 1e6 for k, v in cpu.items()},
     }
 
 
@@ -155,17 +186,21 @@ def main(quick: bool = False) -> None:
         redis = RedisProcess(root / "redis").start()
         try:
             with running_clickhouse(root / "clickhouse") as ch_url:
+                ch_pid = pid_of(str(root / "clickhouse" / "config.xml"))
                 rows = {}
                 for replicas in (1, 2):
                     for shared in (False, True):
                         rows[(replicas, shared)] = r = run_config(
-                            root, ch_url, redis.url if shared else None, replicas, duration
+                            root, ch_url, redis if shared else None, replicas, duration, ch_pid
                         )
+                        c = r["cpu_us"]
                         print(
                             f"  {replicas} replica(s), {'Redis ' if shared else 'no Redis'}: "
                             f"accepted {r['accepted_per_s']:>8,.0f}/s  stored "
                             f"{r['stored_per_s']:>8,.0f}/s  ({r['accepted']:,} accepted, "
-                            f"{r['stored']:,} stored, {r['errors']} failed requests)",
+                            f"{r['stored']:,} stored, {r['errors']} failed requests)\n"
+                            f"      CPU per event: replicas {c['replicas']:.1f} us, Redis "
+                            f"{c['redis']:.1f} us, ClickHouse {c['clickhouse']:.1f} us",
                             flush=True,
                         )
         finally:
@@ -179,7 +214,14 @@ def main(quick: bool = False) -> None:
         )
     for replicas in (1, 2):
         cost = rows[(replicas, True)]["stored_per_s"] / rows[(replicas, False)]["stored_per_s"]
-        print(f"  cost of shared state, {replicas} replica(s): Redis/no-Redis = {cost:.2f}")
+        with_redis = rows[(replicas, True)]["cpu_us"]
+        cpu = (with_redis["replicas"] + with_redis["redis"]) / rows[(replicas, False)]["cpu_us"][
+            "replicas"
+        ]
+        print(
+            f"  cost of shared state, {replicas} replica(s): throughput Redis/no-Redis = "
+            f"{cost:.2f}; CPU per event (replicas + Redis) / (replicas alone) = {cpu:.2f}"
+        )
     print(
         "  note: this machine has 2 cores shared by replicas, load generators, ClickHouse and "
         "Redis; a second replica here adds processes, not CPU, so it cannot scale."

@@ -10,8 +10,8 @@ What lives here, and why it is enough:
 - Rate limits: one token bucket per key, read and updated by one Lua script (atomic, one round
   trip, the server's clock), so N replicas spend one allowance. [Redis "rate limiter" pattern;
   Envoy's global rate limit service]
-- Relay dedup: ``SET key 1 NX EX window`` per uuid in one pipeline; the window (default one hour)
-  bounds memory (~100 bytes a uuid). [PostHog's capture dedup; Segment's message-id dedup]
+- Relay dedup: ``SET key 1 NX EX window`` per uuid, a whole batch in one script call; the window
+  (default 15 minutes) bounds memory (~150 bytes a uuid). [PostHog's capture dedup; Segment's message-id dedup]
 - Revocation: a pub/sub channel. Each identity store subscribes; its credential caches are
   trusted only while the subscription is known to be alive (a PING answered within
   ``PONG_DEADLINE``), and are emptied on every (re)subscription, so a revocation reaches every
@@ -42,7 +42,7 @@ logger = logging.getLogger("tenantry.shared")
 
 RETRY_AFTER = 1.0  # seconds Redis is left alone after a failure
 SOCKET_TIMEOUT = 0.25  # seconds; a request waits at most this long for Redis
-DEDUP_WINDOW = 3600  # seconds a relayed uuid is remembered
+DEDUP_WINDOW = 900  # seconds a relayed uuid is remembered (~150 bytes each in Redis)
 PING_EVERY = 0.25  # seconds between the revocation listener's PINGs
 PONG_DEADLINE = 0.75  # no PONG for this long: caches are distrusted until resubscribed
 INSTALL_HINT = "TENANTRY_REDIS_URL needs redis-py: pip install 'tenantry[redis]'"
@@ -62,6 +62,27 @@ if tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / rate
 redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'ts', string.format('%.6f', now))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return string.format('%.6f', wait)
+"""
+
+
+# ARGV[1] key prefix, ARGV[2] window (s), ARGV[3] mode, ARGV[4..] uuids: one command for a whole
+# batch (a redis-py pipeline of 200 commands costs ~10 us of Python per uuid; this, ~1 us).
+_DEDUP = """
+local prefix, window, mode = ARGV[1], ARGV[2], ARGV[3]
+local out = {}
+for i = 4, #ARGV do
+  local key = prefix .. ARGV[i]
+  if mode == 'seen' then
+    out[#out + 1] = redis.call('EXISTS', key)
+  elseif mode == 'mark' then
+    redis.call('SET', key, '1', 'EX', window)
+  elseif redis.call('SET', key, '1', 'NX', 'EX', window) then
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
 """
 
 
@@ -137,6 +158,7 @@ class SharedState:
         )
         self.health = Health()
         self._bucket = self.client.register_script(_BUCKET)
+        self._dedup = self.client.register_script(_DEDUP)
         self._parts: list[Any] = []
 
     @classmethod
@@ -235,29 +257,24 @@ class RedisDedup:
         if not uuids:
             return []
 
-        def run() -> list[bool]:
-            pipe = self._shared.client.pipeline(transaction=False)
-            for uid in uuids:
-                pipe.set(self._prefix + uid, b"1", nx=True, ex=self.window)
-            return [bool(r) for r in pipe.execute()]
-
         return self._shared.health.call(
-            run, lambda: self._local.first_seen(uuids), "relay dedup is per replica"
+            lambda: [r == 1 for r in self._run("first", uuids)],
+            lambda: self._local.first_seen(uuids),
+            "relay dedup is per replica",
         )
+
+    def _run(self, mode: str, uuids: Sequence[str]) -> list[int]:
+        return self._shared._dedup(args=[self._prefix, self.window, mode, *uuids])
 
     def seen(self, uuids: Sequence[str]) -> list[bool]:
         """Which ``uuids`` any replica marked within the window (nothing is marked)."""
         if not uuids:
             return []
 
-        def run() -> list[bool]:
-            pipe = self._shared.client.pipeline(transaction=False)
-            for uid in uuids:
-                pipe.exists(self._prefix + uid)
-            return [bool(r) for r in pipe.execute()]
-
         return self._shared.health.call(
-            run, lambda: self._local.seen(uuids), "relay dedup is per replica"
+            lambda: [r == 1 for r in self._run("seen", uuids)],
+            lambda: self._local.seen(uuids),
+            "relay dedup is per replica",
         )
 
     def mark(self, uuids: Sequence[str]) -> None:
@@ -265,14 +282,10 @@ class RedisDedup:
         if not uuids:
             return
 
-        def run() -> None:
-            pipe = self._shared.client.pipeline(transaction=False)
-            for uid in uuids:
-                pipe.set(self._prefix + uid, b"1", ex=self.window)
-            pipe.execute()
-
         self._local.mark(uuids)
-        self._shared.health.call(run, lambda: None, "relay dedup is per replica")
+        self._shared.health.call(
+            lambda: self._run("mark", uuids), lambda: None, "relay dedup is per replica"
+        )
 
 
 class Revocations:
