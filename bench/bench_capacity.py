@@ -157,6 +157,11 @@ def run_config(
             stored = _count(client, db)
         done_s = time.time() - start
         cpu = {k: sum(cpu_seconds(p) for p in v) - cpu0[k] for k, v in pids.items()}
+        client.execute(f"OPTIMIZE TABLE {db}.tenantry_events FINAL")
+        disk = client.execute(
+            "SELECT sum(rows), sum(data_compressed_bytes), sum(data_uncompressed_bytes) "
+            f"FROM system.parts WHERE database = '{db}' AND active"
+        )[0]
     finally:
         for s in servers:
             s.stop()
@@ -169,6 +174,7 @@ def run_config(
         "accepted_per_s": accepted / load_s,
         "stored_per_s": stored / done_s,
         "cpu_us": {k: v / max(stored, 1) * 1e6 for k, v in cpu.items()},
+        "bytes_per_event": (disk[1] / max(disk[0], 1), disk[2] / max(disk[0], 1)),
     }
 
 
@@ -200,7 +206,9 @@ def main(quick: bool = False) -> None:
                             f"{r['stored_per_s']:>8,.0f}/s  ({r['accepted']:,} accepted, "
                             f"{r['stored']:,} stored, {r['errors']} failed requests)\n"
                             f"      CPU per event: replicas {c['replicas']:.1f} us, Redis "
-                            f"{c['redis']:.1f} us, ClickHouse {c['clickhouse']:.1f} us",
+                            f"{c['redis']:.1f} us, ClickHouse {c['clickhouse']:.1f} us; "
+                            f"on disk {r['bytes_per_event'][0]:.0f} bytes/event compressed "
+                            f"({r['bytes_per_event'][1]:.0f} uncompressed)",
                             flush=True,
                         )
         finally:

@@ -118,13 +118,22 @@ class TestRedisDedup:
         assert b.dedup().seen([u]) == [True]
 
     def test_window_bounds_memory(self, two):
-        """Every remembered uuid expires after the window (here 1 s): memory stays bounded."""
+        """uuids live in one set per window, which expires (here: window 1 s, gone in 3 s):
+        1,000 uuids are one key, not 1,000."""
         a, _ = two
         d = a.dedup(window=1)
-        u = str(uuid.uuid4())
-        d.mark([u])
-        ttl = a.client.ttl(f"{a.prefix}seen:{u}")
-        assert 0 < ttl <= 1
+        d.mark([str(uuid.uuid4()) for _ in range(1000)])
+        keys = list(a.client.scan_iter(match=f"{a.prefix}seen:*"))
+        assert len(keys) == 1 and a.client.scard(keys[0]) == 1000
+        assert 0 < a.client.ttl(keys[0]) <= 3
+
+    def test_odd_uuids_are_never_duplicates(self, two):
+        """A uuid with a comma (never kept by the relay) is always new, in every mode."""
+        a, _ = two
+        d = a.dedup()
+        assert d.first_seen(["a,b", "x1"]) == [True, True]
+        assert d.first_seen(["a,b", "x1"]) == [True, False]
+        assert d.seen(["a,b", "x1"]) == [False, True]
 
 
 class TestRevocations:
