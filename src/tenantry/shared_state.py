@@ -73,14 +73,14 @@ return string.format('%.6f', wait)
 _DEDUP = """
 local ids = {}
 for id in string.gmatch(ARGV[3], '[^,]+') do ids[#ids + 1] = id end
-if #ids == 0 then return {} end
+if #ids == 0 then return '' end
 local mode = ARGV[1]
 if mode == 'mark' then
   for i = 1, #ids, 1000 do
     redis.call('SADD', KEYS[2], unpack(ids, i, math.min(i + 999, #ids)))
   end
   redis.call('EXPIRE', KEYS[2], ARGV[2])
-  return {}
+  return ''
 end
 local seen = {}
 for k = 1, 3 do
@@ -95,9 +95,9 @@ end
 local out, fresh, batch = {}, {}, {}
 for i = 1, #ids do
   if seen[i] or batch[ids[i]] then
-    out[i] = 0
+    out[i] = '0'
   else
-    out[i] = 1
+    out[i] = '1'
     batch[ids[i]] = true
     fresh[#fresh + 1] = ids[i]
   end
@@ -108,7 +108,7 @@ if mode == 'first' and #fresh > 0 then
   end
   redis.call('EXPIRE', KEYS[2], ARGV[2])
 end
-return out
+return table.concat(out)
 """
 
 
@@ -284,22 +284,23 @@ class RedisDedup:
             return []
 
         return self._shared.health.call(
-            lambda: [r == 1 for r in self._run("first", uuids)],
+            lambda: self._run("first", uuids),
             lambda: self._local.first_seen(uuids),
             "relay dedup is per replica",
         )
 
-    def _run(self, mode: str, uuids: Sequence[str]) -> list[int]:
-        """1 for a uuid new to every replica (and to this call), else 0. The script over the uuids that can be joined (a ',' in one is never deduplicated:
+    def _run(self, mode: str, uuids: Sequence[str]) -> list[bool]:
+        """True for a uuid new to every replica (and to this call). The script over the uuids that can be joined (a ',' in one is never deduplicated:
         the relay replaces such a uuid with a new one anyway)."""
         usable = [u for u in uuids if u and "," not in u]
         bucket = int(time.time() // self.window)
         keys = [f"{self._prefix}{b}" for b in (bucket - 1, bucket, bucket + 1)]
-        out = self._shared._dedup(keys=keys, args=[mode, self.window * 3, ",".join(usable)])
+        reply = self._shared._dedup(keys=keys, args=[mode, self.window * 3, ",".join(usable)])
+        out = [c == 49 for c in reply] if isinstance(reply, bytes) else [c == "1" for c in reply]
         if mode == "mark" or len(usable) == len(uuids):
             return out
         found = iter(out)
-        return [next(found) if u and "," not in u else 1 for u in uuids]  # 1: new
+        return [next(found) if u and "," not in u else True for u in uuids]
 
     def seen(self, uuids: Sequence[str]) -> list[bool]:
         """Which ``uuids`` any replica marked within the window (nothing is marked)."""
@@ -307,7 +308,7 @@ class RedisDedup:
             return []
 
         return self._shared.health.call(
-            lambda: [r == 0 for r in self._run("seen", uuids)],
+            lambda: [not new for new in self._run("seen", uuids)],
             lambda: self._local.seen(uuids),
             "relay dedup is per replica",
         )
