@@ -10,9 +10,9 @@ What lives here, and why it is enough:
 - Rate limits: one token bucket per key, read and updated by one Lua script (atomic, one round
   trip, the server's clock), so N replicas spend one allowance. [Redis "rate limiter" pattern;
   Envoy's global rate limit service]
-- Relay dedup: one Redis set of uuids per ``window`` (default 15 minutes), each kept for three
-  windows; a batch is checked and added by one script call (``SMISMEMBER``/``SADD``). Memory is
-  bounded by the window (~100 bytes a uuid). [PostHog's capture dedup; Segment's message-id dedup]
+- Relay dedup: one Redis set of uuids per ``window`` (default 15 minutes), each kept for two
+  windows, so a uuid is remembered for one to two windows; a batch is checked (or added) by one
+  script call (``SMISMEMBER``/``SADD``). Memory is bounded by the window (~100 bytes a uuid). [PostHog's capture dedup; Segment's message-id dedup]
 - Revocation: a pub/sub channel. Each identity store subscribes; its credential caches are
   trusted only while the subscription is known to be alive (a PING answered within
   ``PONG_DEADLINE``), and are emptied on every (re)subscription, so a revocation reaches every
@@ -295,7 +295,7 @@ class RedisDedup:
         usable = [u for u in uuids if u and "," not in u]
         bucket = int(time.time() // self.window)
         keys = [f"{self._prefix}{b}" for b in (bucket - 1, bucket, bucket + 1)]
-        reply = self._shared._dedup(keys=keys, args=[mode, self.window * 3, ",".join(usable)])
+        reply = self._shared._dedup(keys=keys, args=[mode, self.window * 2, ",".join(usable)])
         out = [c == 49 for c in reply] if isinstance(reply, bytes) else [c == "1" for c in reply]
         if mode == "mark" or len(usable) == len(uuids):
             return out
