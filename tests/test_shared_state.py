@@ -123,9 +123,20 @@ class TestRedisDedup:
         a, _ = two
         d = a.dedup(window=1)
         d.mark([str(uuid.uuid4()) for _ in range(1000)])
-        keys = list(a.client.scan_iter(match=f"{a.prefix}seen:*"))
+        keys = list(a.client.scan_iter(match=f"{a.prefix}seen:relay:*"))
         assert len(keys) == 1 and a.client.scard(keys[0]) == 1000
         assert 0 < a.client.ttl(keys[0]) <= 3
+
+    def test_forget_and_names(self, two):
+        """``forget`` lets a uuid through again on every replica; windows of different names
+        (relay, store) never see each other's uuids."""
+        a, b = two
+        u = str(uuid.uuid4())
+        assert a.dedup().first_seen([u]) == [True]
+        assert b.dedup(name="store").first_seen([u]) == [True]
+        a.dedup().forget([u])
+        assert b.dedup().first_seen([u]) == [True]
+        assert a.dedup().first_seen([u]) == [False]
 
     def test_odd_uuids_are_never_duplicates(self, two):
         """A uuid with a comma (never kept by the relay) is always new, in every mode."""

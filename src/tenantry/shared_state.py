@@ -195,8 +195,10 @@ class SharedState:
     def limiter(self, rate: Any, name: str, *, fail_open: bool) -> RedisLimiter:
         return RedisLimiter(self, rate, name, fail_open=fail_open)
 
-    def dedup(self, window: int = DEDUP_WINDOW) -> RedisDedup:
-        return RedisDedup(self, window)
+    def dedup(self, window: int = DEDUP_WINDOW, *, name: str = "relay") -> RedisDedup:
+        """A shared dedup window; ``name`` keeps separate users apart (the relay marks a uuid
+        before the store sees it: one window for both would drop every relayed event)."""
+        return RedisDedup(self, window, name=name)
 
     def revocations(self) -> Revocations:
         bus = Revocations(self)
@@ -268,15 +270,22 @@ class LocalDedup:
     def mark(self, uuids: Sequence[str]) -> None:
         self.first_seen(uuids)
 
+    def forget(self, uuids: Sequence[str]) -> None:
+        with self._lock:
+            for uid in uuids:
+                self._seen.pop(uid, None)
+
 
 class RedisDedup:
     """``first_seen(uuids) -> list[bool]`` across replicas: True the first time a uuid is seen
     within ``window`` seconds (by any replica), False after. One pipeline per call."""
 
-    def __init__(self, shared: SharedState, window: int = DEDUP_WINDOW) -> None:
+    def __init__(
+        self, shared: SharedState, window: int = DEDUP_WINDOW, *, name: str = "relay"
+    ) -> None:
         self.window = int(window)
         self._shared = shared
-        self._prefix = f"{shared.prefix}seen:"
+        self._prefix = f"{shared.prefix}seen:{name}:"
         self._local = LocalDedup()
 
     def first_seen(self, uuids: Sequence[str]) -> list[bool]:
@@ -312,6 +321,22 @@ class RedisDedup:
             lambda: self._local.seen(uuids),
             "relay dedup is per replica",
         )
+
+    def forget(self, uuids: Sequence[str]) -> None:
+        """Unmark ``uuids`` (their write failed: a retry must get through)."""
+        uuids = [u for u in uuids if u]
+        if not uuids:
+            return
+        self._local.forget(uuids)
+        bucket = int(time.time() // self.window)
+
+        def run() -> None:
+            pipe = self._shared.client.pipeline(transaction=False)
+            for b in (bucket - 1, bucket, bucket + 1):
+                pipe.srem(f"{self._prefix}{b}", *uuids)
+            pipe.execute()
+
+        self._shared.health.call(run, lambda: None, "relay dedup is per replica")
 
     def mark(self, uuids: Sequence[str]) -> None:
         """Remember ``uuids`` for ``window`` seconds, for every replica."""
@@ -417,6 +442,8 @@ def make_limiter(shared: SharedState | None, rate: Any, name: str, *, fail_open:
     return Limiter(rate)
 
 
-def make_dedup(shared: SharedState | None, *, window: int = DEDUP_WINDOW) -> Any:
-    """Relay dedup: shared in Redis when ``shared`` is set, else this process's own window."""
-    return shared.dedup(window) if shared is not None else LocalDedup()
+def make_dedup(
+    shared: SharedState | None, *, window: int = DEDUP_WINDOW, name: str = "relay"
+) -> Any:
+    """Dedup by uuid: shared in Redis when ``shared`` is set, else this process's own window."""
+    return shared.dedup(window, name=name) if shared is not None else LocalDedup()
