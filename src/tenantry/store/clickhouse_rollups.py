@@ -95,15 +95,15 @@ _SQL = {
     ),
     "edition-distribution": (
         f"SELECT edition, c, ids FROM (SELECT edition, sum(n) AS c FROM {COUNTS} "
-        "WHERE {cloud} AND {days} GROUP BY edition HAVING c > 0) ALL INNER JOIN "
+        "WHERE {cloud} AND {days} GROUP BY edition HAVING c > 0) AS s ALL INNER JOIN "
         f"(SELECT edition, uniqExactMerge(ids) AS ids FROM {IDS} WHERE {{cloud}} AND {{days}} "
-        "GROUP BY edition) USING edition"
+        "GROUP BY edition) AS i USING edition"
     ),
     "os-distribution": (
         f"SELECT o, c, ids FROM (SELECT {_OS} AS o, sum(n) AS c FROM {COUNTS} "
-        "WHERE {cloud} AND {days} GROUP BY o HAVING c > 0) ALL INNER JOIN "
+        "WHERE {cloud} AND {days} GROUP BY o HAVING c > 0) AS s ALL INNER JOIN "
         f"(SELECT {_OS} AS o, uniqExactMerge(ids) AS ids FROM {IDS} WHERE {{cloud}} AND {{days}} "
-        "GROUP BY o) USING o"
+        "GROUP BY o) AS i USING o"
     ),
 }
 # Keyed by the definition's SQL text: a definition that changes falls back to the raw table
