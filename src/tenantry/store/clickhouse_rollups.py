@@ -114,9 +114,7 @@ BY_DEFINITION = {DEFINITIONS[name].sql: sql for name, sql in _SQL.items() if nam
 def reconcile_sql(raw: str) -> str:
     """Per counts key: deduplicated raw count minus the rollup's sum, where they differ, for
     days before ``%(before)s`` (one UNION ALL, no join: 18.16 fills a FULL JOIN's keys badly)."""
-    truth = FEEDS[COUNTS].format(
-        raw=f"{raw} FINAL", where="toDate(timestamp) < toDate(%(before)s)"
-    )
+    truth = FEEDS[COUNTS].format(raw=f"{raw} FINAL", where="toDate(timestamp) < toDate(%(before)s)")
     have = f"SELECT {KEY}, -n AS n FROM {COUNTS} WHERE day < toDate(%(before)s)"
     return (
         f"SELECT {KEY}, sum(n) AS diff FROM ({truth} UNION ALL {have}) "
