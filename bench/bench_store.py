@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from tenantry.events import Event, new_uuids  # noqa: E402
 from tenantry.store.base import Scope  # noqa: E402
 from tenantry.store.clickhouse import _RELATION, TABLE, ClickHouseStore  # noqa: E402
+from tenantry.store.clickhouse_rollups import COUNTS, IDS, USERS  # noqa: E402
 from tenantry.store.dedup import LocalDedup  # noqa: E402
 from tenantry.store.local import LocalStore, _files, _lit  # noqa: E402
 from tenantry.store.queries import DEFINITIONS, QUERIES, run_query  # noqa: E402
@@ -76,6 +77,16 @@ def _rate(n: int, seconds: float) -> str:
     return f"{n / seconds:>12,.0f} ev/s"
 
 
+def _bare_store(url: str, batch: int) -> ClickHouseStore:
+    """A store in a database of its own whose rollup views are dropped: the ingest baseline."""
+    name = f"bare_{batch}"
+    ClickHouseStore(url)._run(f"CREATE DATABASE IF NOT EXISTS {name}")
+    bare = ClickHouseStore(url.rsplit("/", 1)[0] + f"/{name}")
+    for table in (COUNTS, USERS, IDS):
+        bare._run(f"DROP TABLE IF EXISTS {table}_mv")
+    return bare
+
+
 def ingest(local: LocalStore, url: str, events: list[Event], tmp: Path) -> None:
     print("ingest (events/s; higher is better)")
     for batch in (1000, 10_000):
@@ -95,10 +106,17 @@ def ingest(local: LocalStore, url: str, events: list[Event], tmp: Path) -> None:
             ch.write(chunk)
         click = time.perf_counter() - t0
         ch.close()
+        bare = _bare_store(url, batch)
+        t0 = time.perf_counter()
+        for chunk in chunks:
+            bare.write(chunk)
+        plain = time.perf_counter() - t0
+        bare.close()
         n = len(events)
         print(
             f"  batch {batch:>6,}: local {_rate(n, loc)} | clickhouse {_rate(n, click)} "
-            f"({click / loc:.1f}x slower) | jsonl floor {_rate(n, floor)} "
+            f"({click / loc:.1f}x slower; without the rollup views {_rate(n, plain)}: the views "
+            f"cost {click / plain:.2f}x) | jsonl floor {_rate(n, floor)} "
             f"(local = {floor / loc:.2f}x of floor)   target local >= 200,000: "
             f"{'OK' if n / loc >= 200_000 else 'MISSED'}"
         )

@@ -78,7 +78,7 @@ class ChdbClient:
         if isinstance(params, dict):
             sql = sql % {k: literal(v) for k, v in params.items()}
         head = sql.lstrip().split(None, 1)[0].upper()
-        if head not in ("SELECT", "WITH"):
+        if head not in ("SELECT", "WITH", "EXISTS", "SHOW"):
             self._query(sql, "CSV")
             return []
         table = self._query(sql)

@@ -132,6 +132,22 @@ class TestRepair:
         total = sum(r["count"] for r in run_query(store, "event-counts")["rows"])
         assert total == early + 2 * (len(small) - early)
 
+    def test_rebuild_fills_rollups_after_an_upgrade(self, clickhouse_store, small, caplog):
+        """Events stored before the rollups existed: the new store warns once, and repair with
+        rebuild fills every rollup so each query equals the independent count."""
+        old = clickhouse_store()
+        old.write(small)
+        for table in ("tenantry_daily_counts", "tenantry_daily_users", "tenantry_daily_ids"):
+            old._run(f"DROP TABLE {table}_mv")
+            old._run(f"DROP TABLE {table}")
+        new = clickhouse_store()
+        with caplog.at_level("WARNING", logger="tenantry.store"):
+            assert run_query(new, "event-counts")["rows"] == []
+        assert "--rebuild" in caplog.text
+        done = new.repair(rebuild=True, settle=0)
+        assert done["corrected_events"] == -len(small)
+        assert _all_queries(new) == _expected(small)
+
 
 class TestDeletionKeepsRollupsExact:
     def test_forget_people(self, clickhouse_store, small):

@@ -168,6 +168,11 @@ def dedupe(
     before: str | None = typer.Option(
         None, "--before", help="Correct rollups for days before this one, YYYY-MM-DD."
     ),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Once after upgrading: fill the rollup tables from every stored event.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     from datetime import date
@@ -181,7 +186,7 @@ def dedupe(
     except ValueError:
         raise QueryError(f"--before: {before!r} is not a date (YYYY-MM-DD)") from None
     with open_store(load_settings(), "clickhouse") as store:
-        done = store.repair(before=day)
+        done = store.repair(before=day, rebuild=rebuild)
     if as_json:
         print_json(done)
     else:

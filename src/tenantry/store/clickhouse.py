@@ -38,6 +38,7 @@ except ImportError as exc:  # pragma: no cover - the dependency ships with tenan
 
 # The driver logs every failed connect with a traceback; a failure here is a StoreError instead.
 logging.getLogger("clickhouse_driver").addHandler(logging.NullHandler())
+logger = logging.getLogger("tenantry.store")
 
 TABLE = "tenantry_events"
 _DDL_RAW = f"""
@@ -104,13 +105,23 @@ class ClickHouseStore(EventStore):
         with self._lock:
             try:
                 if not self._ready:
-                    for statement in _DDL:
-                        self._client.execute(statement)
+                    self._create()
                     self._ready = True
                 return self._client.execute(sql, params, **kw)
             except (ClickHouseError, OSError, EOFError) as exc:
                 self._client.disconnect()
                 raise StoreError(f"ClickHouse: {_one_line(exc)}") from exc
+
+    def _create(self) -> None:
+        """Create the tables and views; warn when the rollups are new beside old events."""
+        had = self._client.execute(f"EXISTS TABLE {rollups.COUNTS}")[0][0]
+        for statement in _DDL:
+            self._client.execute(statement)
+        if not had and self._client.execute(f"SELECT count() FROM {TABLE}")[0][0]:
+            logger.warning(
+                "ClickHouse: rollup tables created beside existing events; "
+                "run `tenantry maintenance dedupe --rebuild` once to fill them"
+            )
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -268,15 +279,24 @@ class ClickHouseStore(EventStore):
                 time.sleep(0.5)
         return found
 
-    def repair(self, *, before: date | None = None, settle: float = 1.0) -> dict:
+    def repair(
+        self, *, before: date | None = None, settle: float = 1.0, rebuild: bool = False
+    ) -> dict:
         """The repair path for duplicates that got past the dedup window: merge them away in
         the raw table (``OPTIMIZE ... FINAL`` of the partitions that hold some), then give the
         counts rollup, for the days before ``before`` (default: today, UTC), the difference
         against a deduplicated count of the raw rows. The difference is computed twice,
         ``settle`` seconds apart, and only what both agree on is applied, so an insert in flight
-        (raw row written, view not yet) is never taken for a fault. Idempotent."""
+        (raw row written, view not yet) is never taken for a fault. Idempotent.
+
+        ``rebuild`` (once, after an upgrade that added the rollups beside existing events): also
+        recompute the distinct rollups of every day, and correct the counts of every day."""
         found = self.duplicates()
         left = self._merge_away(found)
+        if rebuild:
+            days = self._run(f"SELECT DISTINCT toDate(timestamp) FROM {TABLE}")
+            self._rebuild_distinct({d for (d,) in days})
+            before = date.fromordinal(datetime.now(UTC).date().toordinal() + 1)
         before = before or datetime.now(UTC).date()
         params = {"before": before.isoformat()}
         sql = rollups.reconcile_sql(TABLE)
