@@ -19,7 +19,7 @@ What lives here, and why it is enough:
   replica within about a second whatever the cache TTL, and a replica that cannot hear Redis
   reads the database instead.
 
-The key prefix (default ``tenantry``) is the URL's ``prefix`` query parameter, e.g.
+Needs Redis 6.2 or later (``SMISMEMBER``). The key prefix (default ``tenantry``) is the URL's ``prefix`` query parameter, e.g.
 ``redis://cache:6379/0?prefix=prod``: it names keys and the channel, so several deployments (or
 test runs) can share one server.
 
