@@ -10,7 +10,12 @@ import pytest
 from tenantry.config import ENV_NAMES
 
 _ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.clickhouse", "tests.fixtures.servers"]
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.clickhouse",
+    "tests.fixtures.servers",
+    "tests.fixtures.redis",
+]
 
 # The tests that need only the core install (`pip install tenantry` plus the `test` extra).
 # scripts/test-core.sh runs exactly these, on each supported Python and at the lowest versions

@@ -35,3 +35,25 @@ class TestClickHouseDestination:
         """Without TENANTRY_CLICKHOUSE_URL the destination refuses to start, naming the variable."""
         with pytest.raises(ConfigError, match="TENANTRY_CLICKHOUSE_URL"):
             ClickHouseDestination(load_settings())
+
+
+class TestDedupBeforeInsert:
+    def test_two_senders_sharing_a_window_insert_once(self, clickhouse_db):
+        """Two destinations (replicas) handed one dedup window insert a re-sent batch once:
+        the raw table, read without FINAL, holds each uuid once, and re-sent events are
+        reported delivered."""
+        from tenantry.store.clickhouse import TABLE
+        from tenantry.store.dedup import LocalDedup
+
+        shared = LocalDedup()
+        settings = load_settings(clickhouse_url=clickhouse_db)
+        one = ClickHouseDestination(settings, dedup=shared)
+        two = ClickHouseDestination(settings, dedup=shared)
+        batch = _events(3, 3000)
+        one.send(batch, 5.0)
+        results = two.send(batch[:1000] + _events(4, 10), 5.0)
+        assert {r.status for r in results} == {Status.DELIVERED}
+        store = ClickHouseStore(clickhouse_db)
+        assert store._run(f"SELECT count() FROM {TABLE}")[0][0] == 3010
+        for dest in (one, two):
+            dest.shutdown(1.0)

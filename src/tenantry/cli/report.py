@@ -42,6 +42,13 @@ def register(app: typer.Typer) -> None:
         "compact",
         help="Merge the local store's small files.\n\nExample: tenantry maintenance compact",
     )(compact)
+    maintenance.command(
+        "dedupe",
+        help="ClickHouse: remove duplicate events that got past the dedup window (merge them "
+        "away in the raw table) and correct the rollup tables for the days before --before "
+        "(default: today, UTC). Idempotent; run it daily from cron.\n\n"
+        "Example: tenantry maintenance dedupe --json",
+    )(dedupe)
     app.add_typer(maintenance, name="maintenance")
 
 
@@ -155,3 +162,35 @@ def compact(as_json: bool = typer.Option(False, "--json", help="Print one JSON d
         print_json({"files_merged": merged})
     else:
         typer.echo(f"merged {merged} files")
+
+
+def dedupe(
+    before: str | None = typer.Option(
+        None, "--before", help="Correct rollups for days before this one, YYYY-MM-DD."
+    ),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Once after upgrading: fill the rollup tables from every stored event.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    from datetime import date
+
+    from tenantry.config import load_settings
+    from tenantry.errors import QueryError
+    from tenantry.store import open_store
+
+    try:
+        day = date.fromisoformat(before) if before else None
+    except ValueError:
+        raise QueryError(f"--before: {before!r} is not a date (YYYY-MM-DD)") from None
+    with open_store(load_settings(), "clickhouse") as store:
+        done = store.repair(before=day, rebuild=rebuild)
+    if as_json:
+        print_json(done)
+    else:
+        typer.echo(
+            f"duplicates found {done['duplicates']} (left {done['left']}); rollup keys corrected "
+            f"{done['corrected_keys']} ({done['corrected_events']} events) before {done['before']}"
+        )

@@ -1,6 +1,10 @@
 """The ``clickhouse`` destination: shaped events into ClickHouse (``TENANTRY_CLICKHOUSE_URL``)
 over the native protocol, in large batches. clickhouse-driver is imported only by the store
-module this uses, so a missing driver breaks only this destination."""
+module this uses, so a missing driver breaks only this destination.
+
+Each batch is deduplicated on uuid before the insert (``dedup``: this process's window by
+default; pass a shared one, e.g. Redis, so replicas see each other's uuids). A uuid already
+seen counts as delivered; an insert that fails is unmarked, so the sender's retry gets in."""
 
 from __future__ import annotations
 
@@ -17,11 +21,11 @@ class ClickHouseDestination(Destination):
     name = "clickhouse"
     batch = BatchConfig(max_events=20_000, max_bytes=32_000_000, max_age=2.0)
 
-    def __init__(self, settings: Settings, *, url: str | None = None) -> None:
+    def __init__(self, settings: Settings, *, url: str | None = None, dedup=None) -> None:
         url = url or settings.clickhouse_url
         if not url:
             raise ConfigError("TENANTRY_CLICKHOUSE_URL: the clickhouse provider needs it")
-        self.store = ClickHouseStore(url)
+        self.store = ClickHouseStore(url, dedup=dedup)
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:  # noqa: ARG002
         try:

@@ -9,6 +9,10 @@ stops working at once; one revoked elsewhere (another process) stops within ``ca
 Unknown keys are remembered for at most ``NEGATIVE_TTL`` seconds. ``last_used_at`` is written
 in one batched UPDATE at most once per ``usage_interval`` (default 60 s) and on ``close()``, never
 once per request.
+
+With ``TENANTRY_REDIS_URL`` (``redis_url``) a revocation is published to every store on that
+Redis, and caches are used only while the subscription is alive (``tenantry.shared_state``), so a
+key or session revoked anywhere stops working everywhere within about a second.
 """
 
 from __future__ import annotations
@@ -104,7 +108,12 @@ class IdentityStore:
     """Developers, API keys, sessions and end users on one SQLAlchemy engine. Thread-safe."""
 
     def __init__(
-        self, url: str, *, cache_ttl: float = MAX_CACHE_TTL, usage_interval: float = 60.0
+        self,
+        url: str,
+        *,
+        cache_ttl: float = MAX_CACHE_TTL,
+        usage_interval: float = 60.0,
+        redis_url: str | None = None,
     ) -> None:
         if not 0 <= cache_ttl <= MAX_CACHE_TTL:
             raise InvalidInput(f"cache_ttl must be between 0 and {MAX_CACHE_TTL:g} seconds")
@@ -125,6 +134,9 @@ class IdentityStore:
         self._usage_flushed = float("-inf")
         self._usage_lock = threading.Lock()
         self._usage_thread: threading.Thread | None = None
+        self._shared = self._revocations = None
+        if redis_url:
+            self._listen_for_revocations(redis_url)
 
     @classmethod
     def open(cls, settings: Settings | None = None, **kwargs: Any) -> IdentityStore:
@@ -133,6 +145,7 @@ class IdentityStore:
             from tenantry.config import load_settings
 
             settings = load_settings()
+        kwargs.setdefault("redis_url", getattr(settings, "redis_url", None))
         return cls(settings.identity_database_url, **kwargs)
 
     def __enter__(self) -> IdentityStore:
@@ -149,7 +162,34 @@ class IdentityStore:
         if self._usage_thread is not None:
             self._usage_thread.join(5.0)
         self.flush_usage()
+        if self._shared is not None:
+            self._shared.close()
         self._engine.dispose()
+
+    # -- revocations across replicas ----------------------------------------------------------
+
+    def _listen_for_revocations(self, redis_url: str) -> None:
+        from tenantry.shared_state import SharedState
+
+        self._shared = SharedState(redis_url)
+        self._revocations = self._shared.revocations()
+        for cache in (self._keys, self._sessions):
+            cache.suspend()  # until the subscription is confirmed
+        self._revocations.listen(self._revoked, self._trusted)
+
+    def _revoked(self, kind: str, hashed: str) -> None:
+        (self._keys if kind == "key" else self._sessions).invalidate(hashed)
+
+    def _trusted(self, alive: bool) -> None:
+        for cache in (self._keys, self._sessions):
+            if alive:
+                cache.resume()
+            elif not cache.suspended:
+                cache.suspend()
+
+    def _publish_revocation(self, kind: str, hashed: str) -> None:
+        if self._revocations is not None:
+            self._revocations.publish(kind, hashed)
 
     # -- developers -------------------------------------------------------------------------
 
@@ -261,6 +301,7 @@ class IdentityStore:
                     update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=_now())
                 )
         self._keys.pop(row.key_hash)
+        self._publish_revocation("key", row.key_hash)
         logger.info("identity: revoked API key %s", key_id)
 
     # -- sessions ---------------------------------------------------------------------------
@@ -321,6 +362,7 @@ class IdentityStore:
         with self._engine.begin() as conn:
             conn.execute(sessions.delete().where(sessions.c.token_hash == hashed))
         self._sessions.pop(hashed)
+        self._publish_revocation("session", hashed)
 
     # -- end users --------------------------------------------------------------------------
 
@@ -431,9 +473,10 @@ class IdentityStore:
         if not isinstance(api_key, str):
             raise UnknownApiKey("unknown API key")
         hashed = digest(api_key)
+        generation = self._keys.generation
         entry = self._keys.get(hashed)
         if entry is None:
-            entry = self._load_key(hashed)
+            entry = self._load_key(hashed, generation)
         if entry is _UNKNOWN:
             raise UnknownApiKey("unknown API key")
         identity, revoked_at, key_id = entry
@@ -442,7 +485,7 @@ class IdentityStore:
         self._note_use(key_id)
         return identity
 
-    def _load_key(self, hashed: str) -> Any:
+    def _load_key(self, hashed: str, generation: int | None = None) -> Any:
         with self._engine.connect() as conn:
             row = conn.execute(
                 select(api_keys.c.id, api_keys.c.developer_id, api_keys.c.revoked_at).where(
@@ -450,10 +493,10 @@ class IdentityStore:
                 )
             ).first()
         if row is None:
-            self._keys.set(hashed, _UNKNOWN, ttl=NEGATIVE_TTL)
+            self._keys.set(hashed, _UNKNOWN, ttl=NEGATIVE_TTL, generation=generation)
             return _UNKNOWN
         entry = (Identity(row.developer_id, None, "api_key"), row.revoked_at, row.id)
-        self._keys.set(hashed, entry)
+        self._keys.set(hashed, entry, generation=generation)
         return entry
 
     def _identity_for_session(self, token: str) -> Identity:
@@ -461,6 +504,7 @@ class IdentityStore:
             raise InvalidSession("unknown or expired session token")
         hashed = digest(token)
         now = time.time()
+        generation = self._sessions.generation
         entry = self._sessions.get(hashed)
         if entry is None:
             with self._engine.connect() as conn:
@@ -471,11 +515,13 @@ class IdentityStore:
                 ).first()
             if row is None:
                 entry = _UNKNOWN
-                self._sessions.set(hashed, entry, ttl=NEGATIVE_TTL)
+                self._sessions.set(hashed, entry, ttl=NEGATIVE_TTL, generation=generation)
             else:
                 expires = utc(row.expires_at).timestamp()
                 entry = (Identity(row.developer_id, row.developer_id, "session"), expires)
-                self._sessions.set(hashed, entry, ttl=max(0.0, expires - now))
+                self._sessions.set(
+                    hashed, entry, ttl=max(0.0, expires - now), generation=generation
+                )
         if entry is _UNKNOWN or entry[1] <= now:
             raise InvalidSession("unknown or expired session token")
         return entry[0]

@@ -28,6 +28,7 @@ END_USER_CACHE_SIZE = 100_000
 
 
 ERRORS = responses(401)
+LOGIN_ERRORS = responses(401, 429)
 
 
 class MemoryMetadata(BaseModel):
@@ -137,10 +138,18 @@ async def search_memories(
     return {"results": hits}
 
 
-@router.post("/v1/auth/sessions", status_code=201, response_model=SessionOut, responses=ERRORS)
+@router.post(
+    "/v1/auth/sessions", status_code=201, response_model=SessionOut, responses=LOGIN_ERRORS
+)
 async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     """Developer login: email and password -> a session token for ``X-Session-Token``."""
-    store = services(request).identity
+    svc = services(request)
+    store = svc.identity
+    if svc.login_limiter is not None:
+        wait = svc.login_limiter.take("email:" + body.email.strip().lower())
+        if wait:
+            retry = {"Retry-After": str(max(1, int(wait + 0.999)))}
+            raise error(429, "too many login attempts; try again later", "rate_limited", retry)
     try:
         session = await run_in_threadpool(store.login, body.email, body.password)
     except InvalidLogin:
@@ -160,6 +169,7 @@ async def telemetry_status(request: Request) -> dict[str, Any]:
     svc = services(request)
     status = svc.telemetry.get_status()
     status["relay"] = svc.relay.status() if svc.relay else {}
+    status["shared"] = svc.shared.status() if svc.shared else {"backend": "process"}
     return status
 
 

@@ -30,6 +30,7 @@ from tenantry.errors import IdentityError, PrivacyRefused, QueryError, TenantryE
 from tenantry.server.limits import BodyLimit, Limiter, Rate
 from tenantry.server.memories import MemoryTable
 from tenantry.server.relay import MAX_BODY_BYTES, Relay
+from tenantry.shared_state import SharedState, make_dedup, make_limiter
 
 logger = logging.getLogger("tenantry.server")
 
@@ -37,6 +38,7 @@ RELAY_PATH = "/v1/telemetry/events"
 DEFAULT_IP_RATE = Rate(per_second=2000, burst=4000)  # relay requests per client IP
 RETENTION_INTERVAL = 3600.0  # seconds between retention sweeps
 DEFAULT_ANON_RATE = Rate(per_second=100, burst=200)  # relay requests per anonymous_id
+DEFAULT_LOGIN_RATE = Rate(per_second=0.2, burst=10)  # login attempts per email (12 a minute)
 
 
 class ErrorBody(BaseModel):
@@ -72,6 +74,8 @@ class Services:
     memories: MemoryTable | None = None
     ip_limiter: Limiter | None = None
     anon_limiter: Limiter | None = None
+    login_limiter: Any = None
+    shared: Any = None  # tenantry.shared_state.SharedState when TENANTRY_REDIS_URL is set
     authenticate: Any = None
     end_users: dict = field(default_factory=dict)  # see api._end_user
     owned: list = field(default_factory=list)
@@ -104,8 +108,13 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _open(state, relay_destinations)
-        state.ip_limiter = Limiter(ip_rate)
-        state.anon_limiter = Limiter(anon_rate)
+        # Shared by every replica through Redis when TENANTRY_REDIS_URL is set; a Redis outage
+        # lets relay traffic through and refuses logins.
+        state.ip_limiter = make_limiter(state.shared, ip_rate, "relay-ip", fail_open=True)
+        state.anon_limiter = make_limiter(state.shared, anon_rate, "relay-anon", fail_open=True)
+        state.login_limiter = make_limiter(
+            state.shared, DEFAULT_LOGIN_RATE, "login", fail_open=False
+        )
         retention = asyncio.create_task(_retention_loop(state), name="tenantry-retention")
         # Everything loaded so far (FastAPI, SQLAlchemy, pyarrow, DuckDB, ...: some 120,000
         # objects) lives as long as the service. Move it out of the cyclic GC's reach: a full
@@ -146,6 +155,9 @@ def _open(state: Services, relay_destinations: list | None) -> None:
     from tenantry.store import open_store
 
     s = state.settings
+    state.shared = SharedState.from_settings(s)
+    if state.shared is not None:
+        state.owned.append(state.shared.close)
     if state.identity is None:
         state.identity = IdentityStore.open(s)
         state.owned.append(state.identity.close)
@@ -158,7 +170,7 @@ def _open(state: Services, relay_destinations: list | None) -> None:
     state.authenticate = make_authenticator(lambda: state.identity)
     state.memories = MemoryTable(s.identity_database_url)
     state.owned.append(state.memories.close)
-    state.relay = Relay(s, destinations=relay_destinations)
+    state.relay = Relay(s, destinations=relay_destinations, dedup=make_dedup(state.shared))
     state.owned.append(lambda: state.relay.shutdown(5.0))
 
 

@@ -13,7 +13,6 @@ import re
 import threading
 import time
 import uuid as uuidlib
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -86,6 +85,7 @@ class Relay:
         *,
         destinations: Sequence[Destination] | None = None,
         dedup_size: int = 1_000_000,
+        dedup: Any = None,
     ) -> None:
         self.counters = Counters()
         secret = load_or_create_secret(settings.data_dir, settings.secret)
@@ -105,9 +105,24 @@ class Relay:
         self.senders = [
             Sender(d, counters=self.counters, on_final=self._final) for d in destinations
         ]
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._dedup_size = dedup_size
+        if dedup is None:
+            from tenantry.shared_state import LocalDedup
+
+            dedup = LocalDedup(dedup_size)
+        self.dedup = dedup  # first_seen(uuids) -> [bool]; shared via Redis across replicas
+        self.spool = None
+        self._outstanding: dict[str, int] = {}
         self._lock = threading.Lock()
+        if settings.durable:  # accepted relay events survive a crash of this replica
+            from tenantry.pipeline.spool import Spool
+
+            self.spool = Spool(
+                settings.data_dir / "relay-spool", settings.spool_max_bytes, self.counters
+            )
+            replayed = self.spool.replay()
+            if replayed:
+                self.counters.incr("replayed", len(replayed))
+                self._submit(replayed)
 
     def accept(self, batch: RelayBatch) -> int:
         """Shape and queue ``batch``; return how many events were kept (not duplicates, not
@@ -115,13 +130,19 @@ class Relay:
         now = time.time()
         kept: list[Event] = []
         anonymous = batch.anonymous_id
+        given = [item.uuid for item in batch.events if item.uuid]
+        # Check now, mark once spooled: a crash in between costs a duplicate, never a loss.
+        two_step = hasattr(self.dedup, "seen")
+        check = self.dedup.seen if two_step else self.dedup.first_seen
+        fresh = iter([not s for s in check(given)] if two_step else check(given))
+        in_batch: set[str] = set()
         for item in batch.events:
             uid = item.uuid
+            if uid and (not next(fresh) or uid in in_batch):
+                self.counters.drop("duplicate")
+                continue
             if uid:
-                with self._lock:
-                    if uid in self._seen:
-                        self.counters.drop("duplicate")
-                        continue
+                in_batch.add(uid)
             props = dict(item.properties)
             context = {k: props.get(k) for k in CONTEXT_KEYS}
             draft = {
@@ -138,17 +159,23 @@ class Relay:
             event = shape(self.chain, draft)
             if event is None:
                 continue
-            if uid:
-                with self._lock:
-                    self._seen[uid] = None
-                    if len(self._seen) > self._dedup_size:
-                        self._seen.popitem(last=False)
             kept.append(event)
         if kept:
             self.counters.incr("accepted", len(kept))
-            for sender in self.senders:
-                sender.submit(kept)
+            if self.spool is not None:
+                self.spool.append(kept)
+            self._submit(kept)
+        if two_step and in_batch:
+            self.dedup.mark(list(in_batch))
         return len(kept)
+
+    def _submit(self, events: list[Event]) -> None:
+        if self.spool is not None:
+            with self._lock:
+                for e in events:
+                    self._outstanding[e.uuid] = len(self.senders)
+        for sender in self.senders:
+            sender.submit(events)
 
     def _final(self, name: str, events: Sequence[Event], results: Sequence[Result]) -> None:
         for result in results:
@@ -156,6 +183,17 @@ class Relay:
                 self.counters.incr("delivered")
             else:
                 self.counters.drop(f"rejected:{name}")
+        if self.spool is not None:
+            done = []
+            with self._lock:
+                for e in events:
+                    left = self._outstanding.get(e.uuid, 1) - 1
+                    if left > 0:
+                        self._outstanding[e.uuid] = left
+                    else:
+                        self._outstanding.pop(e.uuid, None)
+                        done.append(e.uuid)
+            self.spool.ack(done)
 
     def flush(self, timeout: float = 5.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -175,6 +213,8 @@ class Relay:
         deadline = time.monotonic() + timeout
         for sender in self.senders:
             sender.stop(max(0.0, deadline - time.monotonic()))
+        if self.spool is not None:
+            self.spool.close()
 
     def status(self) -> dict[str, Any]:
         snap = self.counters.snapshot()

@@ -1,11 +1,17 @@
 """The ClickHouse event store (native protocol, clickhouse-driver; works with 18.16 and later).
 
 Table ``tenantry_events``: ``ReplacingMergeTree`` partitioned by month and ordered by
-``(developer_id, timestamp, uuid)``, so a per-developer query reads one contiguous range and a
-replayed uuid collapses on merge; queries read ``FINAL`` so duplicates never count before that.
+``(developer_id, timestamp, uuid)``, so a per-developer query reads one contiguous range.
+Nothing is read with ``FINAL``: duplicates are removed before they count. ``write`` asks a
+dedup window (``store/dedup.py``; shared through Redis across replicas when configured) and
+inserts only uuids seen for the first time; the whole-table queries read small rollup tables
+that materialized views feed on every insert (``clickhouse_rollups.py``); ``repair`` (``tenantry
+maintenance dedupe``) merges away the rare duplicate that got through and corrects the rollups.
+
 Null IDs are stored as ``''`` (18.16 cannot key on Nullable) and turned back into NULL in the
-query relation. Deletion and retention are ``ALTER TABLE ... DELETE`` mutations, awaited.
-clickhouse-driver is imported only here and in ``destinations/clickhouse.py``.
+query relation. Deletion and retention are ``ALTER TABLE ... DELETE`` mutations, awaited, on the
+raw table and the rollups. clickhouse-driver is imported only here (a ``client`` with the same
+``execute`` can be handed in: the tests run the store on chdb that way).
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 
 from tenantry.errors import ConfigError, StoreError
 from tenantry.events import Event
+from tenantry.store import clickhouse_rollups as rollups
 from tenantry.store.base import EventStore, Scope, columns_of
+from tenantry.store.dedup import Dedup, LocalDedup
 
 try:
     from clickhouse_driver import Client
@@ -30,9 +38,10 @@ except ImportError as exc:  # pragma: no cover - the dependency ships with tenan
 
 # The driver logs every failed connect with a traceback; a failure here is a StoreError instead.
 logging.getLogger("clickhouse_driver").addHandler(logging.NullHandler())
+logger = logging.getLogger("tenantry.store")
 
 TABLE = "tenantry_events"
-_DDL = f"""
+_DDL_RAW = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     uuid String,
     event String,
@@ -55,8 +64,9 @@ _RELATION = (
     "(SELECT uuid, event, timestamp, distinct_id, nullIf(developer_id, '') AS developer_id, "
     "nullIf(end_user_id, '') AS end_user_id, edition, nullIf(os, '') AS os, "
     "nullIf(version, '') AS version, properties, toDate(timestamp) AS day "
-    f"FROM (SELECT * FROM {TABLE} {{final}} WHERE {{where}}))"
+    f"FROM (SELECT * FROM {TABLE} WHERE {{where}}))"
 )
+_DDL = [_DDL_RAW, *rollups.ddl(TABLE)]
 _NULLABLE = ("developer_id", "end_user_id", "os", "version")
 MUTATION_TIMEOUT = 120.0
 
@@ -68,20 +78,26 @@ def _one_line(exc: BaseException) -> str:
 
 
 class ClickHouseStore(EventStore):
-    """Events in ClickHouse at ``url`` (``clickhouse://host:9000/database``)."""
+    """Events in ClickHouse at ``url`` (``clickhouse://host:9000/database``). ``dedup``: the
+    window ``write`` asks (default: this process's own ``LocalDedup``)."""
 
     backend = "clickhouse"
 
-    def __init__(self, url: str) -> None:
-        if not url.startswith(("clickhouse://", "clickhouses://")):
-            raise ConfigError(
-                "TENANTRY_CLICKHOUSE_URL: expected clickhouse://host:9000/database, "
-                f"got a {url.split(':', 1)[0]!r} URL"
-            )
-        try:
-            self._client = Client.from_url(url)
-        except (ValueError, ClickHouseError) as exc:
-            raise ConfigError(f"TENANTRY_CLICKHOUSE_URL: {exc}") from None
+    def __init__(self, url: str, *, dedup: Dedup | None = None, client=None) -> None:
+        if client is None:
+            if not url.startswith(("clickhouse://", "clickhouses://")):
+                raise ConfigError(
+                    "TENANTRY_CLICKHOUSE_URL: expected clickhouse://host:9000/database, "
+                    f"got a {url.split(':', 1)[0]!r} URL"
+                )
+            try:
+                client = Client.from_url(url)
+            except (ValueError, ClickHouseError) as exc:
+                raise ConfigError(f"TENANTRY_CLICKHOUSE_URL: {exc}") from None
+        self._client = client
+        self.dedup = dedup if dedup is not None else LocalDedup()
+        self.skipped = 0  # events not inserted: their uuid was seen before
+        self._retry: set[str] = set()  # failed inserts, when the dedup cannot forget
         self._lock = threading.Lock()  # one native connection: one query at a time
         self._ready = False
 
@@ -89,26 +105,70 @@ class ClickHouseStore(EventStore):
         with self._lock:
             try:
                 if not self._ready:
-                    self._client.execute(_DDL)
+                    self._create()
                     self._ready = True
                 return self._client.execute(sql, params, **kw)
             except (ClickHouseError, OSError, EOFError) as exc:
                 self._client.disconnect()
                 raise StoreError(f"ClickHouse: {_one_line(exc)}") from exc
 
+    def _create(self) -> None:
+        """Create the tables and views; warn when the rollups are new beside old events."""
+        had = self._client.execute(f"EXISTS TABLE {rollups.COUNTS}")[0][0]
+        for statement in _DDL:
+            self._client.execute(statement)
+        if not had and self._client.execute(f"SELECT count() FROM {TABLE}")[0][0]:
+            logger.warning(
+                "ClickHouse: rollup tables created beside existing events; "
+                "run `tenantry maintenance dedupe --rebuild` once to fill them"
+            )
+
+    # -- writing -------------------------------------------------------------------------------
+
     def write(self, events: Sequence[Event]) -> int:
+        """Insert the events whose uuid is seen for the first time; return how many were
+        handed in. An insert that fails is unmarked in the dedup window, so a retry gets in."""
         if not events:
             return 0
+        flags = self.dedup.first_seen([e.uuid for e in events])
+        keep, uuids = [], set()
+        for event, new in zip(events, flags, strict=True):
+            if (new or event.uuid in self._retry) and event.uuid not in uuids:
+                uuids.add(event.uuid)
+                keep.append(event)
+        self.skipped += len(events) - len(keep)
+        if not keep:
+            return len(events)
+        try:
+            self._insert(keep)
+        except StoreError:
+            self._unmark(uuids)
+            raise
+        if self._retry:
+            self._retry -= uuids
+        return len(events)
+
+    def _unmark(self, uuids: set[str]) -> None:
+        forget = getattr(self.dedup, "forget", None)
+        if forget is not None:
+            forget(uuids)
+            return
+        if len(self._retry) > 1_000_000:  # bounded: the oldest failures are given up
+            self._retry.clear()
+        self._retry |= uuids
+
+    def _insert(self, events: Sequence[Event]) -> None:
         cols = columns_of(events)
         cols["timestamp"] = [datetime.fromtimestamp(t, UTC) for t in cols["timestamp"]]
         for name in _NULLABLE:
             cols[name] = [v or "" for v in cols[name]]
         names = ", ".join(cols)
         self._run(f"INSERT INTO {TABLE} ({names}) VALUES", list(cols.values()), columnar=True)
-        return len(events)
+
+    # -- reading -------------------------------------------------------------------------------
 
     @staticmethod
-    def _where(scope: Scope) -> tuple[str, dict]:
+    def _where(scope: Scope, day: str = "toDate(timestamp)") -> tuple[str, dict]:
         conds, params = ["1"], {}
         if scope.cloud_only or scope.developer is not None:
             conds.append("edition = 'cloud'")
@@ -116,18 +176,22 @@ class ClickHouseStore(EventStore):
             conds.append("developer_id = %(developer)s")
             params["developer"] = scope.developer
         if scope.since is not None:
-            conds.append("toDate(timestamp) >= toDate(%(since)s)")
+            conds.append(f"{day} >= toDate(%(since)s)")
             params["since"] = scope.since.isoformat()
         if scope.until is not None:
-            conds.append("toDate(timestamp) <= toDate(%(until)s)")
+            conds.append(f"{day} <= toDate(%(until)s)")
             params["until"] = scope.until.isoformat()
         return " AND ".join(conds), params
 
     def select(self, sql: str, scope: Scope) -> list[tuple]:
-        where, params = self._where(scope)
-        final = "FINAL" if scope.dedupe else ""
-        relation = _RELATION.format(final=final, where=where)
-        query = sql.replace("%", "%%").format(events=relation)
+        rollup = rollups.BY_DEFINITION.get(sql)
+        if rollup is not None and scope.developer is None:
+            days, params = self._where(Scope(since=scope.since, until=scope.until), "day")
+            cloud = "edition = 'cloud'" if scope.cloud_only else "1"
+            query = rollup.format(days=days, cloud=cloud)
+        else:
+            where, params = self._where(scope)
+            query = sql.replace("%", "%%").format(events=_RELATION.format(where=where))
         return [tuple(row) for row in self._run(query, params)]
 
     def editions(self) -> set[str]:
@@ -140,20 +204,47 @@ class ClickHouseStore(EventStore):
     def count(self) -> int:
         return self._run(f"SELECT count() FROM {TABLE} FINAL")[0][0]
 
+    # -- deletion, retention, repair -------------------------------------------------------------
+
     def _delete_where(self, cond: str, params: dict) -> tuple[int, set[str]]:
+        """Delete raw rows matching ``cond``; subtract them from the counts rollup and rebuild
+        the distinct rollups of the days they were on."""
         [(removed, ids)] = self._run(
             f"SELECT uniqExact(uuid), groupUniqArray(distinct_id) FROM {TABLE} WHERE {cond}", params
         )
-        if removed:
-            self._run(f"ALTER TABLE {TABLE} DELETE WHERE {cond}", params)
-            self._await_mutations()
+        if not removed:
+            return 0, set()
+        gone = self._run(rollups.FEEDS[rollups.COUNTS].format(raw=TABLE, where=cond), params)
+        self._run(f"ALTER TABLE {TABLE} DELETE WHERE {cond}", params)
+        self._await_mutations()
+        self._add_counts([(*key, -n) for *key, n in gone])
+        self._rebuild_distinct({row[0] for row in gone})
         return int(removed), set(ids)
+
+    def _add_counts(self, rows: Iterable[tuple]) -> int:
+        """Insert ``(day, edition, developer_id, event, os, n)`` rows into the counts rollup."""
+        rows = list(rows)
+        if rows:
+            self._run(f"INSERT INTO {rollups.COUNTS} ({rollups.KEY}, n) VALUES", rows)
+        return len(rows)
+
+    def _rebuild_distinct(self, days: set[date]) -> None:
+        """Recompute the distinct rollups of ``days`` from the raw rows. Safe beside inserts:
+        the states are sets, so a row counted both by the rebuild and by its view is one."""
+        if not days:
+            return
+        listed = ", ".join(f"toDate('{d.isoformat()}')" for d in sorted(days))
+        for table in rollups.REBUILT:
+            self._run(f"ALTER TABLE {table} DELETE WHERE day IN ({listed})")
+            self._await_mutations()
+            feed = rollups.FEEDS[table].format(raw=TABLE, where=f"toDate(timestamp) IN ({listed})")
+            self._run(f"INSERT INTO {table} {feed}")
 
     def _await_mutations(self) -> None:
         deadline = time.monotonic() + MUTATION_TIMEOUT
         while self._run(
             "SELECT count() FROM system.mutations WHERE database = currentDatabase() "
-            f"AND table = '{TABLE}' AND is_done = 0"
+            "AND is_done = 0"
         )[0][0]:
             if time.monotonic() > deadline:
                 raise StoreError("ClickHouse: a delete mutation did not finish in time")
@@ -166,6 +257,64 @@ class ClickHouseStore(EventStore):
     def delete_before(self, cutoff: float) -> int:
         cond = "timestamp < toDateTime(%(cutoff)s, 'UTC')"
         return self._delete_where(cond, {"cutoff": int(cutoff)})[0]
+
+    def duplicates(self) -> dict[int, int]:
+        """Duplicate rows still in the raw table, per month partition (``YYYYMM``)."""
+        rows = self._run(
+            f"SELECT toYYYYMM(timestamp) AS p, count() - uniqExact(uuid) AS d FROM {TABLE} "
+            "GROUP BY p HAVING d > 0 ORDER BY p"
+        )
+        return {int(p): int(d) for p, d in rows}
+
+    def _merge_away(self, found: dict[int, int]) -> dict[int, int]:
+        """``OPTIMIZE ... FINAL`` the partitions in ``found`` until no duplicate is left (an
+        OPTIMIZE is silently skipped while a background merge holds the parts), at most
+        ``MUTATION_TIMEOUT`` seconds; return what is left."""
+        deadline = time.monotonic() + MUTATION_TIMEOUT
+        while found and time.monotonic() < deadline:
+            for partition in found:
+                self._run(f"OPTIMIZE TABLE {TABLE} PARTITION {partition} FINAL")
+            found = self.duplicates()
+            if found:
+                time.sleep(0.5)
+        return found
+
+    def repair(
+        self, *, before: date | None = None, settle: float = 1.0, rebuild: bool = False
+    ) -> dict:
+        """The repair path for duplicates that got past the dedup window: merge them away in
+        the raw table (``OPTIMIZE ... FINAL`` of the partitions that hold some), then give the
+        counts rollup, for the days before ``before`` (default: today, UTC), the difference
+        against a deduplicated count of the raw rows. The difference is computed twice,
+        ``settle`` seconds apart, and only what both agree on is applied, so an insert in flight
+        (raw row written, view not yet) is never taken for a fault. Idempotent.
+
+        ``rebuild`` (once, after an upgrade that added the rollups beside existing events): also
+        recompute the distinct rollups of every day, and correct the counts of every day."""
+        found = self.duplicates()
+        left = self._merge_away(found)
+        if rebuild:
+            days = self._run(f"SELECT DISTINCT toDate(timestamp) FROM {TABLE}")
+            self._rebuild_distinct({d for (d,) in days})
+            before = date.fromordinal(datetime.now(UTC).date().toordinal() + 1)
+        before = before or datetime.now(UTC).date()
+        params = {"before": before.isoformat()}
+        sql = rollups.reconcile_sql(TABLE)
+        first = {tuple(r) for r in self._run(sql, params)}
+        if first and settle:
+            time.sleep(settle)
+        second = {tuple(r) for r in self._run(sql, params)} if first else set()
+        stable = first & second
+        self._add_counts(stable)
+        return {
+            "duplicates": sum(found.values()),
+            "partitions": sorted(found),
+            "left": sum(left.values()),
+            "corrected_keys": len(stable),
+            "corrected_events": -sum(r[-1] for r in stable),
+            "unsettled_keys": len(first ^ second),
+            "before": before.isoformat(),
+        }
 
     def close(self) -> None:
         with self._lock:
