@@ -12,14 +12,15 @@ library and tenantry's core is imported here; Starlette's ``Request`` is used wh
 
 Per request it records ``route`` (the matched route's template, ``/v1/memories/{memory_id}``;
 every request no route matched is ``(unmatched)``, never its path), ``method``, ``status``,
-``duration_ms`` (until the app returned: the last chunk of a streamed body), ``request_bytes``
-and ``response_bytes``; the opensource edition keeps the template, method, status class and a
+``duration_ms`` (until the app sent the last chunk of the body, streamed or not),
+``request_bytes`` and ``response_bytes``; the opensource edition keeps the template, method, status class and a
 duration bucket only (``policy.processors.RequestFacts``).
 
 It never changes the response and never raises into the app: the app's own exception passes
-through unchanged (recorded as status 500 when no response had started). ``resolve`` runs after
-the response is complete, so a slow resolver never delays it; one that raises (or returns
-something that is not ``None`` or a pair) drops that request's event, counted
+through unchanged (recorded as status 500 when no response had started). The event is recorded
+(``resolve`` called, then one enqueue) just before the last chunk of the body is passed on, so
+a client that has seen the whole response can flush and find it; a resolver that raises (or
+returns something that is not ``None`` or a pair) drops that request's event, counted
 ``get_status()["drops"]["resolve_failed"]``. Websocket and lifespan scopes pass through
 untracked. Without ``resolve``, ``X-API-Key`` / ``X-Session-Token`` are resolved by tenantry's
 identity store when the ``identity`` extra is installed.
@@ -141,6 +142,7 @@ class TelemetryMiddleware:
             return
         root = scope.get("root_path", "")
         status = received = sent = 0
+        done = False
         start = time.perf_counter()
 
         async def counting_receive() -> dict:
@@ -152,12 +154,17 @@ class TelemetryMiddleware:
             return message
 
         async def watching_send(message: dict) -> None:
-            nonlocal status, sent
+            nonlocal status, sent, done
             kind = message["type"]
             if kind == "http.response.body":
                 body = message.get("body")
                 if body:
                     sent += len(body)
+                if not message.get("more_body") and not done:
+                    # recorded before the last chunk leaves: whoever saw the whole response
+                    # can flush and find the event
+                    done = True
+                    await self._track(scope, root, status, start, received, sent)
             elif kind == "http.response.start":
                 status = message["status"]
             await send(message)
@@ -165,15 +172,21 @@ class TelemetryMiddleware:
         try:
             await self.app(scope, counting_receive, watching_send)
         finally:
-            ms = round((time.perf_counter() - start) * 1000.0, 3)
-            try:
-                await self._track(scope, root, status or 500, ms, received, sent)
-            except Exception:  # never into the app, whatever happens here
-                logger.debug("tenantry: api_request tracking failed", exc_info=True)
+            if not done:  # the app raised, or returned without finishing a response
+                await self._track(scope, root, status or 500, start, received, sent)
 
     async def _track(
-        self, scope: dict, root: str, status: int, ms: float, received: int, sent: int
+        self, scope: dict, root: str, status: int, start: float, received: int, sent: int
     ) -> None:
+        try:
+            await self._record(scope, root, status, start, received, sent)
+        except Exception:  # never into the app, whatever happens here
+            logger.debug("tenantry: api_request tracking failed", exc_info=True)
+
+    async def _record(
+        self, scope: dict, root: str, status: int, start: float, received: int, sent: int
+    ) -> None:
+        ms = round((time.perf_counter() - start) * 1000.0, 3)
         telemetry = self._telemetry()
         if not telemetry._active:  # off: nothing is recorded, nothing resolved
             return
