@@ -336,7 +336,9 @@ class TestOpensource:
         context = {"edition", "os", "arch", "version", "python_version"}
         assert set(first.properties) == keep | context
         assert first.properties["route"] == "/v1/memories/{memory_id}"
-        assert first.properties["status_class"] == "2xx" and second.properties["status_class"] == "5xx"
+        assert (
+            first.properties["status_class"] == "2xx" and second.properties["status_class"] == "5xx"
+        )
         assert first.developer_id is None and first.distinct_id not in ("dev_a", "usr_alice")
         service.shutdown(5.0)
 
@@ -379,8 +381,8 @@ class TestIdentityResolver:
 
     def test_given_store(self, tmp_path):
         """``identity_resolver(get_store)`` uses that store."""
-        from tenantry.identity import IdentityStore
         from tenantry.asgi import RequestView
+        from tenantry.identity import IdentityStore
 
         store = IdentityStore(f"sqlite:///{tmp_path / 'id.db'}")
         dev = store.create_developer("founder@startup.io")
@@ -477,4 +479,3 @@ class TestCore:
         assert proc.stdout.strip() == (
             "b'made' [('RequestView', 'GET', '/things/9')] dev_raw (unmatched) 201 False"
         )
-

@@ -164,7 +164,9 @@ class TelemetryMiddleware:
                     # recorded before the last chunk leaves: whoever saw the whole response
                     # can flush and find the event
                     done = True
-                    await self._track(scope, root, status, start, received, sent)
+                    pending = self._finish(scope, root, status, start, received, sent)
+                    if pending is not None:
+                        await pending
             elif kind == "http.response.start":
                 status = message["status"]
             await send(message)
@@ -173,43 +175,73 @@ class TelemetryMiddleware:
             await self.app(scope, counting_receive, watching_send)
         finally:
             if not done:  # the app raised, or returned without finishing a response
-                await self._track(scope, root, status or 500, start, received, sent)
+                pending = self._finish(scope, root, status or 500, start, received, sent)
+                if pending is not None:
+                    await pending
 
-    async def _track(
+    def _finish(
         self, scope: dict, root: str, status: int, start: float, received: int, sent: int
-    ) -> None:
+    ) -> Any:
+        """Record the request; synchronous unless ``resolve`` is: then it returns the
+        coroutine that finishes the job. Never raises."""
         try:
-            await self._record(scope, root, status, start, received, sent)
+            ms = round((time.perf_counter() - start) * 1000.0, 3)
+            telemetry = self._telemetry()
+            if not telemetry._active:  # off: nothing is recorded, nothing resolved
+                return None
+            facts = (
+                self._template(scope, root),
+                scope.get("method", ""),
+                status,
+                ms,
+                received,
+                sent,
+            )
+            try:
+                who = self._resolve(self._request(scope))
+            except Exception as exc:
+                self._failed(telemetry, exc)
+                return None
+            if who is None or type(who) is tuple:
+                self._record(telemetry, who, facts)
+                return None
+            if inspect.isawaitable(who):
+                return self._finish_async(telemetry, who, facts)
+            self._record(telemetry, who, facts)
         except Exception:  # never into the app, whatever happens here
             logger.debug("tenantry: api_request tracking failed", exc_info=True)
+        return None
 
-    async def _record(
-        self, scope: dict, root: str, status: int, start: float, received: int, sent: int
-    ) -> None:
-        ms = round((time.perf_counter() - start) * 1000.0, 3)
-        telemetry = self._telemetry()
-        if not telemetry._active:  # off: nothing is recorded, nothing resolved
+    async def _finish_async(self, telemetry: TelemetryService, who: Any, facts: tuple) -> None:
+        try:
+            who = await who
+        except Exception as exc:
+            self._failed(telemetry, exc)
             return
         try:
-            who = self._resolve(self._request(scope))
-            if inspect.isawaitable(who):
-                who = await who
-            if who is None:
-                developer = end_user = None
-            else:
-                developer, end_user = who
-        except Exception as exc:
-            telemetry._counters.drop("resolve_failed")
-            if not self._warned:
-                self._warned = True
-                logger.warning(
-                    "tenantry: the middleware's resolve failed (%s); that request's api_request "
-                    "is dropped, counted drops['resolve_failed']",
-                    type(exc).__name__,
-                )
+            self._record(telemetry, who, facts)
+        except Exception:
+            logger.debug("tenantry: api_request tracking failed", exc_info=True)
+
+    def _record(self, telemetry: TelemetryService, who: Any, facts: tuple) -> None:
+        if who is None:
+            developer = end_user = None
+        elif type(who) in (tuple, list) and len(who) == 2:
+            developer, end_user = who
+        else:  # not a pair: the resolver's bug, counted
+            self._failed(telemetry, TypeError(f"resolve returned a {type(who).__name__}"))
             return
-        facts = (self._template(scope, root), scope.get("method", ""), status, ms, received, sent)
         telemetry._record("request", self.event, None, end_user, developer, None, None, facts)
+
+    def _failed(self, telemetry: TelemetryService, exc: BaseException) -> None:
+        telemetry._counters.drop("resolve_failed")
+        if not self._warned:
+            self._warned = True
+            logger.warning(
+                "tenantry: the middleware's resolve failed (%s); that request's api_request "
+                "is dropped, counted drops['resolve_failed']",
+                type(exc).__name__,
+            )
 
     def _template(self, scope: dict, root: str) -> str:
         route = scope.get("route")
@@ -243,7 +275,11 @@ def _find(router: Any, target: Any, prefix: str, depth: int) -> str | None:
             return prefix + fmt if isinstance(fmt, str) else None
         inner = getattr(route, "routes", None)
         if inner:
-            mount = fmt[: -len(_MOUNT_TAIL)] if isinstance(fmt, str) and fmt.endswith(_MOUNT_TAIL) else ""
+            mount = (
+                fmt[: -len(_MOUNT_TAIL)]
+                if isinstance(fmt, str) and fmt.endswith(_MOUNT_TAIL)
+                else ""
+            )
             found = _find(route, target, prefix + mount, depth + 1)
             if found is not None:
                 return found

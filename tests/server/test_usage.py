@@ -136,7 +136,9 @@ class TestNames:
         props = {"developer_id": dev.id, "end_user_id": alice}
         store.write(
             [
-                Event(f"u-{i}", "memory_created", dev.id, time.time(), "cloud", props, dev.id, alice)
+                Event(
+                    f"u-{i}", "memory_created", dev.id, time.time(), "cloud", props, dev.id, alice
+                )
                 for i in range(2)
             ]
         )

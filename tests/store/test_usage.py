@@ -115,7 +115,9 @@ def expected(events: list[Event], name: str, developer: str | None = None) -> li
             }
             for (dev, route, method), es in groups.items()
         ]
-        return sorted(out, key=lambda r: (r["developer_id"], -r["requests"], r["route"], r["method"]))
+        return sorted(
+            out, key=lambda r: (r["developer_id"], -r["requests"], r["route"], r["method"])
+        )
     if name == "api-daily-usage":
         groups = defaultdict(lambda: [0, 0])
         for e in requests:

@@ -27,8 +27,13 @@ def _fill(settings) -> tuple[str, str, dict[str, str]]:
     events, i = [], 0
     for dev, n, ms in ((a, 5, 12.5), (b, 3, 40.0)):
         for k in range(n):
-            props = {"developer_id": dev, "route": "/v1/memories", "method": "POST",
-                     "status": 500 if k == 0 else 201, "duration_ms": ms + k}
+            props = {
+                "developer_id": dev,
+                "route": "/v1/memories",
+                "method": "POST",
+                "status": 500 if k == 0 else 201,
+                "duration_ms": ms + k,
+            }
             events.append(Event(f"req-{i}", "api_request", dev, now, "cloud", props, dev, None))
             i += 1
     for usr, dev in [*((u, a) for u in users), (eve, b)]:
@@ -49,8 +54,15 @@ class TestUsageReports:
         doc = orjson.loads(capsys.readouterr().out)
         assert doc == run_query(open_store(settings), "api-usage", developer=a)
         assert doc["rows"] == [
-            {"developer_id": a, "route": "/v1/memories", "method": "POST", "requests": 5,
-             "errors": 1, "p50_ms": 14.5, "p95_ms": 16.5}
+            {
+                "developer_id": a,
+                "route": "/v1/memories",
+                "method": "POST",
+                "requests": 5,
+                "errors": 1,
+                "p50_ms": 14.5,
+                "p95_ms": 16.5,
+            }
         ]
         assert main(["report", "monthly-usage"]) == 0
         out = capsys.readouterr().out

@@ -367,7 +367,9 @@ class Durations:
         return draft
 
 
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
 UNMATCHED = "(unmatched)"  # the one template of every request no route matched
 _PARAM = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]{0,63}(?::[A-Za-z_]+)?\}\Z")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.~-]{0,63}\Z")

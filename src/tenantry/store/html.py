@@ -108,7 +108,9 @@ def _table(rows: list[dict]) -> str:
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="n">{v}</td>' if isinstance(v, int | float) else f"<td>{html.escape(str(v))}</td>"
+            f'<td class="n">{v}</td>'
+            if isinstance(v, int | float)
+            else f"<td>{html.escape(str(v))}</td>"
             for v in (r[c] for c in columns)
         )
         + "</tr>"
@@ -139,9 +141,7 @@ def _figure(result: dict) -> go.Figure | None:
     if result.get("query") == "monthly-usage":
         fig = _monthly(rows)
     elif result.get("query") == "api-usage":
-        fig = go.Figure(
-            [go.Bar(x=[_route(r) for r in rows], y=[r["requests"] for r in rows])]
-        )
+        fig = go.Figure([go.Bar(x=[_route(r) for r in rows], y=[r["requests"] for r in rows])])
         fig.update_layout(xaxis_title="route", yaxis_title="requests")
     elif "external_user_id" in columns:  # end users by the developer's own names
         labels = [str(r["external_user_id"] or r["end_user_id"]) for r in rows]
