@@ -13,6 +13,7 @@ import pytest
 from tenantry.config import load_settings
 from tenantry.events import Event
 from tenantry.identity import IdentityStore
+from tenantry.policy.context import BUCKETS, SLOWEST
 from tenantry.server import ServerThread, create_app
 from tenantry.store.local import LocalStore
 from tests.server.conftest import ADMIN_TOKEN, start, stop
@@ -40,6 +41,23 @@ def usage(tmp_path_factory):
     running.flush()
     yield running
     stop(server, running)
+
+
+@pytest.fixture
+def served_app():
+    """Serve an app on uvicorn (a free loopback port); stopped afterwards."""
+    started = []
+
+    def serve(app) -> httpx.Client:
+        server = ServerThread(app).start()
+        client = httpx.Client(base_url=server.url, timeout=10.0)
+        started.append((server, client))
+        return client
+
+    yield serve
+    for server, client in started:
+        client.close()
+        server.stop()
 
 
 def _rows(running, query, headers, **params) -> list[dict]:
@@ -176,3 +194,41 @@ class TestDashboard:
         assert "<td>diana</td>" in page and "<td>eve</td>" in page
         assert usage.devs["A"].id not in page
         assert not any(f"<td>{name}</td>" in page for name in USERS["A"])
+
+
+class TestOpensourceThroughRelay:
+    def test_installation_api_requests_keep_their_template(self, usage, tmp_path, served_app):
+        """An opensource installation's middleware sends api_request through the service's
+        relay: the relayed event keeps the route template, method, status class and duration
+        bucket (not dropped as a path), and nothing else of the request."""
+        from fastapi import FastAPI
+
+        from tenantry import TelemetryService
+        from tenantry.asgi import TelemetryMiddleware
+
+        oss = TelemetryService(
+            data_dir=tmp_path, edition="opensource", providers=("relay",), relay_url=usage.url
+        )
+        app = FastAPI()
+
+        @app.get("/v1/notes/{note_id}")
+        async def note(note_id: str) -> dict:
+            return {"id": note_id}
+
+        app.add_middleware(
+            TelemetryMiddleware, resolve=lambda r: ("dev_host", "usr_9"), telemetry=oss
+        )
+        assert served_app(app).get("/v1/notes/n_77").json() == {"id": "n_77"}
+        assert oss.flush(10.0)
+        oss.shutdown(2.0)
+        usage.flush()
+        [event] = [
+            e
+            for e in usage.relayed.events
+            if e.event == "api_request" and e.properties.get("route") == "/v1/notes/{note_id}"
+        ]
+        p = event.properties
+        assert (p["method"], p["status_class"]) == ("GET", "2xx")
+        assert p["duration_bucket"] in {label for _, label in BUCKETS} | {SLOWEST}
+        assert not {"status", "duration_ms", "request_bytes", "developer_id"} & set(p)
+        assert "n_77" not in str(event.to_dict()) and "dev_host" not in str(event.to_dict())

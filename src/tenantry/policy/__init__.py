@@ -6,8 +6,9 @@
 cloud:      name -> ids -> swapped ids -> coerce -> secrets -> developer identity -> profile
             -> error/performance -> exact duration -> request facts -> edition
 opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets
-            -> personal data -> pseudonym -> error/performance -> duration bucket
-            -> request facts (template, method, status class, bucket) -> context -> edition
+            -> hold an api_request's route -> personal data -> pseudonym -> error/performance
+            -> duration bucket -> request facts (template, method, status class, bucket)
+            -> context -> edition
 
 Decisions: a ``None``/blank event name drops the event (``drop("invalid_event_name")``);
 NaN/Infinity values are left out (both editions); tenantry's own fields (``developer_id``,
@@ -49,6 +50,7 @@ from tenantry.policy.processors import (
     SetEdition,
     StripSecrets,
     apply_kind,
+    hold_route,
     normalize_ids,
 )
 
@@ -105,6 +107,7 @@ def build_chain(
             FixSwappedIds(counters),
             CoerceProperties(counters, keep_objects=False),
             StripSecrets(counters),
+            hold_route,
             FilterPersonalData(counters),
             Pseudonymize(secret, anonymous_id=anonymous_id),
             apply_kind,

@@ -396,6 +396,17 @@ def safe_route(route: str) -> str:
     return safe
 
 
+def hold_route(draft: Draft) -> Draft:
+    """Opensource: an ``api_request``'s ``route`` property (an event relayed from another
+    installation's middleware) is held aside from the personal-data filter, which would drop
+    it as a path; ``RequestFacts`` puts it back through ``safe_route``."""
+    if draft["event"] == "api_request":
+        route = draft["properties"].pop("route", None)
+        if type(route) is str:
+            draft["held_route"] = route
+    return draft
+
+
 class RequestFacts:
     """``kind="request"`` (``tenantry.asgi.TelemetryMiddleware``): the request's facts, handed
     over as ``(route, method, status, duration_ms, request_bytes, response_bytes)``, become
@@ -410,6 +421,9 @@ class RequestFacts:
 
     def __call__(self, draft: Draft) -> Draft:
         if draft["kind"] != "request":
+            held = draft.get("held_route")
+            if held is not None:
+                draft["properties"]["route"] = safe_route(held)
             return draft
         route, method, status, ms, received, sent = draft["duration_ms"]
         props = draft["properties"]
