@@ -110,22 +110,13 @@ def main(quick: bool = False) -> None:
 
     async def run() -> None:
         await per_request(bare_app, "/", 1000)  # warm up
-        await compare(
-            "bare ASGI app, constant resolve",
-            bare_app,
-            TelemetryMiddleware(bare_app, resolve=const_resolve, telemetry=service),
-            "/v1/memories/mem_1",
-            rounds,
-            n,
+        cases = (
+            ("bare ASGI app, constant resolve", bare_app, const_resolve),
+            ("Starlette Router, header resolve", router, header_resolve),
         )
-        await compare(
-            "Starlette Router, header resolve",
-            router,
-            TelemetryMiddleware(router, resolve=header_resolve, telemetry=service),
-            "/v1/memories/mem_1",
-            rounds,
-            n,
-        )
+        for name, app, resolve in cases:
+            wrapped = TelemetryMiddleware(app, resolve=resolve, telemetry=service)
+            await compare(name, app, wrapped, "/v1/memories/mem_1", rounds, n)
 
     print(f"{rounds} alternating rounds of {n:,} requests each; medians of the round means")
     asyncio.run(run())

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 
-import httpx
 import pytest
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import StreamingResponse
@@ -24,7 +23,6 @@ from tenantry import TelemetryService
 from tenantry.asgi import UNMATCHED, TelemetryMiddleware, identity_resolver
 from tenantry.config import load_settings
 from tenantry.policy.processors import safe_route
-from tenantry.server import ServerThread
 from tenantry.testing import InMemoryDestination
 
 TOKENS = {"tok-a": ("dev_a", "usr_alice"), "tok-b": ("dev_b", None)}
@@ -77,23 +75,6 @@ def fastapi_app() -> FastAPI:
         return StreamingResponse(chunks(), media_type="text/plain")
 
     return app
-
-
-@pytest.fixture
-def served():
-    """Start ``app`` on uvicorn (a free loopback port); stop every started server afterwards."""
-    started = []
-
-    def serve(app) -> httpx.Client:
-        server = ServerThread(app).start()
-        client = httpx.Client(base_url=server.url, timeout=10.0)
-        started.append((server, client))
-        return client
-
-    yield serve
-    for server, client in started:
-        client.close()
-        server.stop()
 
 
 class TestFastAPI:

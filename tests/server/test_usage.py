@@ -43,23 +43,6 @@ def usage(tmp_path_factory):
     stop(server, running)
 
 
-@pytest.fixture
-def served_app():
-    """Serve an app on uvicorn (a free loopback port); stopped afterwards."""
-    started = []
-
-    def serve(app) -> httpx.Client:
-        server = ServerThread(app).start()
-        client = httpx.Client(base_url=server.url, timeout=10.0)
-        started.append((server, client))
-        return client
-
-    yield serve
-    for server, client in started:
-        client.close()
-        server.stop()
-
-
 def _rows(running, query, headers, **params) -> list[dict]:
     r = running.client.get(f"/v1/analytics/{query}", params=params, headers=headers)
     assert r.status_code == 200, r.text
@@ -197,7 +180,7 @@ class TestDashboard:
 
 
 class TestOpensourceThroughRelay:
-    def test_installation_api_requests_keep_their_template(self, usage, tmp_path, served_app):
+    def test_installation_api_requests_keep_their_template(self, usage, tmp_path, served):
         """An opensource installation's middleware sends api_request through the service's
         relay: the relayed event keeps the route template, method, status class and duration
         bucket (not dropped as a path), and nothing else of the request."""
@@ -218,7 +201,7 @@ class TestOpensourceThroughRelay:
         app.add_middleware(
             TelemetryMiddleware, resolve=lambda r: ("dev_host", "usr_9"), telemetry=oss
         )
-        assert served_app(app).get("/v1/notes/n_77").json() == {"id": "n_77"}
+        assert served(app).get("/v1/notes/n_77").json() == {"id": "n_77"}
         assert oss.flush(10.0)
         oss.shutdown(2.0)
         usage.flush()

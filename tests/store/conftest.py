@@ -19,16 +19,23 @@ def events():
 @pytest.fixture(scope="session")
 def stores(events, clickhouse_url, tmp_path_factory):
     """``{"local": LocalStore, "clickhouse": ClickHouseStore}`` holding ``events``."""
+    stores = both_stores(events, clickhouse_url, "dataset", tmp_path_factory.mktemp("events"))
+    yield stores
+    for store in stores.values():
+        store.close()
+
+
+def both_stores(events, clickhouse_url: str, database: str, path, batch: int = 10_000) -> dict:
+    """``{"local": LocalStore, "clickhouse": ClickHouseStore}``, both holding ``events``: the
+    local one under ``path``, the ClickHouse one in ``database`` (created when missing)."""
     from clickhouse_driver import Client
 
     client = Client.from_url(clickhouse_url)
-    client.execute("CREATE DATABASE IF NOT EXISTS dataset")
+    client.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
     client.disconnect()
-    local = LocalStore(tmp_path_factory.mktemp("events"))
-    ch = ClickHouseStore(clickhouse_url.rsplit("/", 1)[0] + "/dataset")
-    for i in range(0, len(events), 10_000):
-        local.write(events[i : i + 10_000])
-        ch.write(events[i : i + 10_000])
-    yield {"local": local, "clickhouse": ch}
-    local.close()
-    ch.close()
+    local = LocalStore(path)
+    ch = ClickHouseStore(clickhouse_url.rsplit("/", 1)[0] + "/" + database)
+    for i in range(0, len(events), batch):
+        local.write(events[i : i + batch])
+        ch.write(events[i : i + batch])
+    return {"local": local, "clickhouse": ch}

@@ -14,6 +14,7 @@ from tenantry.events import Event
 from tenantry.store.clickhouse import ClickHouseStore
 from tenantry.store.local import LocalStore
 from tenantry.store.queries import DEFINITIONS, run_query
+from tests.store.conftest import both_stores
 
 START = datetime(2026, 8, 20, tzinfo=UTC).timestamp()  # spans August, September, October
 DEVS = ("dev_a", "dev_b", "dev_c")
@@ -144,21 +145,14 @@ def expected(events: list[Event], name: str, developer: str | None = None) -> li
 @pytest.fixture(scope="module")
 def usage(clickhouse_url, tmp_path_factory):
     """The usage events (plus 500 replays) written to a local store and to ClickHouse."""
-    from clickhouse_driver import Client
-
     events = _usage_events()
     events += events[:500]
-    client = Client.from_url(clickhouse_url)
-    client.execute("CREATE DATABASE IF NOT EXISTS usage_reports")
-    client.disconnect()
-    local = LocalStore(tmp_path_factory.mktemp("usage"))
-    ch = ClickHouseStore(clickhouse_url.rsplit("/", 1)[0] + "/usage_reports")
-    for i in range(0, len(events), 5000):
-        local.write(events[i : i + 5000])
-        ch.write(events[i : i + 5000])
-    yield events, {"local": local, "clickhouse": ch}
-    local.close()
-    ch.close()
+    stores = both_stores(
+        events, clickhouse_url, "usage_reports", tmp_path_factory.mktemp("u"), 5000
+    )
+    yield events, stores
+    for store in stores.values():
+        store.close()
 
 
 QUERIES = ("api-usage", "api-daily-usage", "monthly-usage")
