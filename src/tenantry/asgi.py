@@ -46,7 +46,8 @@ logger = logging.getLogger("tenantry.asgi")
 EVENT = "api_request"
 API_KEY_HEADER = "x-api-key"
 SESSION_HEADER = "x-session-token"
-_MOUNT_TAIL = "/{path}"  # a Mount's path_format ends with its catch-all parameter
+_MOUNT_TAIL = "/{path}"
+_clock = time.perf_counter  # a Mount's path_format ends with its catch-all parameter
 
 Resolve = Callable[[Any], Any]  # request -> (developer_id, end_user_id) | None, or an awaitable
 
@@ -123,9 +124,11 @@ class TelemetryMiddleware:
         self.app = app
         self.event = event
         self.prefixes = tuple(prefixes) if prefixes else None
+        self._fixed: TelemetryService | None = None
         if telemetry is None:
             self._telemetry: Callable[[], TelemetryService] = get_telemetry
         elif isinstance(telemetry, TelemetryService) or not callable(telemetry):
+            self._fixed = telemetry
             self._telemetry = lambda: telemetry
         else:
             self._telemetry = telemetry
@@ -143,7 +146,7 @@ class TelemetryMiddleware:
         root = scope.get("root_path", "")
         status = received = sent = 0
         done = False
-        start = time.perf_counter()
+        start = _clock()
 
         async def counting_receive() -> dict:
             nonlocal received
@@ -185,29 +188,24 @@ class TelemetryMiddleware:
         """Record the request; synchronous unless ``resolve`` is: then it returns the
         coroutine that finishes the job. Never raises."""
         try:
-            ms = round((time.perf_counter() - start) * 1000.0, 3)
-            telemetry = self._telemetry()
+            telemetry = self._fixed or self._telemetry()
             if not telemetry._active:  # off: nothing is recorded, nothing resolved
                 return None
-            facts = (
-                self._template(scope, root),
-                scope.get("method", ""),
-                status,
-                ms,
-                received,
-                sent,
-            )
+            ms = (_clock() - start) * 1000.0  # rounded by the policy, off the request path
+            facts = (self._template(scope, root), scope["method"], status, ms, received, sent)
             try:
                 who = self._resolve(self._request(scope))
             except Exception as exc:
                 self._failed(telemetry, exc)
                 return None
-            if who is None or type(who) is tuple:
-                self._record(telemetry, who, facts)
-                return None
-            if inspect.isawaitable(who):
+            if who is None:
+                telemetry._record("request", self.event, None, None, None, None, None, facts)
+            elif type(who) is tuple and len(who) == 2:
+                telemetry._record("request", self.event, None, who[1], who[0], None, None, facts)
+            elif inspect.isawaitable(who):
                 return self._finish_async(telemetry, who, facts)
-            self._record(telemetry, who, facts)
+            else:
+                self._record(telemetry, who, facts)
         except Exception:  # never into the app, whatever happens here
             logger.debug("tenantry: api_request tracking failed", exc_info=True)
         return None

@@ -437,7 +437,7 @@ class RequestFacts:
             props["route"] = route[:MAX_NAME]
             props["method"] = method
             props["status"] = status
-            props["duration_ms"] = ms
+            props["duration_ms"] = round(ms, 3)
             props["request_bytes"] = received
             props["response_bytes"] = sent
         return draft
