@@ -37,6 +37,20 @@ _DAY_MS = 86_400_000  # plotly measures date axes in milliseconds
 _TABLES = ("api-usage", "monthly-usage", "memories-per-end-user")  # also shown as a table
 
 
+def _day_axis(fig: go.Figure, rows: list[dict]) -> None:
+    """Ticks on whole days (at most ~12), so a chart of one or two days shows dates, not
+    hours, and a lone day's bar stays narrow."""
+    first, last = (date.fromisoformat(f(r["date"] for r in rows)) for f in (min, max))
+    span = (last - first).days + 1
+    fig.update_xaxes(
+        type="date",
+        range=[first - timedelta(days=1), last + timedelta(days=1)],
+        tick0=first,
+        dtick=_DAY_MS * -(-span // 12),
+        tickformat="%Y-%m-%d",
+    )
+
+
 def _per_developer(rows: list[dict], value: str, kind: str) -> go.Figure:
     """One trace per developer, x = date: lines, or bars stacked into each day's total. Ticks
     fall on whole days (at most ~12), so a chart of one or two days shows dates, not hours."""
@@ -54,15 +68,7 @@ def _per_developer(rows: list[dict], value: str, kind: str) -> go.Figure:
         fig = go.Figure(
             [go.Scatter(x=x, y=y, mode="lines+markers", name=n) for n, (x, y) in series.items()]
         )
-    first, last = (date.fromisoformat(f(r["date"] for r in rows)) for f in (min, max))
-    span = (last - first).days + 1
-    fig.update_xaxes(
-        type="date",
-        range=[first - timedelta(days=1), last + timedelta(days=1)],  # a lone day stays narrow
-        tick0=first,
-        dtick=_DAY_MS * -(-span // 12),
-        tickformat="%Y-%m-%d",
-    )
+    _day_axis(fig, rows)
     fig.update_layout(
         xaxis_title="date", yaxis_title=value, legend_title_text="developer_id", showlegend=True
     )
@@ -86,7 +92,8 @@ def _per_route_daily(rows: list[dict], value: str) -> go.Figure:
         ]
     )
     fig.update_layout(barmode="stack", xaxis_title="date", yaxis_title=value)
-    fig.update_xaxes(type="date", tickformat="%Y-%m-%d")
+    fig.update_yaxes(rangemode="tozero")
+    _day_axis(fig, rows)
     return fig
 
 
