@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -291,9 +292,12 @@ def identity_resolver(get_store: Callable[[], Any] | None = None) -> Resolve:
     store; without it the store configured by the environment is opened on first use (needs
     ``pip install 'tenantry[identity]'``; without it every request resolves to ``None``)."""
     opened: list = []
+    lock = threading.Lock()
 
     def own_store() -> Any:
-        if not opened:
+        with lock:  # two first requests at once open one store
+            if opened:
+                return opened[0]
             try:
                 from tenantry.identity import IdentityStore
             except ImportError:
@@ -304,7 +308,7 @@ def identity_resolver(get_store: Callable[[], Any] | None = None) -> Resolve:
                 opened.append(None)
             else:
                 opened.append(IdentityStore.open())
-        return opened[0]
+            return opened[0]
 
     async def resolve(request: Any) -> tuple[str, str | None] | None:
         headers = request.headers
