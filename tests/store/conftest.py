@@ -91,3 +91,21 @@ def clickhouse_store(request, clickhouse_url, chdb_path):
         store.close()
     admin.execute(f"DROP DATABASE IF EXISTS {name}")
     admin.disconnect()
+
+
+def both_stores(events, clickhouse_url: str, database: str, path, batch: int = 10_000) -> dict:
+    """``{"local": LocalStore, "clickhouse": ClickHouseStore}``, both holding ``events``: the
+    local one under ``path``, the ClickHouse one in ``database`` (created when missing)."""
+    from clickhouse_driver import Client
+
+    client = Client.from_url(clickhouse_url)
+    client.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+    client.disconnect()
+    local = LocalStore(path)
+    ch = ClickHouseStore(
+        clickhouse_url.rsplit("/", 1)[0] + "/" + database, dedup=LocalDedup(len(events) * 2 + 1)
+    )
+    for i in range(0, len(events), batch):
+        local.write(events[i : i + batch])
+        ch.write(events[i : i + batch])
+    return {"local": local, "clickhouse": ch}

@@ -123,6 +123,8 @@ def expected(
     else:
         key = "edition" if name == "edition-distribution" else "os"
         counts, ids = Counter(), defaultdict(set)
+        if key == "os":  # os-distribution describes opensource installations
+            rows = [e for e in rows if e.edition == "opensource"]
         for e in rows:
             k = e.edition if key == "edition" else (e.properties.get("os") or "unknown")
             counts[k] += 1

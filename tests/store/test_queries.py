@@ -14,8 +14,11 @@ from tenantry.store.queries import DEFINITIONS, QUERIES, run_query, suppress_sma
 from tests.store import dataset
 
 DEV = "dev_002"
+USAGE = ("api-usage", "api-daily-usage", "monthly-usage")  # tests/store/test_usage.py
 CASES = [
-    (name, DEV if DEFINITIONS[name].needs_developer else None, None, None) for name in QUERIES
+    (name, DEV if DEFINITIONS[name].needs_developer else None, None, None)
+    for name in QUERIES
+    if name not in USAGE
 ] + [
     ("top-developers", None, date(2026, 9, 10), date(2026, 9, 20)),
     ("developer-retention", None, date(2026, 10, 1), None),

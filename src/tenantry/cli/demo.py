@@ -4,7 +4,8 @@ It starts the service on a free loopback port, creates the seed guide's cast (De
 alice, bob and charlie; Developer B with diana and eve), sends real HTTP requests down the three
 auth paths, runs an opensource installation whose library sends through the service's relay,
 shows what Amplitude and PostHog would receive side by side, answers the seed guide's analytics
-questions and writes the dashboard as one HTML file. Nothing is sent off this machine; nothing is
+questions (end users by their developer's names), the API usage per developer and route that
+the service's own ``TelemetryMiddleware`` recorded, and writes the dashboard as one HTML file. Nothing is sent off this machine; nothing is
 left running.
 """
 
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -220,19 +222,28 @@ class Demo:
                 {"X-API-Key": self.keys["A"]},
             ),
             (
-                "How many memories per end user for Developer A?",
+                "How many memories per end user for Developer A? (alice, bob, charlie)",
                 "memories-per-end-user",
                 {"X-API-Key": self.keys["A"]},
+            ),
+            (
+                "How many memories per end user for Developer B? (diana, eve)",
+                "memories-per-end-user",
+                {"X-API-Key": self.keys["B"]},
             ),
             ("Which developer has the most active end users?", "top-developers", admin),
             ("Developer retention over time", "developer-retention", admin),
             ("Events per day per developer", "developer-daily-events", admin),
             ("Total usage (anonymous)", "event-counts", admin),
             ("Edition distribution", "edition-distribution", admin),
-            ("OS distribution", "os-distribution", admin),
+            ("OS distribution (opensource installations)", "os-distribution", admin),
+            ("API usage per developer and route", "api-usage", admin),
+            ("This month's usage per developer", "monthly-usage", admin),
         ]
+        this_month = {"since": datetime.now(UTC).date().replace(day=1).isoformat()}
         for question, query, headers in questions:
-            body = _ok(self.client.get(f"/v1/analytics/{query}", headers=headers))
+            params = this_month if query == "monthly-usage" else None
+            body = _ok(self.client.get(f"/v1/analytics/{query}", params=params, headers=headers))
             self.answers.append((question, query, body["rows"]))
         # Developer B's key cannot read Developer A's rows, whatever it asks for.
         body = _ok(

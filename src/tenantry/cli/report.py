@@ -15,9 +15,20 @@ from tenantry.cli._output import print_json
 _REPORT_HELP = (
     "Run an analytics query over the event store.\n\n"
     "Queries: developer-events, developer-memories, top-developers, memories-per-end-user, "
-    "developer-retention, developer-daily-events (cloud data); event-counts, "
-    "edition-distribution, os-distribution.\n\n"
-    "Example: tenantry report developer-events --developer dev_abc123 --since 2026-01-01 --json"
+    "developer-retention, developer-daily-events, api-usage, api-daily-usage, monthly-usage "
+    "(cloud data); event-counts, edition-distribution (any data), os-distribution "
+    "(opensource installations).\n\n"
+    "Example: tenantry report api-usage --developer dev_abc123 --since 2026-01-01 --json"
+)
+_NUMBERS = (
+    "count",
+    "unique_end_users",
+    "memory_count",
+    "requests",
+    "errors",
+    "p50_ms",
+    "p95_ms",
+    "memories",
 )
 
 
@@ -70,8 +81,14 @@ def report(
     from tenantry.store.queries import run_query
 
     settings = load_settings()
-    with open_store(settings, backend) as store:
-        result = run_query(store, query, developer=developer, since=since, until=until)
+    names, close = _external_ids(settings, query, developer)
+    try:
+        with open_store(settings, backend) as store:
+            result = run_query(
+                store, query, developer=developer, since=since, until=until, external_ids=names
+            )
+    finally:
+        close()
     if html_file is not None:
         from tenantry.store.html import render_html
 
@@ -86,9 +103,7 @@ def report(
     table = Table(title=query, show_header=True, header_style="bold")
     columns = _columns(query, result)
     for col in columns:
-        table.add_column(
-            col, justify="right" if col in ("count", "unique_end_users", "memory_count") else "left"
-        )
+        table.add_column(col, justify="right" if col in _NUMBERS else "left")
     for row in result["rows"]:
         table.add_row(*(str(row[c]) for c in columns))
     console.print(table)
@@ -99,7 +114,27 @@ def report(
 def _columns(query: str, result: dict) -> list[str]:
     from tenantry.store.queries import DEFINITIONS
 
-    return list(DEFINITIONS[query].columns) if query in DEFINITIONS else list(result["rows"][:1])
+    if result["rows"]:
+        return list(result["rows"][0])
+    return list(DEFINITIONS[query].columns) if query in DEFINITIONS else []
+
+
+def _external_ids(settings, query: str, developer: str | None):
+    """``(external_ids, close)``: the identity store's look-up of a developer's own names for
+    their end users, for a query keyed by end users, in the cloud edition (the operator at the
+    command line reads like the admin); ``(None, no-op)`` otherwise or without the identity
+    extra."""
+    from tenantry.store.queries import DEFINITIONS
+
+    definition = DEFINITIONS.get(query)
+    if settings.edition != "cloud" or not developer or not definition or not definition.end_users:
+        return None, lambda: None
+    try:
+        from tenantry.identity import IdentityStore
+    except ImportError:
+        return None, lambda: None
+    store = IdentityStore.open(settings)
+    return store.external_ids, store.close
 
 
 def forget(

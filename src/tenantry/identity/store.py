@@ -409,6 +409,22 @@ class IdentityStore:
         self._end_users.set(cache_key, found)
         return found
 
+    def external_ids(self, developer_id: str, end_user_ids: list[str]) -> dict[str, str]:
+        """``{usr_ ID: the developer's external ID}`` for those of ``end_user_ids`` that belong
+        to ``developer_id`` (another developer's end users are simply not found)."""
+        found: dict[str, str] = {}
+        wanted = sorted({u for u in end_user_ids if isinstance(u, str)})
+        with self._engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    select(end_users.c.id, end_users.c.external_id).where(
+                        end_users.c.developer_id == developer_id,
+                        end_users.c.id.in_(wanted[i : i + 500]),
+                    )
+                )
+                found.update({row.id: row.external_id for row in rows})
+        return found
+
     def _find_end_user(self, developer_id: str, external_id: str) -> str | None:
         with self._engine.connect() as conn:
             return conn.execute(

@@ -4,10 +4,11 @@
     event = shape(chain, draft)          # Event, or None when the event is dropped
 
 cloud:      name -> ids -> swapped ids -> coerce -> secrets -> developer identity -> profile
-            -> error/performance -> exact duration -> edition
+            -> error/performance -> exact duration -> request facts -> edition
 opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets
-            -> personal data -> pseudonym -> error/performance -> duration bucket -> context
-            -> edition
+            -> hold an api_request's route -> personal data -> pseudonym -> error/performance
+            -> duration bucket -> request facts (template, method, status class, bucket)
+            -> context -> edition
 
 Decisions: a ``None``/blank event name drops the event (``drop("invalid_event_name")``);
 NaN/Infinity values are left out (both editions); tenantry's own fields (``developer_id``,
@@ -45,9 +46,11 @@ from tenantry.policy.processors import (
     NameEvent,
     Processor,
     Pseudonymize,
+    RequestFacts,
     SetEdition,
     StripSecrets,
     apply_kind,
+    hold_route,
     normalize_ids,
 )
 
@@ -89,7 +92,12 @@ def build_chain(
         ]
         if profile_lookup is not None:
             processors.append(AddProfile(profile_lookup, counters))
-        processors += [apply_kind, Durations(counters, bucket=False), SetEdition("cloud")]
+        processors += [
+            apply_kind,
+            Durations(counters, bucket=False),
+            RequestFacts(private=False),
+            SetEdition("cloud"),
+        ]
     elif edition == "opensource":
         if not secret:
             raise ConfigError("TELEMETRY_SECRET: opensource mode needs a non-empty secret")
@@ -99,10 +107,12 @@ def build_chain(
             FixSwappedIds(counters),
             CoerceProperties(counters, keep_objects=False),
             StripSecrets(counters),
+            hold_route,
             FilterPersonalData(counters),
             Pseudonymize(secret, anonymous_id=anonymous_id),
             apply_kind,
             Durations(counters, bucket=True),
+            RequestFacts(private=True),
             AddContext("opensource"),
             SetEdition("opensource"),
         ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
@@ -363,6 +364,82 @@ class Durations:
             props["duration_bucket"] = duration_bucket(ms)
         else:
             props["duration_ms"] = ms
+        return draft
+
+
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+UNMATCHED = "(unmatched)"  # the one template of every request no route matched
+_PARAM = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]{0,63}(?::[A-Za-z_]+)?\}\Z")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.~-]{0,63}\Z")
+_routes: dict[str, str] = {}
+
+
+def safe_route(route: str) -> str:
+    """A route template that identifies nobody: ``{param}`` segments stay, literal segments
+    stay when they are words that pass the value checks, anything else (a number, an ID, an
+    email: a raw path passed by mistake) becomes ``{redacted}``. Memoised (routes repeat)."""
+    known = _routes.get(route)
+    if known is not None:
+        return known
+    if route == UNMATCHED:
+        return route
+    parts = []
+    for seg in route[:512].split("/"):
+        if seg and not _PARAM.match(seg) and (not _WORD.match(seg) or pii.is_sensitive(seg)):
+            seg = "{redacted}"
+        parts.append(seg)
+    safe = "/".join(parts)
+    if len(_routes) < 10_000:
+        _routes[route] = safe
+    return safe
+
+
+def hold_route(draft: Draft) -> Draft:
+    """Opensource: an ``api_request``'s ``route`` property (an event relayed from another
+    installation's middleware) is held aside from the personal-data filter, which would drop
+    it as a path; ``RequestFacts`` puts it back through ``safe_route``."""
+    if draft["event"] == "api_request":
+        route = draft["properties"].pop("route", None)
+        if type(route) is str:
+            draft["held_route"] = route
+    return draft
+
+
+class RequestFacts:
+    """``kind="request"`` (``tenantry.asgi.TelemetryMiddleware``): the request's facts, handed
+    over as ``(route, method, status, duration_ms, request_bytes, response_bytes)``, become
+    properties after the privacy filters ran (they are the router's template and numbers, not
+    caller data). cloud: ``route``, ``method``, ``status``, ``duration_ms``, ``request_bytes``,
+    ``response_bytes``; opensource: ``route`` (through ``safe_route``), ``method``,
+    ``status_class`` (``"2xx"``) and ``duration_bucket`` only. Unknown methods become
+    ``OTHER``."""
+
+    def __init__(self, *, private: bool) -> None:
+        self.private = private
+
+    def __call__(self, draft: Draft) -> Draft:
+        if draft["kind"] != "request":
+            held = draft.get("held_route")
+            if held is not None:
+                draft["properties"]["route"] = safe_route(held)
+            return draft
+        route, method, status, ms, received, sent = draft["duration_ms"]
+        props = draft["properties"]
+        method = method if method in METHODS else "OTHER"
+        if self.private:
+            props["route"] = safe_route(route)
+            props["method"] = method
+            props["status_class"] = f"{status // 100}xx"
+            props["duration_bucket"] = duration_bucket(ms)
+        else:
+            props["route"] = route[:MAX_NAME]
+            props["method"] = method
+            props["status"] = status
+            props["duration_ms"] = round(ms, 3)
+            props["request_bytes"] = received
+            props["response_bytes"] = sent
         return draft
 
 

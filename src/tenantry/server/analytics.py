@@ -4,13 +4,17 @@ Who may read what: the admin bearer token (``TENANTRY_ADMIN_TOKEN``) reads every
 API key or a session token reads its own developer only: the ``developer`` parameter is forced
 to the caller's developer whatever the query string says. The routes call the same
 ``run_query`` as ``tenantry report`` and only format. [sqlite-utils: one query layer]
+
+End users by their developer's names: in the cloud edition, rows keyed by an end user
+(``memories-per-end-user``) also show ``external_user_id``; the viewer is then always that
+developer (the scope is forced) or the admin, so nobody else ever sees them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -33,6 +37,9 @@ ADMIN_QUERIES = (
     "event-counts",
     "edition-distribution",
     "os-distribution",
+    "api-usage",
+    "api-daily-usage",
+    "monthly-usage",
 )
 DEVELOPER_QUERIES = (
     "developer-events",
@@ -40,7 +47,11 @@ DEVELOPER_QUERIES = (
     "memories-per-end-user",
     "developer-retention",
     "developer-daily-events",
+    "api-usage",
+    "api-daily-usage",
+    "monthly-usage",
 )
+THIS_MONTH = ("monthly-usage",)  # the dashboard shows this month's usage
 RESPONSES = responses(401, 403, 404)
 
 
@@ -119,8 +130,23 @@ async def analytics(
     scope = developer if viewer.admin else viewer.developer
     store = services(request).store
     return await run_in_threadpool(
-        run_query, store, query, developer=scope, since=since, until=until
+        run_query,
+        store,
+        query,
+        developer=scope,
+        since=since,
+        until=until,
+        external_ids=_names(request),
     )
+
+
+def _names(request: Request):
+    """The identity store's ``external_ids`` in the cloud edition, else None (never in
+    opensource)."""
+    svc = services(request)
+    if svc.settings.edition != "cloud" or svc.identity is None:
+        return None
+    return svc.identity.external_ids
 
 
 @router.get(
@@ -143,7 +169,7 @@ async def dashboard(request: Request, token: str | None = Query(None, max_length
     names = ADMIN_QUERIES if viewer.admin else DEVELOPER_QUERIES
     title = "tenantry: all developers" if viewer.admin else f"tenantry: {viewer.developer}"
     page = await run_in_threadpool(
-        dashboard_html, services(request).store, names, viewer.developer, title
+        dashboard_html, services(request).store, names, viewer.developer, title, _names(request)
     )
     return HTMLResponse(page)
 
@@ -166,13 +192,18 @@ async def _login(request: Request, token: str) -> RedirectResponse:
     return response
 
 
-def dashboard_html(store, names, developer: str | None, title: str) -> str:
-    """The dashboard page for ``names`` (scoped to ``developer`` when given); a query that
-    cannot be answered over this data shows as empty."""
+def dashboard_html(store, names, developer: str | None, title: str, external_ids=None) -> str:
+    """The dashboard page for ``names`` (scoped to ``developer`` when given; ``THIS_MONTH``
+    queries from the first of this month, UTC); a query that cannot be answered over this data
+    shows as empty."""
+    first = datetime.now(UTC).date().replace(day=1)
     results = []
     for name in names:
+        since = first if name in THIS_MONTH else None
         try:
-            results.append(run_query(store, name, developer=developer))
+            results.append(
+                run_query(store, name, developer=developer, since=since, external_ids=external_ids)
+            )
         except QueryError:
             results.append({"query": name, "rows": []})
     return render_html(results, title)

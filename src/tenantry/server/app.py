@@ -137,6 +137,14 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = state
+    from tenantry.asgi import TelemetryMiddleware, identity_resolver
+
+    app.add_middleware(  # api_request per /v1/* request, per developer (the API usage reports)
+        TelemetryMiddleware,
+        resolve=identity_resolver(lambda: state.identity),
+        telemetry=lambda: state.telemetry,
+        prefixes=("/v1/",),
+    )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, paths=(RELAY_PATH,))
     _install_error_handlers(app)
 

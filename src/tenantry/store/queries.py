@@ -3,7 +3,12 @@
 Each query is SQL over ``{events}``, a relation the *store* builds from a ``Scope``: cloud rows
 only for the cloud queries, one developer's rows when a developer is given, the date range.
 The query text never filters by developer itself, so a per-developer query cannot read another
-developer's rows by construction. The SQL uses only what DuckDB and ClickHouse 18.16 share.
+developer's rows by construction. The SQL uses only what DuckDB and ClickHouse 18.16 share,
+except the few expressions in ``DIALECTS`` (a property of the ``properties`` JSON, a
+percentile), written ``{prop:route}``, ``{num:status}``, ``{p95:ms}`` in the query text.
+
+Percentiles are nearest-rank: ``p95`` of a group of n values is its ceil(95 n / 100)-th
+smallest value, an integer rank, so DuckDB and ClickHouse return the same value.
 
     run_query(store, "top-developers")
     -> {"query": "top-developers", "rows": [{"developer_id": ..., "unique_end_users": 3}, ...]}
@@ -11,6 +16,7 @@ developer's rows by construction. The SQL uses only what DuckDB and ClickHouse 1
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -30,7 +36,60 @@ class Query:
     needs_developer: bool = False
     suppress: bool = False  # small-group suppression: last SQL column is the distinct_id count
     distinct_only: bool = False  # counts only distinct values: the store may skip uuid dedupe
+    end_users: bool = False  # rows keyed by end_user_id: may show the developer's own names
     help: str = ""
+
+
+# The expressions DuckDB and ClickHouse 18.16 spell differently. ``prop``/``num``: a top-level
+# property of the ``properties`` JSON ('' / 0 when missing; tenantry writes it with orjson, no
+# spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile.
+DIALECTS = {
+    "local": {
+        "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
+        "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
+        "rank": "list_sort(list({key}))[({p} * count(*) + 99) // 100]",
+    },
+    "clickhouse": {
+        "prop": "visitParamExtractString(properties, '{key}')",
+        "num": "visitParamExtractFloat(properties, '{key}')",
+        "rank": "arraySort(groupArray({key}))[intDiv({p} * count() + 99, 100)]",
+    },
+}
+
+
+class _Spelling:
+    """``format(_Spelling(pattern), "route")`` -> the pattern with ``{key}`` = ``route``."""
+
+    def __init__(self, pattern: str, **fixed: Any) -> None:
+        self.pattern = pattern
+        self.fixed = fixed
+
+    def __format__(self, key: str) -> str:
+        return self.pattern.format(key=key, **self.fixed)
+
+
+def spelled(sql: str, backend: str) -> str:
+    """``sql`` with the dialect placeholders written out for ``backend``; ``{events}`` stays."""
+    if "{prop:" not in sql and "{num:" not in sql and "{p" not in sql:
+        return sql
+    dialect = DIALECTS.get(backend)
+    if dialect is None:
+        raise QueryError(f"this query is not available on the {backend!r} store")
+    return sql.format(
+        events="{events}",
+        prop=_Spelling(dialect["prop"]),
+        num=_Spelling(dialect["num"]),
+        p50=_Spelling(dialect["rank"], p=50),
+        p95=_Spelling(dialect["rank"], p=95),
+    )
+
+
+_API_REQUESTS = (
+    "(SELECT developer_id, day, {prop:route} AS route, {prop:method} AS method, "
+    "{num:status} AS status, {num:duration_ms} AS ms FROM {events} "
+    "WHERE event = 'api_request' AND developer_id IS NOT NULL)"
+)
+_ERRORS = "sum(CASE WHEN status >= 500 THEN 1 ELSE 0 END)"
 
 
 _DEFINITIONS = (
@@ -67,6 +126,7 @@ _DEFINITIONS = (
         "GROUP BY end_user_id ORDER BY n DESC, end_user_id",
         cloud=True,
         needs_developer=True,
+        end_users=True,
         help="memories per end user of one developer",
     ),
     Query(
@@ -87,6 +147,37 @@ _DEFINITIONS = (
         help="events per day per developer",
     ),
     Query(
+        "api-usage",
+        ("developer_id", "route", "method", "requests", "errors", "p50_ms", "p95_ms"),
+        f"SELECT developer_id, route, method, count(*) AS requests, {_ERRORS} AS errors, "
+        "{p50:ms}, {p95:ms} "
+        f"FROM {_API_REQUESTS} GROUP BY developer_id, route, method "
+        "ORDER BY developer_id, requests DESC, route, method",
+        cloud=True,
+        help="API requests per developer and route: count, 5xx errors, p50 and p95 latency (ms)",
+    ),
+    Query(
+        "api-daily-usage",
+        ("developer_id", "date", "route", "method", "requests", "errors"),
+        f"SELECT developer_id, day, route, method, count(*) AS requests, {_ERRORS} AS errors "
+        f"FROM {_API_REQUESTS} GROUP BY developer_id, day, route, method "
+        "ORDER BY day, developer_id, route, method",
+        cloud=True,
+        help="API requests and 5xx errors per developer, route and day",
+    ),
+    Query(
+        "monthly-usage",
+        ("developer_id", "month", "requests", "memories"),
+        "SELECT developer_id, substring(CAST(day AS String), 1, 7) AS m, "
+        "sum(CASE WHEN event = 'api_request' THEN 1 ELSE 0 END) AS requests, "
+        "sum(CASE WHEN event = 'memory_created' THEN 1 ELSE 0 END) AS memories "
+        "FROM {events} WHERE developer_id IS NOT NULL "
+        "AND event IN ('api_request', 'memory_created') "
+        "GROUP BY developer_id, m ORDER BY m, developer_id",
+        cloud=True,
+        help="API requests and memories per developer and month (YYYY-MM)",
+    ),
+    Query(
         "event-counts",
         ("event", "count"),
         "SELECT event, count(*) AS n FROM {events} GROUP BY event ORDER BY n DESC, event",
@@ -103,9 +194,9 @@ _DEFINITIONS = (
         "os-distribution",
         ("os", "count"),
         "SELECT coalesce(os, 'unknown') AS o, count(*), count(DISTINCT distinct_id) "
-        "FROM {events} GROUP BY o",
+        "FROM {events} WHERE edition = 'opensource' GROUP BY o",
         suppress=True,
-        help="events by operating system",
+        help="events of opensource installations by operating system",
     ),
 )
 DEFINITIONS = {q.name: q for q in _DEFINITIONS}
@@ -124,6 +215,8 @@ def _date(value: date | str | None, flag: str) -> date | None:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, float):  # durations: ms to the microsecond, equal on every backend
+        return round(value, 3)
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -151,8 +244,14 @@ def run_query(
     since: date | str | None = None,
     until: date | str | None = None,
     min_group_size: int | None = None,
+    external_ids: Callable[[str, list[str]], dict[str, str]] | None = None,
 ) -> dict:
-    """Run the report query ``name``; return ``{"query": name, "rows": [{column: value}]}``."""
+    """Run the report query ``name``; return ``{"query": name, "rows": [{column: value}]}``.
+
+    ``external_ids(developer_id, end_user_ids) -> {end_user_id: external_user_id}`` (the
+    identity store's ``external_ids``): rows keyed by an end user of ``developer`` also show
+    the developer's own ID for them, as ``external_user_id``. Pass it only for a viewer allowed
+    to see them (that developer, or the admin) and only in the cloud edition."""
     query = DEFINITIONS.get(name)
     if query is None:
         raise QueryError(f"unknown query {name!r}; choose from {', '.join(QUERIES)}")
@@ -174,12 +273,31 @@ def run_query(
                 f"{name} is a user-level query and this store holds only anonymous "
                 "(opensource) data; user-level queries over it are refused"
             )
-    rows = store.select(query.sql, scope)
+    rows = store.select(spelled(query.sql, store.backend), scope)
     if query.suppress:
         rows = suppress_small_groups(rows, min_group_size or store.min_group_size)
-    return {
+    result = {
         "query": name,
         "rows": [
             {col: _plain(v) for col, v in zip(query.columns, row, strict=True)} for row in rows
         ],
     }
+    if query.end_users and external_ids is not None and scope.developer:
+        _add_external_ids(result["rows"], scope.developer, external_ids)
+    return result
+
+
+def _add_external_ids(
+    rows: list[dict], developer: str, external_ids: Callable[[str, list[str]], dict[str, str]]
+) -> None:
+    """Each row gains ``external_user_id`` right after ``end_user_id`` (None when the
+    developer gave none: the developer's own session, an end user created otherwise)."""
+    ids = [r["end_user_id"] for r in rows if r.get("end_user_id")]
+    names = external_ids(developer, ids) if ids else {}
+    for i, row in enumerate(rows):
+        out = {}
+        for col, value in row.items():
+            out[col] = value
+            if col == "end_user_id":
+                out["external_user_id"] = names.get(value)
+        rows[i] = out
