@@ -41,6 +41,7 @@ TELEMETRY_DURABLE = "TELEMETRY_DURABLE"
 TENANTRY_ADMIN_TOKEN = "TENANTRY_ADMIN_TOKEN"
 TELEMETRY_RETENTION_DAYS = "TELEMETRY_RETENTION_DAYS"
 TELEMETRY_QUEUE_SIZE = "TELEMETRY_QUEUE_SIZE"
+TELEMETRY_QUEUE_MAX_BYTES = "TELEMETRY_QUEUE_MAX_BYTES"
 TELEMETRY_SPOOL_MAX_BYTES = "TELEMETRY_SPOOL_MAX_BYTES"
 TELEMETRY_MIN_GROUP_SIZE = "TELEMETRY_MIN_GROUP_SIZE"
 TELEMETRY_STATUS_INTERVAL = "TELEMETRY_STATUS_INTERVAL"
@@ -114,6 +115,11 @@ class Settings(BaseSettings):
     queue_size: int = Field(
         100_000, ge=1, validation_alias=_env("queue_size", TELEMETRY_QUEUE_SIZE)
     )
+    queue_max_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024 * 1024,
+        validation_alias=_env("queue_max_bytes", TELEMETRY_QUEUE_MAX_BYTES),
+    )
     spool_max_bytes: int = Field(
         256 * 1024 * 1024, ge=1, validation_alias=_env("spool_max_bytes", TELEMETRY_SPOOL_MAX_BYTES)
     )
@@ -171,6 +177,7 @@ _ENV_NAMES = {
     "clickhouse_url": TENANTRY_CLICKHOUSE_URL,
     "retention_days": TELEMETRY_RETENTION_DAYS,
     "queue_size": TELEMETRY_QUEUE_SIZE,
+    "queue_max_bytes": TELEMETRY_QUEUE_MAX_BYTES,
     "spool_max_bytes": TELEMETRY_SPOOL_MAX_BYTES,
     "min_group_size": TELEMETRY_MIN_GROUP_SIZE,
     "status_interval": TELEMETRY_STATUS_INTERVAL,

@@ -4,7 +4,12 @@
 atomic under the GIL and cost a fraction of a microsecond) and, when a full batch waits, sets
 ``Worker.wake``. Everything else happens here, on ``tenantry-worker``:
 
-    queue -> draft -> suppression -> policy chain -> Event -> [spool] -> one Sender per destination
+    queue -> [compacted chunks] -> draft -> suppression -> policy chain -> Event -> [spool]
+          -> one Sender per destination
+
+Memory is held to ``TELEMETRY_QUEUE_MAX_BYTES`` with back-pressure between the stages (see
+``pipeline.backlog``): the worker packs a backlog of calls compactly and shapes only as fast as
+the senders send.
 
 Setup (reading the secret, opening destinations) also runs on this thread, so constructing a
 ``TelemetryService`` does no I/O on the caller's thread.
@@ -30,6 +35,7 @@ from tenantry.config import Settings
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event, new_uuids
+from tenantry.pipeline.backlog import Backlog, Budget
 from tenantry.pipeline.counters import Counters
 from tenantry.pipeline.sender import Sender
 from tenantry.policy import build_chain, redact, shape
@@ -38,6 +44,9 @@ logger = logging.getLogger("tenantry")
 
 # A queued call: (kind, event, properties, user_id, developer_id, identity, timestamp, now, extra)
 Call = tuple
+GROUP = 512  # calls shaped, spooled and handed to the senders together
+SLICE = 0.05  # seconds of work before the loop looks at reports again
+DURABLE_MAX_WAIT = 0.1  # durable mode: a call never waits longer than this for a sender's room
 
 STATUS_DIR = "status"
 OFF_MACHINE = {"amplitude", "posthog", "relay", "clickhouse"}
@@ -58,7 +67,11 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.counters = counters
-        self.queue: deque[Call] = deque()
+        self.budget = Budget()
+        self.backlog = Backlog(self.budget)
+        self.queue: deque[Call] = self.backlog.queue
+        self.max_bytes = settings.queue_max_bytes
+        self.room = threading.Event()  # set by a sender after each send
         self.wake = threading.Event()
         self.wake_at = wake_at
         self._interval = interval
@@ -72,6 +85,7 @@ class Worker:
         self._suppression = None
         self._busy = True  # until setup is done
         self._stopping = False
+        self._abandoned = False  # stop() ran out of time: no more waiting for senders
         self._ready = threading.Event()
         self._acks: deque[str] = deque()
         self._outstanding: dict[str, int] = {}
@@ -126,7 +140,16 @@ class Worker:
         if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in destinations):
             _installation.show_notice_once(s.data_dir)
         self.senders = [
-            Sender(d, counters=self.counters, on_final=self._final) for d in destinations
+            Sender(
+                d,
+                counters=self.counters,
+                on_final=self._final,
+                budget=self.budget,
+                soft_bytes=self.max_bytes // 16,
+                hard_bytes=self.max_bytes // 2,
+                room=self.room,
+            )
+            for d in destinations
         ]
         if s.durable:
             from tenantry.pipeline.spool import Spool
@@ -151,8 +174,9 @@ class Worker:
             self._discard_forever()
             return
         while True:
-            self.wake.wait(self._interval)
-            self.wake.clear()
+            if not self.backlog:
+                self.wake.wait(self._interval)
+                self.wake.clear()
             self._busy = True
             try:
                 self._drain()
@@ -161,7 +185,7 @@ class Worker:
                 logger.exception("tenantry: worker error")
             finally:
                 self._busy = False
-            if self._stopping and not self.queue:
+            if self._stopping and not self.backlog:
                 self._apply_acks()
                 self._report(final=True)
                 return
@@ -172,21 +196,40 @@ class Worker:
         while not self._stopping:
             self.wake.wait(self._interval)
             self.wake.clear()
-            n = len(self.queue)
-            for _ in range(n):
-                self.queue.popleft()
+            n = self.backlog.clear()
             if n:
                 self.counters.drop("setup_failed", n)
 
     def _drain(self) -> None:
-        queue = self.queue
-        while queue:
-            n = min(len(queue), 2048)
-            calls = [queue.popleft() for _ in range(n)]
-            self.counters.incr("accepted", n)
+        """Shape what waits, for at most ``SLICE`` seconds; pack the rest while senders are full."""
+        backlog = self.backlog
+        until = time.monotonic() + SLICE
+        while backlog and time.monotonic() < until:
+            backlog.compact()
+            if self._must_wait():
+                self.room.clear()
+                if self._must_wait():
+                    self.room.wait(0.02)
+                continue
+            calls = backlog.take(GROUP)
+            if not calls:
+                break
+            self.counters.incr("accepted", len(calls))
             events = self._shape_all(calls)
             if events:
                 self._dispatch(events, spool=True)
+            self._apply_acks()
+
+    def _must_wait(self) -> bool:
+        """Back-pressure: a sender that is sending holds more than its soft limit. Never in a
+        way that holds a durable call off the disk longer than ``DURABLE_MAX_WAIT``, nor once
+        ``stop`` gave up on the senders."""
+        if self._abandoned or not any(s.over_soft_limit() for s in self.senders):
+            return False
+        if self.spool is not None:
+            oldest = self.backlog.oldest_accepted_at()
+            return oldest is None or time.time() - oldest < DURABLE_MAX_WAIT
+        return True
 
     def _shape_all(self, calls: list[Call]) -> list[Event]:
         shape = self._shape
@@ -327,13 +370,13 @@ class Worker:
     def idle(self) -> bool:
         return (
             self._ready.is_set()
-            and not self.queue
+            and not self.backlog
             and not self._busy
             and all(s.idle() for s in self.senders)
         )
 
     def pending(self) -> int:
-        return len(self.queue) + sum(s.pending for s in self.senders)
+        return len(self.backlog) + sum(s.pending for s in self.senders)
 
     def flush(self, deadline: float) -> bool:
         self._ready.wait(max(0.0, deadline - time.monotonic()))
@@ -362,9 +405,10 @@ class Worker:
         self._stopping = True
         self.wake.set()
         self.thread.join(max(0.0, deadline - time.monotonic()))
-        left = len(self.queue)
+        self._abandoned = True
+        self.room.set()
+        left = self.backlog.clear()
         if left:
-            self.queue.clear()
             self.counters.drop("shutdown", left)
         unsent = 0
         for sender in self.senders:
