@@ -35,6 +35,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from tenantry._files import open_private, open_private_file, private_dir
 from tenantry.events import Event
 from tenantry.pipeline.counters import Counters
 
@@ -87,7 +88,7 @@ class Spool:
         segment_bytes: int = SEGMENT_BYTES,
     ) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         self.max_bytes = max_bytes
         self.segment_bytes = max(4096, min(segment_bytes, max_bytes // 4 or 4096))
         self._counters = counters
@@ -100,7 +101,7 @@ class Spool:
         self._fd = -1
         self._offset = 0
         self._ack_path = self.directory / "acks.log"
-        self._ack_fd = os.open(self._ack_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._ack_fd = open_private(self._ack_path)
         self._ack_records = 0
         self._closed = False
 
@@ -116,7 +117,7 @@ class Spool:
         return self.directory / f"seg-{seg:08d}.log"
 
     def _open_current(self) -> None:
-        self._fd = os.open(self._path(self._current), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = open_private(self._path(self._current))
         self._offset = os.fstat(self._fd).st_size
         self._live.setdefault(self._current, set())
         self._sizes[self._current] = self._offset
@@ -249,14 +250,14 @@ class Spool:
         """Keep only entries of segments that still exist: write, fsync, rename."""
         keep = [p for p in self._read_ledger() if p[0] in self._sizes]
         tmp = self._ack_path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
+        with open_private_file(tmp, "wb") as f:
             if keep:
                 f.write(frame(b"".join(ACK.pack(*p) for p in keep)))
             f.flush()
             os.fsync(f.fileno())
         os.close(self._ack_fd)
         os.replace(tmp, self._ack_path)
-        self._ack_fd = os.open(self._ack_path, os.O_WRONLY | os.O_APPEND)
+        self._ack_fd = open_private(self._ack_path, os.O_WRONLY | os.O_APPEND)
         self._ack_records = 1 if keep else 0
 
     def replay(self) -> list[Event]:

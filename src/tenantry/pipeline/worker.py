@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from tenantry import _installation
+from tenantry._files import private_dir, write_private
 from tenantry.config import Settings
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
@@ -448,10 +449,8 @@ def write_status_file(data_dir: Path, status: dict, *, final: bool = False) -> N
     if final:
         path.unlink(missing_ok=True)
         return
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(orjson.dumps(status, default=str))
-    os.replace(tmp, path)
+    private_dir(directory)
+    write_private(path, orjson.dumps(status, default=str))
 
 
 def read_status_files(data_dir: Path) -> list[dict]:
