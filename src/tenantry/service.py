@@ -358,6 +358,9 @@ class TelemetryService:
             "counters": {k: v for k, v in snap.items() if k not in ("drops",)},
             "destinations": {},
             "durable": s.durable,
+            # durable only: seconds since the oldest accepted call not yet written to the spool
+            # (lag), the most it has been (max_lag), and since the oldest write not yet fsynced
+            "durability": None,
             "collected": COLLECTED[s.edition] if self._active else [],
             "never_collected": NEVER_COLLECTED,
             "opt_out": OPT_OUT,
@@ -373,6 +376,15 @@ class TelemetryService:
                     status["spooled"] = worker.spool.pending()
                 except Exception:
                     status["spooled"] = -1
+            if s.durable:  # also before the spool is open: then nothing is on disk yet
+                spool = worker.spool
+                lag = worker.durability_lag()
+                status["durability"] = {
+                    "lag": round(lag, 4),
+                    "max_lag": round(max(lag, worker.max_durability_lag), 4),
+                    "unsynced": round(spool.synced_lag() if spool is not None else lag, 4),
+                }
+            status["memory"] = {"bytes": worker.budget.used, "max_bytes": worker.max_bytes}
             for sender in worker.senders:
                 status["destinations"][sender.name] = dict(sender.stats, pending=sender.pending)
         return status

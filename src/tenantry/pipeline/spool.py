@@ -12,8 +12,11 @@ Why this format:
   record; the CRC tells a torn tail (a crash mid-``write``) or a flipped byte from a good record;
   the magic lets it resynchronise on the next record after a bad one, so one corrupt byte costs
   one event, not the rest of the segment.
-- Appending is the only write. The worker calls ``append`` once per drained group, which is one
-  ``write`` and one ``fsync`` (group commit): durability costs one fsync per group, not per event.
+- Appending is the only write. The worker calls ``append`` once per shaped group: one ``write``.
+  From then on the events survive the process being killed (the page cache has them). A
+  ``tenantry-spool-sync`` thread makes them survive a power cut too: it ``fsync``s whatever
+  was written since its last ``fsync``, back to back (group commit), so a slow disk never holds
+  the worker up; ``synced_lag()`` says how far behind it is.
 - Acks are positions (segment, byte offset), not copies of events, so the ledger stays small;
   it is appended without fsync: after a process crash the page cache still has it, and after a
   power cut the worst case is a re-send, which the vendors deduplicate by uuid (insert_id).
@@ -31,6 +34,7 @@ import logging
 import os
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -75,6 +79,14 @@ def read_records(data: bytes) -> Iterator[tuple[int, bytes | None]]:
         yield pos, None  # torn tail: a header cut short
 
 
+def _fsync_dir(directory: Path) -> None:
+    dfd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
 class Spool:
     """See the module docstring. ``append`` and ``ack`` are called from the worker thread;
     every method is safe from any thread."""
@@ -104,6 +116,16 @@ class Spool:
         self._ack_fd = open_private(self._ack_path)
         self._ack_records = 0
         self._closed = False
+        self._written = 0  # appends so far; the sync thread fsyncs up to its snapshot of it
+        self._synced = 0
+        self._unsynced_since: float | None = None  # monotonic time of the oldest unsynced append
+        self._dirty = threading.Event()
+        self._retired: list[int] = []  # descriptors of finished segments, not yet fsynced
+        self._new_name = False
+        self._sync_thread = threading.Thread(
+            target=self._sync_loop, name="tenantry-spool-sync", daemon=True
+        )
+        self._sync_thread.start()
 
     # -- files -------------------------------------------------------------------------------
     def _segment_ids(self) -> list[int]:
@@ -121,15 +143,11 @@ class Spool:
         self._offset = os.fstat(self._fd).st_size
         self._live.setdefault(self._current, set())
         self._sizes[self._current] = self._offset
-        with contextlib.suppress(OSError):  # make the new file's name durable too
-            dfd = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+        self._new_name = True  # the sync thread makes the new file's name durable too
 
     def _roll(self) -> None:
-        os.close(self._fd)
+        self._retired.append(self._fd)  # the sync thread fsyncs and closes it
+        self._dirty.set()
         self._fd = -1
         finished = self._current
         self._current += 1
@@ -144,8 +162,9 @@ class Spool:
 
     # -- the interface -----------------------------------------------------------------------
     def append(self, events: list[Event]) -> None:
-        """Write ``events`` and fsync once (group commit). Never raises: when the disk fails the
-        events go on undurably (still delivered from memory), counted as ``spool_errors``."""
+        """Write ``events`` (one ``write``; the sync thread ``fsync``s it). Never raises: when the
+        disk fails the events go on undurably (still delivered from memory), counted as
+        ``spool_errors``."""
         if not events:
             return
         with self._lock:
@@ -176,7 +195,6 @@ class Spool:
         try:
             while view:
                 view = view[os.write(self._fd, view) :]
-            os.fsync(self._fd)
         except OSError:
             # a partial write would leave a torn record mid-file: start a fresh segment
             self._offset += len(data) - len(view)
@@ -188,9 +206,49 @@ class Spool:
             live.add(u)
         self._offset = offset
         self._sizes[seg] = offset
+        self._written += 1
+        if self._unsynced_since is None:
+            self._unsynced_since = time.monotonic()
+        self._dirty.set()
         if offset >= self.segment_bytes:
             self._roll()
         self._enforce_bound()
+
+    def _sync_loop(self) -> None:
+        """``fsync`` the current segment whenever something was written since the last one. The
+        descriptor is ``dup``ed under the lock so a segment roll cannot close it mid-``fsync``."""
+        while True:
+            self._dirty.wait()
+            self._dirty.clear()
+            with self._lock:
+                if self._closed:
+                    return
+                upto = self._written
+                taken_at = time.monotonic()
+                fds = self._retired
+                self._retired = []
+                if self._fd >= 0:
+                    fds.append(os.dup(self._fd))
+                new_name, self._new_name = self._new_name, False
+            try:
+                for fd in fds:
+                    os.fsync(fd)
+                if new_name:
+                    _fsync_dir(self.directory)
+            except OSError as exc:
+                logger.error("tenantry: spool fsync failed (%s)", exc)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            with self._lock:
+                self._synced = upto
+                # appends after the snapshot are no older than it
+                self._unsynced_since = None if upto == self._written else taken_at
+
+    def synced_lag(self) -> float:
+        """Seconds since the oldest append not yet ``fsync``ed; 0.0 when all are."""
+        since = self._unsynced_since
+        return 0.0 if since is None else max(0.0, time.monotonic() - since)
 
     def _enforce_bound(self) -> None:
         total = sum(self._sizes.values())
@@ -314,7 +372,16 @@ class Spool:
             if self._closed:
                 return
             self._closed = True
+            self._dirty.set()  # lets the sync thread see ``_closed`` and end
+            for fd in self._retired:
+                with contextlib.suppress(OSError):
+                    os.fsync(fd)
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._retired = []
             if self._fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.fsync(self._fd)
                 os.close(self._fd)
                 self._fd = -1
                 if not self._live.get(self._current):

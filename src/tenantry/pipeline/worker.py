@@ -36,7 +36,7 @@ from tenantry.config import Settings
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event, new_uuids
-from tenantry.pipeline.backlog import Backlog, Budget
+from tenantry.pipeline.backlog import ACCEPTED_AT, Backlog, Budget
 from tenantry.pipeline.counters import Counters
 from tenantry.pipeline.sender import Sender
 from tenantry.policy import build_chain, redact, shape
@@ -47,6 +47,7 @@ logger = logging.getLogger("tenantry")
 Call = tuple
 GROUP = 512  # calls shaped, spooled and handed to the senders together
 SLICE = 0.05  # seconds of work before the loop looks at reports again
+DURABLE_INTERVAL = 0.01  # the worker's longest sleep in durable mode
 DURABLE_MAX_WAIT = 0.1  # durable mode: a call never waits longer than this for a sender's room
 
 STATUS_DIR = "status"
@@ -75,7 +76,9 @@ class Worker:
         self.room = threading.Event()  # set by a sender after each send
         self.wake = threading.Event()
         self.wake_at = wake_at
-        self._interval = interval
+        # durable: a call waits at most ~10 ms for the worker to wake, so it is on disk well
+        # within the 200 ms promise even when the process is briefly starved of CPU
+        self._interval = min(interval, DURABLE_INTERVAL) if settings.durable else interval
         self._explicit_destinations = list(destinations) if destinations is not None else None
         self._profile_lookup = profile_lookup
         self._on_error = on_error
@@ -88,7 +91,8 @@ class Worker:
         self._stopping = False
         self._abandoned = False  # stop() ran out of time: no more waiting for senders
         self._ready = threading.Event()
-        self._acks: deque[str] = deque()
+        self._inhand_since: float | None = None  # accept time of the oldest call being shaped
+        self.max_durability_lag = 0.0
         self._outstanding: dict[str, int] = {}
         self._outstanding_lock = threading.Lock()
         self.setup_error: str | None = None
@@ -181,13 +185,11 @@ class Worker:
             self._busy = True
             try:
                 self._drain()
-                self._apply_acks()
             except Exception:
                 logger.exception("tenantry: worker error")
             finally:
                 self._busy = False
             if self._stopping and not self.backlog:
-                self._apply_acks()
                 self._report(final=True)
                 return
             if time.monotonic() >= self._next_report:
@@ -212,14 +214,20 @@ class Worker:
                 if self._must_wait():
                     self.room.wait(0.02)
                 continue
+            self._inhand_since = backlog.oldest_accepted_at()
             calls = backlog.take(GROUP)
             if not calls:
+                self._inhand_since = None
                 break
             self.counters.incr("accepted", len(calls))
             events = self._shape_all(calls)
             if events:
                 self._dispatch(events, spool=True)
-            self._apply_acks()
+            if self.spool is not None:
+                lag = time.time() - calls[0][ACCEPTED_AT]
+                if lag > self.max_durability_lag:
+                    self.max_durability_lag = lag
+            self._inhand_since = None
 
     def _must_wait(self) -> bool:
         """Back-pressure: a sender that is sending holds more than its soft limit. Never in a
@@ -292,7 +300,7 @@ class Worker:
         if n == 0:
             self.counters.drop("no_destination", len(events))
             return
-        if n > 1 or self.spool is not None:
+        if n > 1:
             with self._outstanding_lock:
                 for e in events:
                     self._outstanding[e.uuid] = n
@@ -338,34 +346,38 @@ class Worker:
                     self._on_error(name, [e for e, _ in rejected], [r for _, r in rejected])
                 except Exception:
                     logger.exception("tenantry: on_error callback failed")
-        if len(self.senders) == 1 and self.spool is None:
-            counters.incr("delivered", len(events) - len(rejected))
-            return
-        done_ok = 0
-        rejected_ids = {e.uuid for e, _ in rejected}
-        with self._outstanding_lock:
-            for e in events:
-                left = self._outstanding.get(e.uuid)
-                if left is None:
-                    continue
-                if left <= 1:
-                    del self._outstanding[e.uuid]
-                    self._acks.append(e.uuid)
-                    if e.uuid not in rejected_ids:
-                        done_ok += 1
-                else:
-                    self._outstanding[e.uuid] = left - 1
+        if len(self.senders) == 1:
+            done: Sequence[Event] = events
+            done_ok = len(events) - len(rejected)
+        else:
+            done = []
+            done_ok = 0
+            rejected_ids = {e.uuid for e, _ in rejected}
+            with self._outstanding_lock:
+                for e in events:
+                    left = self._outstanding.get(e.uuid)
+                    if left is None:
+                        continue
+                    if left <= 1:
+                        del self._outstanding[e.uuid]
+                        done.append(e)
+                        if e.uuid not in rejected_ids:
+                            done_ok += 1
+                    else:
+                        self._outstanding[e.uuid] = left - 1
         if done_ok:
             counters.incr("delivered", done_ok)
+        if self.spool is not None and done:
+            # acked here, on the sender thread, the moment the results are in: after a kill,
+            # only the batch each sender had in flight can come back as a duplicate
+            self.spool.ack([e.uuid for e in done])
 
-    def _apply_acks(self) -> None:
-        if not self._acks:
-            return
-        acks = []
-        while self._acks:
-            acks.append(self._acks.popleft())
-        if self.spool is not None:
-            self.spool.ack(acks)
+    def durability_lag(self) -> float:
+        """Seconds since the oldest call not yet written to the spool was accepted."""
+        since = self._inhand_since
+        if since is None:
+            since = self.backlog.oldest_accepted_at()
+        return 0.0 if since is None else max(0.0, time.time() - since)
 
     # -- control (from any thread) --------------------------------------------------------------
     def idle(self) -> bool:
@@ -387,7 +399,6 @@ class Worker:
             while True:
                 self.wake.set()
                 if self.idle():
-                    self._wait_acks(deadline)
                     return self.setup_error is None
                 if time.monotonic() >= deadline:
                     return False
@@ -395,11 +406,6 @@ class Worker:
         finally:
             for s in self.senders:
                 s.request_flush(False)
-
-    def _wait_acks(self, deadline: float) -> None:
-        while self._acks and self.thread.is_alive() and time.monotonic() < deadline:
-            self.wake.set()
-            time.sleep(0.001)
 
     def stop(self, deadline: float) -> int:
         """Stop shaping and sending by ``deadline``. Returns the events left undelivered."""
@@ -422,7 +428,6 @@ class Worker:
                     self.counters.drop(f"{reason}:{sender.name}", len(lost))
                 else:
                     self.counters.incr(f"{reason}:{sender.name}", len(lost))
-        self._apply_acks()
         if self.spool is not None:
             try:
                 self.spool.close()
