@@ -386,7 +386,9 @@ class TelemetryService:
                 }
             status["memory"] = {"bytes": worker.budget.used, "max_bytes": worker.max_bytes}
             for sender in worker.senders:
-                status["destinations"][sender.name] = dict(sender.stats, pending=sender.pending)
+                status["destinations"][sender.name] = dict(
+                    sender.stats, pending=sender.pending, bytes=sender.bytes
+                )
         return status
 
 

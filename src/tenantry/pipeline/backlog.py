@@ -76,7 +76,7 @@ class Backlog:
         queue = self.queue
         packed = 0
         while len(queue) > self.compact_at:
-            calls = [queue.popleft() for _ in range(self.chunk)]
+            calls = [queue.popleft() for _ in range(min(self.chunk, len(queue)))]
             estimate = sum(map(call_bytes, calls))
             try:
                 data: Any = marshal.dumps(calls)

@@ -127,13 +127,14 @@ class Sender:
             self._counters.drop(f"buffer_full:{self.name}", len(events) - n)
         return events[:n], size
 
-    def over_soft_limit(self) -> bool:
+    def over_soft_limit(self, alone: bool = False) -> bool:
         """True while this sender holds more than ``soft_bytes`` and is still making progress
-        (a final result within ``STALLED_AFTER`` s): the worker waits for it."""
+        (a final result within ``STALLED_AFTER`` s) or is the only sender: the worker waits
+        for it. A stalled sender among others is not waited for (it would starve them)."""
         return (
             self.bytes > self.soft_bytes
             and not self._stopping
-            and time.monotonic() - self.last_progress < STALLED_AFTER
+            and (alone or time.monotonic() - self.last_progress < STALLED_AFTER)
         )
 
     # -- called from any thread ------------------------------------------------------------

@@ -211,8 +211,8 @@ class Worker:
             backlog.compact()
             if self._must_wait():
                 self.room.clear()
-                if self._must_wait():
-                    self.room.wait(0.02)
+                if self._must_wait():  # short: the queue keeps filling and is packed meanwhile
+                    self.room.wait(0.005)
                 continue
             self._inhand_since = backlog.oldest_accepted_at()
             calls = backlog.take(GROUP)
@@ -233,7 +233,8 @@ class Worker:
         """Back-pressure: a sender that is sending holds more than its soft limit. Never in a
         way that holds a durable call off the disk longer than ``DURABLE_MAX_WAIT``, nor once
         ``stop`` gave up on the senders."""
-        if self._abandoned or not any(s.over_soft_limit() for s in self.senders):
+        alone = len(self.senders) == 1  # nobody else to starve: wait even if it is stalled
+        if self._abandoned or not any(s.over_soft_limit(alone) for s in self.senders):
             return False
         if self.spool is not None:
             oldest = self.backlog.oldest_accepted_at()
