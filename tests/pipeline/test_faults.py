@@ -23,7 +23,7 @@ import pytest
 from tenantry import TelemetryService
 from tenantry.config import load_settings
 from tenantry.destinations.amplitude import AmplitudeDestination
-from tests.fakes.vendors import FakeAmplitude, free_port
+from tests.fakes.vendors import FakeAmplitude, FakePostHog, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -241,18 +241,77 @@ class TestFaults:
     def test_sigkill_in_durable_mode_at_a_steady_rate_loses_nothing_older_than_200ms(
         self, tmp_path
     ):
-        """A steady 2,000 events/s, beside two CPU-bound processes, to a slow vendor; SIGKILL
+        """A steady 1,000 events/s, beside two CPU-bound processes, to a slow vendor; SIGKILL
         after 3 s mid-stream. The durability lag stays under 200 ms (95% of the samples: a
         loaded machine can stall the whole process now and then; the maximum is printed), a new
         process delivers every event accepted more than 200 ms before the kill, and every one
         accepted before the last reported lag; duplicates are at most one batch."""
-        run = durable_kill(tmp_path, 20_000, rate=2_000, kill_after=3.0)
+        run = durable_kill(tmp_path, 20_000, rate=1_000, kill_after=3.0)
         assert run["in_flight"] > 0
         assert run["flushed"] is True
         assert run["p95_lag"] < 0.2
         assert run["lost_200ms"] == 0
         assert run["lost_before_lag"] == 0
         assert run["dupes"] <= BATCH
+
+    def test_sigkill_with_two_destinations_replays_each_only_what_it_lacks(self, tmp_path):
+        """Durable, Amplitude answering and PostHog hanging; SIGKILL. The new process sends
+        PostHog every event accepted more than 200 ms before the kill, and Amplitude gets at
+        most one batch again (what it had in flight), not everything PostHog lacked."""
+        with FakeAmplitude() as amp, FakePostHog() as ph, cpu_hogs(2):
+            ph.hang = True
+            env = child_env(
+                tmp_path,
+                TELEMETRY_DURABLE="1",
+                TELEMETRY_PROVIDER="amplitude,posthog",
+                AMPLITUDE_SERVER_URL=amp.url,
+                POSTHOG_API_KEY="phc_key",
+                POSTHOG_HOST=ph.base_url,
+            )
+            child = subprocess.Popen(
+                [sys.executable, str(SCRIPTS / "durable_child.py"), "track", "4000", "2000"],
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            chunks: list[tuple[int, float]] = []
+            done = None
+            for line in child.stdout:
+                kind, at, _lag = line.split()
+                if kind == "done":
+                    done = float(at)
+                elif kind != "lag":
+                    chunks.append((int(kind), float(at)))
+                if done and time.time() >= done + 1.5:  # amplitude's last batch (max_age 1 s)
+                    break
+            child.send_signal(signal.SIGKILL)
+            killed_at = time.time()
+            child.wait(10)
+            before = len(amp.uuids())
+            ph.release()
+            drain = subprocess.run(
+                [sys.executable, str(SCRIPTS / "durable_child.py"), "drain", "60"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert drain.returncode == 0, drain.stderr[-2000:]
+            out = json.loads(drain.stdout.strip().splitlines()[-1])
+            upto = max((i for i, at in chunks if at < killed_at - 0.2), default=-1) + 1
+            ph_got = {e["properties"]["i"] for e in ph.events}
+            lost = sum(1 for i in range(upto) if i not in ph_got)
+            _, amp_dupes = report(
+                f"SIGKILL, two destinations: amplitude had {before} before the kill, "
+                f"posthog 0; replayed {out['status']['counters'].get('replayed', 0)}; "
+                f"posthog lost {lost}",
+                chunks[-1][0] + 1,
+                amp,
+                out["status"]["drops"],
+            )
+            assert before > 0 and out["flushed"] is True
+            assert lost == 0
+            assert amp_dupes <= BATCH
 
     def test_sigterm_to_a_uvicorn_app_loses_nothing(self, tmp_path):
         """SIGTERM to a uvicorn app that tracks on every request: every tracked event arrives."""

@@ -6,6 +6,10 @@ Layout of ``<data_dir>/spool/``::
     seg-00000001.log   append-only records: MAGIC(4) LEN(u32) CRC32(u32 over LEN+payload) payload
     seg-00000002.log   (payload = one event, ``Event.dumps()``)
     acks.log           append-only ledger records (same framing): packed (segment u32, offset u32)
+                       of events every destination has a final result for
+    acks-<dest>.log    (several destinations only) the same, per destination: a replay sends
+                       an event only to the destinations that have not acked it, so a crash
+                       duplicates at most the batch each destination had in flight
 
 Why this format:
 - Length-prefixed records let ``replay`` walk a segment without parsing JSON to find the next
@@ -36,7 +40,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tenantry._files import open_private, open_private_file, private_dir
@@ -98,6 +102,7 @@ class Spool:
         counters: Counters,
         *,
         segment_bytes: int = SEGMENT_BYTES,
+        destinations: Sequence[str] = (),
     ) -> None:
         self.directory = Path(directory)
         private_dir(self.directory)
@@ -115,6 +120,10 @@ class Spool:
         self._ack_path = self.directory / "acks.log"
         self._ack_fd = open_private(self._ack_path)
         self._ack_records = 0
+        # several destinations: one more ledger each (see the module docstring)
+        self.destinations = tuple(destinations) if len(destinations) > 1 else ()
+        self._dest_fds = {n: open_private(self._dest_path(n)) for n in self.destinations}
+        self.replay_needs: dict[str, tuple[str, ...]] = {}  # uuid -> destinations left
         self._closed = False
         self._written = 0  # appends so far; the sync thread fsyncs up to its snapshot of it
         self._synced = 0
@@ -134,6 +143,10 @@ class Spool:
             with contextlib.suppress(ValueError):
                 out.append(int(p.stem[4:]))
         return out
+
+    def _dest_path(self, name: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+        return self.directory / f"acks-{safe}.log"
 
     def _path(self, seg: int) -> Path:
         return self.directory / f"seg-{seg:08d}.log"
@@ -291,10 +304,25 @@ class Spool:
             if self._ack_records > 1000 and len(self._sizes) <= 2:
                 self._rewrite_ledger()
 
-    def _read_ledger(self) -> set[tuple[int, int]]:
+    def ack_for(self, name: str, uuids: Iterable[str]) -> None:
+        """With several destinations: ``name`` has a final result for ``uuids``. Call before
+        ``ack`` for the same events. Recorded so that a replay skips ``name`` for them."""
+        fd = self._dest_fds.get(name)
+        if fd is None:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            where = self._where
+            entries = [ACK.pack(*where[u]) for u in uuids if u in where]
+            if entries:
+                os.write(fd, frame(b"".join(entries)))
+                self._ack_records += 1
+
+    def _read_ledger(self, path: Path | None = None) -> set[tuple[int, int]]:
         acked: set[tuple[int, int]] = set()
         try:
-            data = self._ack_path.read_bytes()
+            data = (path or self._ack_path).read_bytes()
         except FileNotFoundError:
             return acked
         for _, payload in read_records(data):
@@ -305,24 +333,32 @@ class Spool:
         return acked
 
     def _rewrite_ledger(self) -> None:
-        """Keep only entries of segments that still exist: write, fsync, rename."""
-        keep = [p for p in self._read_ledger() if p[0] in self._sizes]
-        tmp = self._ack_path.with_suffix(".tmp")
+        """Keep only entries of segments that still exist: write, fsync, rename (each ledger)."""
+        self._ack_fd = self._rewrite(self._ack_path, self._ack_fd)
+        for name, fd in self._dest_fds.items():
+            self._dest_fds[name] = self._rewrite(self._dest_path(name), fd)
+        self._ack_records = 0
+
+    def _rewrite(self, path: Path, fd: int) -> int:
+        keep = [p for p in self._read_ledger(path) if p[0] in self._sizes]
+        tmp = path.with_suffix(".tmp")
         with open_private_file(tmp, "wb") as f:
             if keep:
                 f.write(frame(b"".join(ACK.pack(*p) for p in keep)))
             f.flush()
             os.fsync(f.fileno())
-        os.close(self._ack_fd)
-        os.replace(tmp, self._ack_path)
-        self._ack_fd = open_private(self._ack_path, os.O_WRONLY | os.O_APPEND)
-        self._ack_records = 1 if keep else 0
+        os.close(fd)
+        os.replace(tmp, path)
+        return open_private(path, os.O_WRONLY | os.O_APPEND)
 
     def replay(self) -> list[Event]:
         """The unacked events that earlier processes left, oldest first. Call once, at start.
-        Torn or corrupt records are skipped and counted (``spool_corrupt``)."""
+        Torn or corrupt records are skipped and counted (``spool_corrupt``). With several
+        destinations, ``replay_needs`` then names, for each event that some destination already
+        acked, the destinations that still need it."""
         with self._lock:
             acked = self._read_ledger()
+            per = {n: self._read_ledger(self._dest_path(n)) for n in self.destinations}
             out: list[Event] = []
             bad = 0
             for seg in self._old:
@@ -338,6 +374,9 @@ class Spool:
                         continue
                     if (seg, offset) in acked:
                         continue
+                    needs = tuple(n for n in self.destinations if (seg, offset) not in per[n])
+                    if per and not needs:
+                        continue  # every destination acked it one by one
                     try:
                         event = Event.loads(payload)
                     except Exception:
@@ -345,6 +384,8 @@ class Spool:
                         continue
                     if event.uuid in self._where:
                         continue
+                    if len(needs) < len(self.destinations):
+                        self.replay_needs[event.uuid] = needs
                     self._where[event.uuid] = (seg, offset)
                     live.add(event.uuid)
                     out.append(event)
@@ -389,3 +430,5 @@ class Spool:
             with contextlib.suppress(OSError):
                 os.fsync(self._ack_fd)
             os.close(self._ack_fd)
+            for fd in self._dest_fds.values():
+                os.close(fd)

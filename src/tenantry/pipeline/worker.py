@@ -159,11 +159,16 @@ class Worker:
         if s.durable:
             from tenantry.pipeline.spool import Spool
 
-            self.spool = Spool(s.data_dir / "spool", s.spool_max_bytes, self.counters)
+            self.spool = Spool(
+                s.data_dir / "spool",
+                s.spool_max_bytes,
+                self.counters,
+                destinations=[sender.name for sender in self.senders],
+            )
             replayed = self.spool.replay()
             if replayed:
                 self.counters.incr("replayed", len(replayed))
-                self._dispatch(replayed, spool=False)
+                self._dispatch_replayed(replayed)
 
     # -- the loop -------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -308,6 +313,25 @@ class Worker:
         for sender in self.senders:
             sender.submit(events)
 
+    def _dispatch_replayed(self, events: list[Event]) -> None:
+        """Replayed events go only to the destinations that had not acked them."""
+        needs = self.spool.replay_needs if self.spool is not None else {}
+        if not needs:
+            self._dispatch(events, spool=False)
+            return
+        by_sender: dict[str, list[Event]] = {sender.name: [] for sender in self.senders}
+        with self._outstanding_lock:
+            for e in events:
+                names = needs.get(e.uuid)
+                targets = [n for n in by_sender if names is None or n in names]
+                self._outstanding[e.uuid] = len(targets)
+                for n in targets:
+                    by_sender[n].append(e)
+        needs.clear()
+        for sender in self.senders:
+            if by_sender[sender.name]:
+                sender.submit(by_sender[sender.name])
+
     # -- reporting (on the worker) ------------------------------------------------------------
     def _report(self, *, final: bool = False) -> None:
         """Every ``settings.status_interval`` seconds: log new drops once, as one line per interval (so a storm
@@ -347,6 +371,8 @@ class Worker:
                     self._on_error(name, [e for e, _ in rejected], [r for _, r in rejected])
                 except Exception:
                     logger.exception("tenantry: on_error callback failed")
+        if self.spool is not None and len(self.senders) > 1:
+            self.spool.ack_for(name, [e.uuid for e in events])
         if len(self.senders) == 1:
             done: Sequence[Event] = events
             done_ok = len(events) - len(rejected)
