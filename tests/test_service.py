@@ -556,7 +556,9 @@ def test_opensource_notice_before_first_send_off_the_machine(tmp_path, caplog):
     assert not (tmp_path / "l" / "notice-shown").exists()  # nothing leaves the machine: no notice
 
 
-def test_everything_written_under_the_data_dir_is_private_whatever_the_umask(tmp_path, fake_posthog):
+def test_everything_written_under_the_data_dir_is_private_whatever_the_umask(
+    tmp_path, fake_posthog
+):
     """With umask 022, every directory tenantry creates is 0700 and every file it writes 0600:
     the secret, the notice marker, spool segments and ledger, jsonl output, the status file,
     the suppression list and the local store's Parquet segments (issue 11 item 6)."""
@@ -593,8 +595,14 @@ def test_everything_written_under_the_data_dir_is_private_whatever_the_umask(tmp
         os.umask(old)
     print("\n" + "\n".join(f"{m:o} {p}" for p, m in sorted(modes.items())))
     names = set(modes)
-    for expected in ("secret", "notice-shown", "spool/acks.log", "out/events.jsonl",
-                     f"status/{os.getpid()}.json", "suppressed.txt"):
+    for expected in (
+        "secret",
+        "notice-shown",
+        "spool/acks.log",
+        "out/events.jsonl",
+        f"status/{os.getpid()}.json",
+        "suppressed.txt",
+    ):
         assert expected in names, expected
     assert any(n.startswith("spool/seg-") for n in names)
     assert any(n.endswith(".parquet") for n in names)

@@ -75,6 +75,25 @@ def cpu_hogs(n: int = 2):
             p.wait()
 
 
+def drain(env: dict) -> dict:
+    """Run ``durable_child.py drain`` on the killed child's data dir; its final JSON line."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPTS / "durable_child.py"), "drain", "60"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def count_lost(chunks: list[tuple[int, float]], got: set[int], moment: float) -> int:
+    """Events of the chunks all accepted before ``moment`` that never arrived."""
+    upto = max((i for i, at in chunks if at < moment), default=-1) + 1
+    return sum(1 for i in range(upto) if i not in got)
+
+
 def durable_kill(tmp_path: Path, n: int, *, rate: float | None, kill_after: float | None) -> dict:
     """Run ``durable_child.py track`` beside two CPU hogs against a slow fake Amplitude, SIGKILL
     it ``kill_after`` s after its first event (or 0.3 s after its last), run ``drain`` on the
@@ -109,20 +128,11 @@ def durable_kill(tmp_path: Path, n: int, *, rate: float | None, kill_after: floa
         in_flight = accepted - len(set(amp.uuids()))
         seen_at, seen_lag = lags[-1]  # every call accepted before seen_at - seen_lag was on disk
         amp.script(None)
-        drain = subprocess.run(
-            [sys.executable, str(SCRIPTS / "durable_child.py"), "drain", "60"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert drain.returncode == 0, drain.stderr[-2000:]
-        out = json.loads(drain.stdout.strip().splitlines()[-1])
+        out = drain(env)
         got = {e["event_properties"]["i"] for e in amp.events}
 
         def lost_before(moment: float) -> int:
-            upto = max((i for i, at in chunks if at < moment), default=-1) + 1
-            return sum(1 for i in range(upto) if i not in got)
+            return count_lost(chunks, got, moment)
 
         run = {
             "accepted": accepted,
@@ -289,18 +299,8 @@ class TestFaults:
             child.wait(10)
             before = len(amp.uuids())
             ph.release()
-            drain = subprocess.run(
-                [sys.executable, str(SCRIPTS / "durable_child.py"), "drain", "60"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            assert drain.returncode == 0, drain.stderr[-2000:]
-            out = json.loads(drain.stdout.strip().splitlines()[-1])
-            upto = max((i for i, at in chunks if at < killed_at - 0.2), default=-1) + 1
-            ph_got = {e["properties"]["i"] for e in ph.events}
-            lost = sum(1 for i in range(upto) if i not in ph_got)
+            out = drain(env)
+            lost = count_lost(chunks, {e["properties"]["i"] for e in ph.events}, killed_at - 0.2)
             _, amp_dupes = report(
                 f"SIGKILL, two destinations: amplitude had {before} before the kill, "
                 f"posthog 0; replayed {out['status']['counters'].get('replayed', 0)}; "

@@ -94,9 +94,7 @@ class Sender:
     # -- called from the worker ------------------------------------------------------------
     def submit(self, events: Sequence[Event]) -> None:
         now = time.monotonic()
-        size = EVENT_BYTES * len(events) + EVENT_PROP_BYTES * sum(
-            len(e.properties) for e in events
-        )
+        size = EVENT_BYTES * len(events) + EVENT_PROP_BYTES * sum(len(e.properties) for e in events)
         with self._lock:
             room = self._max_buffer - len(self._ready) - len(self._delayed) - self._inflight
             if room < len(events) or self.bytes + size > self.hard_bytes:
@@ -288,9 +286,7 @@ class Sender:
             retry = []
             final_events, final_results = events, results
             self.stats["delivered"] += len(events)
-        freed = (
-            sum(map(event_bytes, final_events)) if final_events is not events else self._sizes
-        )
+        freed = sum(map(event_bytes, final_events)) if final_events is not events else self._sizes
         with self._lock:
             for item in retry:
                 heapq.heappush(self._delayed, item)
