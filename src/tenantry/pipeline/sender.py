@@ -228,7 +228,7 @@ class Sender:
         max_bytes = cfg.max_bytes
         while ready and len(batch) < cfg.max_events:
             # a cheap estimate of the encoded size; destinations split exactly where they must
-            est = event_bytes(ready[0])
+            est = EVENT_BYTES + EVENT_PROP_BYTES * len(ready[0].properties)  # = event_bytes
             if batch and size + est > max_bytes:
                 break
             batch.append(ready.popleft())
