@@ -554,3 +554,58 @@ def test_opensource_notice_before_first_send_off_the_machine(tmp_path, caplog):
     local.track_sync("e", {})
     local.shutdown(5)
     assert not (tmp_path / "l" / "notice-shown").exists()  # nothing leaves the machine: no notice
+
+
+def test_everything_written_under_the_data_dir_is_private_whatever_the_umask(
+    tmp_path, fake_posthog
+):
+    """With umask 022, every directory tenantry creates is 0700 and every file it writes 0600:
+    the secret, the notice marker, spool segments and ledger, jsonl output, the status file,
+    the suppression list and the local store's Parquet segments (issue 11 item 6)."""
+    from tenantry.store.suppression import SuppressionList
+
+    old = os.umask(0o022)
+    try:
+        data = tmp_path / "data"  # does not exist yet: tenantry creates it
+        svc = TelemetryService(
+            edition="opensource",
+            providers=("jsonl", "local", "posthog"),
+            data_dir=data,
+            jsonl_path=data / "out" / "events.jsonl",
+            durable=True,
+            posthog_api_key="phc_key",
+            posthog_host=fake_posthog.base_url,
+            status_interval=0.05,
+        )
+        for i in range(50):
+            svc.track_sync("memory_created", {"i": i}, user_id=f"user_{i}")
+        assert svc.flush(20.0)
+        SuppressionList(data).add("usr_forgotten")
+        deadline = time.monotonic() + 5
+        while not list((data / "status").glob("*.json")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        modes = {
+            str(p.relative_to(data)): p.stat().st_mode & 0o777
+            for p in [data, *data.rglob("*")]
+            if not p.name.endswith(".lock")  # lock files: opened 0600 too, checked below
+        }
+        locks = {p.name: p.stat().st_mode & 0o777 for p in data.rglob("*.lock")}
+        svc.shutdown(5.0)
+    finally:
+        os.umask(old)
+    print("\n" + "\n".join(f"{m:o} {p}" for p, m in sorted(modes.items())))
+    names = set(modes)
+    for expected in (
+        "secret",
+        "notice-shown",
+        "spool/acks.log",
+        "out/events.jsonl",
+        f"status/{os.getpid()}.json",
+        "suppressed.txt",
+    ):
+        assert expected in names, expected
+    assert any(n.startswith("spool/seg-") for n in names)
+    assert any(n.endswith(".parquet") for n in names)
+    loose = {p: oct(m) for p, m in modes.items() if m != ((data / p).is_dir() and 0o700 or 0o600)}
+    assert loose == {}
+    assert all(m == 0o600 for m in locks.values())

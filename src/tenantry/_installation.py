@@ -10,6 +10,8 @@ import os
 import uuid
 from pathlib import Path
 
+from tenantry._files import open_private, private_dir, write_private
+
 logger = logging.getLogger("tenantry")
 
 SECRET_FILE = "secret"
@@ -33,9 +35,9 @@ def load_or_create_secret(data_dir: Path, explicit: str | None = None) -> bytes:
         return _read_secret(path)
     except FileNotFoundError:
         pass
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     tmp = path.with_name(f".{SECRET_FILE}.{os.getpid()}.{uuid.uuid4().hex}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
         os.write(fd, os.urandom(32))
         os.fsync(fd)
@@ -69,6 +71,6 @@ def show_notice_once(data_dir: Path) -> bool:
     if marker.exists():
         return False
     logger.warning(NOTICE)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text("shown\n")
+    private_dir(data_dir)
+    write_private(marker, b"shown\n")
     return True

@@ -325,10 +325,10 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "queue_max_bytes",
         ("TELEMETRY_QUEUE_MAX_BYTES",),
-        _number(int, 1),
+        _number(int, 1024 * 1024),
         32 * 1024 * 1024,
-        "memory budget in bytes for events waiting in the process (new events beyond it are "
-        "dropped, counted)",
+        "memory that calls waiting to be shaped and the destinations' buffers may hold together "
+        "(at least 1 MiB); new events beyond it are dropped, counted as `queue_bytes`",
         "`33554432` (32 MiB)",
     ),
     Option(

@@ -1,8 +1,9 @@
 """``TelemetryService``: the library's front door. ``track()`` records the call and returns.
 
-The caller's cost is a shallow copy of the properties, a clock read and a ``deque.append``:
-no I/O, no JSON, no shaping, no lock (see ``pipeline.worker``). Every public method swallows
-its own errors and counts them; none raises.
+The caller's cost is a shallow copy of the properties, a clock read, a byte estimate from the
+number of properties and a ``deque.append``: no I/O, no JSON, no shaping, no lock (see
+``pipeline.worker`` and ``pipeline.backlog``). Every public method swallows its own errors and
+counts them; none raises.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tenantry import __version__
 from tenantry.config import Settings, load_settings
 from tenantry.destinations.base import Destination, Result
 from tenantry.events import Event
+from tenantry.pipeline.backlog import CALL_BYTES, PROP_BYTES
 from tenantry.pipeline.counters import Counters
 from tenantry.pipeline.worker import Worker
 
@@ -103,6 +105,8 @@ class TelemetryService:
         self._wake = self._worker.wake
         self._wake_at = self._worker.wake_at
         self._maxsize = self.settings.queue_size
+        self._budget = self._worker.budget
+        self._max_bytes = self.settings.queue_max_bytes
         self._pid = os.getpid()
 
     def _after_fork(self) -> None:
@@ -165,7 +169,16 @@ class TelemetryService:
             if n >= self._maxsize:
                 self._counters.drop("queue_full")
                 return
-            props = properties.copy() if type(properties) is dict else properties
+            budget = self._budget
+            if budget.used >= self._max_bytes:
+                self._counters.drop("queue_bytes")
+                return
+            if type(properties) is dict:
+                props = properties.copy()
+                budget.used += CALL_BYTES + PROP_BYTES * len(props)  # = backlog.call_bytes
+            else:
+                props = properties
+                budget.used += CALL_BYTES
             q.append((kind, name, props, user_id, developer_id, identity, timestamp, _now(), extra))
             if n == self._wake_at:  # a full batch waits: wake the worker early, once
                 self._wake.set()
@@ -350,6 +363,9 @@ class TelemetryService:
             "counters": {k: v for k, v in snap.items() if k not in ("drops",)},
             "destinations": {},
             "durable": s.durable,
+            # durable only: seconds since the oldest accepted call not yet written to the spool
+            # (lag), the most it has been (max_lag), and since the oldest write not yet fsynced
+            "durability": None,
             "collected": COLLECTED[s.edition] if self._active else [],
             "never_collected": NEVER_COLLECTED,
             "opt_out": OPT_OUT,
@@ -366,8 +382,19 @@ class TelemetryService:
                     status["spooled"] = worker.spool.pending()
                 except Exception:
                     status["spooled"] = -1
+            if s.durable:  # also before the spool is open: then nothing is on disk yet
+                spool = worker.spool
+                lag = worker.durability_lag()
+                status["durability"] = {
+                    "lag": round(lag, 4),
+                    "max_lag": round(max(lag, worker.max_durability_lag), 4),
+                    "unsynced": round(spool.synced_lag() if spool is not None else lag, 4),
+                }
+            status["memory"] = {"bytes": worker.budget.used, "max_bytes": worker.max_bytes}
             for sender in worker.senders:
-                status["destinations"][sender.name] = dict(sender.stats, pending=sender.pending)
+                status["destinations"][sender.name] = dict(
+                    sender.stats, pending=sender.pending, bytes=sender.bytes
+                )
         return status
 
 

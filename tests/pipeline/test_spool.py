@@ -122,3 +122,31 @@ class TestSpool:
         spool.append(later)
         replayed = Spool(tmp_path, 10_000_000, Counters()).replay()
         assert [e.uuid for e in replayed][-2:] == [e.uuid for e in later]
+
+
+class TestPerDestinationAcks:
+    def test_replay_sends_each_event_only_to_the_destinations_that_had_not_acked_it(self, tmp_path):
+        """With two destinations, events that one of them acked before a crash come back needing
+        only the other; events both acked do not come back; events neither acked need both."""
+        evs = events(10)
+        spool = Spool(tmp_path, 10_000_000, Counters(), destinations=("amplitude", "posthog"))
+        spool.append(evs)
+        spool.ack_for("amplitude", [e.uuid for e in evs[:8]])  # amplitude is ahead
+        spool.ack_for("posthog", [e.uuid for e in evs[:3]])
+        spool.ack([e.uuid for e in evs[:3]])  # both done with the first 3
+        # no close(): as if the process was killed
+        again = Spool(tmp_path, 10_000_000, Counters(), destinations=("amplitude", "posthog"))
+        replayed = again.replay()
+        assert [e.uuid for e in replayed] == [e.uuid for e in evs[3:]]
+        assert again.replay_needs == {e.uuid: ("posthog",) for e in evs[3:8]}
+
+    def test_events_acked_one_destination_at_a_time_by_both_are_not_replayed(self, tmp_path):
+        """An event that each destination acked separately (the process died before the
+        combined ack) is not sent again."""
+        evs = events(4)
+        spool = Spool(tmp_path, 10_000_000, Counters(), destinations=("a", "b"))
+        spool.append(evs)
+        spool.ack_for("a", [e.uuid for e in evs])
+        spool.ack_for("b", [e.uuid for e in evs[:2]])
+        again = Spool(tmp_path, 10_000_000, Counters(), destinations=("a", "b"))
+        assert [e.uuid for e in again.replay()] == [e.uuid for e in evs[2:]]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 
+from tenantry._files import open_private, private_dir
 from tenantry.config import Settings
 from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result
 from tenantry.errors import ConfigError
@@ -31,8 +32,9 @@ class JsonlDestination(Destination):
         if not target:
             raise ConfigError("TELEMETRY_JSONL_PATH: required for the jsonl provider")
         self.path = Path(target)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if not self.path.parent.exists():  # an existing directory is the operator's choice
+            private_dir(self.path.parent)
+        self._fd = open_private(self.path)  # 0600 whatever the umask
         self._fsync = fsync
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:

@@ -4,6 +4,12 @@ A hanging destination therefore never delays another [OpenTelemetry BatchProcess
 per-sink buffers]. The sender owns *when* to send (``BatchConfig``: max events, max bytes, max
 age) and *when to try again* (``Result.retry_at`` or ``Backoff``); the destination owns only the
 wire protocol.
+
+Its buffer is held in bytes as well as in events: ``soft_bytes`` is where the worker stops
+shaping for it while it is sending (back-pressure, so a backlog waits upstream in compact form),
+``hard_bytes`` where new events for it are dropped, ``buffer_full:<name>`` (a destination that
+stopped answering cannot take the whole budget). The bytes are an estimate per event
+(``event_bytes``) and count in the service's ``Budget`` until the event's result is final.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event
+from tenantry.pipeline.backlog import Budget
 from tenantry.pipeline.counters import Counters
 from tenantry.pipeline.retry import Backoff
 
@@ -25,6 +32,15 @@ logger = logging.getLogger("tenantry")
 
 # Called with (destination name, events, their final results) once per send, from the sender thread.
 OnFinal = Callable[[str, Sequence[Event], Sequence[Result]], None]
+
+EVENT_BYTES = 256  # a shaped event: the object, its uuid, distinct_id and properties dict
+EVENT_PROP_BYTES = 48  # per property
+STALLED_AFTER = 1.0  # seconds without a final result: the worker no longer waits for this sender
+
+
+def event_bytes(event: Event) -> int:
+    """A cheap estimate of what one shaped event holds in memory (and of its encoded size)."""
+    return EVENT_BYTES + EVENT_PROP_BYTES * len(event.properties)
 
 
 class Sender:
@@ -39,6 +55,10 @@ class Sender:
         max_buffer: int = 200_000,
         backoff: Backoff | None = None,
         send_timeout: float = 10.0,
+        budget: Budget | None = None,
+        soft_bytes: int = 2 * 1024 * 1024,
+        hard_bytes: int = 16 * 1024 * 1024,
+        room: threading.Event | None = None,
     ) -> None:
         self.destination = destination
         self.name = destination.name
@@ -47,6 +67,12 @@ class Sender:
         self._max_buffer = max_buffer
         self._backoff = backoff or Backoff()
         self._send_timeout = send_timeout
+        self._budget = budget if budget is not None else Budget()
+        self.soft_bytes = soft_bytes
+        self.hard_bytes = max(hard_bytes, soft_bytes)
+        self.bytes = 0  # event_bytes of every event not yet final (ready, delayed, in flight)
+        self.last_progress = time.monotonic()  # when a send last ended with final results
+        self._room = room  # set after every send: the worker may be waiting for room
         self._ready: deque[Event] = deque()
         self._oldest_at = 0.0  # when the oldest event in _ready arrived (approximately)
         self._attempts: dict[str, int] = {}  # uuid -> failed attempts, only for retried events
@@ -55,6 +81,7 @@ class Sender:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._inflight = 0
+        self._sizes = 0
         self._flushing = False
         self._stopping = False
         self._deadline: float | None = None
@@ -67,19 +94,46 @@ class Sender:
     # -- called from the worker ------------------------------------------------------------
     def submit(self, events: Sequence[Event]) -> None:
         now = time.monotonic()
+        size = EVENT_BYTES * len(events) + EVENT_PROP_BYTES * sum(len(e.properties) for e in events)
         with self._lock:
             room = self._max_buffer - len(self._ready) - len(self._delayed) - self._inflight
-            if room < len(events):
-                lost = len(events) - max(room, 0)
-                events = events[: max(room, 0)]
-                self._counters.drop(f"buffer_full:{self.name}", lost)
+            if room < len(events) or self.bytes + size > self.hard_bytes:
+                events, size = self._fit(events, room)
             was_empty = not self._ready
             if was_empty:
                 self._oldest_at = now
             self._ready.extend(events)
+            self.bytes += size
             full = len(self._ready) >= self.destination.batch.max_events
+        self._budget.used += size
         if full or was_empty:  # an idle sender sleeps until woken: tell it when its clock starts
             self._wake.set()
+
+    def _fit(self, events: Sequence[Event], room: int) -> tuple[Sequence[Event], int]:
+        """The first events that fit in ``room`` events and the hard byte limit; the rest are
+        dropped, counted ``buffer_full:<name>``. Called with the lock held."""
+        size = 0
+        n = 0
+        left = self.hard_bytes - self.bytes
+        for e in events[: max(room, 0)]:
+            b = event_bytes(e)
+            if size + b > left:
+                break
+            size += b
+            n += 1
+        if n < len(events):
+            self._counters.drop(f"buffer_full:{self.name}", len(events) - n)
+        return events[:n], size
+
+    def over_soft_limit(self, alone: bool = False) -> bool:
+        """True while this sender holds more than ``soft_bytes`` and is still making progress
+        (a final result within ``STALLED_AFTER`` s) or is the only sender: the worker waits
+        for it. A stalled sender among others is not waited for (it would starve them)."""
+        return (
+            self.bytes > self.soft_bytes
+            and not self._stopping
+            and (alone or time.monotonic() - self.last_progress < STALLED_AFTER)
+        )
 
     # -- called from any thread ------------------------------------------------------------
     @property
@@ -117,6 +171,9 @@ class Sender:
             out = list(self._ready) + [d[2] for d in self._delayed]
             self._ready.clear()
             self._delayed.clear()
+            freed = sum(map(event_bytes, out))
+            self.bytes -= freed
+        self._budget.used -= freed
         return out
 
     # -- the sender thread ------------------------------------------------------------------
@@ -171,11 +228,12 @@ class Sender:
         max_bytes = cfg.max_bytes
         while ready and len(batch) < cfg.max_events:
             # a cheap estimate of the encoded size; destinations split exactly where they must
-            est = 256 + 48 * len(ready[0].properties)
+            est = EVENT_BYTES + EVENT_PROP_BYTES * len(ready[0].properties)  # = event_bytes
             if batch and size + est > max_bytes:
                 break
             batch.append(ready.popleft())
             size += est
+        self._sizes = size  # what the batch frees when all of it is final
         if ready:
             self._oldest_at = time.monotonic()
         self._inflight += len(batch)
@@ -228,10 +286,17 @@ class Sender:
             retry = []
             final_events, final_results = events, results
             self.stats["delivered"] += len(events)
+        freed = sum(map(event_bytes, final_events)) if final_events is not events else self._sizes
         with self._lock:
             for item in retry:
                 heapq.heappush(self._delayed, item)
             self._inflight -= len(events)
+            self.bytes -= freed
+        self._budget.used -= freed
+        if final_events:
+            self.last_progress = time.monotonic()
+        if self._room is not None:
+            self._room.set()
         if final_events:
             try:
                 self._on_final(self.name, final_events, final_results)

@@ -6,14 +6,21 @@ Layout of ``<data_dir>/spool/``::
     seg-00000001.log   append-only records: MAGIC(4) LEN(u32) CRC32(u32 over LEN+payload) payload
     seg-00000002.log   (payload = one event, ``Event.dumps()``)
     acks.log           append-only ledger records (same framing): packed (segment u32, offset u32)
+                       of events every destination has a final result for
+    acks-<dest>.log    (several destinations only) the same, per destination: a replay sends
+                       an event only to the destinations that have not acked it, so a crash
+                       duplicates at most the batch each destination had in flight
 
 Why this format:
 - Length-prefixed records let ``replay`` walk a segment without parsing JSON to find the next
   record; the CRC tells a torn tail (a crash mid-``write``) or a flipped byte from a good record;
   the magic lets it resynchronise on the next record after a bad one, so one corrupt byte costs
   one event, not the rest of the segment.
-- Appending is the only write. The worker calls ``append`` once per drained group, which is one
-  ``write`` and one ``fsync`` (group commit): durability costs one fsync per group, not per event.
+- Appending is the only write. The worker calls ``append`` once per shaped group: one ``write``.
+  From then on the events survive the process being killed (the page cache has them). A
+  ``tenantry-spool-sync`` thread makes them survive a power cut too: it ``fsync``s whatever
+  was written since its last ``fsync``, back to back (group commit), so a slow disk never holds
+  the worker up; ``synced_lag()`` says how far behind it is.
 - Acks are positions (segment, byte offset), not copies of events, so the ledger stays small;
   it is appended without fsync: after a process crash the page cache still has it, and after a
   power cut the worst case is a re-send, which the vendors deduplicate by uuid (insert_id).
@@ -31,10 +38,12 @@ import logging
 import os
 import struct
 import threading
+import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from tenantry._files import open_private, open_private_file, private_dir
 from tenantry.events import Event
 from tenantry.pipeline.counters import Counters
 
@@ -74,6 +83,14 @@ def read_records(data: bytes) -> Iterator[tuple[int, bytes | None]]:
         yield pos, None  # torn tail: a header cut short
 
 
+def _fsync_dir(directory: Path) -> None:
+    dfd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
 class Spool:
     """See the module docstring. ``append`` and ``ack`` are called from the worker thread;
     every method is safe from any thread."""
@@ -85,9 +102,10 @@ class Spool:
         counters: Counters,
         *,
         segment_bytes: int = SEGMENT_BYTES,
+        destinations: Sequence[str] = (),
     ) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         self.max_bytes = max_bytes
         self.segment_bytes = max(4096, min(segment_bytes, max_bytes // 4 or 4096))
         self._counters = counters
@@ -100,9 +118,23 @@ class Spool:
         self._fd = -1
         self._offset = 0
         self._ack_path = self.directory / "acks.log"
-        self._ack_fd = os.open(self._ack_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._ack_fd = open_private(self._ack_path)
         self._ack_records = 0
+        # several destinations: one more ledger each (see the module docstring)
+        self.destinations = tuple(destinations) if len(destinations) > 1 else ()
+        self._dest_fds = {n: open_private(self._dest_path(n)) for n in self.destinations}
+        self.replay_needs: dict[str, tuple[str, ...]] = {}  # uuid -> destinations left
         self._closed = False
+        self._written = 0  # appends so far; the sync thread fsyncs up to its snapshot of it
+        self._synced = 0
+        self._unsynced_since: float | None = None  # monotonic time of the oldest unsynced append
+        self._dirty = threading.Event()
+        self._retired: list[int] = []  # descriptors of finished segments, not yet fsynced
+        self._new_name = False
+        self._sync_thread = threading.Thread(
+            target=self._sync_loop, name="tenantry-spool-sync", daemon=True
+        )
+        self._sync_thread.start()
 
     # -- files -------------------------------------------------------------------------------
     def _segment_ids(self) -> list[int]:
@@ -112,23 +144,23 @@ class Spool:
                 out.append(int(p.stem[4:]))
         return out
 
+    def _dest_path(self, name: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+        return self.directory / f"acks-{safe}.log"
+
     def _path(self, seg: int) -> Path:
         return self.directory / f"seg-{seg:08d}.log"
 
     def _open_current(self) -> None:
-        self._fd = os.open(self._path(self._current), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = open_private(self._path(self._current))
         self._offset = os.fstat(self._fd).st_size
         self._live.setdefault(self._current, set())
         self._sizes[self._current] = self._offset
-        with contextlib.suppress(OSError):  # make the new file's name durable too
-            dfd = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+        self._new_name = True  # the sync thread makes the new file's name durable too
 
     def _roll(self) -> None:
-        os.close(self._fd)
+        self._retired.append(self._fd)  # the sync thread fsyncs and closes it
+        self._dirty.set()
         self._fd = -1
         finished = self._current
         self._current += 1
@@ -143,8 +175,9 @@ class Spool:
 
     # -- the interface -----------------------------------------------------------------------
     def append(self, events: list[Event]) -> None:
-        """Write ``events`` and fsync once (group commit). Never raises: when the disk fails the
-        events go on undurably (still delivered from memory), counted as ``spool_errors``."""
+        """Write ``events`` (one ``write``; the sync thread ``fsync``s it). Never raises: when the
+        disk fails the events go on undurably (still delivered from memory), counted as
+        ``spool_errors``."""
         if not events:
             return
         with self._lock:
@@ -175,7 +208,6 @@ class Spool:
         try:
             while view:
                 view = view[os.write(self._fd, view) :]
-            os.fsync(self._fd)
         except OSError:
             # a partial write would leave a torn record mid-file: start a fresh segment
             self._offset += len(data) - len(view)
@@ -187,9 +219,49 @@ class Spool:
             live.add(u)
         self._offset = offset
         self._sizes[seg] = offset
+        self._written += 1
+        if self._unsynced_since is None:
+            self._unsynced_since = time.monotonic()
+        self._dirty.set()
         if offset >= self.segment_bytes:
             self._roll()
         self._enforce_bound()
+
+    def _sync_loop(self) -> None:
+        """``fsync`` the current segment whenever something was written since the last one. The
+        descriptor is ``dup``ed under the lock so a segment roll cannot close it mid-``fsync``."""
+        while True:
+            self._dirty.wait()
+            self._dirty.clear()
+            with self._lock:
+                if self._closed:
+                    return
+                upto = self._written
+                taken_at = time.monotonic()
+                fds = self._retired
+                self._retired = []
+                if self._fd >= 0:
+                    fds.append(os.dup(self._fd))
+                new_name, self._new_name = self._new_name, False
+            try:
+                for fd in fds:
+                    os.fsync(fd)
+                if new_name:
+                    _fsync_dir(self.directory)
+            except OSError as exc:
+                logger.error("tenantry: spool fsync failed (%s)", exc)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            with self._lock:
+                self._synced = upto
+                # appends after the snapshot are no older than it
+                self._unsynced_since = None if upto == self._written else taken_at
+
+    def synced_lag(self) -> float:
+        """Seconds since the oldest append not yet ``fsync``ed; 0.0 when all are."""
+        since = self._unsynced_since
+        return 0.0 if since is None else max(0.0, time.monotonic() - since)
 
     def _enforce_bound(self) -> None:
         total = sum(self._sizes.values())
@@ -232,10 +304,25 @@ class Spool:
             if self._ack_records > 1000 and len(self._sizes) <= 2:
                 self._rewrite_ledger()
 
-    def _read_ledger(self) -> set[tuple[int, int]]:
+    def ack_for(self, name: str, uuids: Iterable[str]) -> None:
+        """With several destinations: ``name`` has a final result for ``uuids``. Call before
+        ``ack`` for the same events. Recorded so that a replay skips ``name`` for them."""
+        fd = self._dest_fds.get(name)
+        if fd is None:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            where = self._where
+            entries = [ACK.pack(*where[u]) for u in uuids if u in where]
+            if entries:
+                os.write(fd, frame(b"".join(entries)))
+                self._ack_records += 1
+
+    def _read_ledger(self, path: Path | None = None) -> set[tuple[int, int]]:
         acked: set[tuple[int, int]] = set()
         try:
-            data = self._ack_path.read_bytes()
+            data = (path or self._ack_path).read_bytes()
         except FileNotFoundError:
             return acked
         for _, payload in read_records(data):
@@ -246,24 +333,32 @@ class Spool:
         return acked
 
     def _rewrite_ledger(self) -> None:
-        """Keep only entries of segments that still exist: write, fsync, rename."""
-        keep = [p for p in self._read_ledger() if p[0] in self._sizes]
-        tmp = self._ack_path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
+        """Keep only entries of segments that still exist: write, fsync, rename (each ledger)."""
+        self._ack_fd = self._rewrite(self._ack_path, self._ack_fd)
+        for name, fd in self._dest_fds.items():
+            self._dest_fds[name] = self._rewrite(self._dest_path(name), fd)
+        self._ack_records = 0
+
+    def _rewrite(self, path: Path, fd: int) -> int:
+        keep = [p for p in self._read_ledger(path) if p[0] in self._sizes]
+        tmp = path.with_suffix(".tmp")
+        with open_private_file(tmp, "wb") as f:
             if keep:
                 f.write(frame(b"".join(ACK.pack(*p) for p in keep)))
             f.flush()
             os.fsync(f.fileno())
-        os.close(self._ack_fd)
-        os.replace(tmp, self._ack_path)
-        self._ack_fd = os.open(self._ack_path, os.O_WRONLY | os.O_APPEND)
-        self._ack_records = 1 if keep else 0
+        os.close(fd)
+        os.replace(tmp, path)
+        return open_private(path, os.O_WRONLY | os.O_APPEND)
 
     def replay(self) -> list[Event]:
         """The unacked events that earlier processes left, oldest first. Call once, at start.
-        Torn or corrupt records are skipped and counted (``spool_corrupt``)."""
+        Torn or corrupt records are skipped and counted (``spool_corrupt``). With several
+        destinations, ``replay_needs`` then names, for each event that some destination already
+        acked, the destinations that still need it."""
         with self._lock:
             acked = self._read_ledger()
+            per = {n: self._read_ledger(self._dest_path(n)) for n in self.destinations}
             out: list[Event] = []
             bad = 0
             for seg in self._old:
@@ -279,6 +374,9 @@ class Spool:
                         continue
                     if (seg, offset) in acked:
                         continue
+                    needs = tuple(n for n in self.destinations if (seg, offset) not in per[n])
+                    if per and not needs:
+                        continue  # every destination acked it one by one
                     try:
                         event = Event.loads(payload)
                     except Exception:
@@ -286,6 +384,8 @@ class Spool:
                         continue
                     if event.uuid in self._where:
                         continue
+                    if len(needs) < len(self.destinations):
+                        self.replay_needs[event.uuid] = needs
                     self._where[event.uuid] = (seg, offset)
                     live.add(event.uuid)
                     out.append(event)
@@ -313,7 +413,16 @@ class Spool:
             if self._closed:
                 return
             self._closed = True
+            self._dirty.set()  # lets the sync thread see ``_closed`` and end
+            for fd in self._retired:
+                with contextlib.suppress(OSError):
+                    os.fsync(fd)
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._retired = []
             if self._fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.fsync(self._fd)
                 os.close(self._fd)
                 self._fd = -1
                 if not self._live.get(self._current):
@@ -321,3 +430,5 @@ class Spool:
             with contextlib.suppress(OSError):
                 os.fsync(self._ack_fd)
             os.close(self._ack_fd)
+            for fd in self._dest_fds.values():
+                os.close(fd)

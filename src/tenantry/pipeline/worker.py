@@ -4,7 +4,12 @@
 atomic under the GIL and cost a fraction of a microsecond) and, when a full batch waits, sets
 ``Worker.wake``. Everything else happens here, on ``tenantry-worker``:
 
-    queue -> draft -> suppression -> policy chain -> Event -> [spool] -> one Sender per destination
+    queue -> [compacted chunks] -> draft -> suppression -> policy chain -> Event -> [spool]
+          -> one Sender per destination
+
+Memory is held to ``TELEMETRY_QUEUE_MAX_BYTES`` with back-pressure between the stages (see
+``pipeline.backlog``): the worker packs a backlog of calls compactly and shapes only as fast as
+the senders send.
 
 Setup (reading the secret, opening destinations) also runs on this thread, so constructing a
 ``TelemetryService`` does no I/O on the caller's thread.
@@ -26,10 +31,12 @@ from typing import Any
 import orjson
 
 from tenantry import _installation
+from tenantry._files import private_dir, write_private
 from tenantry.config import Settings
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event, new_uuids
+from tenantry.pipeline.backlog import ACCEPTED_AT, Backlog, Budget
 from tenantry.pipeline.counters import Counters
 from tenantry.pipeline.sender import Sender
 from tenantry.policy import build_chain, redact, shape
@@ -38,6 +45,10 @@ logger = logging.getLogger("tenantry")
 
 # A queued call: (kind, event, properties, user_id, developer_id, identity, timestamp, now, extra)
 Call = tuple
+GROUP = 512  # calls shaped, spooled and handed to the senders together
+SLICE = 0.05  # seconds of work before the loop looks at reports again
+DURABLE_INTERVAL = 0.01  # the worker's longest sleep in durable mode
+DURABLE_MAX_WAIT = 0.1  # durable mode: a call never waits longer than this for a sender's room
 
 STATUS_DIR = "status"
 OFF_MACHINE = {"amplitude", "posthog", "relay", "clickhouse"}
@@ -58,10 +69,16 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.counters = counters
-        self.queue: deque[Call] = deque()
+        self.budget = Budget()
+        self.backlog = Backlog(self.budget)
+        self.queue: deque[Call] = self.backlog.queue
+        self.max_bytes = settings.queue_max_bytes
+        self.room = threading.Event()  # set by a sender after each send
         self.wake = threading.Event()
         self.wake_at = wake_at
-        self._interval = interval
+        # durable: a call waits at most ~10 ms for the worker to wake, so it is on disk well
+        # within the 200 ms promise even when the process is briefly starved of CPU
+        self._interval = min(interval, DURABLE_INTERVAL) if settings.durable else interval
         self._explicit_destinations = list(destinations) if destinations is not None else None
         self._profile_lookup = profile_lookup
         self._on_error = on_error
@@ -72,8 +89,10 @@ class Worker:
         self._suppression = None
         self._busy = True  # until setup is done
         self._stopping = False
+        self._abandoned = False  # stop() ran out of time: no more waiting for senders
         self._ready = threading.Event()
-        self._acks: deque[str] = deque()
+        self._inhand_since: float | None = None  # accept time of the oldest call being shaped
+        self.max_durability_lag = 0.0
         self._outstanding: dict[str, int] = {}
         self._outstanding_lock = threading.Lock()
         self.setup_error: str | None = None
@@ -126,16 +145,30 @@ class Worker:
         if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in destinations):
             _installation.show_notice_once(s.data_dir)
         self.senders = [
-            Sender(d, counters=self.counters, on_final=self._final) for d in destinations
+            Sender(
+                d,
+                counters=self.counters,
+                on_final=self._final,
+                budget=self.budget,
+                soft_bytes=self.max_bytes // 16,
+                hard_bytes=self.max_bytes // 2,
+                room=self.room,
+            )
+            for d in destinations
         ]
         if s.durable:
             from tenantry.pipeline.spool import Spool
 
-            self.spool = Spool(s.data_dir / "spool", s.spool_max_bytes, self.counters)
+            self.spool = Spool(
+                s.data_dir / "spool",
+                s.spool_max_bytes,
+                self.counters,
+                destinations=[sender.name for sender in self.senders],
+            )
             replayed = self.spool.replay()
             if replayed:
                 self.counters.incr("replayed", len(replayed))
-                self._dispatch(replayed, spool=False)
+                self._dispatch_replayed(replayed)
 
     # -- the loop -------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -151,18 +184,17 @@ class Worker:
             self._discard_forever()
             return
         while True:
-            self.wake.wait(self._interval)
-            self.wake.clear()
+            if not self.backlog:
+                self.wake.wait(self._interval)
+                self.wake.clear()
             self._busy = True
             try:
                 self._drain()
-                self._apply_acks()
             except Exception:
                 logger.exception("tenantry: worker error")
             finally:
                 self._busy = False
-            if self._stopping and not self.queue:
-                self._apply_acks()
+            if self._stopping and not self.backlog:
                 self._report(final=True)
                 return
             if time.monotonic() >= self._next_report:
@@ -172,21 +204,47 @@ class Worker:
         while not self._stopping:
             self.wake.wait(self._interval)
             self.wake.clear()
-            n = len(self.queue)
-            for _ in range(n):
-                self.queue.popleft()
+            n = self.backlog.clear()
             if n:
                 self.counters.drop("setup_failed", n)
 
     def _drain(self) -> None:
-        queue = self.queue
-        while queue:
-            n = min(len(queue), 2048)
-            calls = [queue.popleft() for _ in range(n)]
-            self.counters.incr("accepted", n)
+        """Shape what waits, for at most ``SLICE`` seconds; pack the rest while senders are full."""
+        backlog = self.backlog
+        until = time.monotonic() + SLICE
+        while backlog and time.monotonic() < until:
+            backlog.compact()
+            if self._must_wait():
+                self.room.clear()
+                if self._must_wait():  # short: the queue keeps filling and is packed meanwhile
+                    self.room.wait(0.005)
+                continue
+            self._inhand_since = backlog.oldest_accepted_at()
+            calls = backlog.take(GROUP)
+            if not calls:
+                self._inhand_since = None
+                break
+            self.counters.incr("accepted", len(calls))
             events = self._shape_all(calls)
             if events:
                 self._dispatch(events, spool=True)
+            if self.spool is not None:
+                lag = time.time() - calls[0][ACCEPTED_AT]
+                if lag > self.max_durability_lag:
+                    self.max_durability_lag = lag
+            self._inhand_since = None
+
+    def _must_wait(self) -> bool:
+        """Back-pressure: a sender that is sending holds more than its soft limit. Never in a
+        way that holds a durable call off the disk longer than ``DURABLE_MAX_WAIT``, nor once
+        ``stop`` gave up on the senders."""
+        alone = len(self.senders) == 1  # nobody else to starve: wait even if it is stalled
+        if self._abandoned or not any(s.over_soft_limit(alone) for s in self.senders):
+            return False
+        if self.spool is not None:
+            oldest = self.backlog.oldest_accepted_at()
+            return oldest is None or time.time() - oldest < DURABLE_MAX_WAIT
+        return True
 
     def _shape_all(self, calls: list[Call]) -> list[Event]:
         shape = self._shape
@@ -248,12 +306,31 @@ class Worker:
         if n == 0:
             self.counters.drop("no_destination", len(events))
             return
-        if n > 1 or self.spool is not None:
+        if n > 1:
             with self._outstanding_lock:
                 for e in events:
                     self._outstanding[e.uuid] = n
         for sender in self.senders:
             sender.submit(events)
+
+    def _dispatch_replayed(self, events: list[Event]) -> None:
+        """Replayed events go only to the destinations that had not acked them."""
+        needs = self.spool.replay_needs if self.spool is not None else {}
+        if not needs:
+            self._dispatch(events, spool=False)
+            return
+        by_sender: dict[str, list[Event]] = {sender.name: [] for sender in self.senders}
+        with self._outstanding_lock:
+            for e in events:
+                names = needs.get(e.uuid)
+                targets = [n for n in by_sender if names is None or n in names]
+                self._outstanding[e.uuid] = len(targets)
+                for n in targets:
+                    by_sender[n].append(e)
+        needs.clear()
+        for sender in self.senders:
+            if by_sender[sender.name]:
+                sender.submit(by_sender[sender.name])
 
     # -- reporting (on the worker) ------------------------------------------------------------
     def _report(self, *, final: bool = False) -> None:
@@ -294,46 +371,52 @@ class Worker:
                     self._on_error(name, [e for e, _ in rejected], [r for _, r in rejected])
                 except Exception:
                     logger.exception("tenantry: on_error callback failed")
-        if len(self.senders) == 1 and self.spool is None:
-            counters.incr("delivered", len(events) - len(rejected))
-            return
-        done_ok = 0
-        rejected_ids = {e.uuid for e, _ in rejected}
-        with self._outstanding_lock:
-            for e in events:
-                left = self._outstanding.get(e.uuid)
-                if left is None:
-                    continue
-                if left <= 1:
-                    del self._outstanding[e.uuid]
-                    self._acks.append(e.uuid)
-                    if e.uuid not in rejected_ids:
-                        done_ok += 1
-                else:
-                    self._outstanding[e.uuid] = left - 1
+        if self.spool is not None and len(self.senders) > 1:
+            self.spool.ack_for(name, [e.uuid for e in events])
+        if len(self.senders) == 1:
+            done: Sequence[Event] = events
+            done_ok = len(events) - len(rejected)
+        else:
+            done = []
+            done_ok = 0
+            rejected_ids = {e.uuid for e, _ in rejected}
+            with self._outstanding_lock:
+                for e in events:
+                    left = self._outstanding.get(e.uuid)
+                    if left is None:
+                        continue
+                    if left <= 1:
+                        del self._outstanding[e.uuid]
+                        done.append(e)
+                        if e.uuid not in rejected_ids:
+                            done_ok += 1
+                    else:
+                        self._outstanding[e.uuid] = left - 1
         if done_ok:
             counters.incr("delivered", done_ok)
+        if self.spool is not None and done:
+            # acked here, on the sender thread, the moment the results are in: after a kill,
+            # only the batch each sender had in flight can come back as a duplicate
+            self.spool.ack([e.uuid for e in done])
 
-    def _apply_acks(self) -> None:
-        if not self._acks:
-            return
-        acks = []
-        while self._acks:
-            acks.append(self._acks.popleft())
-        if self.spool is not None:
-            self.spool.ack(acks)
+    def durability_lag(self) -> float:
+        """Seconds since the oldest call not yet written to the spool was accepted."""
+        since = self._inhand_since
+        if since is None:
+            since = self.backlog.oldest_accepted_at()
+        return 0.0 if since is None else max(0.0, time.time() - since)
 
     # -- control (from any thread) --------------------------------------------------------------
     def idle(self) -> bool:
         return (
             self._ready.is_set()
-            and not self.queue
+            and not self.backlog
             and not self._busy
             and all(s.idle() for s in self.senders)
         )
 
     def pending(self) -> int:
-        return len(self.queue) + sum(s.pending for s in self.senders)
+        return len(self.backlog) + sum(s.pending for s in self.senders)
 
     def flush(self, deadline: float) -> bool:
         self._ready.wait(max(0.0, deadline - time.monotonic()))
@@ -343,7 +426,6 @@ class Worker:
             while True:
                 self.wake.set()
                 if self.idle():
-                    self._wait_acks(deadline)
                     return self.setup_error is None
                 if time.monotonic() >= deadline:
                     return False
@@ -352,19 +434,15 @@ class Worker:
             for s in self.senders:
                 s.request_flush(False)
 
-    def _wait_acks(self, deadline: float) -> None:
-        while self._acks and self.thread.is_alive() and time.monotonic() < deadline:
-            self.wake.set()
-            time.sleep(0.001)
-
     def stop(self, deadline: float) -> int:
         """Stop shaping and sending by ``deadline``. Returns the events left undelivered."""
         self._stopping = True
         self.wake.set()
         self.thread.join(max(0.0, deadline - time.monotonic()))
-        left = len(self.queue)
+        self._abandoned = True
+        self.room.set()
+        left = self.backlog.clear()
         if left:
-            self.queue.clear()
             self.counters.drop("shutdown", left)
         unsent = 0
         for sender in self.senders:
@@ -377,7 +455,6 @@ class Worker:
                     self.counters.drop(f"{reason}:{sender.name}", len(lost))
                 else:
                     self.counters.incr(f"{reason}:{sender.name}", len(lost))
-        self._apply_acks()
         if self.spool is not None:
             try:
                 self.spool.close()
@@ -404,10 +481,8 @@ def write_status_file(data_dir: Path, status: dict, *, final: bool = False) -> N
     if final:
         path.unlink(missing_ok=True)
         return
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(orjson.dumps(status, default=str))
-    os.replace(tmp, path)
+    private_dir(directory)
+    write_private(path, orjson.dumps(status, default=str))
 
 
 def read_status_files(data_dir: Path) -> list[dict]:

@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tenantry._files import chmod_private, open_private, private_dir
 from tenantry.errors import StoreError
 from tenantry.events import Event
 from tenantry.store.base import COLUMNS, EventStore, Scope, columns_of
@@ -79,7 +80,7 @@ def _naive_utc(ts: float) -> datetime:
 
 @contextmanager
 def _flock(path: Path, mode: int, *, blocking: bool = True) -> Iterator[bool]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_private(path, os.O_RDWR | os.O_CREAT)
     try:
         try:
             fcntl.flock(fd, mode if blocking else mode | fcntl.LOCK_NB)
@@ -101,8 +102,8 @@ class LocalStore(EventStore):
         self.segments = self.root / "segments"
         self._tmp = self.root / "tmp"
         try:
-            self.segments.mkdir(parents=True, exist_ok=True)
-            self._tmp.mkdir(parents=True, exist_ok=True)
+            private_dir(self.segments)
+            private_dir(self._tmp)
         except OSError as exc:
             raise StoreError(f"cannot create the event store in {self.root}: {exc}") from exc
         self._read_lock = self.root / "read.lock"
@@ -136,6 +137,7 @@ class LocalStore(EventStore):
             use_dictionary=_DICTIONARY_COLUMNS,
             write_statistics=_STATISTICS_COLUMNS,
         )
+        chmod_private(tmp)  # pyarrow creates it per the umask: 0600 before it is renamed in
         os.replace(tmp, self.segments / f"{name}.parquet")
         self._writes += 1
         if self._writes % 32 == 0 and len(self._list()[0]) > self.compact_after:
@@ -239,6 +241,7 @@ class LocalStore(EventStore):
     def _swap(self, new: list[tuple[Path, Path]], old: list[Path]) -> None:
         with _flock(self._read_lock, fcntl.LOCK_EX):
             for tmp, final in new:
+                chmod_private(tmp)  # DuckDB's COPY creates it per the umask
                 os.replace(tmp, final)
             for path in old:
                 path.unlink(missing_ok=True)

@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from tenantry._files import open_private, private_dir
+
 FILENAME = "suppressed.txt"
 CHECK_INTERVAL = 0.1
 
@@ -58,8 +60,8 @@ class SuppressionList:
         with self._lock:
             if person_id in self._ids:
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            private_dir(self.path.parent)
+            fd = open_private(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 os.write(fd, (person_id + "\n").encode())
