@@ -39,6 +39,7 @@ TELEMETRY_SECRET = "TELEMETRY_SECRET"
 TELEMETRY_DEBUG = "TELEMETRY_DEBUG"
 TELEMETRY_DURABLE = "TELEMETRY_DURABLE"
 TENANTRY_ADMIN_TOKEN = "TENANTRY_ADMIN_TOKEN"
+TENANTRY_TRUSTED_PROXIES = "TENANTRY_TRUSTED_PROXIES"
 TELEMETRY_RETENTION_DAYS = "TELEMETRY_RETENTION_DAYS"
 TELEMETRY_QUEUE_SIZE = "TELEMETRY_QUEUE_SIZE"
 TELEMETRY_SPOOL_MAX_BYTES = "TELEMETRY_SPOOL_MAX_BYTES"
@@ -108,6 +109,10 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, validation_alias=_env("admin_token", TENANTRY_ADMIN_TOKEN), repr=False
     )
+    # comma-separated IPs/CIDRs whose X-Forwarded-For the service believes; empty: none
+    trusted_proxies: str = Field(
+        "", validation_alias=_env("trusted_proxies", TENANTRY_TRUSTED_PROXIES)
+    )
     retention_days: int = Field(
         90, ge=1, validation_alias=_env("retention_days", TELEMETRY_RETENTION_DAYS)
     )
@@ -174,6 +179,7 @@ _ENV_NAMES = {
     "spool_max_bytes": TELEMETRY_SPOOL_MAX_BYTES,
     "min_group_size": TELEMETRY_MIN_GROUP_SIZE,
     "status_interval": TELEMETRY_STATUS_INTERVAL,
+    "trusted_proxies": TENANTRY_TRUSTED_PROXIES,
 }
 
 
