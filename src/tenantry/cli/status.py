@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tenantry._text import printable
 from tenantry.cli._output import print_json
 
 
@@ -49,7 +50,8 @@ def status(
     state = "[green]on[/]" if doc["enabled"] else f"[red]off[/] ({doc.get('disabled_by')})"
     console.print(
         f"telemetry: {state}   edition: [bold]{doc['edition']}[/]   "
-        f"providers: {', '.join(doc['providers']) or '-'}   data dir: {doc['data_dir']}"
+        f"providers: {', '.join(doc['providers']) or '-'}   "
+        f"data dir: {printable(doc['data_dir'], markup=True)}"
     )
     table = Table(show_header=True, header_style="bold")
     table.add_column("collected")
@@ -64,6 +66,7 @@ def status(
     console.print(f"opt out: {OPT_OUT}")
     for proc in doc["processes"]:
         drops = ", ".join(f"{k}={v}" for k, v in sorted(proc.get("drops", {}).items())) or "none"
+        drops = printable(drops, markup=True)
         console.print(
             f"process {proc['pid']}: queued={proc.get('queued', 0)} "
             f"delivered={proc.get('delivered', 0)} dropped={proc.get('dropped', 0)} "
@@ -72,7 +75,9 @@ def status(
     if doc["recent_event_counts"]:
         console.print(
             "recent events (last 7 days, local store): "
-            + ", ".join(f"{k}={v}" for k, v in doc["recent_event_counts"].items())
+            + printable(
+                ", ".join(f"{k}={v}" for k, v in doc["recent_event_counts"].items()), markup=True
+            )
         )
 
 
