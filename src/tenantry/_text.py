@@ -13,9 +13,7 @@ import re
 # C0 controls (tab and newline too: one value is one line), DEL, C1 controls, the
 # bidirectional embeddings, overrides and isolates, and the zero-width joiners' neighbours
 # used to hide text (U+200B-U+200F, U+2028/U+2029, U+FEFF).
-_UNPRINTABLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
-)
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 _BRACKET = re.compile(r"(\\*)\[")  # backslashes before a bracket are doubled, then it is escaped
 

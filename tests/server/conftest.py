@@ -55,7 +55,7 @@ def start(tmp_path, *, trusted_proxies: str = "", **app_kwargs):
         providers=("local",),
         admin_token=ADMIN_TOKEN,
         min_group_size=1,
-        trusted_proxies=trusted_proxies,
+        **({"trusted_proxies": trusted_proxies} if trusted_proxies else {}),
     )
     identity = IdentityStore.open(settings)
     captured = InMemoryDestination()

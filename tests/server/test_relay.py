@@ -113,7 +113,10 @@ class TestReanonymisation:
         )
         assert r.status_code == 200, r.text
         assert r.json() == {
-            "success": True, "events_received": 5, "events_processed": 5, "rejected": []
+            "success": True,
+            "events_received": 5,
+            "events_processed": 5,
+            "rejected": [],
         }
         service.flush()
         relayed = [e for e in service.relayed.events if e.uuid in {ev["uuid"] for ev in events}]
@@ -144,7 +147,10 @@ class TestReanonymisation:
         second = service.client.post("/v1/telemetry/events", json={"events": [event, event]})
         assert first.json()["events_processed"] == 1
         assert second.json() == {
-            "success": True, "events_received": 2, "events_processed": 0, "rejected": []
+            "success": True,
+            "events_received": 2,
+            "events_processed": 0,
+            "rejected": [],
         }
 
     def test_library_through_relay(self, service, tmp_path):

@@ -12,10 +12,10 @@ import uuid
 import orjson
 import pytest
 
+from tenantry._installation import load_or_create_secret
 from tenantry.limits import MAX_EVENT_NAME, MAX_EVENTS_PER_REQUEST
 from tenantry.policy.processors import MAX_NAME
 from tenantry.policy.pseudonym import Pseudonymizer
-from tenantry._installation import load_or_create_secret
 from tenantry.server import Rate
 from tenantry.store.suppression import SuppressionList
 from tests.server.conftest import start, stop
@@ -44,15 +44,31 @@ class TestContextAndUuid:
 
     ATTACKS = [
         # the issue's examples
-        {"os": "10.20.30.40", "arch": "+14155550100", "version": "usr_13b3c0ffee42",
-         "python_version": "alice@example.com"},
+        {
+            "os": "10.20.30.40",
+            "arch": "+14155550100",
+            "version": "usr_13b3c0ffee42",
+            "python_version": "alice@example.com",
+        },
         # my own: a phone as a version, a name as an OS, an email as an arch, a token
-        {"os": "Alice", "arch": "bob@example.com", "version": "415.555.0100",
-         "python_version": "3.12.99999"},
-        {"os": "sk_live_abcdef123456", "arch": "dev_abc123", "version": "1.0+alice",
-         "python_version": "10.1.2.3"},
-        {"os": "Linux\u202eecila", "arch": "x86_64 alice", "version": "2026.11.29.1",
-         "python_version": "+1 415"},
+        {
+            "os": "Alice",
+            "arch": "bob@example.com",
+            "version": "415.555.0100",
+            "python_version": "3.12.99999",
+        },
+        {
+            "os": "sk_live_abcdef123456",
+            "arch": "dev_abc123",
+            "version": "1.0+alice",
+            "python_version": "10.1.2.3",
+        },
+        {
+            "os": "Linux\u202eecila",
+            "arch": "x86_64 alice",
+            "version": "2026.11.29.1",
+            "python_version": "+1 415",
+        },
     ]
 
     @pytest.mark.parametrize("context", ATTACKS)
@@ -72,8 +88,11 @@ class TestContextAndUuid:
     def test_real_context_values_are_kept(self, service):
         """What real installations send (an OS name, an architecture, a release number,
         ``major.minor``) is kept as sent."""
-        real = [("Linux", "x86_64", "0.10.12", "3.12"), ("Darwin", "arm64", "1.2.0rc1", "3.13"),
-                ("Windows", "AMD64", "2026.1.15", "3.11")]
+        real = [
+            ("Linux", "x86_64", "0.10.12", "3.12"),
+            ("Darwin", "arm64", "1.2.0rc1", "3.13"),
+            ("Windows", "AMD64", "2026.1.15", "3.11"),
+        ]
         events = [
             _event(properties={"os": o, "arch": a, "version": v, "python_version": p})
             for o, a, v, p in real
@@ -81,14 +100,19 @@ class TestContextAndUuid:
         r = service.client.post(PATH, json={"events": events})
         assert r.json()["events_processed"] == 3
         got = {
-            (e.properties["os"], e.properties["arch"], e.properties["version"],
-             e.properties["python_version"])
+            (
+                e.properties["os"],
+                e.properties["arch"],
+                e.properties["version"],
+                e.properties["python_version"],
+            )
             for e in _relayed(service, [e["uuid"] for e in events])
         }
         assert got == set(real)
 
     @pytest.mark.parametrize(
-        "bad", ["415-555-0100", "10.20.30.40-aaaa", "ffffffff", "0123456789abcdef0123456789abcdefff"]
+        "bad",
+        ["415-555-0100", "10.20.30.40-aaaa", "ffffffff", "0123456789abcdef0123456789abcdefff"],
     )
     def test_uuid_kept_only_when_it_parses(self, service, bad):
         """A uuid field that is not a UUID (a phone number, hex of the wrong length) is replaced
@@ -135,9 +159,37 @@ class TestPerEventValidation:
         assert all(x["reason"] for x in body["rejected"])
         assert "x" * 50 not in r.text  # the input is never echoed
 
-    def test_library_and_relay_share_limits(self):
-        """The library truncates names at the relay's limit, so what it sends is accepted."""
-        assert MAX_NAME == MAX_EVENT_NAME
+    def test_cloud_library_through_relay_loses_nothing(self, service, tmp_path):
+        """A cloud installation whose event names run to the library's limit (a 300-character
+        name is cut to 256) sends through the relay without losing a batch."""
+        from tenantry import TelemetryService
+
+        cloud = TelemetryService(
+            data_dir=tmp_path, edition="cloud", providers=("relay",), relay_url=service.url
+        )
+        for name in ("short", "n" * 300, "m" * MAX_NAME):
+            cloud.track_sync(name, {"type": "text"}, developer_id="dev_limits1")
+        assert cloud.flush(10.0)
+        status = cloud.get_status()
+        cloud.shutdown(2.0)
+        assert status["delivered"] == 3 and status["failed"] == 0 and status["dropped"] == 0
+
+    def test_relay_destination_marks_only_the_rejected_event(self, service, tmp_path):
+        """The library's relay destination reads ``rejected``: an event the relay refuses is
+        REJECTED alone, its neighbours DELIVERED (events built directly, past the policy)."""
+        from tenantry.config import load_settings
+        from tenantry.destinations.base import Status
+        from tenantry.destinations.relay import RelayDestination
+        from tenantry.events import Event
+
+        dest = RelayDestination(load_settings(data_dir=tmp_path, relay_url=service.url))
+        events = [
+            Event(str(uuid.uuid4()), name, "anon_x", 1.7e9, "opensource", {})
+            for name in ("ok", "z" * (MAX_EVENT_NAME + 1), "ok2")
+        ]
+        results = dest.send(events, 10.0)
+        dest.shutdown(1.0)
+        assert [r.status for r in results] == [Status.DELIVERED, Status.REJECTED, Status.DELIVERED]
 
     def test_envelope_errors_are_still_4xx(self, service):
         """A body that is not the envelope is 422; more than the event cap is 413."""
@@ -200,7 +252,9 @@ class TestReadable413:
         """The same on a route with a small cap (login: 8 KiB) and on a path nobody serves
         (default cap 16 KiB): 413 over the cap, 404 under it (the body drained first)."""
         body = b'{"email": "a@b.co", "password": "' + b"p" * 600_000 + b'"}'
-        assert [_post_urllib(service.url + "/v1/auth/sessions", body) for _ in range(5)] == [413] * 5
+        assert [_post_urllib(service.url + "/v1/auth/sessions", body) for _ in range(5)] == [
+            413
+        ] * 5
         assert [_post_urllib(service.url + "/no/such/route", body) for _ in range(5)] == [413] * 5
         small = b"x" * 15_000
         assert [_post_urllib(service.url + "/no/such/route", small) for _ in range(5)] == [404] * 5
@@ -248,6 +302,7 @@ class TestVolumeLimits:
             tmp_path, ip_rate=Rate(per_second=1, burst=100), trusted_proxies="127.0.0.1"
         )
         try:
+
             def post(xff):
                 body = {"events": [_event() for _ in range(60)]}
                 return running.client.post(PATH, json=body, headers={"X-Forwarded-For": xff})

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import httpx
 
+import tenantry.server
 from tenantry.config import load_settings
 from tenantry.server import Rate, ServerThread, create_app
 from tests.server.conftest import ADMIN_TOKEN, PASSWORD, start, stop
 
-SERVER_PKG = Path(__file__).resolve().parents[2] / "src" / "tenantry" / "server"
+SERVER_PKG = Path(tenantry.server.__file__).resolve().parent  # the package under test
 
 
 def _port(url: str) -> int:
@@ -189,8 +190,9 @@ def test_data_dir_is_private_whatever_the_umask(tmp_path):
     old = os.umask(0o022)
     try:
         data = tmp_path / "data"
-        settings = load_settings(data_dir=data, edition="cloud", providers=("local",),
-                                 admin_token=ADMIN_TOKEN)
+        settings = load_settings(
+            data_dir=data, edition="cloud", providers=("local",), admin_token=ADMIN_TOKEN
+        )
         with ServerThread(create_app(settings)) as server:
             client = httpx.Client(base_url=server.url, timeout=10)
             client.post("/v1/telemetry/events", json={"events": [{"event_name": "e"}]})
@@ -216,9 +218,8 @@ def test_loose_existing_data_dir_is_warned_once(tmp_path, caplog):
     data.mkdir()
     os.chmod(data, 0o755)
     settings = load_settings(data_dir=data, edition="cloud", providers=("local",))
-    with caplog.at_level("WARNING", logger="tenantry"):
-        with ServerThread(create_app(settings)):
-            pass
+    with caplog.at_level("WARNING", logger="tenantry"), ServerThread(create_app(settings)):
+        pass
     warnings = [r for r in caplog.records if str(data) in r.getMessage()]
     assert len(warnings) == 1 and "chmod 700" in warnings[0].getMessage()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import httpx
 
-from tenantry.identity._schema import dashboard_sessions
 from tests.server.conftest import ADMIN_TOKEN, PASSWORD
 
 
@@ -30,6 +29,8 @@ class TestDashboardLogin:
         assert a != b and ADMIN_TOKEN not in a
         header = first.headers["set-cookie"].lower()
         assert "max-age=28800" in header and "httponly" in header and "samesite=strict" in header
+        from tenantry.identity._schema import dashboard_sessions
+
         with service.identity._engine.connect() as conn:
             stored = [r.token_hash for r in conn.execute(dashboard_sessions.select())]
         assert a not in stored and b not in stored and len(stored) >= 2
@@ -41,6 +42,8 @@ class TestDashboardLogin:
 
     def test_expired_login_is_refused(self, service):
         """A dashboard session past its expiry is 401 (checked on the server, not the cookie)."""
+        from tenantry.identity._schema import dashboard_sessions
+
         login, raw = service.services.dashboard.create(None)
         assert _get(service, "/dashboard", cookies={"tenantry_dashboard": raw}).status_code == 200
         with service.identity._engine.begin() as conn:
@@ -70,20 +73,29 @@ class TestRevokeSessions:
         """A developer revokes their session by ID with their API key: the session token and the
         dashboard login made from it both stop working."""
         a = service.devs["A"]
-        login = service.client.post("/v1/auth/sessions", json={"email": a.email, "password": PASSWORD})
+        login = service.client.post(
+            "/v1/auth/sessions", json={"email": a.email, "password": PASSWORD}
+        )
         body = login.json()
         assert body["session_id"].startswith("ses_")
         cookie = _login(service, body["token"]).cookies["tenantry_dashboard"]
-        assert _get(service, "/dashboard", cookies={"tenantry_dashboard": cookie}).status_code == 200
+        assert (
+            _get(service, "/dashboard", cookies={"tenantry_dashboard": cookie}).status_code == 200
+        )
         r = service.client.delete(
             f"/v1/auth/sessions/{body['session_id']}", headers={"X-API-Key": a.key}
         )
         assert r.status_code == 204
         fresh = httpx.Client(base_url=service.url)
         try:
-            assert fresh.get("/dashboard", cookies={"tenantry_dashboard": cookie}).status_code == 401
-            r = fresh.post("/v1/memories/search", json={"query": "x"},
-                           headers={"X-Session-Token": body["token"]})
+            assert (
+                fresh.get("/dashboard", cookies={"tenantry_dashboard": cookie}).status_code == 401
+            )
+            r = fresh.post(
+                "/v1/memories/search",
+                json={"query": "x"},
+                headers={"X-Session-Token": body["token"]},
+            )
             assert r.status_code == 401
         finally:
             fresh.close()
@@ -95,7 +107,9 @@ class TestRevokeSessions:
         path = f"/v1/auth/sessions/{session.id}"
         assert service.client.delete(path, headers={"X-API-Key": b.key}).status_code == 404
         assert service.client.delete(path).status_code == 401
-        assert service.client.delete(path, headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert (
+            service.client.delete(path, headers={"Authorization": "Bearer nope"}).status_code == 401
+        )
         admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         assert service.client.delete(path, headers=admin).status_code == 204
         assert service.client.delete(path, headers=admin).status_code == 404

@@ -92,5 +92,7 @@ class DashboardSessions:
         if isinstance(raw, str):
             with self.engine.begin() as conn:
                 conn.execute(
-                    dashboard_sessions.delete().where(dashboard_sessions.c.token_hash == digest(raw))
+                    dashboard_sessions.delete().where(
+                        dashboard_sessions.c.token_hash == digest(raw)
+                    )
                 )

@@ -184,7 +184,10 @@ async def search_memories(
 
 
 @router.post(
-    "/v1/auth/sessions", status_code=201, response_model=SessionOut, responses=responses(401, 429, 503)
+    "/v1/auth/sessions",
+    status_code=201,
+    response_model=SessionOut,
+    responses=responses(401, 429, 503),
 )
 async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     """Developer login: email and password -> a session token for ``X-Session-Token``.
@@ -205,9 +208,7 @@ async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     }
 
 
-@router.delete(
-    "/v1/auth/sessions/{session_id}", status_code=204, responses=responses(401, 404)
-)
+@router.delete("/v1/auth/sessions/{session_id}", status_code=204, responses=responses(401, 404))
 async def revoke_session(
     request: Request, session_id: Annotated[str, Path(max_length=64)]
 ) -> Response:

@@ -153,6 +153,8 @@ def _open(state: Services, relay_destinations: list | None, rates: dict[str, Rat
     state.owned.append(state.memories.close)
     state.relay = Relay(s, destinations=relay_destinations, dedup=state.relay_dedup)
     state.owned.append(lambda: state.relay.shutdown(5.0))
+
+
 async def _retention_loop(state: Services) -> None:
     """Drop events older than ``TELEMETRY_RETENTION_DAYS`` from the store: at start, then
     every ``RETENTION_INTERVAL`` seconds, off the event loop."""

@@ -81,8 +81,12 @@ def limit(svc: Services, name: str, key: str, cost: float, what: str) -> None:
     wait = svc.limiters[name].take(key, cost)
     if wait:
         seconds = max(1, int(wait + 0.999))
-        raise error(429, f"too many requests from this {what}", "rate_limited",
-                    {"Retry-After": str(seconds)})
+        raise error(
+            429,
+            f"too many requests from this {what}",
+            "rate_limited",
+            {"Retry-After": str(seconds)},
+        )
 
 
 def parse_networks(text: str | None) -> tuple[Network, ...]:
@@ -94,7 +98,9 @@ def parse_networks(text: str | None) -> tuple[Network, ...]:
             try:
                 out.append(ipaddress.ip_network(part, strict=False))
             except ValueError:
-                raise ValueError(f"TENANTRY_TRUSTED_PROXIES: {part!r} is not an IP or CIDR") from None
+                raise ValueError(
+                    f"TENANTRY_TRUSTED_PROXIES: {part!r} is not an IP or CIDR"
+                ) from None
     return tuple(out)
 
 
@@ -145,6 +151,8 @@ def require_admin(request: Request) -> None:
     """401 unless the request carries ``Authorization: Bearer <admin token>``."""
     if not is_admin(request, bearer(request)):
         raise error(
-            401, "send Authorization: Bearer <admin token>", "invalid_admin_token",
+            401,
+            "send Authorization: Bearer <admin token>",
+            "invalid_admin_token",
             {"WWW-Authenticate": "Bearer"},
         )

@@ -132,7 +132,9 @@ async def dashboard(request: Request) -> HTMLResponse:
     who = await _dashboard_viewer(request)
     names = ADMIN_QUERIES if who.admin else DEVELOPER_QUERIES
     title = "tenantry: all developers" if who.admin else f"tenantry: {who.developer}"
-    page = await run_in_threadpool(dashboard_html, services(request).store, names, who.developer, title)
+    page = await run_in_threadpool(
+        dashboard_html, services(request).store, names, who.developer, title
+    )
     page = page.replace("<body>", "<body>" + LOGOUT_FORM, 1)
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 

@@ -134,9 +134,9 @@ class _BodyState:
         message = await self.receive_raw()
         if message["type"] == "http.request":
             self.size += len(message.get("body", b""))
+            self.done = not message.get("more_body", False)
             if self.size > self.cap:
                 raise _TooLarge(self.cap)
-            self.done = not message.get("more_body", False)
         else:
             self.done = True
         return message

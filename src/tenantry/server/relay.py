@@ -38,12 +38,10 @@ CONTEXT_KEYS = ("os", "arch", "version", "python_version")
 UNKNOWN = "unknown"
 # What ``platform.system()`` and ``platform.machine()`` answer, on the platforms Python runs on.
 OS_NAMES = frozenset(
-    "Linux Darwin Windows FreeBSD OpenBSD NetBSD DragonFly SunOS AIX Java Emscripten WASI iOS "
-    "iPadOS Android Haiku".split()
+    ["Linux", "Darwin", "Windows", "FreeBSD", "OpenBSD", "NetBSD", "DragonFly", "SunOS", "AIX", "Java", "Emscripten", "WASI", "iOS", "iPadOS", "Android", "Haiku"]
 )
 ARCHES = frozenset(
-    "x86_64 AMD64 amd64 i386 i486 i586 i686 x86 aarch64 arm64 ARM64 armv6l armv7l armv8l arm "
-    "ppc64 ppc64le s390x riscv64 mips mips64 loongarch64 wasm32 sparc64".split()
+    ["x86_64", "AMD64", "amd64", "i386", "i486", "i586", "i686", "x86", "aarch64", "arm64", "ARM64", "armv6l", "armv7l", "armv8l", "arm", "ppc64", "ppc64le", "s390x", "riscv64", "mips", "mips64", "loongarch64", "wasm32", "sparc64"]
 )
 _SHAPES = {
     "os": re.compile(r"(?:CYGWIN|MINGW64|MINGW32|MSYS)_NT-\d{1,2}\.\d{1,2}"),
@@ -115,7 +113,11 @@ def context_value(key: str, value: Any) -> str:
     verdict = pii.detect(value)
     if verdict is None:
         return value
-    if verdict == "phone" and key == "version" and sum(c.isdigit() for c in value) <= VERSION_DIGITS:
+    if (
+        verdict == "phone"
+        and key == "version"
+        and sum(c.isdigit() for c in value) <= VERSION_DIGITS
+    ):
         return value
     return UNKNOWN
 
