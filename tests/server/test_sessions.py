@@ -35,6 +35,17 @@ class TestDashboardLogin:
             stored = [r.token_hash for r in conn.execute(dashboard_sessions.select())]
         assert a not in stored and b not in stored and len(stored) >= 2
 
+    def test_pages_are_not_cached_nor_framed(self, service):
+        """The login page and the dashboard are no-store and refuse to be framed."""
+        cookie = _login(service, ADMIN_TOKEN).cookies["tenantry_dashboard"]
+        for r in (
+            _get(service, "/dashboard/login"),
+            _get(service, "/dashboard", cookies={"tenantry_dashboard": cookie}),
+        ):
+            assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+            assert r.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
     def test_token_in_query_string_does_nothing(self, service):
         """``/dashboard?token=<admin token>`` no longer logs in nor sets a cookie."""
         r = _get(service, f"/dashboard?token={ADMIN_TOKEN}")

@@ -48,6 +48,14 @@ LOGIN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>tenantry
 <form method="post" action="/dashboard/login">
 <label>Admin token or session token <input type="password" name="token" autocomplete="off"
  required></label> <button type="submit">Log in</button></form></body></html>"""
+# Pages are never cached, never framed (clickjacking a logout or a login), never sniffed.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 LOGOUT_FORM = (
     '<form method="post" action="/dashboard/logout" style="float:right">'
     '<button type="submit">Log out</button></form>'
@@ -57,7 +65,7 @@ LOGOUT_FORM = (
 @router.get("/dashboard/login", response_class=HTMLResponse, responses={200: _HTML})
 async def login_page() -> HTMLResponse:
     """The login form (posts ``token`` to ``/dashboard/login``)."""
-    return HTMLResponse(LOGIN_PAGE, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(LOGIN_PAGE, headers=PAGE_HEADERS)
 
 
 @router.post(
@@ -136,7 +144,7 @@ async def dashboard(request: Request) -> HTMLResponse:
         dashboard_html, services(request).store, names, who.developer, title
     )
     page = page.replace("<body>", "<body>" + LOGOUT_FORM, 1)
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 def dashboard_html(store, names, developer: str | None, title: str) -> str:
