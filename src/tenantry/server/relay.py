@@ -38,10 +38,16 @@ CONTEXT_KEYS = ("os", "arch", "version", "python_version")
 UNKNOWN = "unknown"
 # What ``platform.system()`` and ``platform.machine()`` answer, on the platforms Python runs on.
 OS_NAMES = frozenset(
-    ["Linux", "Darwin", "Windows", "FreeBSD", "OpenBSD", "NetBSD", "DragonFly", "SunOS", "AIX", "Java", "Emscripten", "WASI", "iOS", "iPadOS", "Android", "Haiku"]
+    (  # noqa: SIM905
+        "Linux Darwin Windows FreeBSD OpenBSD NetBSD DragonFly SunOS AIX Java Emscripten WASI iOS "
+        "iPadOS Android Haiku"
+    ).split()
 )
 ARCHES = frozenset(
-    ["x86_64", "AMD64", "amd64", "i386", "i486", "i586", "i686", "x86", "aarch64", "arm64", "ARM64", "armv6l", "armv7l", "armv8l", "arm", "ppc64", "ppc64le", "s390x", "riscv64", "mips", "mips64", "loongarch64", "wasm32", "sparc64"]
+    (  # noqa: SIM905
+        "x86_64 AMD64 amd64 i386 i486 i586 i686 x86 aarch64 arm64 ARM64 armv6l armv7l armv8l arm "
+        "ppc64 ppc64le s390x riscv64 mips mips64 loongarch64 wasm32 sparc64"
+    ).split()
 )
 _SHAPES = {
     "os": re.compile(r"(?:CYGWIN|MINGW64|MINGW32|MSYS)_NT-\d{1,2}\.\d{1,2}"),
