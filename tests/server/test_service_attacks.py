@@ -40,8 +40,10 @@ class TestBodyLimits:
 
     def test_chunked_body_is_cut_off(self, service):
         """A chunked (no Content-Length) login body is answered 413 while the client is still
-        sending: the server stops after the cap and a bounded drain, not after 150 MB."""
-        sent = 0
+        sending: the server stops after the cap and a bounded drain (8 MiB), not after 150 MB.
+        (Past the drain the server closes; if its reset overtakes the 413, the bound still
+        shows in how little was sent.)"""
+        sent, head, reset = 0, b"", False
         with socket.create_connection(("127.0.0.1", _port(service.url)), 10) as s:
             s.sendall(
                 b"POST /v1/auth/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
@@ -49,8 +51,7 @@ class TestBodyLimits:
             )
             chunk = b"10000\r\n" + b"a" * 0x10000 + b"\r\n"
             s.settimeout(0.05)
-            head = b""
-            while sent < 150 * 1024 * 1024 and not head:
+            while sent < 150 * 1024 * 1024 and not head and not reset:
                 try:
                     s.sendall(chunk)
                     sent += 0x10000
@@ -58,11 +59,14 @@ class TestBodyLimits:
                 except TimeoutError:
                     continue
                 except OSError:
-                    break
+                    reset = True
             if not head:
                 s.settimeout(10)
-                head = s.recv(4096)
-        assert head.startswith(b"HTTP/1.1 413")
+                try:
+                    head = s.recv(4096)
+                except OSError:
+                    reset = True
+        assert head.startswith(b"HTTP/1.1 413") or (reset and not head)
         assert sent < 32 * 1024 * 1024
 
     def test_each_route_has_its_own_cap(self, service):
