@@ -89,6 +89,18 @@ def _providers(value: Any) -> tuple[str, ...]:
     return names or ("none",)
 
 
+def _networks(value: Any) -> tuple[str, ...]:
+    import ipaddress
+
+    names = _names(value)
+    for name in names:
+        try:
+            ipaddress.ip_network(name, strict=False)
+        except ValueError:
+            raise ValueError(f"{name!r} is not an IP address or network (CIDR)") from None
+    return names
+
+
 def _path(value: Any) -> Path | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -267,7 +279,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "trusted_proxies",
         ("TENANTRY_TRUSTED_PROXIES",),
-        _names,
+        _networks,
         (),
         "comma-separated addresses or networks whose `X-Forwarded-For` is believed",
         "- (none)",

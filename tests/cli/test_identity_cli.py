@@ -112,3 +112,24 @@ def test_password_prompt_is_hidden_and_confirmed():
     assert "hidden-pw-123" not in result.output
     with IdentityStore.open(load_settings()) as store:
         assert store.login("prompt@example.com", "hidden-pw-123").developer_id.startswith("dev_")
+
+
+def test_sessions_revoke(capsys):
+    """sessions create prints a session_id; sessions revoke SESSION_ID stops the token at once;
+    an unknown ID is one error line and a non-zero exit."""
+    assert main(["developers", "create", "--email", "rev@example.com", "--json"]) == 0
+    dev = _json(capsys)["developer_id"]
+    assert main(["sessions", "create", dev, "--json"]) == 0
+    doc = _json(capsys)
+    assert doc["session_id"].startswith("ses_") and doc["session_token"] not in doc["session_id"]
+    assert main(["sessions", "revoke", doc["session_id"]]) == 0
+    assert capsys.readouterr().out.strip() == f"revoked {doc['session_id']}"
+    with IdentityStore.open(load_settings(), cache_ttl=0) as store:
+        try:
+            store.resolve(session_token=doc["session_token"])
+            raise AssertionError("a revoked session still resolves")
+        except Exception as exc:
+            assert type(exc).__name__ == "InvalidSession"
+    assert main(["sessions", "revoke", doc["session_id"]]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1

@@ -254,7 +254,7 @@ class TestOpening:
         with engine.connect() as conn:
             assert conn.execute(
                 text("SELECT version_num FROM alembic_version")
-            ).scalars().all() == ["0001"]
+            ).scalars().all() == ["0002"]
         engine.dispose()
 
     def test_postgres_url_maps_to_psycopg(self):

@@ -47,7 +47,7 @@ class Running:
         self.services.relay.flush(5.0)
 
 
-def start(tmp_path, **app_kwargs):
+def start(tmp_path, *, trusted_proxies: str = "", **app_kwargs):
     """Start a cloud service with developers A and B; returns (ServerThread, Running)."""
     settings = load_settings(
         data_dir=tmp_path,
@@ -55,6 +55,7 @@ def start(tmp_path, **app_kwargs):
         providers=("local",),
         admin_token=ADMIN_TOKEN,
         min_group_size=1,
+        **({"trusted_proxies": trusted_proxies} if trusted_proxies else {}),
     )
     identity = IdentityStore.open(settings)
     captured = InMemoryDestination()

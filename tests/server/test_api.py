@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.server.conftest import PASSWORD
+from tests.server.conftest import ADMIN_TOKEN, PASSWORD
 
 
 def _memory_events(service, developer_id):
@@ -152,8 +152,11 @@ class TestCredentialFailures:
 
 
 def test_health_and_status(service):
-    """/healthz answers ok and /v1/telemetry/status reports the service's own telemetry."""
+    """/healthz answers ok and /v1/telemetry/status reports the service's own telemetry to the
+    admin."""
     assert service.client.get("/healthz").json() == {"status": "ok"}
-    status = service.client.get("/v1/telemetry/status").json()
+    status = service.client.get(
+        "/v1/telemetry/status", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    ).json()
     assert status["edition"] == "cloud" and status["enabled"] is True
     assert "relay" in status

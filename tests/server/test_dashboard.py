@@ -1,4 +1,5 @@
-"""The dashboard in headless Chromium: login by admin token or developer session, charts drawn."""
+"""The dashboard in headless Chromium: login through the form (admin token or developer session),
+charts drawn, logout; no credential in any URL."""
 
 from __future__ import annotations
 
@@ -38,16 +39,29 @@ def browser(service):
         browser.close()
 
 
+def _login(page, url: str, token: str):
+    """Log in through the form; the response of the page it lands on."""
+    page.goto(f"{url}/dashboard/login")
+    page.fill("input[name=token]", token)
+    with page.expect_navigation() as nav:
+        page.click("button[type=submit]")
+    return nav.value
+
+
 def _traces(page) -> int:
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
     return page.locator(".js-plotly-plot g.trace").count()
 
 
 def test_admin_dashboard_draws_charts(service, browser):
-    """Opening /dashboard?token=<admin token> logs in (cookie) and every chart draws data."""
+    """Logging in with the admin token through the form sets a session cookie (no token in the
+    URL, the cookie is not the token) and every chart draws data."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    response = page.goto(f"{service.url}/dashboard?token={ADMIN_TOKEN}")
+    response = _login(page, service.url, ADMIN_TOKEN)
     assert response.status == 200 and page.url.endswith("/dashboard")
+    [cookie] = page.context.cookies()
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert ADMIN_TOKEN not in cookie["value"] and ADMIN_TOKEN not in page.url
     assert _traces(page) >= 4
     assert ADMIN_TOKEN not in page.content()
     assert page.locator("h2", has_text="top-developers").count() == 1
@@ -66,8 +80,8 @@ def test_developer_session_dashboard_is_scoped(service, browser):
         "/v1/auth/sessions", json={"email": b.email, "password": PASSWORD}
     ).json()["token"]
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    response = page.goto(f"{service.url}/dashboard?token={token}")
-    assert response.status == 200
+    response = _login(page, service.url, token)
+    assert response.status == 200 and token not in page.url
     assert _traces(page) >= 2
     html = page.content()
     assert b.id in html and service.devs["A"].id not in html
@@ -88,7 +102,7 @@ def test_daily_events_chart_stacks_one_bar_trace_per_developer(service, browser)
     admin, and only B's for B's session."""
     b = service.devs["B"]
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page.goto(f"{service.url}/dashboard?token={ADMIN_TOKEN}")
+    _login(page, service.url, ADMIN_TOKEN)
     _traces(page)
     bars, legend = _daily_chart(page)
     assert bars >= 2 and service.devs["A"].id in legend and b.id in legend
@@ -97,7 +111,7 @@ def test_daily_events_chart_stacks_one_bar_trace_per_developer(service, browser)
         "/v1/auth/sessions", json={"email": b.email, "password": PASSWORD}
     ).json()["token"]
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page.goto(f"{service.url}/dashboard?token={token}")
+    _login(page, service.url, token)
     _traces(page)
     bars, legend = _daily_chart(page)
     assert bars == 1 and b.id in legend and service.devs["A"].id not in legend
@@ -105,9 +119,24 @@ def test_daily_events_chart_stacks_one_bar_trace_per_developer(service, browser)
 
 
 def test_dashboard_refuses_strangers(service, browser):
-    """Without a login, or with a wrong token, the dashboard is a 401 JSON error."""
+    """Without a login, with a wrong token, or with the token in the URL (the old way), the
+    dashboard is a 401 JSON error."""
     page = browser.new_page()
     assert page.goto(f"{service.url}/dashboard").status == 401
-    wrong = page.goto(f"{service.url}/dashboard?token=not-a-token")
+    assert page.goto(f"{service.url}/dashboard?token={ADMIN_TOKEN}").status == 401
+    wrong = _login(page, service.url, "not-a-token")
     assert wrong.status == 401 and "not-a-token" not in page.content()
+    page.close()
+
+
+def test_logout_ends_the_session_on_the_server(service, browser):
+    """The logout button deletes the session server-side: the old cookie, replayed, is 401."""
+    page = browser.new_page()
+    _login(page, service.url, ADMIN_TOKEN)
+    [cookie] = page.context.cookies()
+    with page.expect_navigation():
+        page.click("text=Log out")
+    assert page.url.endswith("/dashboard/login") and page.context.cookies() == []
+    replay = service.client.get("/dashboard", cookies={cookie["name"]: cookie["value"]})
+    assert replay.status_code == 401
     page.close()

@@ -28,7 +28,8 @@ keys_app = typer.Typer(
 )
 sessions_app = typer.Typer(
     name="sessions",
-    help="Session tokens for operators.\n\nExample: tenantry sessions create dev_123 --json",
+    help="Session tokens: create (shown once), revoke.\n\n"
+    "Example: tenantry sessions create dev_123 --json",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -223,11 +224,30 @@ def sessions_create(
     if as_json:
         print_json(
             {
+                "session_id": session.id,
                 "developer_id": session.developer_id,
                 "session_token": session.token,
                 "expires_at": _when(session.expires_at),
             }
         )
         return
+    typer.echo(f"session_id:    {session.id}")
     typer.echo(f"session_token: {session.token}")
     typer.echo(f"expires_at:    {_when(session.expires_at)}")
+
+
+@sessions_app.command(
+    "revoke",
+    help="Revoke a session by its ID (and the dashboard logins made from it). Running servers "
+    "stop accepting it within 30 seconds.\n\nExample: tenantry sessions revoke ses_123",
+)
+def sessions_revoke(
+    session_id: str = typer.Argument(..., help="The ses_ ID printed at creation or login."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    with _store() as store:
+        store.revoke_session_id(session_id)
+    if as_json:
+        print_json({"session_id": session_id, "revoked": True})
+        return
+    typer.echo(f"revoked {session_id}")

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from tenantry._text import printable
 from tenantry.cli._output import print_json
 
 _REPORT_HELP = (
@@ -104,11 +105,11 @@ def report(
     columns = _columns(query, result)
     for col in columns:
         table.add_column(col, justify="right" if col in _NUMBERS else "left")
-    for row in result["rows"]:
-        table.add_row(*(str(row[c]) for c in columns))
+    for row in result["rows"]:  # values come from clients: no control characters, no markup
+        table.add_row(*(printable(row[c], markup=True) for c in columns))
     console.print(table)
     if html_file is not None:
-        console.print(f"chart written to {html_file}")
+        console.print(f"chart written to {printable(html_file, markup=True)}")
 
 
 def _columns(query: str, result: dict) -> list[str]:

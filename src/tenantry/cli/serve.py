@@ -24,4 +24,6 @@ def register(app: typer.Typer) -> None:
 
         app_ = create_app(load_settings())
         typer.echo(f"tenantry: serving on http://{host}:{port} (docs: /docs)", err=True)
-        uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app_, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False
+        )

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from tenantry.cli._output import print_json
-from tenantry.cli._text import clean
+from tenantry._text import printable as clean
 
 EXAMPLE = "Example: tenantry status --json"
 _SHOWN_SOURCES = ("edition", "providers", "data_dir", "enabled", "do_not_track")

@@ -33,6 +33,7 @@ from tenantry.destinations.base import (
 )
 from tenantry.errors import ConfigError
 from tenantry.events import Event
+from tenantry.limits import MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST
 from tenantry.pipeline.retry import Backoff
 
 logger = logging.getLogger("tenantry")
@@ -228,7 +229,10 @@ def _renew_client(ref: weakref.ref) -> None:
 
 class RelayDestination(HttpDestination):
     name = "relay"
-    batch = BatchConfig(max_events=500, max_bytes=1_000_000, max_age=1.0)
+    batch = BatchConfig(
+        max_events=min(500, MAX_EVENTS_PER_REQUEST), max_bytes=1_000_000, max_age=1.0
+    )
+    max_request_bytes = min(1_000_000, MAX_BODY_BYTES)  # the relay's own limits (tenantry.limits)
 
     def __init__(self, settings: Settings, **overrides: Any) -> None:
         if not settings.relay_url:
@@ -258,5 +262,10 @@ class RelayDestination(HttpDestination):
             data = response.json()
             if data.get("success") is False:
                 return [Result.retry("relay_unsuccessful")] * len(events)
-            return [DELIVERED] * len(events)
+            results = [DELIVERED] * len(events)
+            for item in data.get("rejected") or ():  # the relay refuses bad events one by one
+                index = item.get("index") if isinstance(item, dict) else None
+                if isinstance(index, int) and 0 <= index < len(events):
+                    results[index] = Result.rejected(f"relay: {str(item.get('reason'))[:100]}")
+            return results
         return super().classify(events, response)

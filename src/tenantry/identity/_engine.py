@@ -3,6 +3,7 @@ get WAL, foreign keys and a busy timeout so concurrent writers wait instead of f
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -42,7 +43,7 @@ def make_engine(url: str | URL, *, create_dirs: bool = True, pragmas: bool = Tru
         )
     else:
         if create_dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(path)
         engine = create_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False}
         )
@@ -57,6 +58,20 @@ def make_engine(url: str | URL, *, create_dirs: bool = True, pragmas: bool = Tru
         cursor.close()
 
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """The database's directory 0700 and the file 0600 before SQLite opens it: SQLite gives the
+    ``-wal``/``-shm`` files the main file's mode, so they are private too, whatever the umask.
+    An existing looser directory is warned about once (``_files.warn_if_loose``)."""
+    from tenantry._files import chmod_private, open_private, private_dir
+
+    private_dir(path.parent)
+    os.close(open_private(path, os.O_RDWR | os.O_CREAT))
+    for suffix in ("", "-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists() and side.stat().st_mode & 0o077:
+            chmod_private(side)
 
 
 def _use_wal(cursor) -> None:

@@ -58,7 +58,24 @@ sessions = Table(
     ),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("id", String(40)),  # ses_...: names a session without its token (revoke, list)
     Index("ix_sessions_developer_id", "developer_id"),
+    Index("ix_sessions_id", "id", unique=True),
+)
+
+# A dashboard login: random, expiring, server-side (so replicas share it), stored as a hash.
+# developer_id None = the admin; session_id = the developer session it was made from (revoking
+# that session ends it too).
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("developer_id", String(40), ForeignKey("developers.id", ondelete="CASCADE")),
+    Column("session_id", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_dashboard_sessions_session_id", "session_id"),
 )
 
 end_users = Table(
@@ -110,9 +127,13 @@ class Session:
     token: str
     developer_id: str
     expires_at: datetime
+    id: str | None = None  # ses_...: for revoking without the token
 
     def __repr__(self) -> str:  # never print the token
-        return f"Session(developer_id={self.developer_id!r}, expires_at={self.expires_at!r})"
+        return (
+            f"Session(id={self.id!r}, developer_id={self.developer_id!r}, "
+            f"expires_at={self.expires_at!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ from tenantry.identity._schema import (
     Identity,
     Session,
     api_keys,
+    dashboard_sessions,
     developers,
     end_users,
     sessions,
@@ -339,20 +340,58 @@ class IdentityStore:
         raw = SESSION_PREFIX + secrets.token_urlsafe(32)
         now = _now()
         session = Session(
-            token=raw, developer_id=developer_id, expires_at=now + timedelta(seconds=ttl)
+            token=raw,
+            developer_id=developer_id,
+            expires_at=now + timedelta(seconds=ttl),
+            id=_new_id("ses_"),
         )
         with self._engine.begin() as conn:
             self._require_developer(conn, developer_id)
             conn.execute(
                 sessions.insert().values(
+                    id=session.id,
                     token_hash=digest(raw),
                     developer_id=developer_id,
                     created_at=now,
                     expires_at=session.expires_at,
                 )
             )
-        logger.info("identity: created session for %s", developer_id)
+        logger.info("identity: created session %s for %s", session.id, developer_id)
         return session
+
+    def session_owner(self, session_id: str) -> str | None:
+        """The developer a session (by ``ses_`` ID) belongs to, or None when there is none."""
+        if not isinstance(session_id, str):
+            return None
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(sessions.c.developer_id).where(sessions.c.id == session_id)
+            ).scalar()
+
+    def session_id(self, token: str) -> str | None:
+        """The ``ses_`` ID of a session token, or None."""
+        if not isinstance(token, str):
+            return None
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(sessions.c.id).where(sessions.c.token_hash == digest(token))
+            ).scalar()
+
+    def revoke_session_id(self, session_id: str) -> None:
+        """Revoke a session by its ``ses_`` ID, and the dashboard logins made from it. It stops
+        working here at once, in other processes within ``cache_ttl``. ``NotFound`` if unknown."""
+        with self._engine.begin() as conn:
+            hashed = conn.execute(
+                select(sessions.c.token_hash).where(sessions.c.id == session_id)
+            ).scalar()
+            if hashed is None:
+                raise NotFound("no such session")
+            conn.execute(sessions.delete().where(sessions.c.id == session_id))
+            conn.execute(
+                dashboard_sessions.delete().where(dashboard_sessions.c.session_id == session_id)
+            )
+        self._sessions.pop(hashed)
+        logger.info("identity: revoked session %s", session_id)
 
     def revoke_session(self, token: str) -> None:
         """Log out: the token stops working here at once (idempotent)."""
@@ -360,7 +399,14 @@ class IdentityStore:
             return
         hashed = digest(token)
         with self._engine.begin() as conn:
+            sid = conn.execute(
+                select(sessions.c.id).where(sessions.c.token_hash == hashed)
+            ).scalar()
             conn.execute(sessions.delete().where(sessions.c.token_hash == hashed))
+            if sid is not None:
+                conn.execute(
+                    dashboard_sessions.delete().where(dashboard_sessions.c.session_id == sid)
+                )
         self._sessions.pop(hashed)
         self._publish_revocation("session", hashed)
 

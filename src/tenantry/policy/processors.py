@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from tenantry.limits import MAX_EVENT_NAME, MAX_ID
 from tenantry.pipeline.counters import Counters
 from tenantry.policy import pii
 from tenantry.policy.context import duration_bucket, runtime_context
@@ -26,8 +27,7 @@ logger = logging.getLogger("tenantry.policy")
 Draft = dict[str, Any]
 Processor = Callable[[Draft], "Draft | None"]
 
-MAX_NAME = 256
-MAX_ID = 256
+MAX_NAME = MAX_EVENT_NAME  # the relay accepts exactly what the library produces
 UNKNOWN = "unknown"
 REDACTED = "[REDACTED]"
 

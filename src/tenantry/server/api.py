@@ -1,25 +1,43 @@
-"""The reference host API (the seed guide's Example 1), login, status and liveness.
+"""The reference host API (the seed guide's Example 1), login and logout, status and liveness.
 
 ``POST /v1/memories`` is what a host application looks like when it uses tenantry: resolve who
 the request comes from (API key + ``external_user_id``, API key alone, or session token), do the
 work, then ``await telemetry.track(...)`` with both IDs.
+
+Login is throttled per account and per client address (429 with ``Retry-After``), and password
+checks (argon2, 64 MiB each) run at most ``HASH_CONCURRENCY`` at a time, so a burst of logins
+cannot exhaust memory; beyond ``HASH_WAITING`` waiting ones the answer is 503.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.errors import InvalidLogin
+from tenantry.errors import InvalidLogin, NotFound
 from tenantry.identity._schema import Identity
-from tenantry.server.app import error, responses, services
+from tenantry.server.common import (
+    bearer,
+    client_address,
+    error,
+    limit,
+    require_admin,
+    responses,
+    services,
+)
 
 router = APIRouter()
+
+HASH_CONCURRENCY = 2  # argon2 checks at once (64 MiB each)
+HASH_WAITING = 32  # login requests allowed to wait for a slot; more get 503
 
 # (developer, external ID) -> usr_ ID never changes once created; the identity store caches it
 # as long (300 s). Kept here too, so a warm request needs no trip to a worker thread.
@@ -74,8 +92,36 @@ class LoginIn(BaseModel):
 
 class SessionOut(BaseModel):
     token: str
+    session_id: str
     developer_id: str
     expires_at: datetime
+
+
+class HashSlots:
+    """At most ``concurrency`` password checks at once, at most ``max_waiting`` waiting (503
+    beyond). ``peak`` is the most that ever ran together. Event loop only."""
+
+    def __init__(self, concurrency: int = HASH_CONCURRENCY, max_waiting: int = HASH_WAITING):
+        self._slots = asyncio.Semaphore(concurrency)
+        self.max_waiting = max_waiting
+        self.waiting = self.active = self.peak = 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self.waiting >= self.max_waiting:
+            raise error(503, "too many logins at once; retry", "busy", {"Retry-After": "1"})
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            yield
+        finally:
+            self.active -= 1
+            self._slots.release()
 
 
 async def who(request: Request) -> Identity:
@@ -139,33 +185,58 @@ async def search_memories(
 
 
 @router.post(
-    "/v1/auth/sessions", status_code=201, response_model=SessionOut, responses=LOGIN_ERRORS
+    "/v1/auth/sessions",
+    status_code=201,
+    response_model=SessionOut,
+    responses=responses(401, 429, 503),
 )
 async def login(body: LoginIn, request: Request) -> dict[str, Any]:
-    """Developer login: email and password -> a session token for ``X-Session-Token``."""
+    """Developer login: email and password -> a session token for ``X-Session-Token``.
+    Throttled per account and per address (429 with ``Retry-After``)."""
     svc = services(request)
-    store = svc.identity
-    if svc.login_limiter is not None:
-        wait = svc.login_limiter.take("email:" + body.email.strip().lower())
-        if wait:
-            retry = {"Retry-After": str(max(1, int(wait + 0.999)))}
-            raise error(429, "too many login attempts; try again later", "rate_limited", retry)
-    try:
-        session = await run_in_threadpool(store.login, body.email, body.password)
-    except InvalidLogin:
-        raise error(401, "wrong email or password", "invalid_login") from None
-    except ValueError:
-        raise error(401, "wrong email or password", "invalid_login") from None
+    limit(svc, "login_address", client_address(request), 1, "address")
+    limit(svc, "login_account", body.email.strip().lower(), 1, "account")
+    async with svc.hashing.slot():
+        try:
+            session = await run_in_threadpool(svc.identity.login, body.email, body.password)
+        except (InvalidLogin, ValueError):
+            raise error(401, "wrong email or password", "invalid_login") from None
     return {
         "token": session.token,
+        "session_id": session.id,
         "developer_id": session.developer_id,
         "expires_at": session.expires_at,
     }
 
 
-@router.get("/v1/telemetry/status", responses=responses())
+@router.delete("/v1/auth/sessions/{session_id}", status_code=204, responses=responses(401, 404))
+async def revoke_session(
+    request: Request, session_id: Annotated[str, Path(max_length=64)]
+) -> Response:
+    """Revoke a developer's session (and the dashboard logins made from it): the admin bearer
+    token, or that developer's API key or session token. Another developer's session is 404."""
+    svc = services(request)
+    owner = await run_in_threadpool(svc.identity.session_owner, session_id)
+    if bearer(request) is not None:
+        require_admin(request)
+    else:
+        ident = await svc.authenticate(request)
+        if owner != ident.developer_id:
+            owner = None
+    if owner is None:
+        raise error(404, "no such session", "not_found")
+    try:
+        await run_in_threadpool(svc.identity.revoke_session_id, session_id)
+    except NotFound:
+        raise error(404, "no such session", "not_found") from None
+    return Response(status_code=204)
+
+
+@router.get("/v1/telemetry/status", responses=responses(401))
 async def telemetry_status(request: Request) -> dict[str, Any]:
-    """The service's own telemetry status, and the relay's counters."""
+    """The service's own telemetry status, and the relay's counters (every tenant's): the admin
+    bearer token only."""
+    require_admin(request)
     svc = services(request)
     status = svc.telemetry.get_status()
     status["relay"] = svc.relay.status() if svc.relay else {}

@@ -1,10 +1,11 @@
-"""The FastAPI app factory: shared state, lifespan and the JSON error shape.
+"""The FastAPI app factory: shared state, limits, lifespan and the error handlers.
 
     app = create_app()                   # settings from the environment
-    uvicorn.run(app, host="127.0.0.1", port=8000)
+    uvicorn.run(app, host="127.0.0.1", port=8000, proxy_headers=False)
 
-Every error is a 4xx with ``{"error": ..., "code": ...}``; nothing a client sends is echoed back
-when it could be a credential. [FastAPI "Handling errors"; Stripe's error object]
+Reads top-down: ``common`` (services, error shape) <- the route modules (``api``,
+``relay_routes``, ``analytics``, ``dashboard``) <- this module. Run uvicorn with
+``proxy_headers=False``: which forwarded headers to believe is ``TENANTRY_TRUSTED_PROXIES``'s job.
 """
 
 from __future__ import annotations
@@ -14,80 +15,45 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tenantry import __version__
 from tenantry.config import Settings, load_settings
-from tenantry.errors import IdentityError, PrivacyRefused, QueryError, TenantryError
-from tenantry.server.limits import BodyLimit, Limiter, Rate
+from tenantry.errors import ConfigError, IdentityError, PrivacyRefused, QueryError, TenantryError
+from tenantry.limits import MAX_BODY_BYTES
+from tenantry.server import analytics, api, dashboard, relay_routes
+from tenantry.server.api import HashSlots
+from tenantry.server.common import Services, parse_networks
+from tenantry.server.limits import BodyLimit, Rate
 from tenantry.server.memories import MemoryTable
-from tenantry.server.relay import MAX_BODY_BYTES, Relay
+from tenantry.server.relay import Relay
 from tenantry.shared_state import SharedState, make_dedup, make_limiter
 
 logger = logging.getLogger("tenantry.server")
 
-RELAY_PATH = "/v1/telemetry/events"
-DEFAULT_IP_RATE = Rate(per_second=2000, burst=4000)  # relay requests per client IP
 RETENTION_INTERVAL = 3600.0  # seconds between retention sweeps
-DEFAULT_ANON_RATE = Rate(per_second=100, burst=200)  # relay requests per anonymous_id
-DEFAULT_LOGIN_RATE = Rate(per_second=0.2, burst=10)  # login attempts per email (12 a minute)
-
-
-class ErrorBody(BaseModel):
-    """Every error the service answers: a readable message and a stable code."""
-
-    error: str
-    code: str
-
-
-def responses(*codes: int) -> dict[int | str, dict]:
-    """OpenAPI entries for the error ``codes`` a route can answer (400 and 422 always)."""
-    text = {
-        400: "malformed body or a query that cannot be answered as asked",
-        401: "missing, wrong, revoked or expired credentials",
-        403: "refused (a user-level query over opensource data)",
-        404: "not found",
-        413: "body over 1 MB or more than 1,000 events",
-        422: "the request does not match the schema",
-        429: "rate limited; see Retry-After",
-    }
-    return {c: {"model": ErrorBody, "description": text[c]} for c in sorted({400, 422, *codes})}
-
-
-@dataclass
-class Services:
-    """What the routes share; built in the lifespan unless handed to ``create_app``."""
-
-    settings: Settings
-    telemetry: Any = None
-    identity: Any = None
-    store: Any = None
-    relay: Relay | None = None
-    memories: MemoryTable | None = None
-    ip_limiter: Limiter | None = None
-    anon_limiter: Limiter | None = None
-    login_limiter: Any = None
-    shared: Any = None  # tenantry.shared_state.SharedState when TENANTRY_REDIS_URL is set
-    authenticate: Any = None
-    end_users: dict = field(default_factory=dict)  # see api._end_user
-    owned: list = field(default_factory=list)
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services
-
-
-def error(status: int, message: str, code: str, headers: dict | None = None) -> HTTPException:
-    """An ``HTTPException`` whose body is ``{"error": message, "code": code}``."""
-    return HTTPException(status, detail={"error": message, "code": code}, headers=headers)
+# Relay allowances, in events: far above what one installation sends (its relay destination
+# batches a few hundred events a second at most), far below a flood (tens of thousands a second).
+DEFAULT_IP_RATE = Rate(per_second=5000, burst=50_000)  # events per client address
+DEFAULT_ANON_RATE = Rate(per_second=1000, burst=20_000)  # events per installation
+# Login attempts: a person mistyping never meets these; a password guesser does at once.
+DEFAULT_LOGIN_RATE = Rate(per_second=1 / 30, burst=10)  # per account (email)
+DEFAULT_LOGIN_IP_RATE = Rate(per_second=1 / 2, burst=30)  # per client address
+# Body caps per route, in bytes; anything else (GET, DELETE, ...) gets DEFAULT_BODY_LIMIT.
+BODY_LIMITS = {
+    relay_routes.PATH: MAX_BODY_BYTES,
+    "/v1/memories": 1024 * 1024,  # content up to 100,000 characters, JSON-escaped
+    "/v1/memories/search": 16 * 1024,
+    "/v1/auth/sessions": 8 * 1024,
+    "/dashboard/login": 4 * 1024,
+}
+DEFAULT_BODY_LIMIT = 16 * 1024
 
 
 def create_app(
@@ -99,22 +65,29 @@ def create_app(
     relay_destinations: list | None = None,
     ip_rate: Rate = DEFAULT_IP_RATE,
     anon_rate: Rate = DEFAULT_ANON_RATE,
+    login_rate: Rate = DEFAULT_LOGIN_RATE,
+    login_ip_rate: Rate = DEFAULT_LOGIN_IP_RATE,
 ) -> FastAPI:
     """The service. Anything not passed (telemetry, identity store, event store) is opened from
-    ``settings`` when the app starts and closed when it stops."""
+    ``settings`` when the app starts and closed when it stops. ``ip_rate``/``anon_rate`` are the
+    relay's allowances in events per address / installation; ``login_rate``/``login_ip_rate``
+    in login attempts per account / address."""
     settings = settings or load_settings()
-    state = Services(settings, telemetry=telemetry, identity=identity, store=store)
+    try:
+        trusted = parse_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    state = Services(settings, telemetry=telemetry, identity=identity, store=store, trusted=trusted)
+    rates = {
+        "relay_address": ip_rate,
+        "relay_installation": anon_rate,
+        "login_account": login_rate,
+        "login_address": login_ip_rate,
+    }
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _open(state, relay_destinations)
-        # Shared by every replica through Redis when TENANTRY_REDIS_URL is set; a Redis outage
-        # lets relay traffic through and refuses logins.
-        state.ip_limiter = make_limiter(state.shared, ip_rate, "relay-ip", fail_open=True)
-        state.anon_limiter = make_limiter(state.shared, anon_rate, "relay-anon", fail_open=True)
-        state.login_limiter = make_limiter(
-            state.shared, DEFAULT_LOGIN_RATE, "login", fail_open=False
-        )
+        _open(state, relay_destinations, rates)
         retention = asyncio.create_task(_retention_loop(state), name="tenantry-retention")
         # Everything loaded so far (FastAPI, SQLAlchemy, pyarrow, DuckDB, ...: some 120,000
         # objects) lives as long as the service. Move it out of the cyclic GC's reach: a full
@@ -145,27 +118,43 @@ def create_app(
         telemetry=lambda: state.telemetry,
         prefixes=("/v1/",),
     )
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, paths=(RELAY_PATH,))
+    app.add_middleware(BodyLimit, limits=BODY_LIMITS, default=DEFAULT_BODY_LIMIT)
     _install_error_handlers(app)
-
-    from tenantry.server import analytics, api, relay_routes
-
     app.include_router(api.router)
     app.include_router(relay_routes.router)
     app.include_router(analytics.router)
+    app.include_router(dashboard.router)
     return app
 
 
-def _open(state: Services, relay_destinations: list | None) -> None:
+def _limits(state: Services, rates: dict[str, Rate]) -> None:
+    """The one place shared-state limits are built: rate limiters (``take(key, cost)``), the
+    relay's dedup (``first_seen(uuids)``) and the cap on concurrent password hashing. A
+    multi-replica deployment swaps shared implementations in here."""
+    # With TENANTRY_REDIS_URL every replica shares them (shared_state); a Redis outage lets relay
+    # traffic through (fail open) and refuses logins (fail closed).
+    state.limiters = {
+        name: make_limiter(state.shared, rate, name, fail_open=name.startswith("relay"))
+        for name, rate in rates.items()
+    }
+    state.hashing = HashSlots()
+    state.relay_dedup = make_dedup(state.shared, name="relay")
+
+
+def _open(state: Services, relay_destinations: list | None, rates: dict[str, Rate]) -> None:
     from tenantry import TelemetryService
+    from tenantry._files import private_dir
     from tenantry.identity import IdentityStore
+    from tenantry.identity.dashboard_sessions import DashboardSessions
     from tenantry.identity.web import make_authenticator
     from tenantry.store import open_store
 
     s = state.settings
-    state.shared = SharedState.from_settings(s)
+    private_dir(s.data_dir)  # 0700 when created; one warning when an existing one is looser
+    state.shared = SharedState.from_settings(s)  # None unless TENANTRY_REDIS_URL is set
     if state.shared is not None:
         state.owned.append(state.shared.close)
+    _limits(state, rates)
     if state.identity is None:
         state.identity = IdentityStore.open(s)
         state.owned.append(state.identity.close)
@@ -176,9 +165,10 @@ def _open(state: Services, relay_destinations: list | None) -> None:
         state.telemetry = TelemetryService(s)
         state.owned.append(lambda: state.telemetry.shutdown(5.0))
     state.authenticate = make_authenticator(lambda: state.identity)
+    state.dashboard = DashboardSessions(state.identity)
     state.memories = MemoryTable(s.identity_database_url)
     state.owned.append(state.memories.close)
-    state.relay = Relay(s, destinations=relay_destinations, dedup=make_dedup(state.shared))
+    state.relay = Relay(s, destinations=relay_destinations, dedup=state.relay_dedup)
     state.owned.append(lambda: state.relay.shutdown(5.0))
 
 

@@ -1,23 +1,33 @@
-"""Abuse limits for the unauthenticated relay: token buckets and a request-body cap.
+"""Abuse limits: token buckets, relay dedup and request-body caps.
 
-``TokenBucket`` is the textbook bucket (``rate`` tokens per second, up to ``burst``); ``Limiter``
-keeps one per key (anonymous ID, client IP) in a bounded LRU. ``BodyLimit`` is an ASGI middleware
-that answers 413 before the app sees a body over ``max_bytes`` (by Content-Length, or by counting
-a chunked body). [Envoy local rate limit; Starlette middleware]
+``Limiter.take(key, cost)`` is the seam every rate limit goes through (relay events per address
+and per installation, login attempts per account and per address): 0.0 when allowed, else the
+seconds to wait. ``Dedup.first_seen(uuids)`` is the relay's duplicate check. Both are built in
+one place (``app._limits``) so a shared (Redis) implementation can replace them there.
+
+``BodyLimit`` is an ASGI middleware that gives every route a body cap (``413`` before the app
+reads on, by Content-Length or by counting a chunked body) and that drains what a client is still
+sending before any early answer, up to ``DRAIN_BYTES``, so a plain client that writes its whole
+body reads the answer instead of a broken pipe. [Envoy local rate limit; Starlette middleware]
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import orjson
+from starlette.exceptions import HTTPException
+
+DRAIN_BYTES = 8 * 1024 * 1024  # read and discard at most this much of a refused body
+DRAIN_SECONDS = 10.0  # ... and for at most this long
 
 
 @dataclass(frozen=True, slots=True)
 class Rate:
-    """``per_second`` requests a second, bursts of up to ``burst``."""
+    """``per_second`` tokens a second, bursts of up to ``burst``."""
 
     per_second: float
     burst: float
@@ -34,7 +44,9 @@ class Limiter:
         self._buckets: OrderedDict[str, list[float]] = OrderedDict()
 
     def take(self, key: str, cost: float = 1.0) -> float:
-        """Spend ``cost`` tokens from ``key``'s bucket: 0.0 when allowed, else seconds to wait."""
+        """Spend ``cost`` tokens from ``key``'s bucket: 0.0 when allowed, else seconds to wait.
+        A cost above the burst is charged as the burst (it waits for a full bucket)."""
+        cost = min(float(cost), self.rate.burst)
         now = time.monotonic()
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -53,60 +65,128 @@ class Limiter:
         return (cost - bucket[0]) / self.rate.per_second
 
 
-class BodyLimit:
-    """ASGI middleware: bodies over ``max_bytes`` on ``paths`` get 413 with a JSON error."""
+class Dedup:
+    """Event uuids seen recently, in a bounded LRU. Not thread-safe: the event loop only."""
 
-    def __init__(self, app, *, max_bytes: int, paths: tuple[str, ...]) -> None:
+    def __init__(self, max_size: int = 1_000_000) -> None:
+        self.max_size = max_size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def first_seen(self, uuids: Sequence[str]) -> list[bool]:
+        """For each uuid, True when it was not seen before (it is remembered from now on)."""
+        out = []
+        for uid in uuids:
+            if uid in self._seen:
+                self._seen.move_to_end(uid)
+                out.append(False)
+                continue
+            self._seen[uid] = None
+            if len(self._seen) > self.max_size:
+                self._seen.popitem(last=False)
+            out.append(True)
+        return out
+
+
+class BodyLimit:
+    """ASGI middleware: a body over its route's cap (``limits[path]``, else ``default``) is
+    answered 413 with a JSON error, before the app reads on; any early answer first drains what
+    the client still sends (bounded)."""
+
+    def __init__(self, app, *, limits: Mapping[str, int], default: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        self.paths = paths
+        self.limits = dict(limits)
+        self.default = default
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > self.max_bytes
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    await self._reject(send)
-                    return
-        # Count the body ourselves (chunked uploads have no Content-Length), then replay it.
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, _replay([message], receive), send)
-                return
-            body = message.get("body", b"")
-            size += len(body)
-            if size > self.max_bytes:
-                await self._reject(send)
-                return
-            chunks.append(body)
-            more = message.get("more_body", False)
-        message = {"type": "http.request", "body": b"".join(chunks)}
-        await self.app(scope, _replay([message], receive), send)
-
-    async def _reject(self, send) -> None:
-        body = orjson.dumps(
-            {"error": f"request body is over {self.max_bytes} bytes", "code": "payload_too_large"}
-        )
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        cap = self.limits.get(scope["path"], self.default)
+        length = _content_length(scope)
+        if length is not None and length > cap:
+            await _reject(send, cap, receive if length <= DRAIN_BYTES else None)
+            return
+        state = _BodyState(receive, cap)
+        try:
+            await self.app(scope, state.receive, state.guard(send))
+        except _TooLarge:
+            await _reject(send, cap, state.receive_raw)
 
 
-def _replay(messages: list[dict], receive):
-    """A ``receive`` that hands out ``messages`` first, then defers to the real one."""
-    pending = list(messages)
+class _TooLarge(HTTPException):
+    """Raised inside the app (FastAPI re-raises ``HTTPException`` as it is) when a chunked body
+    runs over the cap: the app's handler answers 413, the guarded ``send`` drains first."""
 
-    async def replayed() -> dict:
-        if pending:
-            return pending.pop(0)
-        return await receive()
+    def __init__(self, cap: int) -> None:
+        super().__init__(413, detail=_too_large(cap))
 
-    return replayed
+
+class _BodyState:
+    """Counts the body as the app reads it, and drains the rest before the answer starts."""
+
+    def __init__(self, receive, cap: int) -> None:
+        self.receive_raw = receive
+        self.cap = cap
+        self.size = 0
+        self.done = False
+
+    async def receive(self) -> dict:
+        message = await self.receive_raw()
+        if message["type"] == "http.request":
+            self.size += len(message.get("body", b""))
+            self.done = not message.get("more_body", False)
+            if self.size > self.cap:
+                raise _TooLarge(self.cap)
+        else:
+            self.done = True
+        return message
+
+    def guard(self, send):
+        async def guarded(message: dict) -> None:
+            if message["type"] == "http.response.start" and not self.done:
+                self.done = True
+                message = dict(message)
+                if not await _drain(self.receive_raw):
+                    message["headers"] = [*message.get("headers", ()), (b"connection", b"close")]
+            await send(message)
+
+        return guarded
+
+
+def _content_length(scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _drain(receive) -> bool:
+    """Read and discard the rest of a request body; False when it was over the bound."""
+    size, deadline = 0, time.monotonic() + DRAIN_SECONDS
+    while size <= DRAIN_BYTES and time.monotonic() < deadline:
+        message = await receive()
+        if message["type"] != "http.request":
+            return True
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return True
+    return False
+
+
+def _too_large(cap: int) -> dict:
+    return {"error": f"request body is over {cap} bytes", "code": "payload_too_large"}
+
+
+async def _reject(send, cap: int, receive) -> None:
+    """413 with a JSON error; first drain the body when ``receive`` is given, else (or when the
+    drain ran over) close the connection after the answer."""
+    drained = receive is not None and await _drain(receive)
+    body = orjson.dumps(_too_large(cap))
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    if not drained:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

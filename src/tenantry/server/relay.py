@@ -2,9 +2,12 @@
 
 It trusts no sender. Every event goes through the opensource policy again (an email or a raw
 ID a client sends never reaches a store: user IDs are re-keyed with this service's secret,
-personal data is filtered), duplicates (same ``uuid``) are dropped, and what is left is handed
-to the relay's destinations (default: the configured event store) by one ``Sender`` each, off
-the event loop. [PostHog capture endpoint; Vector http_server source]
+personal data is filtered), the client's context fields must pass the same value filter and an
+allow-list of shapes, duplicates (same uuid) are dropped, people on the suppression list
+(``tenantry forget``) are dropped by their raw or re-keyed ID, and what is left is handed to the
+relay's destinations (default: the configured event store) by one ``Sender`` each, off the event
+loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never its batch.
+[PostHog capture endpoint; Vector http_server source]
 """
 
 from __future__ import annotations
@@ -17,22 +20,48 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tenantry._installation import load_or_create_secret, new_anonymous_id
 from tenantry.config import Settings
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event
+from tenantry.limits import MAX_ANONYMOUS_ID, MAX_EVENT_NAME, MAX_ID, MAX_UUID
 from tenantry.pipeline.counters import Counters
 from tenantry.pipeline.sender import Sender
-from tenantry.policy import Chain, build_chain, shape
+from tenantry.policy import Chain, build_chain, pii, shape
 from tenantry.policy.processors import AddContext
+from tenantry.store.suppression import SuppressionList
 
-MAX_EVENTS = 1000
-MAX_BODY_BYTES = 1024 * 1024
 CONTEXT_KEYS = ("os", "arch", "version", "python_version")
-_TOKEN = re.compile(r"[A-Za-z0-9._+-]{1,32}")
+UNKNOWN = "unknown"
+# What ``platform.system()`` and ``platform.machine()`` answer, on the platforms Python runs on.
+OS_NAMES = frozenset(
+    (  # noqa: SIM905
+        "Linux Darwin Windows FreeBSD OpenBSD NetBSD DragonFly SunOS AIX Java Emscripten WASI iOS "
+        "iPadOS Android Haiku"
+    ).split()
+)
+ARCHES = frozenset(
+    (  # noqa: SIM905
+        "x86_64 AMD64 amd64 i386 i486 i586 i686 x86 aarch64 arm64 ARM64 armv6l armv7l armv8l arm "
+        "ppc64 ppc64le s390x riscv64 mips mips64 loongarch64 wasm32 sparc64"
+    ).split()
+)
+_SHAPES = {
+    "os": re.compile(r"(?:CYGWIN|MINGW64|MINGW32|MSYS)_NT-\d{1,2}\.\d{1,2}"),
+    "arch": re.compile(r"(?!)"),  # the set above only
+    # a release: major.minor[.micro] with an optional PEP 440 pre/post/dev part, no local part
+    # no leading zeros (PEP 440 normal form), so "555.0100" is not a version
+    "version": re.compile(
+        r"(?:0|[1-9]\d{0,3})\.(?:0|[1-9]\d{0,3})(?:\.(?:0|[1-9]\d{0,3}))?"
+        r"(?:(?:a|b|rc)(?:0|[1-9]\d{0,3}))?(?:\.post\d{1,4})?(?:\.dev\d{1,6})?"
+    ),
+    "python_version": re.compile(r"[23]\.\d{1,2}"),  # major.minor
+}
+_KNOWN = {"os": OS_NAMES, "arch": ARCHES}
+VERSION_DIGITS = 8
 
 
 class RelayEvent(BaseModel):
@@ -40,44 +69,86 @@ class RelayEvent(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    event_name: str = Field(min_length=1, max_length=200)
+    event_name: str = Field(min_length=1, max_length=MAX_EVENT_NAME)
     properties: dict[str, Any] = Field(default_factory=dict)
-    user_id: str | None = Field(None, max_length=512)
+    user_id: str | None = Field(None, max_length=MAX_ID)
     timestamp: datetime | float | None = None
-    uuid: str | None = Field(None, max_length=64)
+    uuid: str | None = Field(None, max_length=MAX_UUID)
+
+
+_EVENT = TypeAdapter(RelayEvent)
 
 
 class RelayBatch(BaseModel):
-    """The relay's request body."""
+    """The relay's request body: the envelope. Each event is validated on its own (see
+    ``RelayEvent``); one that does not fit is listed in ``rejected``."""
 
     model_config = ConfigDict(extra="ignore")
 
-    events: list[RelayEvent]
-    anonymous_id: str | None = Field(None, max_length=200)
+    events: list[Any] = Field(
+        description="events as RelayEvent objects: event_name (1-256 characters), properties, "
+        "user_id, timestamp (ISO 8601 or epoch seconds), uuid"
+    )
+    anonymous_id: str | None = Field(None, max_length=MAX_ANONYMOUS_ID)
+
+
+class Rejected(BaseModel):
+    index: int
+    reason: str
 
 
 class RelayResult(BaseModel):
     success: bool
     events_received: int
     events_processed: int
+    rejected: list[Rejected] = Field(default_factory=list)
+
+
+def context_value(key: str, value: Any) -> str:
+    """A client's ``os``/``arch``/``version``/``python_version`` when it has that field's shape
+    (a known OS or architecture name, a release number, ``major.minor``) and passes the value
+    filter that every property passes (``pii.detect``); else ``"unknown"``.
+
+    One allowance: the phone detector matches any run of 7+ digits and dots, so a release like
+    ``0.10.12`` passes it when it has at most ``VERSION_DIGITS`` digits (a phone number has
+    more, or a segment with a leading zero, which the shape refuses)."""
+    if not isinstance(value, str) or not value or len(value) > 32:
+        return UNKNOWN
+    if value not in _KNOWN.get(key, ()) and not _SHAPES[key].fullmatch(value):
+        return UNKNOWN
+    verdict = pii.detect(value)
+    if verdict is None:
+        return value
+    if (
+        verdict == "phone"
+        and key == "version"
+        and sum(c.isdigit() for c in value) <= VERSION_DIGITS
+    ):
+        return value
+    return UNKNOWN
 
 
 class ClientContext:
-    """Keeps the sender's ``os``/``arch``/``version``/``python_version`` when each is a short
-    plain token (else ``unknown``), instead of stamping the relay's own platform on them."""
+    """Keeps the sender's context fields when each passes ``context_value`` (else
+    ``unknown``), instead of stamping the relay's own platform on them."""
 
     def __call__(self, draft: dict) -> dict:
         props = draft["properties"]
         sent = draft.get("client_context") or {}
         for key in CONTEXT_KEYS:
-            value = sent.get(key)
-            props[key] = value if isinstance(value, str) and _TOKEN.fullmatch(value) else "unknown"
+            props[key] = context_value(key, sent.get(key))
         props["edition"] = "opensource"
         return draft
 
 
+def _reason(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or "event"
+    return f"{where}: {err.get('msg', 'invalid')}"[:200]  # never the input: it may be personal
+
+
 class Relay:
-    """Re-shapes, dedups and forwards relayed events. ``accept`` is cheap enough for the loop."""
+    """Re-shapes, dedups and forwards relayed events. ``accept`` runs on the event loop."""
 
     def __init__(
         self,
@@ -99,6 +170,7 @@ class Relay:
         processors = [p for p in chain if not isinstance(getattr(p, "__self__", None), AddContext)]
         processors.insert(len(processors) - 1, ClientContext())
         self.chain = Chain(processors, self.counters)
+        self.suppression = SuppressionList(settings.data_dir)
         if destinations is None:
             names = [p for p in settings.providers if p not in ("relay", "none", "amplitude")]
             destinations = [build(settings, name) for name in names or ["local"]]
@@ -110,6 +182,7 @@ class Relay:
 
             dedup = LocalDedup(dedup_size)
         self.dedup = dedup  # first_seen(uuids) -> [bool]; shared via Redis across replicas
+        self._two_step = hasattr(dedup, "seen") and hasattr(dedup, "mark")
         self.spool = None
         self._outstanding: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -124,40 +197,58 @@ class Relay:
                 self.counters.incr("replayed", len(replayed))
                 self._submit(replayed)
 
-    def accept(self, batch: RelayBatch) -> int:
-        """Shape and queue ``batch``; return how many events were kept (not duplicates, not
-        dropped by the policy)."""
+    def accept(self, batch: RelayBatch) -> tuple[int, list[dict]]:
+        """Validate, shape and queue ``batch``'s events one by one; return how many were kept
+        (not rejected, duplicate, suppressed or dropped by the policy) and the rejections."""
         now = time.time()
+        rejected: list[dict] = []
+        valid: list[tuple[RelayEvent, str | None]] = []
+        for index, raw in enumerate(batch.events):
+            try:
+                item = _EVENT.validate_python(raw)
+            except ValidationError as exc:
+                rejected.append({"index": index, "reason": _reason(exc)})
+                self.counters.drop("invalid_event")
+                continue
+            valid.append((item, _uuid(item.uuid)))
+        known = [uid for _, uid in valid if uid]
+        if not known:
+            fresh = iter(())
+        elif self._two_step:  # seen now, marked once spooled (below)
+            fresh = iter([not seen for seen in self.dedup.seen(known)])
+        else:
+            fresh = iter(self.dedup.first_seen(known))
         kept: list[Event] = []
         anonymous = batch.anonymous_id
-        given = [item.uuid for item in batch.events if item.uuid]
         # Check now, mark once spooled: a crash in between costs a duplicate, never a loss.
-        two_step = hasattr(self.dedup, "seen")
-        check = self.dedup.seen if two_step else self.dedup.first_seen
-        fresh = iter([not s for s in check(given)] if two_step else check(given))
         in_batch: set[str] = set()
-        for item in batch.events:
-            uid = item.uuid
+        for item, uid in valid:
             if uid and (not next(fresh) or uid in in_batch):
                 self.counters.drop("duplicate")
                 continue
             if uid:
                 in_batch.add(uid)
+            user = item.user_id or anonymous
+            if user and self.suppression.contains(user):
+                self.counters.drop("suppressed")
+                continue
             props = dict(item.properties)
-            context = {k: props.get(k) for k in CONTEXT_KEYS}
             draft = {
                 "kind": "track",
                 "event": item.event_name,
                 "properties": props,
-                "user_id": item.user_id or anonymous,
+                "user_id": user,
                 "developer_id": None,
                 "timestamp": _epoch(item.timestamp, now),
-                "uuid": _uuid(uid),
+                "uuid": uid or str(uuidlib.uuid4()),
                 "duration_ms": None,
-                "client_context": context,
+                "client_context": {k: props.get(k) for k in CONTEXT_KEYS},
             }
             event = shape(self.chain, draft)
             if event is None:
+                continue
+            if self.suppression.contains(event.distinct_id):  # forgotten by the re-keyed ID
+                self.counters.drop("suppressed")
                 continue
             kept.append(event)
         if kept:
@@ -165,9 +256,9 @@ class Relay:
             if self.spool is not None:
                 self.spool.append(kept)
             self._submit(kept)
-        if two_step and in_batch:
+        if self._two_step and in_batch:
             self.dedup.mark(list(in_batch))
-        return len(kept)
+        return len(kept), rejected
 
     def _submit(self, events: list[Event]) -> None:
         if self.spool is not None:
@@ -236,11 +327,12 @@ def _epoch(value: datetime | float | None, now: float) -> float:
     return float(value)
 
 
-_UUID = re.compile(r"[0-9a-fA-F-]{8,64}")
-
-
-def _uuid(value: str | None) -> str:
-    """The client's uuid when it looks like one (kept across relays), else a new one."""
-    if value and _UUID.fullmatch(value):
-        return value.lower()
-    return str(uuidlib.uuid4())
+def _uuid(value: str | None) -> str | None:
+    """The client's uuid in canonical form when ``uuid.UUID`` parses it (kept across relays and
+    deduplicated in that form), else None (the event gets a new one and no dedup)."""
+    if not value:
+        return None
+    try:
+        return str(uuidlib.UUID(value))
+    except ValueError:
+        return None

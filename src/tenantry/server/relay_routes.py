@@ -1,39 +1,45 @@
-"""``POST /v1/telemetry/events``: rate limits and size limits in front of ``Relay.accept``."""
+"""``POST /v1/telemetry/events``: per-event rate limits and the envelope's size in front of
+``Relay.accept``.
+
+Allowances are charged per event (a batch of 100 costs 100), per client address (the TCP peer,
+or ``X-Forwarded-For`` only from ``TENANTRY_TRUSTED_PROXIES``) and per installation
+(``anonymous_id``), so neither rotating installation IDs nor a forged header buys a fresh one.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from tenantry.server.app import error, responses, services
-from tenantry.server.relay import MAX_EVENTS, RelayBatch, RelayResult
+from tenantry.limits import MAX_EVENTS_PER_REQUEST
+from tenantry.server.common import client_address, error, limit, responses, services
+from tenantry.server.relay import RelayBatch, RelayResult
 
 router = APIRouter()
+PATH = "/v1/telemetry/events"
 
 RESPONSES = responses(413, 429)
 
 
-def _limit(limiter, key: str, what: str) -> None:
-    wait = limiter.take(key)
-    if wait:
-        seconds = max(1, int(wait + 0.999))
-        raise error(
-            429,
-            f"too many requests from this {what}",
-            "rate_limited",
-            {"Retry-After": str(seconds)},
-        )
-
-
-@router.post("/v1/telemetry/events", response_model=RelayResult, responses=RESPONSES)
+@router.post(PATH, response_model=RelayResult, responses=RESPONSES)
 async def relay_events(batch: RelayBatch, request: Request) -> dict:
-    """Relay for opensource installations: every event is shaped by the opensource policy
-    again, duplicates (same uuid) are dropped, the rest is stored or forwarded."""
+    """Relay for opensource installations: every event is validated and shaped by the
+    opensource policy again, on its own (a bad one is listed in ``rejected``, the rest are
+    kept); duplicates (same uuid) and forgotten people are dropped; the rest is stored or
+    forwarded."""
     svc = services(request)
-    client = request.client.host if request.client else "unknown"
-    _limit(svc.ip_limiter, client, "address")
+    count = len(batch.events)
+    if count > MAX_EVENTS_PER_REQUEST:
+        raise error(
+            413, f"more than {MAX_EVENTS_PER_REQUEST} events in one request", "too_many_events"
+        )
+    cost = max(1, count)
+    limit(svc, "relay_address", client_address(request), cost, "address")
     if batch.anonymous_id:
-        _limit(svc.anon_limiter, batch.anonymous_id, "installation")
-    if len(batch.events) > MAX_EVENTS:
-        raise error(413, f"more than {MAX_EVENTS} events in one request", "too_many_events")
-    processed = svc.relay.accept(batch)
-    return {"success": True, "events_received": len(batch.events), "events_processed": processed}
+        limit(svc, "relay_installation", batch.anonymous_id, cost, "installation")
+    processed, rejected = svc.relay.accept(batch)
+    return {
+        "success": True,
+        "events_received": count,
+        "events_processed": processed,
+        "rejected": rejected,
+    }

@@ -36,7 +36,13 @@ class ServerThread:
         self.port = port or free_port(host)
         self.timeout = timeout
         config = uvicorn.Config(
-            app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="on"
+            app,
+            host=host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            proxy_headers=False,  # forwarded headers: TENANTRY_TRUSTED_PROXIES decides
         )
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # not the main thread
