@@ -29,7 +29,19 @@ _EXPORTS = {
     "set_telemetry": "tenantry.service",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = [
+    "ConfigError",
+    "Event",
+    "PrivacyRefused",
+    "QueryError",
+    "Settings",
+    "TelemetryService",
+    "TenantryError",
+    "__version__",
+    "get_telemetry",
+    "load_settings",
+    "set_telemetry",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from tenantry.config import Settings, load_settings

@@ -34,16 +34,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tenantry.store.dedup import LocalDedup
 
 logger = logging.getLogger("tenantry.shared")
 
 RETRY_AFTER = 1.0  # seconds Redis is left alone after a failure
 SOCKET_TIMEOUT = 0.25  # seconds; a request waits at most this long for Redis
 DEDUP_WINDOW = 900  # seconds a relayed uuid is remembered (~150 bytes each in Redis)
+RELAY_WINDOW = 1_000_000  # uuids a replica without Redis remembers for its relay
 PING_EVERY = 0.25  # seconds between the revocation listener's PINGs
 PONG_DEADLINE = 0.75  # no PONG for this long: caches are distrusted until resubscribed
 INSTALL_HINT = "TENANTRY_REDIS_URL needs redis-py: pip install 'tenantry[redis]'"
@@ -238,44 +240,6 @@ class RedisLimiter:
         return self._shared.health.call(run, fallback, self._what)
 
 
-class LocalDedup:
-    """This process's own bounded window of uuids (the fallback when Redis is down).
-
-    ``first_seen`` checks and marks at once; ``seen`` then ``mark`` split it, so a caller can mark
-    only once the events are safe (spooled): a crash in between then causes a duplicate (which
-    the store's dedup removes), never a loss."""
-
-    def __init__(self, size: int = 1_000_000) -> None:
-        self.size = size
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_seen(self, uuids: Sequence[str]) -> list[bool]:
-        out = []
-        with self._lock:
-            for uid in uuids:
-                if uid in self._seen:
-                    out.append(False)
-                    continue
-                out.append(True)
-                self._seen[uid] = None
-                if len(self._seen) > self.size:
-                    self._seen.popitem(last=False)
-        return out
-
-    def seen(self, uuids: Sequence[str]) -> list[bool]:
-        with self._lock:
-            return [uid in self._seen for uid in uuids]
-
-    def mark(self, uuids: Sequence[str]) -> None:
-        self.first_seen(uuids)
-
-    def forget(self, uuids: Sequence[str]) -> None:
-        with self._lock:
-            for uid in uuids:
-                self._seen.pop(uid, None)
-
-
 class RedisDedup:
     """``first_seen(uuids) -> list[bool]`` across replicas: True the first time a uuid is seen
     within ``window`` seconds (by any replica), False after. One pipeline per call."""
@@ -446,4 +410,4 @@ def make_dedup(
     shared: SharedState | None, *, window: int = DEDUP_WINDOW, name: str = "relay"
 ) -> Any:
     """Dedup by uuid: shared in Redis when ``shared`` is set, else this process's own window."""
-    return shared.dedup(window, name=name) if shared is not None else LocalDedup()
+    return shared.dedup(window, name=name) if shared is not None else LocalDedup(RELAY_WINDOW)

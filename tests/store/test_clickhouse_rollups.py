@@ -13,8 +13,9 @@ from tenantry.errors import StoreError
 from tenantry.store.clickhouse import TABLE, ClickHouseStore
 from tenantry.store.clickhouse_rollups import BY_DEFINITION
 from tenantry.store.dedup import LocalDedup
-from tenantry.store.queries import DEFINITIONS, QUERIES, run_query
+from tenantry.store.queries import DEFINITIONS, run_query
 from tests.store import dataset
+from tests.store.test_queries import GENERIC as QUERIES  # the API-usage ones: test_usage.py
 
 ROLLED_UP = (
     "top-developers",

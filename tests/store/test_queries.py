@@ -15,10 +15,9 @@ from tests.store import dataset
 
 DEV = "dev_002"
 USAGE = ("api-usage", "api-daily-usage", "monthly-usage")  # tests/store/test_usage.py
+GENERIC = tuple(name for name in QUERIES if name not in USAGE)  # dataset.expected knows these
 CASES = [
-    (name, DEV if DEFINITIONS[name].needs_developer else None, None, None)
-    for name in QUERIES
-    if name not in USAGE
+    (name, DEV if DEFINITIONS[name].needs_developer else None, None, None) for name in GENERIC
 ] + [
     ("top-developers", None, date(2026, 9, 10), date(2026, 9, 20)),
     ("developer-retention", None, date(2026, 10, 1), None),

@@ -10,8 +10,8 @@ import argparse
 import sys
 from typing import Any
 
-from tenantry.cli._output import print_json
 from tenantry._text import printable as clean
+from tenantry.cli._output import print_json
 
 EXAMPLE = "Example: tenantry status --json"
 _SHOWN_SOURCES = ("edition", "providers", "data_dir", "enabled", "do_not_track")

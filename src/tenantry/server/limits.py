@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import orjson
@@ -63,28 +63,6 @@ class Limiter:
             bucket[0] -= cost
             return 0.0
         return (cost - bucket[0]) / self.rate.per_second
-
-
-class Dedup:
-    """Event uuids seen recently, in a bounded LRU. Not thread-safe: the event loop only."""
-
-    def __init__(self, max_size: int = 1_000_000) -> None:
-        self.max_size = max_size
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def first_seen(self, uuids: Sequence[str]) -> list[bool]:
-        """For each uuid, True when it was not seen before (it is remembered from now on)."""
-        out = []
-        for uid in uuids:
-            if uid in self._seen:
-                self._seen.move_to_end(uid)
-                out.append(False)
-                continue
-            self._seen[uid] = None
-            if len(self._seen) > self.max_size:
-                self._seen.popitem(last=False)
-            out.append(True)
-        return out
 
 
 class BodyLimit:

@@ -178,7 +178,7 @@ class Relay:
             Sender(d, counters=self.counters, on_final=self._final) for d in destinations
         ]
         if dedup is None:
-            from tenantry.shared_state import LocalDedup
+            from tenantry.store.dedup import LocalDedup
 
             dedup = LocalDedup(dedup_size)
         self.dedup = dedup  # first_seen(uuids) -> [bool]; shared via Redis across replicas

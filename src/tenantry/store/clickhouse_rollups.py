@@ -101,11 +101,11 @@ _SQL = {
         f"(SELECT edition, uniqExactMerge(ids) AS ids FROM {IDS} WHERE {{cloud}} AND {{days}} "
         "GROUP BY edition) AS i USING edition"
     ),
-    "os-distribution": (
+    "os-distribution": (  # opensource installations only, as the definition says
         f"SELECT o, c, ids FROM (SELECT {_OS} AS o, sum(n) AS c FROM {COUNTS} "
-        "WHERE {cloud} AND {days} GROUP BY o HAVING c > 0) AS s ALL INNER JOIN "
-        f"(SELECT {_OS} AS o, uniqExactMerge(ids) AS ids FROM {IDS} WHERE {{cloud}} AND {{days}} "
-        "GROUP BY o) AS i USING o"
+        "WHERE edition = 'opensource' AND {cloud} AND {days} GROUP BY o HAVING c > 0) AS s "
+        f"ALL INNER JOIN (SELECT {_OS} AS o, uniqExactMerge(ids) AS ids FROM {IDS} "
+        "WHERE edition = 'opensource' AND {cloud} AND {days} GROUP BY o) AS i USING o"
     ),
 }
 # Keyed by the definition's SQL text: a definition that changes falls back to the raw table

@@ -59,6 +59,17 @@ class LocalDedup:
                     current, previous = self._current, self._previous
         return out
 
+    def seen(self, uuids: Sequence[str]) -> list[bool]:
+        """One flag per uuid: True when it is in the window. Marks nothing: with ``mark`` a
+        caller can mark only once the events are safe (spooled), so a crash in between costs a
+        duplicate (which the stores remove), never a loss."""
+        with self._lock:
+            return [uid in self._current or uid in self._previous for uid in uuids]
+
+    def mark(self, uuids: Sequence[str]) -> None:
+        """Remember ``uuids`` as seen."""
+        self.first_seen(uuids)
+
     def forget(self, uuids: Iterable[str]) -> None:
         """Unmark ``uuids`` (their insert failed; a retry must get through)."""
         with self._lock:
