@@ -47,10 +47,11 @@ class TestPseudonymizer:
         assert "0123" not in repr(Pseudonymizer(SECRET))
 
     def test_million_ids_million_pseudonyms(self):
-        """A million distinct IDs give a million distinct pseudonyms, quickly."""
+        """A million distinct IDs give a million distinct pseudonyms, quickly (process CPU time,
+        so that other work on the machine does not count)."""
         compute = Pseudonymizer(SECRET).compute
-        started = time.perf_counter()
+        started = time.process_time()
         seen = set(map(compute, [f"usr_{i}" for i in range(1_000_000)]))
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         assert len(seen) == 1_000_000
         assert elapsed < 10.0

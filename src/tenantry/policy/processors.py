@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from tenantry.pipeline.counters import Counters
-from tenantry.policy import pii
+from tenantry.policy import credentials, pii
 from tenantry.policy.context import duration_bucket, runtime_context
 from tenantry.policy.pseudonym import Pseudonymizer
 
@@ -28,13 +28,14 @@ Processor = Callable[[Draft], "Draft | None"]
 MAX_NAME = 256
 MAX_ID = 256
 UNKNOWN = "unknown"
-REDACTED = "[REDACTED]"
+REDACTED = credentials.REDACTED
 
 
 class NameEvent:
     """The event name as a ``str``. ``None``, empty or blank names drop the event (counted
     ``invalid_event_name``): an unnamed event cannot be analysed. In cloud any other value
-    becomes its text; in opensource a name that looks personal (an email, an ID, free text) or
+    becomes its text, with any credential in it masked (counted ``credentials_masked``); in
+    opensource a name that looks personal (an email, an ID, free text) or
     that is not text/number/enum becomes ``"unknown"`` (counted ``redacted_event_name``)."""
 
     def __init__(self, counters: Counters, *, private: bool) -> None:
@@ -53,8 +54,15 @@ class NameEvent:
             if pii.value_cache.get(name) is not False and not pii.is_safe_name(name):
                 self.counters.incr("redacted_event_name")
                 name = UNKNOWN
-        elif len(name) > MAX_NAME:
-            name = name[:MAX_NAME]
+        else:
+            if len(name) > MAX_NAME:
+                name = name[:MAX_NAME]
+            masked = credentials.mask_cache.get(name)
+            if masked is None:
+                masked = credentials.masked(name)
+            if masked:  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
+                self.counters.incr("credentials_masked")
+                name = masked
         draft["event"] = name
         return draft
 
@@ -138,49 +146,79 @@ class FixSwappedIds:
 
 class StripSecrets:
     """Removes, at any depth (dicts inside dicts and lists), every key whose words name a secret:
-    ``api_key``, ``sessionToken``, ``Authorization``, ``x-api-key``, ``private_key``... Counted
-    ``secrets_removed``. Works on the fresh copy made by ``CoerceProperties``."""
+    ``api_key``, ``sessionToken``, ``Authorization``, ``auth``, ``creds``, ``x-api-key``,
+    ``private_key``... (``token_count=3``, ``has_password=True``: a measure or a flag under such
+    a key stays when it is a number or a bool). Counted ``secrets_removed``.
 
-    def __init__(self, counters: Counters) -> None:
+    With ``mask_values`` (cloud), every string value and list item is also checked for
+    credentials (``credentials.mask``): each credential in it becomes ``"[REDACTED]"`` and the
+    rest of the text stays (``"invalid key tnt_..."`` -> ``"invalid key [REDACTED]"``). Counted
+    ``credentials_masked``. Works on the fresh copy made by ``CoerceProperties``."""
+
+    def __init__(self, counters: Counters, *, mask_values: bool = False) -> None:
         self.counters = counters
+        self.mask_values = mask_values
 
     def __call__(self, draft: Draft) -> Draft:
-        n = _strip(draft["properties"])
-        if n:
-            self.counters.incr("secrets_removed", n)
+        tally = [0, 0]
+        _strip(draft["properties"], tally, self.mask_values)
+        if tally[0]:
+            self.counters.incr("secrets_removed", tally[0])
+        if tally[1]:
+            self.counters.incr("credentials_masked", tally[1])
         return draft
 
 
-def _strip(obj: Any) -> int:
-    removed = 0
+def _strip(obj: Any, tally: list[int], mask: bool) -> None:
+    """``tally``: [secret keys removed, string values masked]."""
+    known_keys = pii.secret_key_cache
+    known_values = credentials.mask_cache
     if type(obj) is dict:
-        known = pii.secret_key_cache
         secret = None
         for k, v in obj.items():
-            verdict = known.get(k)
+            verdict = known_keys.get(k)
             if verdict is None:
-                verdict = pii.is_secret_key(k)
-            if verdict:
+                verdict = pii.secret_key_verdict(k)
+            tv = type(v)
+            if verdict and (verdict == 1 or not (tv is int or tv is float or tv is bool)):
                 if secret is None:
                     secret = []
                 secret.append(k)
-            elif type(v) is dict or type(v) is list:
-                removed += _strip(v)
+            elif tv is str:
+                if mask:
+                    masked = known_values.get(v)
+                    if masked is None:
+                        masked = credentials.masked(v)
+                    if masked:
+                        obj[k] = masked
+                        tally[1] += 1
+            elif tv is dict or tv is list:
+                _strip(v, tally, mask)
         if secret:
             for k in secret:
                 del obj[k]
-            removed += len(secret)
+            tally[0] += len(secret)
     elif type(obj) is list:
-        for v in obj:
-            if type(v) is dict or type(v) is list:
-                removed += _strip(v)
-    return removed
+        for i, v in enumerate(obj):
+            tv = type(v)
+            if tv is str:
+                if mask:
+                    masked = known_values.get(v)
+                    if masked is None:
+                        masked = credentials.masked(v)
+                    if masked:
+                        obj[i] = masked
+                        tally[1] += 1
+            elif tv is dict or tv is list:
+                _strip(v, tally, mask)
 
 
 class CloudIdentity:
     """Cloud: ``distinct_id`` = developer_id; else user_id (counted ``developer_id_fallback``);
     else the process's anonymous ID. Properties gain ``developer_id`` (when known) and
-    ``end_user_id`` (when both are known); the draft's ``developer_id``/``end_user_id`` match."""
+    ``end_user_id`` (when both are known); the draft's ``developer_id``/``end_user_id`` match.
+    An ID that is a credential (an API key passed as ``developer_id``) counts as not given
+    (counted ``credential_ids``): it would otherwise become the vendor's user ID."""
 
     def __init__(self, counters: Counters, *, anonymous_id: str) -> None:
         if not anonymous_id:
@@ -190,6 +228,12 @@ class CloudIdentity:
 
     def __call__(self, draft: Draft) -> Draft:
         uid, did = draft.get("user_id"), draft.get("developer_id")
+        if uid is not None and _is_credential(uid):
+            uid = draft["user_id"] = None
+            self.counters.incr("credential_ids")
+        if did is not None and _is_credential(did):
+            did = draft["developer_id"] = None
+            self.counters.incr("credential_ids")
         props = draft["properties"]
         if did is not None:
             draft["distinct_id"] = did
@@ -207,6 +251,13 @@ class CloudIdentity:
                 draft["distinct_id"] = self.anonymous_id
             draft["end_user_id"] = None
         return draft
+
+
+def _is_credential(ident: str) -> bool:
+    masked = credentials.mask_cache.get(ident)
+    if masked is None:
+        masked = credentials.masked(ident)
+    return bool(masked)
 
 
 class AddProfile:
