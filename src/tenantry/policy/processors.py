@@ -299,9 +299,13 @@ class FilterPersonalData:
     ``ip_address``, ``id``...; ``keyboard_layout`` and ``monkey_count`` survive); flag/count keys
     (``has_email``, ``url_count``) survive with a number or bool. String values that look like
     emails, phones, IPs, cards, IBANs, SSNs, JWTs, tokens, high-entropy strings, paths, URLs,
-    UUIDs/IDs or free text are dropped. Lists, tuples and sets become their lengths (as coerced,
+    UUIDs/IDs or free text are dropped, and so are URIs by what they carry (``tel:``, ``sms:``,
+    ``mailto:``, ``sip:``, ``geo:``... always; ``urn:uuid:...`` by its UUID) and percent-encoded
+    forms (``alice%40example.com``). Lists, tuples and sets become their lengths (as coerced,
     so at most ``max_items``). Numbers, booleans and nulls pass, except ints of 15 or more
-    digits (card numbers, snowflake IDs). Counted ``pii_removed``.
+    digits (card numbers, snowflake IDs) and integral numbers of phone length (7-14 digits:
+    ``{"c_int": 4155550100}``) under a key that names no count, size, duration or time
+    (``bytes``, ``count``, ``duration_ms``, ``created_at`` keep theirs). Counted ``pii_removed``.
     """
 
     def __init__(self, counters: Counters) -> None:
@@ -316,6 +320,20 @@ class FilterPersonalData:
 
 
 _BIG_INT = 10**14  # ints of 15+ digits are card numbers or IDs, not measurements
+_PHONE_INT = 10**6  # 7 to 14 digits: a phone number, unless the key names a measure
+
+
+def _identifying_number(key: str, v: float) -> bool:
+    """A card number or snowflake ID (15+ digits, any key), a phone number written as a number
+    (7-14 digits, integral, under a key that names no count, size, duration or time), or NaN."""
+    if type(v) is float:
+        if not math.isfinite(v):
+            return True
+        if not v.is_integer():  # 1234567.5 is a measurement
+            return False
+    if not -_BIG_INT < v < _BIG_INT:
+        return True
+    return not pii.is_measure_key(key)
 
 
 def _filter_dict(d: dict, removed: list[int]) -> dict:
@@ -345,9 +363,12 @@ def _filter_dict(d: dict, removed: list[int]) -> dict:
             out[k] = _filter_dict(v, removed)
         elif tv is list:
             out[k] = len(v)
-        elif (tv is int and not -_BIG_INT < v < _BIG_INT) or (tv is float and not math.isfinite(v)):
-            removed[0] += 1  # a card number or a snowflake ID passed as an int; NaN
-        else:  # bool, int, float, None (all that coercion leaves)
+        elif (tv is int or tv is float) and not -_PHONE_INT < v < _PHONE_INT:
+            if _identifying_number(k, v):
+                removed[0] += 1
+            else:
+                out[k] = v
+        else:  # bool, small int, float, None (all that coercion leaves)
             out[k] = v
     return out
 
