@@ -41,9 +41,9 @@ _TOKENS = [
     rf"|gldt-|xox[abposre]-|xapp-|hf_|npm_|pypi-|shp(?:at|ss|ca|pa)_|sq0(?:atp|csp)-|dop_v1_"
     rf"|phx_|lin_api_|PMAK-|ATATT|AGE-SECRET-KEY-){_TOKEN_CHARS}{{8,}}",
     r"(?<![A-Za-z0-9])(?:AIza[A-Za-z0-9_-]{30,}|ya29\.[A-Za-z0-9_.-]{20,}"
-    r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|dapi[0-9a-f]{32}"
+    r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|dapi[0-9a-f]{32,}"
     r"|sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"
-    r"|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16})",
+    r"|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16,})",
 ]
 # Alternatives that keep a prefix (group ``keep``) and replace what follows.
 _SCHEME = rf"(?P<scheme>(?<![A-Za-z0-9])(?i:bearer|basic|negotiate|ntlm)\s+){_SCHEME_TOKEN}"
