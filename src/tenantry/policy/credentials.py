@@ -27,36 +27,82 @@ REDACTED = "[REDACTED]"
 _TOKEN_CHARS = r"[A-Za-z0-9_.\-]"
 _B64 = r"[A-Za-z0-9+/=._~\-]"
 # A credential after an auth scheme: 8+ characters with a digit or a symbol, or 20+ of any.
-_SCHEME_TOKEN = rf"(?:(?={_B64}*[0-9+/=_.~\-]){_B64}{{8,}}|{_B64}{{20,}})"
+_SCHEME_TOKEN = rf"(?:(?=[A-Za-z]*[0-9+/=_.~\-]){_B64}{{8,}}|{_B64}{{20,}})"
 
-_TOKENS = [
-    # PEM private keys, to their END line (or to the end of a cut text)
-    r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[ A-Z0-9]*-----|[\s\S]*)",
-    # JWTs (and the JWS/JWE shapes that start with a base64url JSON header)
-    r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}",
-    # tenantry's own API keys and session tokens (also their shown prefixes, tnt_5L2jAb)
-    r"(?<![A-Za-z0-9])tn[ts]_[A-Za-z0-9_-]{4,}",
-    # vendor tokens by their documented prefixes
-    rf"(?<![A-Za-z0-9])(?:(?:sk|pk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-"
-    rf"|gldt-|xox[abposre]-|xapp-|hf_|npm_|pypi-|shp(?:at|ss|ca|pa)_|sq0(?:atp|csp)-|dop_v1_"
-    rf"|phx_|lin_api_|PMAK-|ATATT|AGE-SECRET-KEY-){_TOKEN_CHARS}{{8,}}",
-    r"(?<![A-Za-z0-9])(?:AIza[A-Za-z0-9_-]{30,}|ya29\.[A-Za-z0-9_.-]{20,}"
-    r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|dapi[0-9a-f]{32,}"
-    r"|sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"
-    r"|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16,})",
-]
-# Alternatives that keep a prefix (group ``keep``) and replace what follows.
-_SCHEME = rf"(?P<scheme>(?<![A-Za-z0-9])(?i:bearer|basic|negotiate|ntlm)\s+){_SCHEME_TOKEN}"
-_USERINFO = r"(?P<userinfo>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s@]+(?=@)"
-# name=value, name: value, "name": "value" (the name decides, in ``_replace``)
-_PAIR = (
-    r"(?P<pair>(?<![A-Za-z0-9])(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63})[\"']?\s*[:=]\s*)"
-    r"(?P<value>\"[^\"]*\"|'[^']*'|(?:(?i:bearer|basic|token|digest)\s+)?[^\s\"'&,;<>]+)"
+
+def _prefixed(prefixes: list[str], rest: str) -> list[tuple[str, str]]:
+    """``(literal prefix, what follows it)``: "not inside a longer word", then ``rest``."""
+    return [(p, rf"(?<![A-Za-z0-9]{re.escape(p)}){rest}") for p in prefixes]
+
+
+def _trie(items: list[tuple[str, str]]) -> str:
+    """One regex for ``(literal, tail regex)`` alternatives, the literals as a prefix tree
+    (``tnt_``/``tns_`` share ``tn``): at each position the engine compares one character per
+    branch instead of trying every alternative."""
+    root: dict = {}
+    for literal, tail in items:
+        node = root
+        for ch in literal:
+            node = node.setdefault(ch, {})
+        node.setdefault("", []).append(tail)
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        tails = node.get("", [])
+        if "" in tails:  # a literal ends here with nothing after it: the rest is optional
+            body = "|".join(alts + [t for t in tails if t])
+            return f"(?:{body})?" if body else ""
+        alts += tails
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return build(root)
+
+
+_SCHEMES = ["Bearer", "bearer", "BEARER", "Basic", "basic", "BASIC", "Negotiate", "negotiate",
+            "NEGOTIATE", "NTLM", "ntlm"]  # fmt: skip
+# Every alternative starts with a literal, gathered in a prefix tree.
+CREDENTIAL = re.compile(
+    _trie(
+        [
+            # PEM private keys, to their END line (or to the end of a cut text)
+            ("-----BEGIN", r"[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"
+                           r"(?:[\s\S]*?-----END[ A-Z0-9]*-----|[\s\S]*)"),
+            # JWTs (and the JWS/JWE shapes that start with a base64url JSON header)
+            ("eyJ", r"[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}"),
+            # tenantry's own API keys and session tokens (and their shown prefixes, tnt_5L2jAb)
+            *_prefixed(["tnt_", "tns_"], r"[A-Za-z0-9_-]{4,}"),
+            # vendor tokens by their documented prefixes
+            *_prefixed(
+                ["sk_live_", "sk_test_", "pk_live_", "pk_test_", "rk_live_", "rk_test_", "whsec_",
+                 "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-",
+                 "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xoxe-", "xapp-", "hf_",
+                 "npm_", "pypi-", "shpat_", "shpss_", "shpca_", "shppa_", "sq0atp-", "sq0csp-",
+                 "dop_v1_", "phx_", "lin_api_", "PMAK-", "ATATT", "AGE-SECRET-KEY-"],
+                rf"{_TOKEN_CHARS}{{8,}}",
+            ),  # fmt: skip
+            *_prefixed(["AIza"], r"[A-Za-z0-9_-]{30,}"),
+            *_prefixed(["ya29."], r"[A-Za-z0-9_.-]{20,}"),
+            *_prefixed(["SG."], r"[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
+            *_prefixed(["dapi"], r"[0-9a-f]{32,}"),
+            *_prefixed(["sk-"], r"(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
+            *_prefixed(["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"],
+                       r"[A-Z0-9]{16,}"),  # fmt: skip
+            # Bearer/Basic/... credentials: the scheme stays, the credential goes
+            *_prefixed(_SCHEMES, rf"\s+{_SCHEME_TOKEN}"),
+            # the user-info of a URL: https://[REDACTED]@host
+            ("://", r"[^/?#\s@]+(?=@)"),
+        ]
+    )
 )
-CREDENTIAL = re.compile("|".join([*_TOKENS, _SCHEME, _USERINFO]))
-_WITH_PAIRS = re.compile("|".join([*_TOKENS, _SCHEME, _USERINFO, _PAIR]))
-# Parameter names that carry a credential in URLs even though the word is not a secret alone.
+_SCHEME_HEAD = re.compile(r"[A-Za-z]+\s+")
+# name=value, name: value, "name": "value" (the name decides, in ``_replace_pair``)
+_PAIR = re.compile(
+    r"(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63}+)(?P<sep>[\"']?[ \t]*[:=][ \t]*)"
+    r"(?P<value>\"[^\"]*\"|'[^']*'|(?:(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)\s+)?"
+    r"[^\s\"'&,;<>]+)"
+)
 _NUMBER = re.compile(r"[\"']?-?[0-9][0-9.,_]*[\"']?|true|false|True|False")
+# Parameter names that carry a credential in URLs even though the word is not a secret alone.
 _QUERY_WORDS = frozenset({"sig", "sas", "x-amz-signature", "x-goog-signature"})
 
 _CACHED_LEN = 256
@@ -65,58 +111,52 @@ _CACHE_MAX = 8192
 mask_cache: dict[str, str] = {}
 
 
-def _replace(m: re.Match) -> str:
-    groups = m.groupdict()
-    if groups.get("pair") is not None:
-        name = groups["name"]
-        value = groups["value"]
-        verdict = pii.secret_key_verdict(name)
-        if verdict == 2 and _NUMBER.fullmatch(value):  # token_count=3, session_ttl: 600
-            return m.group(0)
-        if verdict or name.lower() in _QUERY_WORDS:
-            if value[:1] in "\"'":
-                return m.group("pair") + value[0] + REDACTED + value[0]
-            return m.group("pair") + REDACTED
-        return m.group("pair") + _mask(value)  # a URL with user-info after "url="
-    keep = groups["scheme"] or groups["userinfo"]
-    return keep + REDACTED if keep else REDACTED
+def _replace_token(m: re.Match) -> str:
+    found = m.group(0)
+    if found.startswith("://"):
+        return "://" + REDACTED
+    if found[0] in "BbNn":
+        head = _SCHEME_HEAD.match(found)
+        if head is not None and head.group(0).rstrip() in _SCHEMES:
+            return head.group(0) + REDACTED
+    return REDACTED
+
+
+def _replace_pair(m: re.Match) -> str:
+    value = m.group("value")
+    if REDACTED in value:  # already masked by value
+        return m.group(0)
+    name = m.group("name")
+    verdict = pii.secret_key_verdict(name)
+    if verdict == 2 and _NUMBER.fullmatch(value):  # token_count=3, session_ttl: 600
+        return m.group(0)
+    if verdict or name.lower() in _QUERY_WORDS:
+        quote = value[0] if value[:1] in "\"'" else ""
+        return name + m.group("sep") + quote + REDACTED + quote
+    # url=https://host/x?token=...: the value may hold pairs of its own
+    return name + m.group("sep") + _PAIR.sub(_replace_pair, value)
 
 
 def _variants(*words: str) -> list[str]:
     return [v for w in words for v in (w, w.capitalize(), w.upper())]
 
 
-# Cheap gates: literal alternatives only, so the regex engine skips ahead in C to a possible
-# start. A text that passes neither gate holds no credential; most texts stop here.
-_TOKEN_HINT = re.compile(
-    "|".join(
-        re.escape(h)
-        for h in (
-            "tnt_", "tns_", "eyJ", "-----BEGIN", "_live_", "_test_", "whsec_", "ghp_", "gho_",
-            "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-",
-            "gldt-", "xox", "xapp-", "hf_", "npm_", "pypi-", "shp", "sq0", "dop_v1_", "phx_",
-            "lin_api_", "PMAK-", "ATATT", "AGE-", "AIza", "ya29.", "SG.", "dapi", "sk-", "AKIA",
-            "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA", "@",
-            *_variants("bearer", "basic", "negotiate", "ntlm"),
-        )
-    )
-)  # fmt: skip
+# A cheap gate for the pair pass: a text without any of these words has no secret pair.
 _PAIR_HINT = re.compile(
-    "|".join(
-        _variants(
+    _trie(
+        [(w, "") for w in _variants(
             "key", "token", "secret", "pass", "pwd", "auth", "cookie", "cred", "session",
             "sessid", "sid", "sig", "jwt", "pin", "otp", "dsn", "csrf", "xsrf", "bearer",
-        )
+        )]
     )
 )  # fmt: skip
 
 
 def _mask(text: str) -> str:
-    if ("=" in text or ":" in text) and _PAIR_HINT.search(text) is not None:
-        return _WITH_PAIRS.sub(_replace, text)
-    if _TOKEN_HINT.search(text) is None:
-        return text
-    return CREDENTIAL.sub(_replace, text)
+    out = CREDENTIAL.sub(_replace_token, text)
+    if ("=" in out or ":" in out) and _PAIR_HINT.search(out) is not None:
+        out = _PAIR.sub(_replace_pair, out)
+    return out
 
 
 def masked(text: str) -> str:
