@@ -121,7 +121,11 @@ def main(quick: bool = False) -> None:
     print(f"{n} events per run, best of 3, process CPU us/event")
     print(f"{'event':12} {'dict(props)':>12} {'orjson.dumps':>13} {'cloud-keys':>11} {'cloud':>8}"
           f" {'opensource':>11} {'cloud/keys':>11} {'cloud/dumps':>12} {'oss/dumps':>10}")  # fmt: skip
-    for label, props in (("typical", TYPICAL), ("pii-heavy", PII_HEAVY), ("unique-text", UNIQUE_TEXT)):
+    for label, props in (
+        ("typical", TYPICAL),
+        ("pii-heavy", PII_HEAVY),
+        ("unique-text", UNIQUE_TEXT),
+    ):
         base_dict = _best(_time_baseline(dict, props), n)
         base_dumps = _best(_time_baseline(orjson.dumps, props), n)
         keys = _best(_time_shape(chains["cloud-keys"], props), n)

@@ -4,7 +4,6 @@ dropped in opensource, never in the jsonl output or the TELEMETRY_DEBUG log line
 from __future__ import annotations
 
 import logging
-import secrets
 
 import orjson
 import pytest
@@ -42,13 +41,21 @@ VENDOR_FORMS = [
     ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE", ""),
     ("aws ASIAY34FZKBOKMUTVV7A expired", "ASIAY34FZKBOKMUTVV7A", "aws  expired"),
     ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", "16C7e42F292c6912E7710c838347Ae178B4a", ""),
-    ("push with github_pat_11ABCDEFG0123456789_abcdefXYZ failed", "11ABCDEFG0123456789", "push with"),
+    (
+        "push with github_pat_11ABCDEFG0123456789_abcdefXYZ failed",
+        "11ABCDEFG0123456789",
+        "push with",
+    ),
     ("slack xoxb-2634-1234567890-AbCdEfGhIjKlMnOpQrStUvWx", "AbCdEfGhIjKlMnOpQrStUvWx", "slack "),
     ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc", ""),
     ("stripe rk_test_51HxYzAbCdEf0123 says no", "51HxYzAbCdEf0123", "stripe  says no"),
     ("key=AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY&q=1", "9tSrke72PouQMnMX", "&q=1"),
     ("openai sk-proj-T3BlbkFJabcdefghijklmnop0123456789 rejected", "T3BlbkFJabcdef", "rejected"),
-    ("anthropic sk-ant-api03-abcdefghijklmnopqrstuvwx_yz0123", "abcdefghijklmnopqrstuvwx", "anthropic"),
+    (
+        "anthropic sk-ant-api03-abcdefghijklmnopqrstuvwx_yz0123",
+        "abcdefghijklmnopqrstuvwx",
+        "anthropic",
+    ),
     ("hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345", "AbCdEfGhIjKlMnOpQrStUvWxYz012345", ""),
     ("gitlab glpat-xxxxXXXX1234yyyyZZZZ", "xxxxXXXX1234yyyyZZZZ", "gitlab"),
     ("posthog phx_AbCdEf0123456789GhIjKl", "AbCdEf0123456789GhIjKl", "posthog"),
@@ -82,7 +89,10 @@ class TestMask:
         for raw in issued.values():
             assert credentials.mask(raw) == "[REDACTED]"
             assert credentials.mask(f"Bearer {raw}") == "Bearer [REDACTED]"
-            assert credentials.mask(f"invalid key {raw} (revoked)") == "invalid key [REDACTED] (revoked)"
+            assert (
+                credentials.mask(f"invalid key {raw} (revoked)")
+                == "invalid key [REDACTED] (revoked)"
+            )
             assert credentials.mask(f"X-API-Key:{raw}") == "X-API-Key:[REDACTED]"
         assert credentials.mask("key tnt_5L2jAb") == "key [REDACTED]"  # the shown prefix too
 
@@ -249,7 +259,9 @@ def test_issue_example_through_the_pipeline_to_jsonl_and_debug_log(tmp_path, cap
     props = _issue_props(issued["key"]) | {"hint": f"use {issued['session']} now"}
     with caplog.at_level(logging.INFO, logger="tenantry"):
         svc.track_sync("memory_created", props, user_id="user_1234", developer_id="dev_abc123")
-        svc.track_sync(f"login failed for Bearer {issued['session']}", {}, developer_id="dev_abc123")
+        svc.track_sync(
+            f"login failed for Bearer {issued['session']}", {}, developer_id="dev_abc123"
+        )
         assert svc.shutdown(5)
     lines = [orjson.loads(line) for line in out.read_bytes().splitlines()]
     logged = [r.getMessage() for r in caplog.records if "tenantry event" in r.getMessage()]

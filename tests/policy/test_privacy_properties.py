@@ -108,12 +108,16 @@ free_text = st.lists(names, min_size=2, max_size=8).map(" ".join) | st.text(
 # Issue 11 item 2: phones and emails in other forms.
 phone_digits = st.builds(lambda cc, area, num: f"{cc}{area}{num}", st.sampled_from(["", "1", "44", "49"]),
                          st.integers(200, 999), st.integers(2_000_000, 9_999_999))  # fmt: skip
-contact_uris = st.builds(
-    lambda scheme, who, upper: (scheme.upper() if upper else scheme) + ":" + who,
-    st.sampled_from(["tel", "sms", "smsto", "callto", "facetime", "whatsapp", "sip", "mailto"]),
-    phones.filter(lambda p: " " not in p) | phone_digits.map(lambda d: "+" + d) | emails,
-    st.booleans(),
-) | phone_digits.map(lambda d: "tel:%2B" + d) | emails.map(lambda e: e.replace("@", "%40"))
+contact_uris = (
+    st.builds(
+        lambda scheme, who, upper: (scheme.upper() if upper else scheme) + ":" + who,
+        st.sampled_from(["tel", "sms", "smsto", "callto", "facetime", "whatsapp", "sip", "mailto"]),
+        phones.filter(lambda p: " " not in p) | phone_digits.map(lambda d: "+" + d) | emails,
+        st.booleans(),
+    )
+    | phone_digits.map(lambda d: "tel:%2B" + d)
+    | emails.map(lambda e: e.replace("@", "%40"))
+)
 phone_numbers = phone_digits.map(int) | phone_digits.map(lambda d: float(int(d)))
 
 SENSITIVE = st.one_of(
@@ -218,7 +222,9 @@ def _with_digit(s: str) -> str:
     return s[:-1] + "7"
 
 
-tenantry_tokens = st.builds(lambda p, seed: p + _random(seed, URLSAFE, 43), st.sampled_from(["tnt_", "tns_"]), seeds)
+tenantry_tokens = st.builds(
+    lambda p, seed: p + _random(seed, URLSAFE, 43), st.sampled_from(["tnt_", "tns_"]), seeds
+)
 vendor_tokens = st.builds(
     lambda prefix, seed, n: prefix + _with_digit(_random(seed, BASE62, n)),
     st.sampled_from(["sk_live_", "sk_test_", "rk_live_", "whsec_", "ghp_", "gho_", "github_pat_",
@@ -228,7 +234,9 @@ vendor_tokens = st.builds(
     st.integers(32, 48),
 ) | st.builds(lambda p, seed: p + _random(seed, string.ascii_uppercase + string.digits, 16),
               st.sampled_from(["AKIA", "ASIA"]), seeds)  # fmt: skip
-values = st.builds(lambda seed, n: _with_digit(_random(seed, BASE62, n)), seeds, st.integers(10, 24))
+values = st.builds(
+    lambda seed, n: _with_digit(_random(seed, BASE62, n)), seeds, st.integers(10, 24)
+)
 
 
 @st.composite
@@ -278,7 +286,10 @@ def messages(draw):
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(item=nested(messages(), pick=lambda m: m[0]), kind=st.sampled_from(["track", "error", "performance"]))
+@given(
+    item=nested(messages(), pick=lambda m: m[0]),
+    kind=st.sampled_from(["track", "error", "performance"]),
+)
 def test_credentials_never_survive_cloud(item, kind):
     """No generated credential (tenantry key or session, vendor token, JWT, Bearer/Basic, URL
     user-info, token parameter, secret pair, JSON password, auth header, PEM block) appears in a

@@ -252,7 +252,9 @@ class TestFilterPersonalData:
     @pytest.mark.parametrize("value", ["error:timeout", "lang:en", "model:gpt-4o", "v1:ok"])
     def test_harmless_scheme_like_values_kept(self, counters, value):
         """A ``word:word`` value that carries nothing identifying stays."""
-        assert FilterPersonalData(counters)({"properties": {"v": value}})["properties"] == {"v": value}
+        assert FilterPersonalData(counters)({"properties": {"v": value}})["properties"] == {
+            "v": value
+        }
 
     def test_phone_length_numbers_need_a_measure_key(self, counters):
         """7-14 digit integral numbers go under other keys; counts, sizes, durations and times

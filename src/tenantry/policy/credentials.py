@@ -65,19 +65,57 @@ CREDENTIAL = re.compile(
     _trie(
         [
             # PEM private keys, to their END line (or to the end of a cut text)
-            ("-----BEGIN", r"[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"
-                           r"(?:[\s\S]*?-----END[ A-Z0-9]*-----|[\s\S]*)"),
+            (
+                "-----BEGIN",
+                r"[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"
+                r"(?:[\s\S]*?-----END[ A-Z0-9]*-----|[\s\S]*)",
+            ),
             # JWTs (and the JWS/JWE shapes that start with a base64url JSON header)
             ("eyJ", r"[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}"),
             # tenantry's own API keys and session tokens (and their shown prefixes, tnt_5L2jAb)
             *_prefixed(["tnt_", "tns_"], r"[A-Za-z0-9_-]{4,}"),
             # vendor tokens by their documented prefixes
             *_prefixed(
-                ["sk_live_", "sk_test_", "pk_live_", "pk_test_", "rk_live_", "rk_test_", "whsec_",
-                 "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-",
-                 "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xoxe-", "xapp-", "hf_",
-                 "npm_", "pypi-", "shpat_", "shpss_", "shpca_", "shppa_", "sq0atp-", "sq0csp-",
-                 "dop_v1_", "phx_", "lin_api_", "PMAK-", "ATATT", "AGE-SECRET-KEY-"],
+                [
+                    "sk_live_",
+                    "sk_test_",
+                    "pk_live_",
+                    "pk_test_",
+                    "rk_live_",
+                    "rk_test_",
+                    "whsec_",
+                    "ghp_",
+                    "gho_",
+                    "ghu_",
+                    "ghs_",
+                    "ghr_",
+                    "github_pat_",
+                    "glpat-",
+                    "gldt-",
+                    "xoxa-",
+                    "xoxb-",
+                    "xoxp-",
+                    "xoxo-",
+                    "xoxs-",
+                    "xoxr-",
+                    "xoxe-",
+                    "xapp-",
+                    "hf_",
+                    "npm_",
+                    "pypi-",
+                    "shpat_",
+                    "shpss_",
+                    "shpca_",
+                    "shppa_",
+                    "sq0atp-",
+                    "sq0csp-",
+                    "dop_v1_",
+                    "phx_",
+                    "lin_api_",
+                    "PMAK-",
+                    "ATATT",
+                    "AGE-SECRET-KEY-",
+                ],
                 rf"{_TOKEN_CHARS}{{8,}}",
             ),  # fmt: skip
             *_prefixed(["AIza"], r"[A-Za-z0-9_-]{30,}"),
@@ -85,8 +123,9 @@ CREDENTIAL = re.compile(
             *_prefixed(["SG."], r"[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
             *_prefixed(["dapi"], r"[0-9a-f]{32,}"),
             *_prefixed(["sk-"], r"(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
-            *_prefixed(["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"],
-                       r"[A-Z0-9]{16,}"),  # fmt: skip
+            *_prefixed(
+                ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"], r"[A-Z0-9]{16,}"
+            ),  # fmt: skip
             # Bearer/Basic/... credentials: the scheme stays, the credential goes
             *_prefixed(_SCHEMES, rf"\s+{_SCHEME_TOKEN}"),
             # the user-info of a URL: https://[REDACTED]@host
