@@ -3,11 +3,12 @@
     chain = build_chain(settings, secret=..., anonymous_id=..., profile_lookup=..., counters=...)
     event = shape(chain, draft)          # Event, or None when the event is dropped
 
-cloud:      name -> ids -> swapped ids -> coerce -> secrets -> developer identity -> profile
+cloud:      name (credentials masked) -> ids -> swapped ids -> coerce -> secrets (by key, and
+            credentials masked in every string value) -> developer identity -> profile
             -> error/performance -> exact duration -> edition
-opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets
-            -> personal data -> pseudonym -> error/performance -> duration bucket -> context
-            -> edition
+opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets (by key)
+            -> personal data (credentials, contact URIs and phone-length numbers included)
+            -> pseudonym -> error/performance -> duration bucket -> context -> edition
 
 Decisions: a ``None``/blank event name drops the event (``drop("invalid_event_name")``);
 NaN/Infinity values are left out (both editions); tenantry's own fields (``developer_id``,

@@ -60,6 +60,16 @@ def _trie(items: list[tuple[str, str]]) -> str:
 
 _SCHEMES = ["Bearer", "bearer", "BEARER", "Basic", "basic", "BASIC", "Negotiate", "negotiate",
             "NEGOTIATE", "NTLM", "ntlm"]  # fmt: skip
+# Vendors' documented token prefixes (Stripe, GitHub, GitLab, Slack, Hugging Face, npm, PyPI,
+# Shopify, Square, DigitalOcean, PostHog personal keys, Linear, Postman, Atlassian, age).
+_VENDOR_PREFIXES = [
+    "sk_live_", "sk_test_", "pk_live_", "pk_test_", "rk_live_", "rk_test_", "whsec_", "ghp_",
+    "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "xoxa-", "xoxb-", "xoxp-",
+    "xoxo-", "xoxs-", "xoxr-", "xoxe-", "xapp-", "hf_", "npm_", "pypi-", "shpat_", "shpss_",
+    "shpca_", "shppa_", "sq0atp-", "sq0csp-", "dop_v1_", "phx_", "lin_api_", "PMAK-", "ATATT",
+    "AGE-SECRET-KEY-",
+]  # fmt: skip
+_AWS_PREFIXES = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"]
 # Every alternative starts with a literal, gathered in a prefix tree.
 CREDENTIAL = re.compile(
     _trie(
@@ -75,57 +85,13 @@ CREDENTIAL = re.compile(
             # tenantry's own API keys and session tokens (and their shown prefixes, tnt_5L2jAb)
             *_prefixed(["tnt_", "tns_"], r"[A-Za-z0-9_-]{4,}"),
             # vendor tokens by their documented prefixes
-            *_prefixed(
-                [
-                    "sk_live_",
-                    "sk_test_",
-                    "pk_live_",
-                    "pk_test_",
-                    "rk_live_",
-                    "rk_test_",
-                    "whsec_",
-                    "ghp_",
-                    "gho_",
-                    "ghu_",
-                    "ghs_",
-                    "ghr_",
-                    "github_pat_",
-                    "glpat-",
-                    "gldt-",
-                    "xoxa-",
-                    "xoxb-",
-                    "xoxp-",
-                    "xoxo-",
-                    "xoxs-",
-                    "xoxr-",
-                    "xoxe-",
-                    "xapp-",
-                    "hf_",
-                    "npm_",
-                    "pypi-",
-                    "shpat_",
-                    "shpss_",
-                    "shpca_",
-                    "shppa_",
-                    "sq0atp-",
-                    "sq0csp-",
-                    "dop_v1_",
-                    "phx_",
-                    "lin_api_",
-                    "PMAK-",
-                    "ATATT",
-                    "AGE-SECRET-KEY-",
-                ],
-                rf"{_TOKEN_CHARS}{{8,}}",
-            ),  # fmt: skip
+            *_prefixed(_VENDOR_PREFIXES, rf"{_TOKEN_CHARS}{{8,}}"),
             *_prefixed(["AIza"], r"[A-Za-z0-9_-]{30,}"),
             *_prefixed(["ya29."], r"[A-Za-z0-9_.-]{20,}"),
             *_prefixed(["SG."], r"[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
             *_prefixed(["dapi"], r"[0-9a-f]{32,}"),
             *_prefixed(["sk-"], r"(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
-            *_prefixed(
-                ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"], r"[A-Z0-9]{16,}"
-            ),  # fmt: skip
+            *_prefixed(_AWS_PREFIXES, r"[A-Z0-9]{16,}"),
             # Bearer/Basic/... credentials: the scheme stays, the credential goes
             *_prefixed(_SCHEMES, rf"\s+{_SCHEME_TOKEN}"),
             # the user-info of a URL: https://[REDACTED]@host
