@@ -100,12 +100,14 @@ CREDENTIAL = re.compile(
     )
 )
 _SCHEME_HEAD = re.compile(r"[A-Za-z]+\s+")
-# name=value, name: value, "name": "value" (the name decides, in ``_replace_pair``)
+# name=value, name: value, "name": "value" (the name decides, in ``_mask_pairs``); the value
+# is only looked at, so the scan goes on inside it (url=https://host/x?token=...)
 _PAIR = re.compile(
-    r"(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63}+)(?P<sep>[\"']?[ \t]*[:=][ \t]*)"
-    r"(?P<value>\"[^\"]*\"|'[^']*'|(?:(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)\s+)?"
-    r"[^\s\"'&,;<>]+)"
+    r"(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63}+)[\"']?[ \t]*[:=][ \t]*"
+    r"(?=(?P<value>\"[^\"]{0,256}\"|'[^']{0,256}'|(?:(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)\s+)?"
+    r"[^\s\"'&,;<>]{1,256}))"
 )
+_VALUE_REST = re.compile(r"[^\s\"'&,;<>]*")  # past a value's first 256 characters
 _NUMBER = re.compile(r"[\"']?-?[0-9][0-9.,_]*[\"']?|true|false|True|False")
 # Parameter names that carry a credential in URLs even though the word is not a secret alone.
 _QUERY_WORDS = frozenset({"sig", "sas", "x-amz-signature", "x-goog-signature"})
@@ -127,19 +129,32 @@ def _replace_token(m: re.Match) -> str:
     return REDACTED
 
 
-def _replace_pair(m: re.Match) -> str:
-    value = m.group("value")
+def _secret_pair(name: str, value: str) -> bool:
     if REDACTED in value:  # already masked by value
-        return m.group(0)
-    name = m.group("name")
+        return False
     verdict = pii.secret_key_verdict(name)
     if verdict == 2 and _NUMBER.fullmatch(value):  # token_count=3, session_ttl: 600
-        return m.group(0)
-    if verdict or name.lower() in _QUERY_WORDS:
-        quote = value[0] if value[:1] in "\"'" else ""
-        return name + m.group("sep") + quote + REDACTED + quote
-    # url=https://host/x?token=...: the value may hold pairs of its own
-    return name + m.group("sep") + _PAIR.sub(_replace_pair, value)
+        return False
+    return bool(verdict) or name.lower() in _QUERY_WORDS
+
+
+def _mask_pairs(text: str) -> str:
+    parts = []
+    pos = 0
+    for m in _PAIR.finditer(text):
+        if m.start() < pos:  # inside a value already masked
+            continue
+        value = m.group("value")
+        if _secret_pair(m.group("name"), value):
+            quote = value[0] if value[0] in "\"'" else ""
+            parts += (text[pos : m.end()], quote, REDACTED, quote)
+            pos = m.end() + len(value)
+            if not quote:
+                pos = _VALUE_REST.match(text, pos).end()
+    if not parts:
+        return text
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _variants(*words: str) -> list[str]:
@@ -160,7 +175,7 @@ _PAIR_HINT = re.compile(
 def _mask(text: str) -> str:
     out = CREDENTIAL.sub(_replace_token, text)
     if ("=" in out or ":" in out) and _PAIR_HINT.search(out) is not None:
-        out = _PAIR.sub(_replace_pair, out)
+        out = _mask_pairs(out)
     return out
 
 
