@@ -57,9 +57,7 @@ class NameEvent:
         else:
             if len(name) > MAX_NAME:
                 name = name[:MAX_NAME]
-            masked = credentials.mask_cache.get(name)
-            if masked is None:
-                masked = credentials.masked(name)
+            masked = credentials.masked(name)
             if masked:  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
                 self.counters.incr("credentials_masked")
                 name = masked
@@ -169,48 +167,37 @@ class StripSecrets:
         return draft
 
 
-def _strip(obj: Any, tally: list[int], mask: bool) -> None:
+def _strip(obj: dict | list, tally: list[int], mask: bool) -> None:
     """``tally``: [secret keys removed, string values masked]."""
     known_keys = pii.secret_key_cache
     known_values = credentials.mask_cache
-    if type(obj) is dict:
-        secret = None
-        for k, v in obj.items():
+    is_dict = type(obj) is dict
+    secret = None
+    for k, v in obj.items() if is_dict else enumerate(obj):
+        tv = type(v)
+        if is_dict:
             verdict = known_keys.get(k)
             if verdict is None:
                 verdict = pii.secret_key_verdict(k)
-            tv = type(v)
             if verdict and (verdict == 1 or not (tv is int or tv is float or tv is bool)):
                 if secret is None:
                     secret = []
                 secret.append(k)
-            elif tv is str:
-                if mask:
-                    masked = known_values.get(v)
-                    if masked is None:
-                        masked = credentials.masked(v)
-                    if masked:
-                        obj[k] = masked
-                        tally[1] += 1
-            elif tv is dict or tv is list:
-                _strip(v, tally, mask)
-        if secret:
-            for k in secret:
-                del obj[k]
-            tally[0] += len(secret)
-    elif type(obj) is list:
-        for i, v in enumerate(obj):
-            tv = type(v)
-            if tv is str:
-                if mask:
-                    masked = known_values.get(v)
-                    if masked is None:
-                        masked = credentials.masked(v)
-                    if masked:
-                        obj[i] = masked
-                        tally[1] += 1
-            elif tv is dict or tv is list:
-                _strip(v, tally, mask)
+                continue
+        if tv is str:
+            if mask:
+                masked = known_values.get(v)
+                if masked is None:
+                    masked = credentials.masked(v)
+                if masked:
+                    obj[k] = masked  # an existing key or index: safe while iterating
+                    tally[1] += 1
+        elif tv is dict or tv is list:
+            _strip(v, tally, mask)
+    if secret:
+        for k in secret:
+            del obj[k]
+        tally[0] += len(secret)
 
 
 class CloudIdentity:
@@ -254,10 +241,7 @@ class CloudIdentity:
 
 
 def _is_credential(ident: str) -> bool:
-    masked = credentials.mask_cache.get(ident)
-    if masked is None:
-        masked = credentials.masked(ident)
-    return bool(masked)
+    return bool(credentials.masked(ident))
 
 
 class AddProfile:
