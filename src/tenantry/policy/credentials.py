@@ -30,9 +30,22 @@ _B64 = r"[A-Za-z0-9+/=._~\-]"
 _SCHEME_TOKEN = rf"(?:(?=[A-Za-z]*[0-9+/=_.~\-]){_B64}{{8,}}|{_B64}{{20,}})"
 
 
+_marks = iter(range(1_000))
+
+
 def _prefixed(prefixes: list[str], rest: str) -> list[tuple[str, str]]:
-    """``(literal prefix, what follows it)``: "not inside a longer word", then ``rest``."""
-    return [(p, rf"(?<![A-Za-z0-9]{re.escape(p)}){rest}") for p in prefixes]
+    """``(anchor, tail)`` per literal prefix. The match starts at the prefix's first capital
+    or symbol (``tnt_`` at ``_``, ``eyJ`` at ``J``), which ordinary text seldom has, so the
+    engine skips most positions in C; the tail checks the letters before it (a fixed-width
+    look-behind), that the prefix does not sit inside a longer word, then ``rest``. A named
+    empty group at the end, ``b<back>x<n>``, says how far before the anchor the match starts."""
+    items = []
+    for p in prefixes:
+        back = next((i for i, ch in enumerate(p) if not (ch.islower() or ch.isdigit())), 0)
+        whole = re.escape(p)
+        tail = rf"(?<=(?<![A-Za-z0-9]){whole})" if back else rf"(?<![A-Za-z0-9]{whole})"
+        items.append((p[back:], rf"{tail}{rest}(?P<b{back}x{next(_marks)}>)"))
+    return items
 
 
 def _trie(items: list[tuple[str, str]]) -> str:
@@ -58,8 +71,8 @@ def _trie(items: list[tuple[str, str]]) -> str:
     return build(root)
 
 
-_SCHEMES = ["Bearer", "bearer", "BEARER", "Basic", "basic", "BASIC", "Negotiate", "negotiate",
-            "NEGOTIATE", "NTLM", "ntlm"]  # fmt: skip
+_SCHEMES = ["Bearer", "bearer", "BEARER", "Basic", "basic", "BASIC", "Negotiate", "NEGOTIATE",
+            "NTLM"]  # fmt: skip
 # Vendors' documented token prefixes (Stripe, GitHub, GitLab, Slack, Hugging Face, npm, PyPI,
 # Shopify, Square, DigitalOcean, PostHog personal keys, Linear, Postman, Atlassian, age).
 _VENDOR_PREFIXES = [
@@ -70,7 +83,7 @@ _VENDOR_PREFIXES = [
     "AGE-SECRET-KEY-",
 ]  # fmt: skip
 _AWS_PREFIXES = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"]
-# Every alternative starts with a literal, gathered in a prefix tree.
+# Every alternative starts with a literal (mostly a capital or a symbol), in a prefix tree.
 CREDENTIAL = re.compile(
     _trie(
         [
@@ -81,7 +94,11 @@ CREDENTIAL = re.compile(
                 r"(?:[\s\S]*?-----END[ A-Z0-9]*-----|[\s\S]*)",
             ),
             # JWTs (and the JWS/JWE shapes that start with a base64url JSON header)
-            ("eyJ", r"[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}"),
+            (
+                "J",
+                r"(?<=eyJ)[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}"
+                r"(?P<b2xjwt>)",
+            ),
             # tenantry's own API keys and session tokens (and their shown prefixes, tnt_5L2jAb)
             *_prefixed(["tnt_", "tns_"], r"[A-Za-z0-9_-]{4,}"),
             # vendor tokens by their documented prefixes
@@ -118,15 +135,28 @@ _CACHE_MAX = 8192
 mask_cache: dict[str, str] = {}
 
 
-def _replace_token(m: re.Match) -> str:
-    found = m.group(0)
+def _replacement(found: str) -> str:
     if found.startswith("://"):
         return "://" + REDACTED
-    if found[0] in "BbNn":
+    if found[0] in "BbN":
         head = _SCHEME_HEAD.match(found)
         if head is not None and head.group(0).rstrip() in _SCHEMES:
             return head.group(0) + REDACTED
     return REDACTED
+
+
+def _mask_tokens(text: str) -> str:
+    parts = []
+    pos = 0
+    for m in CREDENTIAL.finditer(text):
+        mark = m.lastgroup
+        start = max(pos, m.start() - int(mark[1 : mark.index("x")])) if mark else m.start()
+        parts += (text[pos:start], _replacement(text[start : m.end()]))
+        pos = m.end()
+    if not parts:
+        return text
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _secret_pair(name: str, value: str) -> bool:
@@ -173,7 +203,7 @@ _PAIR_HINT = re.compile(
 
 
 def _mask(text: str) -> str:
-    out = CREDENTIAL.sub(_replace_token, text)
+    out = _mask_tokens(text)
     if ("=" in out or ":" in out) and _PAIR_HINT.search(out) is not None:
         out = _mask_pairs(out)
     return out
