@@ -57,7 +57,9 @@ class NameEvent:
         else:
             if len(name) > MAX_NAME:
                 name = name[:MAX_NAME]
-            masked = credentials.masked(name)
+            masked = credentials.mask_cache.get(name)
+            if masked is None:
+                masked = credentials.masked(name)
             if masked:  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
                 self.counters.incr("credentials_masked")
                 name = masked
@@ -215,10 +217,11 @@ class CloudIdentity:
 
     def __call__(self, draft: Draft) -> Draft:
         uid, did = draft.get("user_id"), draft.get("developer_id")
-        if uid is not None and _is_credential(uid):
+        known = credentials.mask_cache
+        if uid is not None and (known.get(uid) or credentials.masked(uid)):
             uid = draft["user_id"] = None
             self.counters.incr("credential_ids")
-        if did is not None and _is_credential(did):
+        if did is not None and (known.get(did) or credentials.masked(did)):
             did = draft["developer_id"] = None
             self.counters.incr("credential_ids")
         props = draft["properties"]
@@ -238,10 +241,6 @@ class CloudIdentity:
                 draft["distinct_id"] = self.anonymous_id
             draft["end_user_id"] = None
         return draft
-
-
-def _is_credential(ident: str) -> bool:
-    return bool(credentials.masked(ident))
 
 
 class AddProfile:
