@@ -269,6 +269,18 @@ class TestFilterPersonalData:
         assert d["properties"] == kept | {"x": {}}
         assert counters.get("pii_removed") == len(dropped)
 
+    def test_measures_of_secrets_kept_times_of_persons_not(self, counters):
+        """A number under a measure of a secret word stays (session_duration_ms, token_count);
+        a time or duration of something personal goes (dob_ts, age_days), as do strings."""
+        props = {"session_duration_ms": 1234, "token_count": 812, "max_tokens": 4096,
+                 "dob_ts": 631152000, "age_days": 12000, "session_ttl": "3600"}  # fmt: skip
+        d = FilterPersonalData(counters)({"properties": props})
+        assert d["properties"] == {
+            "session_duration_ms": 1234,
+            "token_count": 812,
+            "max_tokens": 4096,
+        }
+
     def test_personal_data_as_key_is_dropped(self, counters):
         """A dict keyed by emails or paths loses those keys."""
         props = {"alice@example.com": 1, "/home/alice/x": 2, "plain": 3}

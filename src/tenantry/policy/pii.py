@@ -75,10 +75,12 @@ MEASURE_WORDS = frozenset(
         "rss", "heap",
     }
 )  # fmt: skip
-# Words that turn an identifying or secret key into a flag or a measure: "has_email",
-# "url_count", "token_count", "session_duration_ms".
-COUNT_FIRST_WORDS = frozenset({"has", "is", "num", "n", "total", "max", "min", "avg"})
-COUNT_LAST_WORDS = MEASURE_WORDS
+# Words that turn an identifying key into a flag or a count: "has_email", "url_count" (not a
+# time or a duration: "dob_ts", "age_days" stay personal).
+COUNT_FIRST_WORDS = frozenset({"has", "is", "num", "n", "total"})
+COUNT_LAST_WORDS = frozenset({"count", "counts", "len", "length", "size", "total", "num"})
+# ... and a secret key into a flag or a measure: "token_count", "session_duration_ms".
+MEASURE_FIRST_WORDS = COUNT_FIRST_WORDS | {"max", "min", "avg"}
 
 
 def key_words(key: str) -> list[str]:
@@ -110,8 +112,8 @@ def _is_pii_words(words: list[str]) -> bool:
     return False
 
 
-def _is_count_words(words: list[str]) -> bool:
-    return len(words) > 1 and (words[0] in COUNT_FIRST_WORDS or words[-1] in COUNT_LAST_WORDS)
+def _is_count_words(words: list[str], first: frozenset[str], last: frozenset[str]) -> bool:
+    return len(words) > 1 and (words[0] in first or words[-1] in last)
 
 
 # 0 innocent; 1 secret (personal); 2 secret (personal) unless the value is a number or a bool
@@ -131,7 +133,7 @@ def secret_key_verdict(key: str) -> int:
         words = key_words(key)
         verdict = 0
         if _is_secret_words(words):
-            verdict = 2 if _is_count_words(words) else 1
+            verdict = 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
         elif len(key) > 3:
             from tenantry.policy.credentials import has_credential
 
@@ -154,7 +156,7 @@ def is_measure_key(key: str) -> bool:
     if verdict is None:
         words = key_words(key)
         verdict = bool(words) and (
-            words[0] in COUNT_FIRST_WORDS or any(w in MEASURE_WORDS for w in words)
+            words[0] in MEASURE_FIRST_WORDS or any(w in MEASURE_WORDS for w in words)
         )
         if len(measure_key_cache) >= _CACHE_MAX:
             measure_key_cache.clear()
@@ -172,8 +174,10 @@ def pii_key_verdict(key: str) -> int:
         verdict = 0
         if not is_safe_name(key):  # the key itself is an email, a path, an ID, free text...
             verdict = 1
-        elif _is_secret_words(words) or _is_pii_words(words):
-            verdict = 2 if _is_count_words(words) else 1
+        elif _is_pii_words(words):
+            verdict = 2 if _is_count_words(words, COUNT_FIRST_WORDS, COUNT_LAST_WORDS) else 1
+        elif _is_secret_words(words):
+            verdict = 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
         if len(pii_key_cache) >= _CACHE_MAX:
             pii_key_cache.clear()
         pii_key_cache[key] = verdict
