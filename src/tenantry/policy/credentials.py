@@ -146,6 +146,8 @@ def _replacement(found: str) -> str:
 
 
 def _mask_tokens(text: str) -> str:
+    if CREDENTIAL.search(text) is None:  # the usual case, without building an iterator
+        return text
     parts = []
     pos = 0
     for m in CREDENTIAL.finditer(text):
