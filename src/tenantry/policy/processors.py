@@ -60,7 +60,7 @@ class NameEvent:
             masked = credentials.mask_cache.get(name)
             if masked is None:
                 masked = credentials.masked(name)
-            if masked:  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
+            if masked:  # "" when the name holds no credential  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
                 self.counters.incr("credentials_masked")
                 name = masked
         draft["event"] = name
@@ -218,10 +218,10 @@ class CloudIdentity:
     def __call__(self, draft: Draft) -> Draft:
         uid, did = draft.get("user_id"), draft.get("developer_id")
         known = credentials.mask_cache
-        if uid is not None and (known.get(uid) or credentials.masked(uid)):
+        if uid is not None and known.get(uid) != "" and credentials.masked(uid):
             uid = draft["user_id"] = None
             self.counters.incr("credential_ids")
-        if did is not None and (known.get(did) or credentials.masked(did)):
+        if did is not None and known.get(did) != "" and credentials.masked(did):
             did = draft["developer_id"] = None
             self.counters.incr("credential_ids")
         props = draft["properties"]
