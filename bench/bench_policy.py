@@ -1,9 +1,12 @@
 """CPU cost of shaping one event with the edition policy, per edition.
 
-Events: a typical small one (the seed guide's ``{"type": "text", "has_metadata": True}``) and a
-PII-heavy one (emails, IPs, tokens, paths, nested dicts and lists). Baselines measured in the
-same run on the same properties: ``dict(props)`` (the cheapest copy) and ``orjson.dumps(props)``.
-Numbers are best-of-3 process CPU time per event, in microseconds.
+Events: a typical small one (the seed guide's ``{"type": "text", "has_metadata": True}``), a
+PII-heavy one (emails, IPs, tokens, paths, nested dicts and lists), and one whose message is new
+in every event (an error string with a request number: the value checks' memo never helps).
+Baselines measured in the same run on the same properties: ``dict(props)`` (the cheapest copy),
+``orjson.dumps(props)``, and cloud with secrets stripped by key only (``cloud-keys``: the chain
+before issue 11's value checks), so ``cloud/keys`` is what checking every string value for
+credentials costs. Numbers are best-of-3 process CPU time per event, in microseconds.
 
 Target (issue 2): shaping a typical small event costs a few us, so the whole pipeline stays
 within ~15 us CPU per event.
@@ -18,6 +21,7 @@ import orjson
 from tenantry.config import Settings
 from tenantry.pipeline.counters import Counters
 from tenantry.policy import build_chain, shape
+from tenantry.policy.processors import StripSecrets
 
 TYPICAL = {"type": "text", "has_metadata": True}
 PII_HEAVY = {
@@ -32,17 +36,34 @@ PII_HEAVY = {
     "result_count": 10,
     "model": "gpt-4o",
 }
+UNIQUE_TEXT = {
+    "type": "text",
+    "error": "connection reset by peer after {i} ms (request r{i}, retry 2 of 5)",
+    "route": "/v1/memories",
+}
 PROFILE = {"email": "developer@company.com", "country": "US"}
 
 
-def _chain(edition: str) -> list:
-    return build_chain(
+def _chain(edition: str, *, values: bool = True) -> list:
+    chain = build_chain(
         Settings(edition=edition),
         secret=b"bench-secret-0123456789abcdef0123",
         anonymous_id="anon_00000000000000000000000000000000",
         profile_lookup=lambda _d: PROFILE,
         counters=Counters(),
     )
+    if not values:  # the keys-only baseline: StripSecrets without value checks
+        for i, p in enumerate(chain):
+            owner = getattr(p, "__self__", None)
+            if isinstance(owner, StripSecrets):
+                chain[i] = StripSecrets(owner.counters, mask_values=False).__call__
+    return chain
+
+
+def _props(props: dict, i: int) -> dict:
+    if "error" in props and "{i}" in props["error"]:
+        return {**props, "error": props["error"].format(i=i)}
+    return props.copy()
 
 
 def _drafts(props: dict, n: int) -> list[dict]:
@@ -50,7 +71,7 @@ def _drafts(props: dict, n: int) -> list[dict]:
         {
             "kind": "track",
             "event": "memory_created",
-            "properties": props.copy(),
+            "properties": _props(props, i),
             "user_id": f"usr_{i % 1000}",
             "developer_id": "dev_abc123",
             "timestamp": 1_764_000_000.0 + i,
@@ -92,18 +113,27 @@ def _time_baseline(op, props):
 
 def main(quick: bool = False) -> None:
     n = 2_000 if quick else 20_000
-    chains = {"cloud": _chain("cloud"), "opensource": _chain("opensource")}
+    chains = {
+        "cloud": _chain("cloud"),
+        "cloud-keys": _chain("cloud", values=False),
+        "opensource": _chain("opensource"),
+    }
     print(f"{n} events per run, best of 3, process CPU us/event")
-    print(f"{'event':10} {'dict(props)':>12} {'orjson.dumps':>13} {'cloud':>8} {'opensource':>11}"
-          f" {'cloud/dumps':>12} {'oss/dumps':>10}")  # fmt: skip
-    for label, props in (("typical", TYPICAL), ("pii-heavy", PII_HEAVY)):
+    print(f"{'event':12} {'dict(props)':>12} {'orjson.dumps':>13} {'cloud-keys':>11} {'cloud':>8}"
+          f" {'opensource':>11} {'cloud/keys':>11} {'cloud/dumps':>12} {'oss/dumps':>10}")  # fmt: skip
+    for label, props in (
+        ("typical", TYPICAL),
+        ("pii-heavy", PII_HEAVY),
+        ("unique-text", UNIQUE_TEXT),
+    ):
         base_dict = _best(_time_baseline(dict, props), n)
         base_dumps = _best(_time_baseline(orjson.dumps, props), n)
+        keys = _best(_time_shape(chains["cloud-keys"], props), n)
         cloud = _best(_time_shape(chains["cloud"], props), n)
         oss = _best(_time_shape(chains["opensource"], props), n)
         print(
-            f"{label:10} {base_dict:12.3f} {base_dumps:13.3f} {cloud:8.2f} {oss:11.2f}"
-            f" {cloud / base_dumps:11.1f}x {oss / base_dumps:9.1f}x"
+            f"{label:12} {base_dict:12.3f} {base_dumps:13.3f} {keys:11.2f} {cloud:8.2f} {oss:11.2f}"
+            f" {cloud / keys:10.2f}x {cloud / base_dumps:11.1f}x {oss / base_dumps:9.1f}x"
         )
 
 

@@ -112,8 +112,9 @@ class TestStripSecrets:
             "nested": {"deeper": {"ok": 1}},
             "items": [{"keep": True}, {}],
             "keyboard_layout": "qwerty",
+            "token_count": 3,  # a measure under a secret word: a number, not a credential
         }
-        assert counters.get("secrets_removed") == 9
+        assert counters.get("secrets_removed") == 8
 
     @pytest.mark.parametrize(
         "key",
@@ -226,6 +227,59 @@ class TestFilterPersonalData:
         props = {"has_email": True, "url_count": 3, "email_count": "a@b.co"}
         d = FilterPersonalData(counters)({"properties": props})
         assert d["properties"] == {"has_email": True, "url_count": 3}
+
+    def test_issue_phone_forms_dropped(self, counters):
+        """Issue 11 item 2: a tel: URI and a phone number written as an int are dropped."""
+        props = {"contact": "tel:+14155550100", "c_int": 4155550100, "type": "text"}
+        d = FilterPersonalData(counters)({"properties": props})
+        assert d["properties"] == {"type": "text"}
+        assert counters.get("pii_removed") == 2
+
+    @pytest.mark.parametrize(
+        "value",
+        ["tel:+14155550100", "TEL:+1-415-555-0100", "sms:+14155550100", "smsto:4155550100",
+         "mailto:alice@example.com", "callto:+14155550100", "sip:alice@example.com",
+         "facetime:+14155550100", "whatsapp:+14155550100", "geo:37.7749,-122.4194",
+         "tel:%2B14155550100", "x-contact:%2B14155550100", "urn:uuid:550e8400-e29b-41d4-a716-446655440000",
+         "alice%40example.com", "ref:4155550100", "callback:+14155550100;ext=12"],
+    )  # fmt: skip
+    def test_uris_judged_by_what_they_carry(self, counters, value):
+        """Contact schemes are personal whatever follows; other schemes and percent-encoding are
+        judged by what they carry."""
+        d = FilterPersonalData(counters)({"properties": {"v": value, "nested": {"v": value}}})
+        assert d["properties"] == {"nested": {}}
+
+    @pytest.mark.parametrize("value", ["error:timeout", "lang:en", "model:gpt-4o", "v1:ok"])
+    def test_harmless_scheme_like_values_kept(self, counters, value):
+        """A ``word:word`` value that carries nothing identifying stays."""
+        assert FilterPersonalData(counters)({"properties": {"v": value}})["properties"] == {
+            "v": value
+        }
+
+    def test_phone_length_numbers_need_a_measure_key(self, counters):
+        """7-14 digit integral numbers go under other keys; counts, sizes, durations and times
+        keep theirs; non-integral floats and short ints stay everywhere."""
+        big = 4155550100
+        kept = {"bytes": big, "count": big, "duration_ms": big, "memory_size": big,
+                "created_at": 1_764_000_000_000, "ts": 1_764_000_000, "max_items": 2_000_000,
+                "latency_us": 1_500_000, "small": 999_999, "ratio": 4155550100.5}  # fmt: skip
+        dropped = {"c_int": big, "value": big, "neg": -big, "f": float(big), "contact": 1_234_567,
+                   "x": {"y": 14155550100}}  # fmt: skip
+        d = FilterPersonalData(counters)({"properties": kept | dropped})
+        assert d["properties"] == kept | {"x": {}}
+        assert counters.get("pii_removed") == len(dropped)
+
+    def test_measures_of_secrets_kept_times_of_persons_not(self, counters):
+        """A number under a measure of a secret word stays (session_duration_ms, token_count);
+        a time or duration of something personal goes (dob_ts, age_days), as do strings."""
+        props = {"session_duration_ms": 1234, "token_count": 812, "max_tokens": 4096,
+                 "dob_ts": 631152000, "age_days": 12000, "session_ttl": "3600"}  # fmt: skip
+        d = FilterPersonalData(counters)({"properties": props})
+        assert d["properties"] == {
+            "session_duration_ms": 1234,
+            "token_count": 812,
+            "max_tokens": 4096,
+        }
 
     def test_personal_data_as_key_is_dropped(self, counters):
         """A dict keyed by emails or paths loses those keys."""

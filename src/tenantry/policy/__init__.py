@@ -3,12 +3,13 @@
     chain = build_chain(settings, secret=..., anonymous_id=..., profile_lookup=..., counters=...)
     event = shape(chain, draft)          # Event, or None when the event is dropped
 
-cloud:      name -> ids -> swapped ids -> coerce -> secrets -> developer identity -> profile
+cloud:      name (credentials masked) -> ids -> swapped ids -> coerce -> secrets (by key, and
+            credentials masked in every string value) -> developer identity -> profile
             -> error/performance -> exact duration -> request facts -> edition
-opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets
-            -> hold an api_request's route -> personal data -> pseudonym -> error/performance
-            -> duration bucket -> request facts (template, method, status class, bucket)
-            -> context -> edition
+opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets (by key)
+            -> hold an api_request's route -> personal data (credentials, contact URIs and
+            phone-length numbers included) -> pseudonym -> error/performance -> duration bucket
+            -> request facts (template, method, status class, bucket) -> context -> edition
 
 Decisions: a ``None``/blank event name drops the event (``drop("invalid_event_name")``);
 NaN/Infinity values are left out (both editions); tenantry's own fields (``developer_id``,
@@ -16,6 +17,7 @@ NaN/Infinity values are left out (both editions); tenantry's own fields (``devel
 context) win over caller properties of the same name.
 
 Counters (``incr``): ``swapped_ids``, ``developer_id_fallback``, ``secrets_removed``,
+``credentials_masked``, ``credential_ids``,
 ``pii_removed``, ``redacted_event_name``, ``profile_lookup_errors``, ``invalid_duration``,
 ``invalid_properties``, ``truncated_strings``, ``capped_keys``, ``capped_items``,
 ``capped_depth``, ``cycles``, ``non_finite_numbers``, ``dropped_objects``, ``repr_objects``.
@@ -32,7 +34,7 @@ from typing import Any
 from tenantry.errors import ConfigError
 from tenantry.events import Event
 from tenantry.pipeline.counters import Counters
-from tenantry.policy import pii
+from tenantry.policy import credentials, pii
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.processors import (
     REDACTED,
@@ -87,7 +89,7 @@ def build_chain(
             normalize_ids,
             FixSwappedIds(counters),
             CoerceProperties(counters, keep_objects=True),
-            StripSecrets(counters),
+            StripSecrets(counters, mask_values=True),
             CloudIdentity(counters, anonymous_id=anonymous_id),
         ]
         if profile_lookup is not None:
@@ -148,23 +150,31 @@ def shape(chain: list[Processor], draft: Draft) -> Event | None:
 
 
 def redact(obj: Any, _depth: int = 0) -> Any:
-    """A copy of ``obj`` for logs: values under secret keys become ``"[REDACTED]"`` and JWTs or
-    vendor tokens inside strings are masked, at any depth (below 16 levels: ``"..."``). Never
+    """A copy of ``obj`` for logs: values under secret keys become ``"[REDACTED]"`` (a number or
+    bool under a measure or flag key such as ``token_count`` stays), and every credential inside
+    a string (``credentials.mask``: tenantry keys, Bearer/Basic, JWTs, vendor tokens, PEM keys,
+    URL user-info, ``?token=``) is masked, at any depth (below 16 levels: ``"..."``). Never
     raises."""
     try:
         if _depth > 16:
             return "..."
         if isinstance(obj, Mapping):
-            return {
-                k: REDACTED
-                if isinstance(k, str) and pii.is_secret_key(k)
-                else redact(v, _depth + 1)
-                for k, v in obj.items()
-            }
+            out = {}
+            for k, v in obj.items():
+                if isinstance(k, str):
+                    verdict = pii.secret_key_verdict(k)
+                    k = credentials.mask(k)
+                else:
+                    verdict = 0
+                if verdict == 1 or (verdict == 2 and not isinstance(v, int | float)):
+                    out[k] = REDACTED
+                else:
+                    out[k] = redact(v, _depth + 1)
+            return out
         if isinstance(obj, list | tuple | set | frozenset):
             return [redact(v, _depth + 1) for v in obj]
         if isinstance(obj, str):
-            return pii.TOKEN.sub(REDACTED, obj)
+            return credentials.mask(obj)
         return obj
     except Exception:
         return REDACTED

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from urllib.parse import unquote
 
 # -- key words ---------------------------------------------------------------------------------
 
@@ -20,10 +21,12 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 SECRET_WORDS = frozenset(
     {
-        "apikey", "password", "passwd", "pwd", "passphrase", "token", "secret", "secrets",
-        "authorization", "cookie", "cookies", "credential", "credentials", "bearer",
-        "sessiontoken", "accesstoken", "refreshtoken", "privatekey", "secretkey", "accesskey",
-        "sessionid", "signature", "otp", "pin", "jwt",
+        "apikey", "apikeys", "password", "passwd", "pwd", "passphrase", "passcode", "token",
+        "secret", "secrets", "auth", "authorization", "cookie", "cookies", "cred", "creds",
+        "credential", "credentials", "bearer", "sessiontoken", "accesstoken", "refreshtoken",
+        "privatekey", "secretkey", "accesskey", "session", "sessionid", "sessid", "phpsessid",
+        "jsessionid", "sid", "signature", "sig", "otp", "totp", "hotp", "pin", "jwt", "csrf",
+        "xsrf", "dsn", "connectionstring",
     }
 )  # fmt: skip
 # Two adjacent words that together name a secret ("api key", "private_key", "session-id").
@@ -31,6 +34,8 @@ SECRET_PAIRS = frozenset(
     {
         ("api", "key"), ("private", "key"), ("secret", "key"), ("access", "key"),
         ("session", "id"), ("client", "secret"), ("signing", "key"), ("encryption", "key"),
+        ("app", "key"), ("account", "key"), ("license", "key"), ("master", "key"),
+        ("ssh", "key"), ("deploy", "key"), ("recovery", "key"), ("connection", "string"),
     }
 )  # fmt: skip
 PII_WORDS = frozenset(
@@ -55,9 +60,27 @@ PII_WORDS = frozenset(
 )  # fmt: skip
 # A key that is (or ends with) one of these names a person: "user", "end_user", "customer".
 PERSON_LAST_WORDS = frozenset({"user", "users", "customer", "member", "sender", "recipient"})
-# Words that turn an identifying key into a flag or a count: "has_email", "url_count".
+# Words of a key that measure something (a count, a size, a duration, a time): an integer under
+# such a key is a measurement even when it has as many digits as a phone number.
+MEASURE_WORDS = frozenset(
+    {
+        "count", "counts", "num", "n", "total", "len", "length", "size", "sizes", "bytes",
+        "byte", "kb", "mb", "gb", "kib", "mib", "gib", "bits", "chars", "characters", "tokens",
+        "items", "rows", "lines", "words", "pages", "records", "events", "requests", "entries",
+        "hits", "misses", "retries", "attempts", "errors", "results", "memories", "duration",
+        "durations", "elapsed", "latency", "ms", "us", "ns", "millis", "msec", "sec", "secs",
+        "seconds", "minutes", "mins", "hours", "days", "ttl", "timeout", "interval", "ts",
+        "timestamp", "time", "epoch", "at", "since", "until", "offset", "limit", "max", "min",
+        "avg", "mean", "sum", "p50", "p90", "p95", "p99", "rate", "usage", "quota", "capacity",
+        "rss", "heap",
+    }
+)  # fmt: skip
+# Words that turn an identifying key into a flag or a count: "has_email", "url_count" (not a
+# time or a duration: "dob_ts", "age_days" stay personal).
 COUNT_FIRST_WORDS = frozenset({"has", "is", "num", "n", "total"})
 COUNT_LAST_WORDS = frozenset({"count", "counts", "len", "length", "size", "total", "num"})
+# ... and a secret key into a flag or a measure: "token_count", "session_duration_ms".
+MEASURE_FIRST_WORDS = COUNT_FIRST_WORDS | {"max", "min", "avg"}
 
 
 def key_words(key: str) -> list[str]:
@@ -89,27 +112,61 @@ def _is_pii_words(words: list[str]) -> bool:
     return False
 
 
-secret_key_cache: dict[str, bool] = {}
-pii_key_cache: dict[
-    str, int
-] = {}  # 0 innocent, 1 personal, 2 personal unless value is a count/flag
+def _is_count_words(words: list[str], first: frozenset[str], last: frozenset[str]) -> bool:
+    return len(words) > 1 and (words[0] in first or words[-1] in last)
+
+
+# 0 innocent; 1 secret (personal); 2 secret (personal) unless the value is a number or a bool
+secret_key_cache: dict[str, int] = {}
+pii_key_cache: dict[str, int] = {}
+measure_key_cache: dict[str, bool] = {}
 _CACHE_MAX = 8192
 
 
-def is_secret_key(key: str) -> bool:
-    """True when the key's words name a secret (``api_key``, ``sessionToken``, ``Cookie``)."""
+def secret_key_verdict(key: str) -> int:
+    """0: not a secret; 1: the key's words name a secret (``api_key``, ``sessionToken``,
+    ``Cookie``, ``auth``, ``x-api-key``) or the key itself holds a credential; 2: names a
+    secret as a flag or a measure (``token_count``, ``has_password``, ``session_duration_ms``):
+    kept when its value is a number or a bool."""
     verdict = secret_key_cache.get(key)
     if verdict is None:
-        verdict = _is_secret_words(key_words(key))
+        words = key_words(key)
+        verdict = 0
+        if _is_secret_words(words):
+            verdict = 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
+        elif len(key) > 3:
+            from tenantry.policy.credentials import has_credential
+
+            verdict = 1 if has_credential(key) else 0
         if len(secret_key_cache) >= _CACHE_MAX:
             secret_key_cache.clear()
         secret_key_cache[key] = verdict
     return verdict
 
 
+def is_secret_key(key: str) -> bool:
+    """True when the key names a secret in any form (``secret_key_verdict(key) != 0``)."""
+    return bool(secret_key_verdict(key))
+
+
+def is_measure_key(key: str) -> bool:
+    """True when the key names a count, a size, a duration or a time (``bytes``, ``count``,
+    ``duration_ms``, ``created_at``, ``max_items``), so a long integer under it is a measure."""
+    verdict = measure_key_cache.get(key)
+    if verdict is None:
+        words = key_words(key)
+        verdict = bool(words) and (
+            words[0] in MEASURE_FIRST_WORDS or any(w in MEASURE_WORDS for w in words)
+        )
+        if len(measure_key_cache) >= _CACHE_MAX:
+            measure_key_cache.clear()
+        measure_key_cache[key] = verdict
+    return verdict
+
+
 def pii_key_verdict(key: str) -> int:
-    """0: innocent key; 1: names personal data or an identifier, or is itself personal data
-    (``"alice@example.com": 1``); 2: names personal data but as a flag or a count
+    """0: innocent key; 1: names personal data, a secret or an identifier, or is itself personal
+    data (``"alice@example.com": 1``); 2: names personal data but as a flag or a measure
     (``has_email``, ``url_count``): kept when its value is a number or bool."""
     verdict = pii_key_cache.get(key)
     if verdict is None:
@@ -117,10 +174,10 @@ def pii_key_verdict(key: str) -> int:
         verdict = 0
         if not is_safe_name(key):  # the key itself is an email, a path, an ID, free text...
             verdict = 1
-        elif _is_secret_words(words) or _is_pii_words(words):
-            verdict = 1
-            if len(words) > 1 and (words[0] in COUNT_FIRST_WORDS or words[-1] in COUNT_LAST_WORDS):
-                verdict = 2
+        elif _is_pii_words(words):
+            verdict = 2 if _is_count_words(words, COUNT_FIRST_WORDS, COUNT_LAST_WORDS) else 1
+        elif _is_secret_words(words):
+            verdict = 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
         if len(pii_key_cache) >= _CACHE_MAX:
             pii_key_cache.clear()
         pii_key_cache[key] = verdict
@@ -141,7 +198,7 @@ _PATTERNS = {  # order matters: the first kind that matches at the earliest posi
     "jwt": r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.",
     "vendor_token": (
         r"(?:\b|_)(?:sk|pk|rk)_(?:live|test)_|\A(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
-        r"|AIza|hf_|npm_|shpat_|sq0atp-)|\A(?:AKIA|ASIA)[A-Z0-9]{12,}"
+        r"|AIza|hf_|npm_|shpat_|sq0atp-|tn[ts]_)|\A(?:AKIA|ASIA)[A-Z0-9]{12,}"
     ),
     "ipv4": r"(?:\d{1,3}\.){3}\d{1,3}",
     "ssn": r"\A\d{3}-\d{2}-\d{4}\Z",
@@ -162,6 +219,16 @@ TOKEN = re.compile(
     r"|\b(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|AIza|hf_|npm_|shpat_|sq0atp-)[\w-]+"
     r"|\b(?:AKIA|ASIA)[A-Z0-9]{12,}"
 )
+# ``scheme:rest`` without ``//``; a scheme that names a way to reach someone (or a place) is
+# personal whatever follows it; any other one is judged by what it carries.
+_URI_SCHEME = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]{1,31}):(?!//)(.*)\Z", re.S)
+CONTACT_SCHEMES = frozenset(
+    {
+        "tel", "sms", "smsto", "mms", "mmsto", "mailto", "callto", "facetime", "facetime-audio",
+        "sip", "sips", "xmpp", "im", "skype", "whatsapp", "tg", "signal", "viber", "fax",
+        "modem", "geo", "maps", "imessage", "wtai", "ldap", "ldaps",
+    }
+)  # fmt: skip
 _SENSITIVE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS.items()))
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z_-]*\Z")
 _WHITESPACE = re.compile(r"\s")
@@ -220,9 +287,27 @@ def detect(value: str) -> str | None:
         return "free_text"
     if _ISO_DATE.match(value):
         return None
+    if "%" in value:  # alice%40example.com, tel:%2B1415...
+        decoded = unquote(value)
+        if decoded != value:
+            kind = detect(decoded)
+            if kind is not None:
+                return kind
+    scheme = _URI_SCHEME.match(value)
+    if scheme is not None:  # tel:+1415..., sms:..., geo:..., urn:uuid:...: what they carry
+        if scheme.group(1).lower() in CONTACT_SCHEMES:
+            return "contact_uri"
+        rest = scheme.group(2)
+        kind = detect(rest) if rest else None
+        if kind is not None:
+            return kind
     m = _SENSITIVE.search(value)
     if m is not None:
         return m.lastgroup
+    from tenantry.policy.credentials import has_credential
+
+    if has_credential(value):  # tnt_..., token=..., Basic:... (no whitespace, <= 64 chars)
+        return "credential"
     digits = "".join(_DIGITS.findall(value))
     if len(digits) >= 12 and luhn_ok(digits):
         return "card"
@@ -256,3 +341,15 @@ def is_safe_name(name: str) -> bool:
         return True
     words = name.split()
     return len(words) > 1 and all(_PLAIN_WORD.match(w) for w in words)
+
+
+_CONTEXT_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}\Z")
+
+
+def is_safe_context_value(value: object) -> bool:
+    """A short plain token naming a platform or a version (``Linux``, ``x86_64``, ``0.3.1``,
+    ``3.12``) that carries no credential or personal data: what may be kept of a sender's
+    ``os``/``arch``/``version``/``python_version``."""
+    return (
+        type(value) is str and _CONTEXT_TOKEN.match(value) is not None and not is_sensitive(value)
+    )

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from tenantry.limits import MAX_EVENT_NAME, MAX_ID
 from tenantry.pipeline.counters import Counters
-from tenantry.policy import pii
+from tenantry.policy import credentials, pii
 from tenantry.policy.context import duration_bucket, runtime_context
 from tenantry.policy.pseudonym import Pseudonymizer
 
@@ -29,13 +29,14 @@ Processor = Callable[[Draft], "Draft | None"]
 
 MAX_NAME = MAX_EVENT_NAME  # the relay accepts exactly what the library produces
 UNKNOWN = "unknown"
-REDACTED = "[REDACTED]"
+REDACTED = credentials.REDACTED
 
 
 class NameEvent:
     """The event name as a ``str``. ``None``, empty or blank names drop the event (counted
     ``invalid_event_name``): an unnamed event cannot be analysed. In cloud any other value
-    becomes its text; in opensource a name that looks personal (an email, an ID, free text) or
+    becomes its text, with any credential in it masked (counted ``credentials_masked``); in
+    opensource a name that looks personal (an email, an ID, free text) or
     that is not text/number/enum becomes ``"unknown"`` (counted ``redacted_event_name``)."""
 
     def __init__(self, counters: Counters, *, private: bool) -> None:
@@ -54,8 +55,15 @@ class NameEvent:
             if pii.value_cache.get(name) is not False and not pii.is_safe_name(name):
                 self.counters.incr("redacted_event_name")
                 name = UNKNOWN
-        elif len(name) > MAX_NAME:
-            name = name[:MAX_NAME]
+        else:
+            if len(name) > MAX_NAME:
+                name = name[:MAX_NAME]
+            masked = credentials.mask_cache.get(name)
+            if masked is None:
+                masked = credentials.masked(name)
+            if masked:  # "" when the name holds no credential  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
+                self.counters.incr("credentials_masked")
+                name = masked
         draft["event"] = name
         return draft
 
@@ -139,49 +147,68 @@ class FixSwappedIds:
 
 class StripSecrets:
     """Removes, at any depth (dicts inside dicts and lists), every key whose words name a secret:
-    ``api_key``, ``sessionToken``, ``Authorization``, ``x-api-key``, ``private_key``... Counted
-    ``secrets_removed``. Works on the fresh copy made by ``CoerceProperties``."""
+    ``api_key``, ``sessionToken``, ``Authorization``, ``auth``, ``creds``, ``x-api-key``,
+    ``private_key``... (``token_count=3``, ``has_password=True``: a measure or a flag under such
+    a key stays when it is a number or a bool). Counted ``secrets_removed``.
 
-    def __init__(self, counters: Counters) -> None:
+    With ``mask_values`` (cloud), every string value and list item is also checked for
+    credentials (``credentials.mask``): each credential in it becomes ``"[REDACTED]"`` and the
+    rest of the text stays (``"invalid key tnt_..."`` -> ``"invalid key [REDACTED]"``). Counted
+    ``credentials_masked``. Works on the fresh copy made by ``CoerceProperties``."""
+
+    def __init__(self, counters: Counters, *, mask_values: bool = False) -> None:
         self.counters = counters
+        self.mask_values = mask_values
 
     def __call__(self, draft: Draft) -> Draft:
-        n = _strip(draft["properties"])
-        if n:
-            self.counters.incr("secrets_removed", n)
+        tally = [0, 0]
+        _strip(draft["properties"], tally, self.mask_values)
+        if tally[0]:
+            self.counters.incr("secrets_removed", tally[0])
+        if tally[1]:
+            self.counters.incr("credentials_masked", tally[1])
         return draft
 
 
-def _strip(obj: Any) -> int:
-    removed = 0
-    if type(obj) is dict:
-        known = pii.secret_key_cache
-        secret = None
-        for k, v in obj.items():
-            verdict = known.get(k)
+def _strip(obj: dict | list, tally: list[int], mask: bool) -> None:
+    """``tally``: [secret keys removed, string values masked]."""
+    known_keys = pii.secret_key_cache
+    known_values = credentials.mask_cache
+    is_dict = type(obj) is dict
+    secret = None
+    for k, v in obj.items() if is_dict else enumerate(obj):
+        tv = type(v)
+        if is_dict:
+            verdict = known_keys.get(k)
             if verdict is None:
-                verdict = pii.is_secret_key(k)
-            if verdict:
+                verdict = pii.secret_key_verdict(k)
+            if verdict and (verdict == 1 or not (tv is int or tv is float or tv is bool)):
                 if secret is None:
                     secret = []
                 secret.append(k)
-            elif type(v) is dict or type(v) is list:
-                removed += _strip(v)
-        if secret:
-            for k in secret:
-                del obj[k]
-            removed += len(secret)
-    elif type(obj) is list:
-        for v in obj:
-            if type(v) is dict or type(v) is list:
-                removed += _strip(v)
-    return removed
+                continue
+        if tv is str:
+            if mask:
+                masked = known_values.get(v)
+                if masked is None:
+                    masked = credentials.masked(v)
+                if masked:
+                    obj[k] = masked  # an existing key or index: safe while iterating
+                    tally[1] += 1
+        elif tv is dict or tv is list:
+            _strip(v, tally, mask)
+    if secret:
+        for k in secret:
+            del obj[k]
+        tally[0] += len(secret)
 
 
 class CloudIdentity:
     """Cloud: ``distinct_id`` = developer_id; else user_id (counted ``developer_id_fallback``);
     else the process's anonymous ID. Properties gain ``developer_id`` (when known) and
-    ``end_user_id`` (when both are known); the draft's ``developer_id``/``end_user_id`` match."""
+    ``end_user_id`` (when both are known); the draft's ``developer_id``/``end_user_id`` match.
+    An ID that is a credential (an API key passed as ``developer_id``) counts as not given
+    (counted ``credential_ids``): it would otherwise become the vendor's user ID."""
 
     def __init__(self, counters: Counters, *, anonymous_id: str) -> None:
         if not anonymous_id:
@@ -191,6 +218,13 @@ class CloudIdentity:
 
     def __call__(self, draft: Draft) -> Draft:
         uid, did = draft.get("user_id"), draft.get("developer_id")
+        known = credentials.mask_cache
+        if uid is not None and known.get(uid) != "" and credentials.masked(uid):
+            uid = draft["user_id"] = None
+            self.counters.incr("credential_ids")
+        if did is not None and known.get(did) != "" and credentials.masked(did):
+            did = draft["developer_id"] = None
+            self.counters.incr("credential_ids")
         props = draft["properties"]
         if did is not None:
             draft["distinct_id"] = did
@@ -249,9 +283,13 @@ class FilterPersonalData:
     ``ip_address``, ``id``...; ``keyboard_layout`` and ``monkey_count`` survive); flag/count keys
     (``has_email``, ``url_count``) survive with a number or bool. String values that look like
     emails, phones, IPs, cards, IBANs, SSNs, JWTs, tokens, high-entropy strings, paths, URLs,
-    UUIDs/IDs or free text are dropped. Lists, tuples and sets become their lengths (as coerced,
+    UUIDs/IDs or free text are dropped, and so are URIs by what they carry (``tel:``, ``sms:``,
+    ``mailto:``, ``sip:``, ``geo:``... always; ``urn:uuid:...`` by its UUID) and percent-encoded
+    forms (``alice%40example.com``). Lists, tuples and sets become their lengths (as coerced,
     so at most ``max_items``). Numbers, booleans and nulls pass, except ints of 15 or more
-    digits (card numbers, snowflake IDs). Counted ``pii_removed``.
+    digits (card numbers, snowflake IDs) and integral numbers of phone length (7-14 digits:
+    ``{"c_int": 4155550100}``) under a key that names no count, size, duration or time
+    (``bytes``, ``count``, ``duration_ms``, ``created_at`` keep theirs). Counted ``pii_removed``.
     """
 
     def __init__(self, counters: Counters) -> None:
@@ -266,6 +304,20 @@ class FilterPersonalData:
 
 
 _BIG_INT = 10**14  # ints of 15+ digits are card numbers or IDs, not measurements
+_PHONE_INT = 10**6  # 7 to 14 digits: a phone number, unless the key names a measure
+
+
+def _identifying_number(key: str, v: float) -> bool:
+    """A card number or snowflake ID (15+ digits, any key), a phone number written as a number
+    (7-14 digits, integral, under a key that names no count, size, duration or time), or NaN."""
+    if type(v) is float:
+        if not math.isfinite(v):
+            return True
+        if not v.is_integer():  # 1234567.5 is a measurement
+            return False
+    if not -_BIG_INT < v < _BIG_INT:
+        return True
+    return not pii.is_measure_key(key)
 
 
 def _filter_dict(d: dict, removed: list[int]) -> dict:
@@ -295,9 +347,12 @@ def _filter_dict(d: dict, removed: list[int]) -> dict:
             out[k] = _filter_dict(v, removed)
         elif tv is list:
             out[k] = len(v)
-        elif (tv is int and not -_BIG_INT < v < _BIG_INT) or (tv is float and not math.isfinite(v)):
-            removed[0] += 1  # a card number or a snowflake ID passed as an int; NaN
-        else:  # bool, int, float, None (all that coercion leaves)
+        elif (tv is int or tv is float) and not -_PHONE_INT < v < _PHONE_INT:
+            if _identifying_number(k, v):
+                removed[0] += 1
+            else:
+                out[k] = v
+        else:  # bool, small int, float, None (all that coercion leaves)
             out[k] = v
     return out
 
