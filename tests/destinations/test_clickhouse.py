@@ -57,3 +57,37 @@ class TestDedupBeforeInsert:
         assert store._run(f"SELECT count() FROM {TABLE}")[0][0] == 3010
         for dest in (one, two):
             dest.shutdown(1.0)
+
+
+class TestSharedDedupAcrossReplicas:
+    def test_two_replicas_share_the_store_window_through_redis(self, clickhouse_db, redis_url):
+        """With TENANTRY_REDIS_URL, a batch one replica inserted is skipped by another; the
+        relay's window (another name) does not hide the store's events."""
+        from tenantry.shared_state import SharedState
+
+        settings = load_settings(clickhouse_url=clickhouse_db, redis_url=redis_url)
+        relay_window = SharedState.from_settings(settings).dedup(name="relay")
+        batch = _events(7, 2000)
+        relay_window.first_seen([e.uuid for e in batch])  # the relay saw them first
+        a, b = ClickHouseDestination(settings), ClickHouseDestination(settings)
+        assert {r.status for r in a.send(batch, 5.0)} == {Status.DELIVERED}
+        assert {r.status for r in b.send(batch, 5.0)} == {Status.DELIVERED}
+        assert a.store.skipped == 0 and b.store.skipped == 2000
+        a.shutdown(1.0)
+        b.shutdown(1.0)
+        assert ClickHouseStore(clickhouse_db).count() == 2000
+
+    def test_a_failed_insert_is_not_marked(self, redis_url):
+        """seen -> insert -> mark: an insert that fails leaves the uuids unmarked in the shared
+        window, so a replay (here: the next send) is not taken for a duplicate."""
+        from tenantry.shared_state import SharedState
+
+        settings = load_settings(
+            clickhouse_url="clickhouse://127.0.0.1:1/default?connect_timeout=1", redis_url=redis_url
+        )
+        dest = ClickHouseDestination(settings)
+        batch = _events(8, 50)
+        assert {r.status for r in dest.send(batch, 2.0)} == {Status.RETRY}
+        window = SharedState.from_settings(settings).dedup(name="store")
+        assert window.seen([e.uuid for e in batch]) == [False] * 50
+        dest.shutdown(1.0)

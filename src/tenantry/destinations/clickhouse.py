@@ -25,6 +25,12 @@ class ClickHouseDestination(Destination):
         url = url or settings.clickhouse_url
         if not url:
             raise ConfigError("TENANTRY_CLICKHOUSE_URL: the clickhouse provider needs it")
+        self.shared = None
+        if dedup is None and settings.redis_url:  # replicas share one window (its own name:
+            from tenantry.shared_state import SharedState  # the relay's uuids are another's)
+
+            self.shared = SharedState.from_settings(settings)
+            dedup = self.shared.dedup(name="store")
         self.store = ClickHouseStore(url, dedup=dedup)
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:  # noqa: ARG002
@@ -36,3 +42,5 @@ class ClickHouseDestination(Destination):
 
     def shutdown(self, timeout: float) -> None:  # noqa: ARG002
         self.store.close()
+        if self.shared is not None:
+            self.shared.close()

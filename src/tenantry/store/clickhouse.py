@@ -127,10 +127,15 @@ class ClickHouseStore(EventStore):
 
     def write(self, events: Sequence[Event]) -> int:
         """Insert the events whose uuid is seen for the first time; return how many were
-        handed in. An insert that fails is unmarked in the dedup window, so a retry gets in."""
+        handed in. A window with ``seen``/``mark`` (every tenantry dedup) is asked first and
+        told after the insert, so a crash in between costs a duplicate (repaired by
+        ``tenantry maintenance dedupe``), never a loss; with ``first_seen`` alone, an insert
+        that fails is unmarked, so a retry gets in."""
         if not events:
             return 0
-        flags = self.dedup.first_seen([e.uuid for e in events])
+        ids = [e.uuid for e in events]
+        two_step = hasattr(self.dedup, "seen") and hasattr(self.dedup, "mark")
+        flags = [not s for s in self.dedup.seen(ids)] if two_step else self.dedup.first_seen(ids)
         keep, uuids = [], set()
         for event, new in zip(events, flags, strict=True):
             if (new or event.uuid in self._retry) and event.uuid not in uuids:
@@ -142,8 +147,11 @@ class ClickHouseStore(EventStore):
         try:
             self._insert(keep)
         except StoreError:
-            self._unmark(uuids)
+            if not two_step:
+                self._unmark(uuids)
             raise
+        if two_step:
+            self.dedup.mark(list(uuids))
         if self._retry:
             self._retry -= uuids
         return len(events)
