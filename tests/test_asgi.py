@@ -259,6 +259,19 @@ class TestStarlette:
         ]
         service.shutdown(5.0)
 
+    def test_exclude_skips_paths(self, served):
+        """With ``exclude=("/api/items/2",)`` that path is not tracked; the others are."""
+        service, memory = _service()
+        app = starlette_app([])
+        app.add_middleware(
+            TelemetryMiddleware, resolve=sync_auth, telemetry=service, exclude=("/api/items/2",)
+        )
+        client = served(app)
+        client.get("/api/items/1")
+        client.get("/api/items/2")
+        assert len(_requests(service, memory)) == 1
+        service.shutdown(5.0)
+
 
 class TestFailures:
     @pytest.mark.parametrize(

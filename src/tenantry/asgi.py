@@ -111,7 +111,7 @@ class TelemetryMiddleware:
     ``resolve``: ``request -> (developer_id, end_user_id) | None``, sync or async.
     ``telemetry``: a ``TelemetryService``, a callable returning one (read per request), or
     None for ``get_telemetry()``. ``prefixes``: track only paths starting with one of these
-    (default: every path)."""
+    (default: every path); ``exclude``: never track paths starting with one of these."""
 
     def __init__(
         self,
@@ -120,11 +120,13 @@ class TelemetryMiddleware:
         telemetry: TelemetryService | Callable[[], TelemetryService] | None = None,
         *,
         prefixes: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
         event: str = EVENT,
     ) -> None:
         self.app = app
         self.event = event
         self.prefixes = tuple(prefixes) if prefixes else None
+        self.exclude = tuple(exclude) if exclude else None
         self._fixed: TelemetryService | None = None
         if telemetry is None:
             self._telemetry: Callable[[], TelemetryService] = get_telemetry
@@ -139,8 +141,10 @@ class TelemetryMiddleware:
         self._warned = False
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http" or (
-            self.prefixes is not None and not scope["path"].startswith(self.prefixes)
+        if (
+            scope["type"] != "http"
+            or (self.prefixes is not None and not scope["path"].startswith(self.prefixes))
+            or (self.exclude is not None and scope["path"].startswith(self.exclude))
         ):
             await self.app(scope, receive, send)
             return

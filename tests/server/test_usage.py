@@ -170,7 +170,9 @@ class TestDashboard:
         their own names; nothing of the other developer."""
         session = usage.identity.create_session(usage.devs["B"].id)
         with httpx.Client(base_url=usage.url, timeout=30.0) as client:
-            r = client.get("/dashboard", params={"token": session.token}, follow_redirects=False)
+            r = client.post(
+                "/dashboard/login", data={"token": session.token}, follow_redirects=False
+            )
             assert r.status_code == 303
             page = client.get("/dashboard").text
         assert "<h2>api-usage</h2>" in page and "<h2>monthly-usage</h2>" in page

@@ -117,6 +117,9 @@ def create_app(
         resolve=identity_resolver(lambda: state.identity),
         telemetry=lambda: state.telemetry,
         prefixes=("/v1/",),
+        # tenantry's own surface is not the host API: the relay is the installations' anonymous
+        # channel (counted by the relay itself), status and analytics are the read side
+        exclude=(relay_routes.PATH, "/v1/telemetry/status", "/v1/analytics/"),
     )
     app.add_middleware(BodyLimit, limits=BODY_LIMITS, default=DEFAULT_BODY_LIMIT)
     _install_error_handlers(app)
