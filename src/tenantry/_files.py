@@ -66,7 +66,9 @@ def warn_if_loose(path: str | os.PathLike[str]) -> bool:
     return True
 
 
-def open_private(path: str | os.PathLike[str], flags: int = os.O_WRONLY | os.O_CREAT | os.O_APPEND) -> int:
+def open_private(
+    path: str | os.PathLike[str], flags: int = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+) -> int:
     """``os.open`` that creates the file 0600; returns the descriptor."""
     fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
     try:
