@@ -9,21 +9,17 @@ import orjson
 import pytest
 
 from tenantry import TelemetryService
-from tenantry.identity.store import IdentityStore
+from tenantry._keys import new_api_key, new_session_token
 from tenantry.policy import credentials, pii, redact, shape
 from tenantry.policy.processors import StripSecrets
 from tests.policy.conftest import make_draft
 
 
 @pytest.fixture(scope="module")
-def issued(tmp_path_factory) -> dict[str, str]:
-    """A real API key and session token, issued by the identity store (their exact formats)."""
-    db = tmp_path_factory.mktemp("identity") / "identity.db"
-    store = IdentityStore(f"sqlite:///{db}")
-    dev = store.create_developer("dev@company.com")
-    _, key = store.create_api_key(dev.id)
-    session = store.create_session(dev.id).token
-    store.close()
+def issued() -> dict[str, str]:
+    """A real API key and session token, made by the functions the identity store issues them
+    with (tenantry._keys; tests/identity checks the store uses them)."""
+    key, session = new_api_key(), new_session_token()
     assert key.startswith("tnt_") and session.startswith("tns_")
     return {"key": key, "session": session}
 

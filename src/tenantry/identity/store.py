@@ -31,6 +31,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tenantry._keys import (
+    KEY_PREFIX,
+    SESSION_PREFIX,  # noqa: F401 - re-exported for callers
+    new_api_key,
+    new_session_token,
+)
 from tenantry.errors import (
     ConflictingCredentials,
     IdentityError,
@@ -65,8 +71,7 @@ logger = logging.getLogger("tenantry.identity")
 MAX_CACHE_TTL = 30.0
 NEGATIVE_TTL = 5.0
 END_USER_CACHE_TTL = 300.0  # (developer, external id) -> usr_ never changes once created
-KEY_PREFIX = "tnt_"
-SESSION_PREFIX = "tns_"
+
 VISIBLE_PREFIX_LEN = len(KEY_PREFIX) + 6
 MAX_EXTERNAL_ID = 512
 
@@ -254,7 +259,7 @@ class IdentityStore:
 
     def create_api_key(self, developer_id: str) -> tuple[ApiKey, str]:
         """A new key for the developer: the record, and the raw key (shown once, never stored)."""
-        raw = KEY_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
+        raw = new_api_key()  # tnt_ + 256 random bits
         key = ApiKey(
             id=_new_id("key_"),
             developer_id=developer_id,
@@ -337,7 +342,7 @@ class IdentityStore:
         """A session token for a developer (operators, tests, after a login)."""
         if not isinstance(ttl, int | float) or not 0 < ttl <= 366 * 86400:
             raise InvalidInput("session ttl must be between 0 and 366 days (in seconds)")
-        raw = SESSION_PREFIX + secrets.token_urlsafe(32)
+        raw = new_session_token()
         now = _now()
         session = Session(
             token=raw,
