@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 if [ "$#" -eq 0 ]; then
-    find_python() {  # python3.X on PATH, else pyenv's newest 3.X
-        command -v "python$1" 2>/dev/null && return
+    find_python() {  # python3.X on PATH (one that runs: a pyenv shim may not), else pyenv's 3.X
+        local py
+        py=$(command -v "python$1" 2>/dev/null) && "$py" -c 'pass' >/dev/null 2>&1 && { echo "$py"; return; }
         ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$1".*/bin/python3 2>/dev/null | sort -V | tail -1
     }
     for v in 3.11 3.12 3.13; do
