@@ -412,9 +412,25 @@ def _register_process_hooks(service: TelemetryService) -> None:
         return
     _hooks_installed = True
     atexit.register(_atexit_all)
+    # Python 3.12+ refuses to start a thread once the interpreter is finalizing, which is when
+    # atexit hooks run: a worker still setting up then cannot start its senders, and the flush
+    # would deliver nothing. threading's own exit hook runs before that point (the stdlib's
+    # concurrent.futures uses it for the same reason): wait there for set-up to finish.
+    register_early = getattr(threading, "_register_atexit", None)
+    if register_early is not None:
+        with contextlib.suppress(RuntimeError):  # already shutting down: nothing to wait for
+            register_early(_wait_set_up_all)
     _install_sigterm_handler()
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(before=_before_fork_all, after_in_child=_after_fork_all)
+
+
+def _wait_set_up_all() -> None:
+    for service in list(_instances):
+        worker = service._worker
+        if worker is not None:
+            with contextlib.suppress(Exception):
+                worker._ready.wait(service._atexit_timeout)
 
 
 def _atexit_all() -> None:

@@ -86,10 +86,16 @@ class Sender:
         self._stopping = False
         self._deadline: float | None = None
         self.stats = {"sent": 0, "delivered": 0, "retried": 0, "rejected": 0, "batches": 0}
-        self._thread = threading.Thread(
+        self._thread: threading.Thread | None = threading.Thread(
             target=self._run, name=f"tenantry-send-{self.name}", daemon=True
         )
-        self._thread.start()
+        try:
+            self._thread.start()
+        except RuntimeError:
+            # Python 3.12+ starts no thread once the interpreter is finalizing: a service whose
+            # worker was still setting up when the program ended gets here. ``stop`` then sends
+            # on the calling thread (the atexit flush), within its deadline.
+            self._thread = None
 
     # -- called from the worker ------------------------------------------------------------
     def submit(self, events: Sequence[Event]) -> None:
@@ -157,13 +163,31 @@ class Sender:
         self._flushing = True
         self._stopping = True
         self._wake.set()
-        self._thread.join(max(0.0, deadline - time.monotonic()) + 0.05)
+        if self._thread is None:
+            self._run()  # no thread of its own (see __init__): send here, until the deadline
+        else:
+            self._thread.join(max(0.0, deadline - time.monotonic()) + 0.05)
         left = self.pending
         try:
             self.destination.shutdown(max(0.0, deadline - time.monotonic()))
         except Exception:  # a destination's shutdown must not break ours
             logger.exception("tenantry: %s shutdown failed", self.name)
         return left
+
+    @property
+    def threaded(self) -> bool:
+        return self._thread is not None
+
+    def pump(self, deadline: float) -> None:
+        """For a sender without a thread (see ``__init__``): send the batches that are ready,
+        on the calling thread, until none is left or ``deadline`` passes."""
+        cfg = self.destination.batch
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._ready:
+                    return
+                batch = self._take(cfg)
+            self._send(batch)
 
     def drain_unsent(self) -> list[Event]:
         """After ``stop``: the events never delivered (for counting or the spool)."""

@@ -131,10 +131,13 @@ class Spool:
         self._dirty = threading.Event()
         self._retired: list[int] = []  # descriptors of finished segments, not yet fsynced
         self._new_name = False
-        self._sync_thread = threading.Thread(
+        self._sync_thread: threading.Thread | None = threading.Thread(
             target=self._sync_loop, name="tenantry-spool-sync", daemon=True
         )
-        self._sync_thread.start()
+        try:
+            self._sync_thread.start()
+        except RuntimeError:  # the interpreter is finalizing (3.12+): the writes still reach
+            self._sync_thread = None  # the page cache, so a crash of this process loses nothing
 
     # -- files -------------------------------------------------------------------------------
     def _segment_ids(self) -> list[int]:

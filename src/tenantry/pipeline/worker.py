@@ -425,6 +425,9 @@ class Worker:
         try:
             while True:
                 self.wake.set()
+                for s in self.senders:
+                    if not s.threaded:  # started while the interpreter was finalizing
+                        s.pump(deadline)
                 if self.idle():
                     return self.setup_error is None
                 if time.monotonic() >= deadline:
