@@ -73,6 +73,9 @@ class Worker:
         self.backlog = Backlog(self.budget)
         self.queue: deque[Call] = self.backlog.queue
         self.max_bytes = settings.queue_max_bytes
+        # calls shaped together: a group's shaped events land in a sender at once, so a small
+        # budget shapes smaller groups (1/64 KiB of the budget each, 16 to GROUP calls)
+        self._group = max(16, min(GROUP, self.max_bytes // 65536))
         self.room = threading.Event()  # set by a sender after each send
         self.wake = threading.Event()
         self.wake_at = wake_at
@@ -220,7 +223,7 @@ class Worker:
                     self.room.wait(0.005)
                 continue
             self._inhand_since = backlog.oldest_accepted_at()
-            calls = backlog.take(GROUP)
+            calls = backlog.take(self._group)
             if not calls:
                 self._inhand_since = None
                 break
