@@ -147,6 +147,9 @@ def _reason(exc: ValidationError) -> str:
     return f"{where}: {err.get('msg', 'invalid')}"[:200]  # never the input: it may be personal
 
 
+RELAY_BUFFER_BYTES = 64 * 1024 * 1024  # per destination; beyond half of it the relay says 503
+
+
 class Relay:
     """Re-shapes, dedups and forwards relayed events. ``accept`` runs on the event loop."""
 
@@ -175,7 +178,14 @@ class Relay:
             names = [p for p in settings.providers if p not in ("relay", "none", "amplitude")]
             destinations = [build(settings, name) for name in names or ["local"]]
         self.senders = [
-            Sender(d, counters=self.counters, on_final=self._final) for d in destinations
+            Sender(
+                d,
+                counters=self.counters,
+                on_final=self._final,
+                soft_bytes=RELAY_BUFFER_BYTES // 4,
+                hard_bytes=RELAY_BUFFER_BYTES,
+            )
+            for d in destinations
         ]
         if dedup is None:
             from tenantry.store.dedup import LocalDedup
@@ -259,6 +269,13 @@ class Relay:
         if self._two_step and in_batch:
             self.dedup.mark(list(in_batch))
         return len(kept), rejected
+
+    def busy(self) -> bool:
+        """True while a destination holds half its buffer: the route answers 503 (clients
+        retry later) rather than accept events that its sender would have to drop."""
+        return any(
+            s.bytes >= s.hard_bytes // 2 or s.pending >= s._max_buffer // 2 for s in self.senders
+        )
 
     def _submit(self, events: list[Event]) -> None:
         if self.spool is not None:

@@ -17,7 +17,7 @@ from tenantry.server.relay import RelayBatch, RelayResult
 router = APIRouter()
 PATH = "/v1/telemetry/events"
 
-RESPONSES = responses(413, 429)
+RESPONSES = responses(413, 429, 503)
 
 
 @router.post(PATH, response_model=RelayResult, responses=RESPONSES)
@@ -32,6 +32,8 @@ async def relay_events(batch: RelayBatch, request: Request) -> dict:
         raise error(
             413, f"more than {MAX_EVENTS_PER_REQUEST} events in one request", "too_many_events"
         )
+    if svc.relay.busy():  # accept only what can be delivered: back-pressure to the clients
+        raise error(503, "the relay is busy; retry later", "busy", {"Retry-After": "1"})
     cost = max(1, count)
     limit(svc, "relay_address", client_address(request), cost, "address")
     if batch.anonymous_id:
