@@ -449,9 +449,6 @@ class Settings:
         sources = {**self.sources, **dict.fromkeys(changes, "argument")}
         return Settings(**values, sources=sources)
 
-    def model_copy(self, *, update: Mapping[str, Any]) -> Settings:  # pragma: no cover - old name
-        return self.replace(**update)
-
     def source(self, field_name: str) -> str:
         """Where ``field_name``'s value came from: ``argument``, a variable's name, ``default``."""
         return self.sources.get(field_name, "default")

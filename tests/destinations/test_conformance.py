@@ -18,14 +18,6 @@ from tests.fakes.vendors import FakeAmplitude, FakePostHog, FakeRelay
 KINDS = {"amplitude": FakeAmplitude, "posthog": FakePostHog, "relay": FakeRelay}
 
 
-def settings_for(kind: str, server) -> dict:
-    return {
-        "amplitude": {"amplitude_api_key": "amp-key", "amplitude_server_url": server.url},
-        "posthog": {"posthog_api_key": "phc_key", "posthog_host": server.base_url},
-        "relay": {"relay_url": server.base_url},
-    }[kind]
-
-
 def events(n: int) -> list[Event]:
     return [
         Event(u, "memory_created", "dev_abc123", time.time(), "cloud", {"i": i}, "dev_abc123")
@@ -41,11 +33,11 @@ def vendor(request):
 
 
 def make(kind, server, **kw):
-    return build(load_settings(**settings_for(kind, server)), kind, timeout=2.0, **kw)
+    return build(load_settings(**server.settings()), kind, timeout=2.0, **kw)
 
 
 def service(kind, server, **kw) -> TelemetryService:
-    return TelemetryService(edition="cloud", providers=(kind,), **settings_for(kind, server), **kw)
+    return TelemetryService(edition="cloud", providers=(kind,), **server.settings(), **kw)
 
 
 class TestConformance:

@@ -291,6 +291,10 @@ class FakeAmplitude(FakeVendor):
 
     path = "/2/httpapi"
 
+    def settings(self) -> dict:
+        """The tenantry settings that send to this server."""
+        return {"amplitude_api_key": "amp-key", "amplitude_server_url": self.url}
+
     @property
     def batch_url(self) -> str:
         return self.base_url + "/batch"
@@ -404,6 +408,10 @@ class FakePostHog(FakeVendor):
 
     path = "/batch/"
 
+    def settings(self) -> dict:
+        """The tenantry settings that send to this server."""
+        return {"posthog_api_key": "phc_key", "posthog_host": self.base_url}
+
     def error_body(self, status: int, body: Any) -> Any:
         if body is not None:
             return body
@@ -458,6 +466,10 @@ class FakeRelay(FakeVendor):
     """A tenantry relay's ``/v1/telemetry/events`` (CONTRACT.md)."""
 
     path = "/v1/telemetry/events"
+
+    def settings(self) -> dict:
+        """The tenantry settings that send to this server."""
+        return {"relay_url": self.base_url}
 
     def error_body(self, status: int, body: Any) -> Any:
         return body if body is not None else {"detail": f"status {status}"}

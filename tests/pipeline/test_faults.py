@@ -167,8 +167,7 @@ class TestFaults:
         svc = TelemetryService(
             edition="cloud",
             providers=("posthog",),
-            posthog_api_key="phc_key",
-            posthog_host=fake_posthog.base_url,
+            **fake_posthog.settings(),
         )
         track_many(svc, 10_000)
         time.sleep(0.2)
@@ -219,10 +218,8 @@ class TestFaults:
         svc = TelemetryService(
             edition="cloud",
             providers=("posthog", "amplitude"),
-            posthog_api_key="phc_key",
-            posthog_host=fake_posthog.base_url,
-            amplitude_api_key="amp-key",
-            amplitude_server_url=fake_amplitude.url,
+            **fake_posthog.settings(),
+            **fake_amplitude.settings(),
         )
         t0 = time.monotonic()
         track_many(svc, 1_000)

@@ -94,8 +94,7 @@ class TestBudget:
         svc = TelemetryService(
             edition="cloud",
             providers=("posthog",),
-            posthog_api_key="phc_key",
-            posthog_host=fake_posthog.base_url,
+            **fake_posthog.settings(),
             queue_max_bytes=MiB,
             queue_size=1_000_000,
         )
@@ -131,8 +130,7 @@ class TestBackPressure:
         svc = TelemetryService(
             edition="opensource",
             providers=("posthog",),
-            posthog_api_key="phc_key",
-            posthog_host=fake_posthog.base_url,
+            **fake_posthog.settings(),
             queue_size=1_000_000,
         )
         svc.flush(10.0)
@@ -181,10 +179,8 @@ class TestHardLimit:
         svc = TelemetryService(
             edition="cloud",
             providers=("posthog", "amplitude"),
-            posthog_api_key="phc_key",
-            posthog_host=fake_posthog.base_url,
-            amplitude_api_key="amp-key",
-            amplitude_server_url=fake_amplitude.url,
+            **fake_posthog.settings(),
+            **fake_amplitude.settings(),
             queue_max_bytes=8 * MiB,
         )
         for i in range(2_000):

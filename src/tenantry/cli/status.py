@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from tenantry._text import printable as clean
+from tenantry._text import printable
 from tenantry.cli._output import print_json
 
 EXAMPLE = "Example: tenantry status --json"
@@ -49,11 +49,11 @@ def status_doc() -> dict[str, Any]:
 
 
 def render(doc: dict[str, Any]) -> str:
-    """The human-readable form; every value from outside goes through ``clean``."""
+    """The human-readable form; every value from outside goes through ``printable``."""
     state = "on" if doc["enabled"] else f"off ({doc.get('disabled_by')})"
     lines = [
         f"telemetry: {state}   edition: {doc['edition']}   "
-        f"providers: {', '.join(doc['providers']) or '-'}   data dir: {clean(doc['data_dir'])}",
+        f"providers: {', '.join(doc['providers']) or '-'}   data dir: {printable(doc['data_dir'])}",
         "where each value came from: "
         + ", ".join(f"{k}={v['source']}" for k, v in doc["sources"].items()),
         "",
@@ -67,7 +67,8 @@ def render(doc: dict[str, Any]) -> str:
         lines.append(f"notice: {doc['notice']}")
     for proc in doc["processes"]:
         drops = (
-            ", ".join(f"{clean(k)}={v}" for k, v in sorted(proc.get("drops", {}).items())) or "none"
+            ", ".join(f"{printable(k)}={v}" for k, v in sorted(proc.get("drops", {}).items()))
+            or "none"
         )
         lines.append(
             f"process {proc['pid']}: queued={proc.get('queued', 0)} "
@@ -77,7 +78,7 @@ def render(doc: dict[str, Any]) -> str:
     if doc["recent_event_counts"]:
         lines.append(
             "recent events (last 7 days, local store): "
-            + ", ".join(f"{clean(k)}={v}" for k, v in doc["recent_event_counts"].items())
+            + ", ".join(f"{printable(k)}={v}" for k, v in doc["recent_event_counts"].items())
         )
     return "\n".join(lines) + "\n"
 

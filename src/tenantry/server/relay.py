@@ -164,7 +164,7 @@ class Relay:
         self.counters = Counters()
         secret = load_or_create_secret(settings.data_dir, settings.secret)
         chain = build_chain(
-            settings.model_copy(update={"edition": "opensource"}),
+            settings.replace(edition="opensource"),
             secret=secret,
             anonymous_id=new_anonymous_id(),
             profile_lookup=None,
