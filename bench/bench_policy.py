@@ -19,7 +19,7 @@ import time
 import orjson
 
 from tenantry.config import Settings
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.policy import build_chain, shape
 from tenantry.policy.processors import StripSecrets
 

@@ -25,7 +25,7 @@ from tenantry.config import Settings, load_settings
 from tenantry.destinations.base import Destination, Result
 from tenantry.events import Event
 from tenantry.pipeline.backlog import CALL_BYTES, PROP_BYTES
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.pipeline.worker import Worker
 
 logger = logging.getLogger("tenantry")

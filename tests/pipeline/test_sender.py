@@ -7,8 +7,8 @@ import time
 
 from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, Status
 from tenantry.events import Event, new_uuids
-from tenantry.pipeline.counters import Counters
-from tenantry.pipeline.retry import Backoff
+from tenantry.counters import Counters
+from tenantry.retry import Backoff
 from tenantry.pipeline.sender import Sender
 
 

@@ -6,7 +6,7 @@ import os
 import time
 
 from tenantry.events import Event, new_uuids
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.pipeline.spool import Spool
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tenantry.config import Settings
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.policy import build_chain
 
 SECRET = b"policy-test-secret-0123456789abcdef"

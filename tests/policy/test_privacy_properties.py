@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tenantry.config import Settings
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.policy import build_chain, shape
 from tests.policy.conftest import ANON, SECRET, make_draft
 

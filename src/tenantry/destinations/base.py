@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tenantry.events import Event
-from tenantry.pipeline.retry import parse_retry_after
+from tenantry.retry import parse_retry_after
 
 
 class Status(enum.Enum):

@@ -34,7 +34,7 @@ from tenantry.destinations.base import (
 from tenantry.errors import ConfigError
 from tenantry.events import Event
 from tenantry.limits import MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST
-from tenantry.pipeline.retry import Backoff
+from tenantry.retry import Backoff
 
 logger = logging.getLogger("tenantry")
 

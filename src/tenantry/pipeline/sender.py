@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event
 from tenantry.pipeline.backlog import Budget
-from tenantry.pipeline.counters import Counters
-from tenantry.pipeline.retry import Backoff
+from tenantry.counters import Counters
+from tenantry.retry import Backoff
 
 logger = logging.getLogger("tenantry")
 

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from tenantry._files import open_private, open_private_file, private_dir
 from tenantry.events import Event
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 
 logger = logging.getLogger("tenantry")
 

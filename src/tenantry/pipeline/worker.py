@@ -37,7 +37,7 @@ from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event, new_uuids
 from tenantry.pipeline.backlog import ACCEPTED_AT, Backlog, Budget
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.pipeline.sender import Sender
 from tenantry.policy import build_chain, redact, shape
 

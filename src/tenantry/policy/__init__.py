@@ -33,7 +33,7 @@ from typing import Any
 
 from tenantry.errors import ConfigError
 from tenantry.events import Event
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.policy import credentials, pii
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.processors import (

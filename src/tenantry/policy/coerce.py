@@ -27,7 +27,7 @@ from pathlib import PurePath
 from typing import Any
 from uuid import UUID
 
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 
 DROP: Any = object()  # sentinel: leave this value out
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1

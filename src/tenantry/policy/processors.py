@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from tenantry.limits import MAX_EVENT_NAME, MAX_ID
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.policy import credentials, pii
 from tenantry.policy.context import duration_bucket, runtime_context
 from tenantry.policy.pseudonym import Pseudonymizer

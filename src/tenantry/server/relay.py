@@ -28,7 +28,7 @@ from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event
 from tenantry.limits import MAX_ANONYMOUS_ID, MAX_EVENT_NAME, MAX_ID, MAX_UUID
-from tenantry.pipeline.counters import Counters
+from tenantry.counters import Counters
 from tenantry.pipeline.sender import Sender
 from tenantry.policy import Chain, build_chain, pii, shape
 from tenantry.policy.processors import AddContext
