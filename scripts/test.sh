@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: installs what it needs, runs the core library's
+# The whole test suite, from a fresh machine: installs what it needs, checks the layers
+# (lint-imports: the contracts in pyproject.toml's [tool.importlinter]), runs the core library's
 # tests on Python 3.11, 3.12 and 3.13 and at the lowest versions pyproject.toml admits, each in
 # a venv without extras (scripts/test-core.sh), then the whole suite with every extra.
 # With arguments, only pytest runs, with those arguments.
@@ -7,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 if [ "$#" -eq 0 ]; then
+    .venv/bin/lint-imports --no-cache || {
+        echo "error: an import breaks the layers that pyproject.toml [tool.importlinter] declares (above)" >&2
+        exit 1
+    }
     find_python() {  # python3.X on PATH (one that runs: a pyenv shim may not), else pyenv's 3.X
         local py
         py=$(command -v "python$1" 2>/dev/null) && "$py" -c 'pass' >/dev/null 2>&1 && { echo "$py"; return; }
