@@ -36,6 +36,7 @@ from pathlib import Path
 
 import httpx
 
+ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 100
 BATCH = 100
 MEMORY_RATE = 500.0
@@ -234,6 +235,9 @@ def _row(name: str, r: dict, base: dict, unit: float = 1.0) -> str:
 
 
 def main(quick: bool = False) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.fixtures.processes import stop
+
     each = 5.0 if quick else 60.0  # the issue: 100 concurrent clients for 60 s per target
     base_each = 5.0 if quick else 20.0
     with tempfile.TemporaryDirectory(prefix="tenantry-bench-") as tmp:
@@ -256,11 +260,7 @@ def main(quick: bool = False) -> None:
                 timeout=10,
             ).json()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc, 15)
     print(
         f"{CONCURRENCY} concurrent clients, {each:.0f} s per target ({base_each:.0f} s baseline), "
         "loopback, 1 uvicorn worker, "

@@ -17,8 +17,7 @@ import pytest
 
 from tenantry import TelemetryService, get_telemetry
 from tenantry.testing import InMemoryDestination, capture_events
-
-PROFILES = {"dev_abc123": {"email": "developer@company.com", "country": "US"}}
+from tests.fixtures.seed_guide import EXAMPLE_1, PROFILES, RESULT_IN_AMPLITUDE
 
 
 def lookup(developer_id):
@@ -41,34 +40,17 @@ class TestSeedGuide:
     async def test_example_1_result_in_amplitude(self):
         """Cloud: primary ID is the developer; end_user_id, developer_id, email and country join."""
         svc, dest = cloud()
-        await svc.track(
-            "memory_created",
-            {"type": "text", "has_metadata": True},
-            user_id="user_1234",
-            developer_id="dev_abc123",
-        )
+        await svc.track(**EXAMPLE_1)
         assert svc.shutdown(5)
         [e] = dest.events
         assert e.distinct_id == "dev_abc123" and e.event == "memory_created"
-        assert e.properties == {
-            "end_user_id": "user_1234",
-            "developer_id": "dev_abc123",
-            "type": "text",
-            "has_metadata": True,
-            "email": "developer@company.com",
-            "country": "US",
-        }
+        assert e.properties == RESULT_IN_AMPLITUDE
         assert e.developer_id == "dev_abc123" and e.end_user_id == "user_1234"
 
     async def test_result_in_posthog(self):
         """Opensource: a keyed pseudonym, the properties plus edition/os/version, no IDs or PII."""
         svc, dest = oss(secret="s3cret-for-tests")
-        await svc.track(
-            "memory_created",
-            {"type": "text", "has_metadata": True},
-            user_id="user_1234",
-            developer_id="dev_abc123",
-        )
+        await svc.track(**EXAMPLE_1)
         assert svc.shutdown(5)
         [e] = dest.events
         assert "user_1234" not in e.distinct_id and "dev_abc123" not in e.distinct_id

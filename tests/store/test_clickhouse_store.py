@@ -11,16 +11,14 @@ from tenantry.errors import ConfigError, StoreError
 from tenantry.store import open_store
 from tenantry.store.clickhouse import ClickHouseStore
 from tenantry.store.deletion import apply_retention
-from tests.store.test_local_store import _events
+from tests.store.test_local_store import _events, write_with_replay
 
 
 class TestClickHouseStore:
     def test_replays_counted_once(self, clickhouse_db):
         """Writing the same uuids again does not change the count (ReplacingMergeTree + FINAL)."""
         store = ClickHouseStore(clickhouse_db)
-        batch = _events(1, 2000)
-        store.write(batch)
-        store.write(batch[:1000])
+        write_with_replay(store, 1, 2000)
         assert store.count() == 2000
 
     def test_forget_developer_and_end_user(self, clickhouse_db):

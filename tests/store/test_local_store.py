@@ -26,6 +26,14 @@ def _events(prefix: int, n: int, ts: float = 1.79e9) -> list[Event]:
     ]
 
 
+def write_with_replay(store, prefix: int, n: int) -> list[Event]:
+    """Write ``n`` events, then their first half again (a replay, as after a crash); return them."""
+    batch = _events(prefix, n)
+    store.write(batch)
+    store.write(batch[: n // 2])
+    return batch
+
+
 def _writer(root: str, prefix: int) -> None:
     store = LocalStore(root, compact_after=40)  # low, so writers compact while others write
     events = _events(prefix, 50_000)
@@ -75,9 +83,7 @@ class TestIdempotence:
     def test_replays_stored_once_before_and_after_compaction(self, tmp_path):
         """The same uuids written three times count once, fresh or compacted."""
         store = LocalStore(tmp_path)
-        batch = _events(9, 1000)
-        store.write(batch)
-        store.write(batch[:500])
+        batch = write_with_replay(store, 9, 1000)
         assert store.count() == 1000
         assert store.compact() == 2
         store.write(batch[250:750])  # replay after compaction
