@@ -36,6 +36,20 @@ def oss(**kw) -> tuple[TelemetryService, InMemoryDestination]:
     return svc, dest
 
 
+class Gated(InMemoryDestination):
+    """An in-memory destination whose ``send`` first waits for ``gate`` (``hold`` seconds at most):
+    a stalled or hanging destination until the test sets the gate."""
+
+    def __init__(self, hold: float, **kw) -> None:
+        super().__init__(**kw)
+        self.gate = threading.Event()
+        self.hold = hold
+
+    def send(self, batch, timeout):
+        self.gate.wait(self.hold)
+        return super().send(batch, timeout)
+
+
 class TestSeedGuide:
     async def test_example_1_result_in_amplitude(self):
         """Cloud: primary ID is the developer; end_user_id, developer_id, email and country join."""
@@ -248,14 +262,7 @@ class TestLifecycle:
 
     def test_full_queue_drops_new_events_and_never_blocks(self):
         """With a tiny queue and a stalled worker, track returns at once and counts queue_full."""
-        gate = threading.Event()
-
-        class Slow(InMemoryDestination):
-            def send(self, batch, timeout):
-                gate.wait(5)
-                return super().send(batch, timeout)
-
-        dest = Slow()
+        dest = Gated(5)
         svc = TelemetryService(edition="cloud", destinations=[dest], queue_size=10)
         svc._worker._ready.wait(5)
         t0 = time.perf_counter()
@@ -265,7 +272,7 @@ class TestLifecycle:
             n += 1
         assert time.perf_counter() - t0 < 5
         assert svc.get_status()["drops"]["queue_full"] >= 1
-        gate.set()
+        dest.gate.set()
         svc.shutdown(5)
 
     def test_off_means_nothing_at_all(self, tmp_path, monkeypatch):
@@ -286,39 +293,26 @@ class TestLifecycle:
 
     def test_shutdown_deadline_with_a_destination_that_never_answers(self):
         """shutdown(0.5) returns within about 0.5 s even though send() blocks for ever."""
-        forever = threading.Event()
-
-        class Hang(InMemoryDestination):
-            def send(self, batch, timeout):
-                forever.wait(30)
-                return super().send(batch, timeout)
-
-        svc = TelemetryService(edition="cloud", destinations=[Hang()])
+        hang = Gated(30)
+        svc = TelemetryService(edition="cloud", destinations=[hang])
         svc.track_sync("e", {}, developer_id="dev_abc123")
         time.sleep(0.1)
         t0 = time.monotonic()
         assert svc.shutdown(0.5) is False
         assert time.monotonic() - t0 < 1.5
-        forever.set()
+        hang.gate.set()
 
     def test_slow_destination_does_not_delay_another(self):
         """One destination blocking for seconds does not hold back a second one."""
-        block = threading.Event()
-
-        class Hang(InMemoryDestination):
-            def send(self, batch, timeout):
-                block.wait(10)
-                return super().send(batch, timeout)
-
-        fast = InMemoryDestination(name="fast")
-        svc = TelemetryService(edition="cloud", destinations=[Hang(name="hang"), fast])
+        hang, fast = Gated(10, name="hang"), InMemoryDestination(name="fast")
+        svc = TelemetryService(edition="cloud", destinations=[hang, fast])
         for _ in range(50):
             svc.track_sync("e", {}, developer_id="dev_abc123")
         deadline = time.monotonic() + 3
         while len(fast.events) < 50 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert len(fast.events) == 50
-        block.set()
+        hang.gate.set()
         assert svc.shutdown(5)
 
     def test_get_telemetry_is_process_wide_and_capture_events_works(self):
