@@ -10,12 +10,11 @@ import uuid
 
 import pytest
 
-from tenantry.server.limits import Limiter, Rate
+from tenantry.server.limits import Limiter, Rate, make_limiter
 from tenantry.shared_state import (
     LocalDedup,
     SharedState,
     make_dedup,
-    make_limiter,
     split_url,
 )
 

@@ -1,7 +1,7 @@
 """State that replicas share, in Redis (``TENANTRY_REDIS_URL``; ``pip install 'tenantry[redis]'``).
 
     shared = SharedState.from_settings(settings)     # None when TENANTRY_REDIS_URL is unset
-    limiter = make_limiter(shared, Rate(100, 200), "relay-anon", fail_open=True)
+    limiter = shared.limiter(Rate(100, 200), "relay-anon", fail_open=True)  # server.limits.make_limiter
     limiter.take(key)          # 0.0 allowed, else seconds to wait (same seam as limits.Limiter)
     shared.dedup().first_seen(["uuid-1", "uuid-2"])   # [True, False] when uuid-2 was seen
     shared.revocations().publish("key", key_hash)     # every replica drops it from its cache
@@ -395,15 +395,6 @@ class Revocations:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(2.0)
-
-
-def make_limiter(shared: SharedState | None, rate: Any, name: str, *, fail_open: bool) -> Any:
-    """The limiter the app uses: shared in Redis when ``shared`` is set, else in-process."""
-    if shared is not None:
-        return shared.limiter(rate, name, fail_open=fail_open)
-    from tenantry.server.limits import Limiter
-
-    return Limiter(rate)
 
 
 def make_dedup(

@@ -30,10 +30,10 @@ from tenantry.limits import MAX_BODY_BYTES
 from tenantry.server import analytics, api, dashboard, relay_routes
 from tenantry.server.api import HashSlots
 from tenantry.server.common import Services, parse_networks
-from tenantry.server.limits import BodyLimit, Rate
+from tenantry.server.limits import BodyLimit, Rate, make_limiter
 from tenantry.server.memories import MemoryTable
 from tenantry.server.relay import Relay
-from tenantry.shared_state import SharedState, make_dedup, make_limiter
+from tenantry.shared_state import SharedState, make_dedup
 
 logger = logging.getLogger("tenantry.server")
 

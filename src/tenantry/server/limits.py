@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -168,3 +169,10 @@ async def _reject(send, cap: int, receive) -> None:
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def make_limiter(shared: Any, rate: Any, name: str, *, fail_open: bool) -> Any:
+    """The limiter the app uses: shared in Redis when ``shared`` is set, else in-process."""
+    if shared is not None:
+        return shared.limiter(rate, name, fail_open=fail_open)
+    return Limiter(rate)
