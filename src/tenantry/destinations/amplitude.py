@@ -42,8 +42,8 @@ import orjson
 from tenantry import __version__
 from tenantry._http import Response
 from tenantry.config import Settings
+from tenantry.destinations._http import HttpDestination
 from tenantry.destinations.base import DELIVERED, BatchConfig, Result
-from tenantry.destinations.relay import HttpDestination
 from tenantry.events import Event
 
 logger = logging.getLogger("tenantry")

@@ -40,8 +40,8 @@ import orjson
 
 from tenantry import __version__
 from tenantry.config import Settings
+from tenantry.destinations._http import HttpDestination
 from tenantry.destinations.base import BatchConfig, Result
-from tenantry.destinations.relay import HttpDestination
 from tenantry.events import Event
 
 logger = logging.getLogger("tenantry")
