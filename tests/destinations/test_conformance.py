@@ -140,3 +140,23 @@ class TestConformance:
         assert svc.shutdown(0.5) is False
         assert time.monotonic() - t0 < 0.9
         server.release()
+
+    def test_a_reencoded_batch_gets_the_time_left_not_the_full_timeout(self, vendor):
+        """A batch holding one unencodable event, sent with timeout=0.5 to a server that never
+        answers, returns within about 0.5 s (not the destination's 10 s): the bad event is
+        rejected, the others are retried as timed out."""
+        kind, server = vendor
+        server.hang = True
+        dest = build(load_settings(**server.settings()), kind, timeout=10.0)
+        bad = Event(new_uuids(1)[0], "memory_created", "dev_abc123", time.time(), "cloud",
+                    {"unencodable": object()}, "dev_abc123")  # fmt: skip
+        t0 = time.monotonic()
+        results = dest.send([*events(2), bad], 0.5)
+        assert time.monotonic() - t0 < 1.2
+        assert [(r.status, r.reason) for r in results] == [
+            (Status.RETRY, "timeout"),
+            (Status.RETRY, "timeout"),
+            (Status.REJECTED, "unencodable"),
+        ]
+        server.release()
+        dest.shutdown(1.0)

@@ -31,12 +31,12 @@ __all__ = [
     "classify_response",
 ]
 
-_CLASSES = {
+_CLASSES = {  # in the order of tenantry.config.PROVIDERS
+    "local": ("tenantry.destinations.local", "LocalDestination"),
     "amplitude": ("tenantry.destinations.amplitude", "AmplitudeDestination"),
     "posthog": ("tenantry.destinations.posthog", "PostHogDestination"),
     "relay": ("tenantry.destinations.relay", "RelayDestination"),
     "clickhouse": ("tenantry.destinations.clickhouse", "ClickHouseDestination"),
-    "local": ("tenantry.destinations.local", "LocalDestination"),
     "jsonl": ("tenantry.destinations.jsonl", "JsonlDestination"),
     "none": ("tenantry.destinations.none", "NoneDestination"),
 }
