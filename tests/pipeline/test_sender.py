@@ -6,11 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
+from tenantry.counters import Counters
 from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, Status
 from tenantry.events import Event, new_uuids
-from tenantry.counters import Counters
-from tenantry.retry import Backoff, Outage
 from tenantry.pipeline.sender import Sender
+from tenantry.retry import Backoff, Outage
 
 
 def events(n: int) -> list[Event]:
@@ -178,7 +178,9 @@ class TestOutage:
 
         dest = Scripted(script, BatchConfig(max_events=5, max_age=0.01))
         counters = Counters()
-        sender = Sender(dest, counters=counters, on_final=lambda *a: None, backoff=CountingBackoff())
+        sender = Sender(
+            dest, counters=counters, on_final=lambda *a: None, backoff=CountingBackoff()
+        )
         evs = events(20)
         sender.submit(evs)
         deadline = time.monotonic() + 5

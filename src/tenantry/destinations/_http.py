@@ -45,17 +45,33 @@ class HttpDestination(Destination):
     #: this many seconds without another 413, so one oversized moment does not shrink every
     #: later request for the life of the process
     size_recovery = 60.0
+    #: for a vendor that needs an API key: the ``Settings`` field and environment variable that
+    #: give it (an ``api_key`` argument beats both). Without a key every event is rejected as
+    #: ``no_api_key``, and one error at start-up says which variable to set.
+    api_key_setting: str | None = None
+    api_key_env: str | None = None
 
     def __init__(
         self,
         settings: Settings,
         *,
+        api_key: str | None = None,
         timeout: float = 10.0,
         batch: BatchConfig | None = None,
         max_request_bytes: int | None = None,
         size_recovery: float | None = None,
     ) -> None:
         self.settings = settings
+        self.api_key = api_key
+        if self.api_key_setting is not None:
+            if api_key is None:
+                self.api_key = getattr(settings, self.api_key_setting)
+            if not self.api_key:
+                logger.error(
+                    "tenantry: %s has no API key (set %s): every event is rejected as no_api_key",
+                    self.name,
+                    self.api_key_env,
+                )
         self.timeout = float(timeout)
         if batch is not None:
             self.batch = batch
@@ -90,6 +106,8 @@ class HttpDestination(Destination):
 
     # -- the protocol -----------------------------------------------------------------------------
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
+        if self.api_key_setting is not None and not self.api_key:
+            return [Result.rejected("no_api_key")] * len(batch)
         return self._send(batch, time.monotonic() + max(0.001, min(timeout, self.timeout)))
 
     def _send(self, batch: Sequence[Event], deadline: float) -> list[Result]:

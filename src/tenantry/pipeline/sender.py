@@ -24,10 +24,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from tenantry.counters import Counters
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event
 from tenantry.pipeline.backlog import Budget
-from tenantry.counters import Counters
 from tenantry.retry import Backoff, Outage
 
 logger = logging.getLogger("tenantry")
