@@ -5,7 +5,7 @@ Wire format (CONTRACT.md)::
 
     {"events": [{"event_name", "properties", "user_id", "timestamp", "uuid"}], "anonymous_id"}
     -> 200 {"success": true, "events_received": n, "events_processed": n,
-            "rejected": [{"index": i, "reason": "..."}]}      # "rejected" only when some were
+            "rejected": [{"index": i, "reason": "..."}]}      # the events refused, one by one
 
 ``user_id`` is the event's primary ID (already a pseudonym in opensource). A 200 saying
 ``"success": false`` is retried; events the relay names in ``rejected`` are rejected one by one.
