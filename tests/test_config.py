@@ -304,7 +304,7 @@ from tenantry.cli import main
 t = tenantry.TelemetryService(providers=("jsonl",))
 t.track_sync("probe", {"n": 1}, developer_id="dev_1")
 t.flush(5); t.shutdown(5)
-c = tenantry.TelemetryService(edition="cloud", providers=("memory",))
+c = tenantry.TelemetryService(edition="cloud", providers=("none",))
 c.track_sync("probe", {"n": 1}, developer_id="dev_1"); c.shutdown(5)
 import io, contextlib
 with contextlib.redirect_stdout(io.StringIO()):

@@ -30,7 +30,9 @@ from typing import Any
 
 from tenantry.errors import ConfigError
 
-PROVIDERS = ("local", "amplitude", "posthog", "relay", "clickhouse", "jsonl", "none", "memory")
+#: the destination names ``TELEMETRY_PROVIDER`` takes (``tenantry.destinations.build``); the in-memory
+#: destination of ``tenantry.testing`` is not one: tests pass an instance instead
+PROVIDERS = ("local", "amplitude", "posthog", "relay", "clickhouse", "jsonl", "none")
 EDITIONS = ("cloud", "opensource")
 AMPLITUDE_DEFAULT_URL = "https://api2.amplitude.com/2/httpapi"
 POSTHOG_DEFAULT_HOST = "https://us.i.posthog.com"
@@ -85,7 +87,15 @@ def _providers(value: Any) -> tuple[str, ...]:
     names = tuple(p.lower() for p in _names(value))
     unknown = [p for p in names if p not in PROVIDERS]
     if unknown:
-        raise ValueError(f"unknown provider {unknown[0]!r}; choose from {', '.join(PROVIDERS)}")
+        hint = (
+            " (tests pass tenantry.testing.InMemoryDestination() in "
+            "TelemetryService(destinations=[...]) instead)"
+            if unknown[0] == "memory"
+            else ""
+        )
+        raise ValueError(
+            f"unknown destination {unknown[0]!r}; valid names: {', '.join(PROVIDERS)}{hint}"
+        )
     return names or ("none",)
 
 
@@ -170,7 +180,7 @@ OPTIONS: tuple[Option, ...] = (
         ("TELEMETRY_PROVIDER",),
         _providers,
         ("local",),
-        "comma-separated: `local`, `amplitude`, `posthog`, `relay`, `clickhouse`, `jsonl`, `none`",
+        "comma-separated: " + ", ".join(f"`{name}`" for name in PROVIDERS),
         "`local`",
     ),
     Option(

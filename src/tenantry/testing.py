@@ -6,6 +6,14 @@ structlog capture_logs]
     with capture_events(edition="cloud") as events:
         await get_telemetry().track("memory_created", {...}, user_id="u1", developer_id="dev_1")
     assert events[0]["distinct_id"] == "dev_1"
+
+Or hand an ``InMemoryDestination`` to a service of your own, beside or instead of the others::
+
+    memory = InMemoryDestination()
+    service = TelemetryService(destinations=[memory], edition="cloud")
+
+The in-memory destination is reachable only from here: ``TELEMETRY_PROVIDER`` does not take
+``memory``, so a production configuration can never select it.
 """
 
 from __future__ import annotations
@@ -22,12 +30,13 @@ __all__ = ["CapturedEvents", "InMemoryDestination", "capture_events"]
 
 
 class InMemoryDestination(Destination):
-    """Keeps every shaped event it is sent, in order. Thread-safe."""
+    """Keeps every shaped event it is sent, in order, and delivers each. Thread-safe.
+    ``name`` tells several apart (``TelemetryService.destination(name)``)."""
 
     name = "memory"
     batch = BatchConfig(max_events=1000, max_age=0.01)
 
-    def __init__(self, settings: Any = None, *, name: str = "memory") -> None:
+    def __init__(self, *, name: str = "memory") -> None:
         self.name = name
         self._events: list[Event] = []
         self._lock = threading.Lock()

@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from tenantry import TelemetryService, __version__
+from tenantry import __version__
 from tenantry.config import load_settings
 from tenantry.destinations.amplitude import AmplitudeDestination
 from tenantry.destinations.base import Status
 from tenantry.events import Event, new_uuids
-
-PROFILE = {"dev_abc123": {"email": "developer@company.com", "country": "US"}}
+from tests.destinations.vendors import destination, service
+from tests.seed_guide import CLOUD_PROPERTIES, PROFILES, track_example_1
 
 
 def events(n: int, user: str = "dev_abc123", name: str = "memory_created") -> list[Event]:
@@ -23,28 +23,11 @@ def events(n: int, user: str = "dev_abc123", name: str = "memory_created") -> li
     ]
 
 
-def destination(server, **kw) -> AmplitudeDestination:
-    settings = load_settings(amplitude_api_key="amp-key", amplitude_server_url=server.url)
-    kw.setdefault("timeout", 2.0)
-    return AmplitudeDestination(settings, **kw)
-
-
 class TestAmplitude:
     async def test_example_1_arrives_as_the_seed_guide_says(self, fake_amplitude):
         """Example 1 through TelemetryService reaches Amplitude as the guide's "Result in Amplitude"."""
-        svc = TelemetryService(
-            edition="cloud",
-            providers=("amplitude",),
-            amplitude_api_key="amp-key",
-            amplitude_server_url=fake_amplitude.url,
-            profile_lookup=PROFILE.get,
-        )
-        await svc.track(
-            "memory_created",
-            {"type": "text", "has_metadata": True},
-            user_id="user_1234",
-            developer_id="dev_abc123",
-        )
+        svc = service(fake_amplitude, edition="cloud", profile_lookup=PROFILES.get)
+        await track_example_1(svc)
         assert svc.shutdown(5.0)
         [body] = [r.body for r in fake_amplitude.requests]
         assert body["api_key"] == "amp-key"
@@ -55,14 +38,7 @@ class TestAmplitude:
             "user_id": "dev_abc123",
             "event_type": "memory_created",
             "library": f"tenantry/{__version__}",
-            "event_properties": {
-                "end_user_id": "user_1234",
-                "developer_id": "dev_abc123",
-                "type": "text",
-                "has_metadata": True,
-                "email": "developer@company.com",
-                "country": "US",
-            },
+            "event_properties": CLOUD_PROPERTIES,
         }
 
     def test_fields_time_insert_id_and_batch_api(self, fake_amplitude):
@@ -182,12 +158,7 @@ class TestWhatAmplitudeKeeps:
     async def test_no_ip_field_so_no_address_and_no_location(self, fake_amplitude, edition):
         """No event carries ``ip`` (Amplitude reads the socket's address only for "$remote"),
         so under Amplitude's documented rule the stored event has no IP and no location."""
-        svc = TelemetryService(
-            edition=edition,
-            providers=("amplitude",),
-            amplitude_api_key="amp-key",
-            amplitude_server_url=fake_amplitude.url,
-        )
+        svc = service(fake_amplitude, edition=edition)
         await svc.track("memory_created", {"type": "text", "ip": "203.0.113.9"},
                         user_id="user_1234", developer_id="dev_abc123")  # fmt: skip
         assert svc.shutdown(5.0)

@@ -1,6 +1,7 @@
 """One conformance suite over every vendor destination (amplitude, posthog, relay), over real
 sockets: results for 200, 429, 413 and 403; flush on shutdown, drop after shutdown, and the
-shutdown deadline with a destination that never answers. [Vector's sink compliance harness]"""
+shutdown deadline and the time left for a re-encoded batch with a destination that never
+answers. [Vector's sink compliance harness]"""
 
 from __future__ import annotations
 
@@ -8,14 +9,9 @@ import time
 
 import pytest
 
-from tenantry import TelemetryService
-from tenantry.config import load_settings
-from tenantry.destinations import build
 from tenantry.destinations.base import Status
 from tenantry.events import Event, new_uuids
-from tests.fakes.vendors import FakeAmplitude, FakePostHog, FakeRelay
-
-KINDS = {"amplitude": FakeAmplitude, "posthog": FakePostHog, "relay": FakeRelay}
+from tests.destinations.vendors import KINDS, destination, service
 
 
 def events(n: int) -> list[Event]:
@@ -27,56 +23,48 @@ def events(n: int) -> list[Event]:
 
 @pytest.fixture(params=sorted(KINDS))
 def vendor(request):
-    kind = request.param
-    with KINDS[kind]() as server:
-        yield kind, server
-
-
-def make(kind, server, **kw):
-    return build(load_settings(**server.settings()), kind, timeout=2.0, **kw)
-
-
-def service(kind, server, **kw) -> TelemetryService:
-    return TelemetryService(edition="cloud", providers=(kind,), **server.settings(), **kw)
+    """A fake vendor server of each kind in turn."""
+    with KINDS[request.param]() as server:
+        yield server
 
 
 class TestConformance:
     def test_200_is_delivered(self, vendor):
         """A 2xx answer makes every event of the batch DELIVERED, and all of them arrived."""
-        kind, server = vendor
+        server = vendor
         evs = events(5)
-        assert [r.status for r in make(kind, server).send(evs, 2.0)] == [Status.DELIVERED] * 5
+        assert [r.status for r in destination(server).send(evs, 2.0)] == [Status.DELIVERED] * 5
         assert sorted(server.uuids()) == sorted(e.uuid for e in evs)
 
     def test_429_is_retried_after_retry_after(self, vendor):
         """429 with Retry-After: 3 gives RETRY not before 3 s from now."""
-        kind, server = vendor
+        server = vendor
         server.fail_next(1, 429, {"Retry-After": "3"})
-        results = make(kind, server).send(events(2), 2.0)
+        results = destination(server).send(events(2), 2.0)
         assert {r.status for r in results} == {Status.RETRY}
         assert all(r.retry_at >= time.monotonic() + 2.5 for r in results)
 
     def test_413_splits_and_delivers(self, vendor):
         """413 above a size splits the request until the parts fit, and everything arrives."""
-        kind, server = vendor
+        server = vendor
         server.max_body = 2500
-        results = make(kind, server).send(events(30), 2.0)
+        results = destination(server).send(events(30), 2.0)
         assert [r.status for r in results] == [Status.DELIVERED] * 30
         assert server.statuses[413] >= 1 and len(server.events) == 30
 
     def test_413_for_one_event_is_rejected(self, vendor):
         """A single event that alone exceeds the server's limit is REJECTED as too_large."""
-        kind, server = vendor
+        server = vendor
         server.max_body = 10
-        [result] = make(kind, server).send(events(1), 2.0)
+        [result] = destination(server).send(events(1), 2.0)
         assert (result.status, result.reason) == (Status.REJECTED, "too_large")
 
     @pytest.mark.parametrize("status", [500, 501, 502, 503, 504, 507])
     def test_every_5xx_is_retried(self, vendor, status):
         """Every 5xx, 501 included, is RETRY with its code as the reason; the retry delivers."""
-        kind, server = vendor
+        server = vendor
         server.fail_next(1, status)
-        dest = make(kind, server)
+        dest = destination(server)
         evs = events(2)
         assert {(r.status, r.reason) for r in dest.send(evs, 2.0)} == {
             (Status.RETRY, f"http_{status}")
@@ -87,9 +75,9 @@ class TestConformance:
         """After a 413 the cut size limit is used at once (30 events go in several requests),
         then recovers by doubling per size_recovery period: later the same 30 events go in
         one request again, instead of staying split for the life of the process."""
-        kind, server = vendor
+        server = vendor
         server.max_body = 2500
-        dest = make(kind, server, size_recovery=0.4, max_request_bytes=64_000)
+        dest = destination(server, size_recovery=0.4, max_request_bytes=64_000)
         assert {r.status for r in dest.send(events(30), 2.0)} == {Status.DELIVERED}
         server.max_body = None
         before = len(server.requests)
@@ -103,15 +91,15 @@ class TestConformance:
 
     def test_403_is_rejected(self, vendor):
         """403 is final: REJECTED with reason http_403."""
-        kind, server = vendor
+        server = vendor
         server.fail_next(1, 403)
-        results = make(kind, server).send(events(3), 2.0)
+        results = destination(server).send(events(3), 2.0)
         assert {(r.status, r.reason) for r in results} == {(Status.REJECTED, "http_403")}
 
     def test_flush_on_shutdown(self, vendor):
         """Events tracked just before shutdown() are delivered by it."""
-        kind, server = vendor
-        svc = service(kind, server)
+        server = vendor
+        svc = service(server, edition="cloud")
         for i in range(50):
             svc.track_sync(
                 "memory_created", {"i": i}, user_id="user_1234", developer_id="dev_abc123"
@@ -122,8 +110,8 @@ class TestConformance:
 
     def test_drop_after_shutdown(self, vendor):
         """track() after shutdown() sends nothing and is counted as dropped (shutdown)."""
-        kind, server = vendor
-        svc = service(kind, server)
+        server = vendor
+        svc = service(server, edition="cloud")
         svc.shutdown(2.0)
         svc.track_sync("memory_created", {}, user_id="u1", developer_id="dev_abc123")
         assert svc.get_status()["drops"].get("shutdown") == 1
@@ -131,12 +119,32 @@ class TestConformance:
 
     def test_shutdown_deadline_with_a_destination_that_never_answers(self, vendor):
         """shutdown(timeout=0.5) returns within about 0.5 s although the server never answers."""
-        kind, server = vendor
+        server = vendor
         server.hang = True
-        svc = service(kind, server)
+        svc = service(server, edition="cloud")
         svc.track_sync("memory_created", {}, user_id="u1", developer_id="dev_abc123")
         assert svc.flush(0.3) is False
         t0 = time.monotonic()
         assert svc.shutdown(0.5) is False
         assert time.monotonic() - t0 < 0.9
         server.release()
+
+    def test_a_reencoded_batch_gets_the_time_left_not_the_full_timeout(self, vendor):
+        """A batch holding one unencodable event, sent with timeout=0.5 to a server that never
+        answers, returns within about 0.5 s (not the destination's 10 s): the bad event is
+        rejected, the others are retried as timed out."""
+        server = vendor
+        server.hang = True
+        dest = destination(server, timeout=10.0)
+        bad = Event(new_uuids(1)[0], "memory_created", "dev_abc123", time.time(), "cloud",
+                    {"unencodable": object()}, "dev_abc123")  # fmt: skip
+        t0 = time.monotonic()
+        results = dest.send([*events(2), bad], 0.5)
+        assert time.monotonic() - t0 < 1.2
+        assert [(r.status, r.reason) for r in results] == [
+            (Status.RETRY, "timeout"),
+            (Status.RETRY, "timeout"),
+            (Status.REJECTED, "unencodable"),
+        ]
+        server.release()
+        dest.shutdown(1.0)

@@ -169,3 +169,26 @@ class TestDestinationClient:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
         ).stdout.strip()
         assert out == "[] True"
+
+
+class TestApiKey:
+    @pytest.mark.parametrize(
+        ("kind", "env", "where"),
+        [("amplitude", "AMPLITUDE_API_KEY", "amplitude_server_url"),
+         ("posthog", "POSTHOG_API_KEY", "posthog_host")],
+    )  # fmt: skip
+    def test_without_a_key_every_event_is_rejected_and_nothing_sent(self, kind, env, where, caplog):
+        """A vendor destination without its API key rejects each event as no_api_key, sends no
+        request (a closed port would give connect_error), and its start-up error names the
+        variable to set."""
+        from tenantry.destinations import build
+
+        settings = load_settings(**{where: f"http://127.0.0.1:{free_port()}/"})
+        with caplog.at_level("ERROR", logger="tenantry"):
+            dest = build(settings, kind, timeout=1.0)
+        assert f"set {env}" in caplog.text
+        old = Event("u-old", "memory_created", "anon_x1y2z3", 1.0, "opensource", {})  # historical
+        results = dest.send([*events(2), old], 1.0)
+        assert {(r.status, r.reason) for r in results} == {(Status.REJECTED, "no_api_key")}
+        assert len(results) == 3
+        dest.shutdown(0.1)

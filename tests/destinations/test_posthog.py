@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tenantry import TelemetryService, __version__
+from tenantry import __version__
 from tenantry.config import load_settings
 from tenantry.destinations.base import Status
 from tenantry.destinations.posthog import PostHogDestination
 from tenantry.events import Event, new_uuids
+from tests.destinations.vendors import destination, service
+from tests.seed_guide import track_example_1
 
 
 def events(n: int, edition: str = "opensource", developer: str | None = None) -> list[Event]:
@@ -24,28 +26,12 @@ def events(n: int, edition: str = "opensource", developer: str | None = None) ->
     ]
 
 
-def destination(server, **kw) -> PostHogDestination:
-    settings = load_settings(posthog_api_key="phc_key", posthog_host=server.base_url)
-    kw.setdefault("timeout", 2.0)
-    return PostHogDestination(settings, **kw)
-
-
 class TestPostHog:
     async def test_opensource_example_arrives_as_the_seed_guide_says(self, fake_posthog):
         """The opensource example reaches PostHog as the guide's "Result in PostHog": a hashed
         distinct_id and anonymous properties, plus uuid and timestamp."""
-        svc = TelemetryService(
-            edition="opensource",
-            providers=("posthog",),
-            posthog_api_key="phc_key",
-            posthog_host=fake_posthog.base_url,
-        )
-        await svc.track(
-            "memory_created",
-            {"type": "text", "has_metadata": True},
-            user_id="user_1234",
-            developer_id="dev_abc123",
-        )
+        svc = service(fake_posthog, edition="opensource")
+        await track_example_1(svc)
         assert svc.shutdown(5.0)
         [req] = fake_posthog.requests
         body = req.body
@@ -117,12 +103,7 @@ class TestWhatPostHogKeeps:
         """Every event says $geoip_disable and carries the truthy $ip placeholder, so PostHog's
         ingestion rule (socket address when $ip is missing or falsy) stores no address and no
         location, even when a caller passes its own $ip."""
-        svc = TelemetryService(
-            edition=edition,
-            providers=("posthog",),
-            posthog_api_key="phc_key",
-            posthog_host=fake_posthog.base_url,
-        )
+        svc = service(fake_posthog, edition=edition)
         await svc.track(
             "memory_created",
             {"type": "text", "$ip": "203.0.113.9"},
@@ -172,12 +153,7 @@ class TestHistoricalMigration:
     def test_backfilled_events_go_as_historical_migration(self, fake_posthog):
         """An event timestamped 30 days back goes in a request with historical_migration: true;
         live events and a one-hour-old one go in requests with false; all arrive once."""
-        svc = TelemetryService(
-            edition="cloud",
-            providers=("posthog",),
-            posthog_api_key="phc_key",
-            posthog_host=fake_posthog.base_url,
-        )
+        svc = service(fake_posthog, edition="cloud")
         now = datetime.now(UTC)
         for name, when in (
             ("backfilled", now - timedelta(days=30)),

@@ -1,15 +1,16 @@
-"""The per-destination sender: batching triggers, retry with backoff, final results."""
+"""The per-destination sender: batching triggers, retry with backoff (one time per outage window,
+owned by the sender alone), final results."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+from tenantry.counters import Counters
 from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, Status
 from tenantry.events import Event, new_uuids
-from tenantry.counters import Counters
-from tenantry.retry import Backoff
 from tenantry.pipeline.sender import Sender
+from tenantry.retry import Backoff, Outage
 
 
 def events(n: int) -> list[Event]:
@@ -45,7 +46,8 @@ def run(dest, evs, timeout=5.0, **kw):
             finals.extend((e.uuid, r.status, r.reason) for e, r in zip(es, rs, strict=True))
 
     counters = Counters()
-    sender = Sender(dest, counters=counters, on_final=on_final, backoff=Backoff(0.01, 0.05), **kw)
+    kw.setdefault("backoff", Backoff(0.01, 0.05))
+    sender = Sender(dest, counters=counters, on_final=on_final, **kw)
     sender.submit(evs)
     deadline = time.monotonic() + timeout
     while len(finals) < len(evs) and time.monotonic() < deadline:
@@ -137,6 +139,71 @@ class TestRetry:
 
         finals, _ = run(Scripted(script), events(3))
         assert len(finals) == 3 and all(f[1] is Status.DELIVERED for f in finals)
+
+
+class CountingBackoff(Backoff):
+    """A fixed short delay that records each attempt number it is asked for."""
+
+    def delay(self, attempt, rng=None):
+        ASKED.append(attempt)
+        return 0.2
+
+
+ASKED: list[int] = []
+
+
+class TestOutage:
+    def test_one_time_per_window_growing_once_and_reset_by_success(self):
+        """Failures within a window share its end; the next window is longer by one step; a
+        success starts again from the first step."""
+        ASKED.clear()
+        outage = Outage(CountingBackoff())
+        first = outage.retry_at(100.0)
+        assert first == 100.2 and outage.retry_at(100.1) == first and ASKED == [0]
+        assert outage.retry_at(100.25) == 100.45 and ASKED == [0, 1]
+        outage.succeeded()
+        outage.retry_at(100.5)
+        assert ASKED == [0, 1, 0]
+
+    def test_queued_batches_share_one_retry_time(self):
+        """Four batches failing back to back (no Retry-After) ask the backoff once, come back
+        as the same four batches, and the second failed round asks for the next step only once;
+        the success after it resets the backoff for the next outage."""
+        ASKED.clear()
+
+        def script(batch, n):
+            if n <= 8 or n == 13:  # two rounds of four failed batches, later one more
+                return [Result.retry("http_503")] * len(batch)
+            return [DELIVERED] * len(batch)
+
+        dest = Scripted(script, BatchConfig(max_events=5, max_age=0.01))
+        counters = Counters()
+        sender = Sender(
+            dest, counters=counters, on_final=lambda *a: None, backoff=CountingBackoff()
+        )
+        evs = events(20)
+        sender.submit(evs)
+        deadline = time.monotonic() + 5
+        while len(dest.calls) < 12 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert dest.calls[4:8] == dest.calls[0:4] == dest.calls[8:12]
+        assert ASKED == [0, 1]
+        sender.submit(events(1))  # call 13 fails: a new outage starts from the first step
+        while len(dest.calls) < 14 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        sender.stop(1.0)
+        assert ASKED == [0, 1, 0] and sender.stats["delivered"] == 21
+
+    def test_vendor_time_is_kept_and_does_not_grow_the_backoff(self):
+        """A retry the vendor timed (Retry-After) waits for that time and asks no backoff."""
+        ASKED.clear()
+
+        def script(batch, n):
+            return [Result.retry("http_429", after=0.3)] * len(batch) if n == 1 else [DELIVERED]
+
+        t0 = time.monotonic()
+        finals, _ = run(Scripted(script), events(1), backoff=CountingBackoff())
+        assert len(finals) == 1 and time.monotonic() - t0 >= 0.3 and ASKED == []
 
 
 def test_buffer_bound_drops_and_counts():

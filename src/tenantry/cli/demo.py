@@ -64,7 +64,7 @@ class Demo:
             data_dir=data_dir / "service",
             database_url=f"sqlite:///{(data_dir / 'service' / 'identity.db').resolve()}",
             edition="cloud",
-            providers=("local", "memory"),
+            providers=("local",),
             enabled=True,
             do_not_track=False,
             admin_token=self.admin_token,
@@ -76,6 +76,7 @@ class Demo:
         self.shown: list[tuple[str, str]] = []  # (auth path, event uuid) shown side by side
         self.answers: list[tuple[str, str, Any]] = []
         self.server = None
+        self.cloud = None  # the service's TelemetryService: local store + what vendors would get
         self.oss = None
         self.identity = None
         self.client = None
@@ -84,11 +85,17 @@ class Demo:
     def start_service(self) -> None:
         import httpx
 
+        from tenantry import TelemetryService
+        from tenantry.destinations import build
         from tenantry.identity import IdentityStore
         from tenantry.server import ServerThread, create_app
+        from tenantry.testing import InMemoryDestination
 
-        self.identity = IdentityStore.open(self.cloud_settings)
-        self.server = ServerThread(create_app(self.cloud_settings, identity=self.identity)).start()
+        s = self.cloud_settings
+        self.identity = IdentityStore.open(s)
+        self.cloud = TelemetryService(s, destinations=[build(s, "local"), InMemoryDestination()])
+        app = create_app(s, telemetry=self.cloud, identity=self.identity)
+        self.server = ServerThread(app).start()
         self.client = httpx.Client(base_url=self.server.url, timeout=10.0)
 
     # 2. the cast
@@ -153,15 +160,19 @@ class Demo:
     # 4. an opensource installation of the same host application, through the relay
     def run_opensource(self) -> None:
         from tenantry import TelemetryService
+        from tenantry.config import load_settings
+        from tenantry.destinations import build
+        from tenantry.testing import InMemoryDestination
 
-        self.oss = TelemetryService(
+        s = load_settings(
             data_dir=self.dir / "opensource",
             edition="opensource",
-            providers=("relay", "memory"),
+            providers=("relay",),
             relay_url=self.server.url,
             enabled=True,
             do_not_track=False,
         )
+        self.oss = TelemetryService(s, destinations=[build(s, "relay"), InMemoryDestination()])
         dev_a = self.developers["A"].id
         alice = self.identity.resolve_end_user(dev_a, "alice")
         calls = [
@@ -275,6 +286,8 @@ class Demo:
             self.oss.shutdown(5.0)
         if self.server is not None:
             self.server.stop()
+        if self.cloud is not None:
+            self.cloud.shutdown(5.0)
         if self.identity is not None:
             self.identity.close()
 

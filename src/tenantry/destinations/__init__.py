@@ -1,5 +1,9 @@
 """Destinations, one module each. ``build(settings, name)`` imports the module only when asked,
-so a missing optional client breaks only its own destination. [Vector per-sink features]"""
+so a missing optional client breaks only its own destination. [Vector per-sink features]
+
+The names are ``tenantry.config.PROVIDERS`` (what ``TELEMETRY_PROVIDER`` takes). The in-memory
+destination for tests is not among them: ``tenantry.testing.InMemoryDestination`` is passed as
+an instance, ``TelemetryService(destinations=[...])``. [OpenTelemetry ``InMemorySpanExporter``]"""
 
 from __future__ import annotations
 
@@ -27,15 +31,14 @@ __all__ = [
     "classify_response",
 ]
 
-_CLASSES = {
+_CLASSES = {  # in the order of tenantry.config.PROVIDERS
+    "local": ("tenantry.destinations.local", "LocalDestination"),
     "amplitude": ("tenantry.destinations.amplitude", "AmplitudeDestination"),
     "posthog": ("tenantry.destinations.posthog", "PostHogDestination"),
     "relay": ("tenantry.destinations.relay", "RelayDestination"),
     "clickhouse": ("tenantry.destinations.clickhouse", "ClickHouseDestination"),
-    "local": ("tenantry.destinations.local", "LocalDestination"),
     "jsonl": ("tenantry.destinations.jsonl", "JsonlDestination"),
     "none": ("tenantry.destinations.none", "NoneDestination"),
-    "memory": ("tenantry.testing", "InMemoryDestination"),
 }
 
 
@@ -44,14 +47,13 @@ def build(settings: Settings, name: str, **overrides: Any) -> Destination:
     try:
         module_name, class_name = _CLASSES[name]
     except KeyError:
-        raise ConfigError(f"TELEMETRY_PROVIDER: unknown provider {name!r}") from None
+        raise ConfigError(
+            f"TELEMETRY_PROVIDER: unknown destination {name!r}; valid names: {', '.join(_CLASSES)}"
+        ) from None
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ConfigError(
             f"TELEMETRY_PROVIDER: {name!r} needs {exc.name}; install it with pip install tenantry"
         ) from exc
-    cls = getattr(module, class_name)
-    if name == "memory":
-        return cls(**overrides)
-    return cls(settings, **overrides)
+    return getattr(module, class_name)(settings, **overrides)

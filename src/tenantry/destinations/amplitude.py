@@ -42,8 +42,8 @@ import orjson
 from tenantry import __version__
 from tenantry._http import Response
 from tenantry.config import Settings
+from tenantry.destinations._http import HttpDestination
 from tenantry.destinations.base import DELIVERED, BatchConfig, Result
-from tenantry.destinations.relay import HttpDestination
 from tenantry.events import Event
 
 logger = logging.getLogger("tenantry")
@@ -59,18 +59,18 @@ class AmplitudeDestination(HttpDestination):
     name = "amplitude"
     batch = BatchConfig(max_events=1000, max_bytes=1_000_000, max_age=1.0)
     max_request_bytes = 1_000_000
+    api_key_setting = "amplitude_api_key"
+    api_key_env = "AMPLITUDE_API_KEY"
 
     def __init__(
         self,
         settings: Settings,
         *,
-        api_key: str | None = None,
         server_url: str | None = None,
         throttle_delay: float = THROTTLE_DELAY,
         **overrides: Any,
     ) -> None:
         super().__init__(settings, **overrides)
-        self.api_key = api_key if api_key is not None else settings.amplitude_api_key
         self.url = server_url or settings.amplitude_server_url
         path = urlparse(self.url).path.rstrip("/")
         self.api = "batch" if path.endswith("/batch") else "httpapi"
@@ -78,11 +78,6 @@ class AmplitudeDestination(HttpDestination):
             self.max_request_bytes = 20_000_000  # the Batch API takes up to 20 MB
         self.throttle_delay = throttle_delay
         self._key_json = orjson.dumps(self.api_key or "")
-        if not self.api_key:
-            logger.error(
-                "tenantry: amplitude has no API key (set AMPLITUDE_API_KEY): "
-                "every event is rejected as no_api_key"
-            )
 
     def encode_event(self, event: Event) -> bytes:
         return orjson.dumps(
@@ -102,11 +97,6 @@ class AmplitudeDestination(HttpDestination):
         if shortest < MIN_ID_LENGTH:
             body += b',"options":{"min_id_length":%d}' % max(1, shortest)
         return body + b"}"
-
-    def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
-        if not self.api_key:
-            return [Result.rejected("no_api_key")] * len(batch)
-        return super().send(batch, timeout)
 
     def classify(self, events: Sequence[Event], response: Response) -> list[Result]:
         status = response.status_code

@@ -2,8 +2,10 @@
 
 Modelled on OpenTelemetry's ``SpanExporter``: delivery problems are values, never
 exceptions. A destination is driven by exactly one sender thread
-(``tenantry.pipeline.sender``), which does the batching, the waiting and the retrying;
-``send`` only speaks the wire protocol once and classifies what came back.
+(``tenantry.pipeline.sender``), which does the batching, the buffering, the waiting and the
+retrying; ``send`` only speaks the wire protocol once and classifies what came back. So a
+destination has ``send`` and ``shutdown`` and no ``flush``: it holds nothing between calls
+(the sender's ``stop``/``request_flush`` flush its buffer).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class Result:
 
     @classmethod
     def retry(cls, reason: str, after: float | None = None) -> Result:
+        """Try again: ``after`` seconds from now only where the vendor said when (``Retry-After``,
+        Amplitude's throttling); without it the sender's backoff decides."""
         return cls(Status.RETRY, None if after is None else time.monotonic() + after, reason)
 
     @classmethod
@@ -60,10 +64,6 @@ class Destination(ABC):
     @abstractmethod
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
         """Deliver ``batch`` once; return one Result per event, in order. Never raise."""
-
-    def flush(self, timeout: float) -> bool:  # noqa: ARG002 - nothing buffered by default
-        """Push anything the destination buffers itself. True when nothing is left."""
-        return True
 
     def shutdown(self, timeout: float) -> None:  # noqa: ARG002, B027 - optional hook
         """Release connections; called once, after the last ``send``."""

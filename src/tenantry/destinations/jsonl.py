@@ -30,7 +30,7 @@ class JsonlDestination(Destination):
     ) -> None:
         target = path or settings.jsonl_path or (settings.data_dir / "events.jsonl")
         if not target:
-            raise ConfigError("TELEMETRY_JSONL_PATH: required for the jsonl provider")
+            raise ConfigError("TELEMETRY_JSONL_PATH: required for the jsonl destination")
         self.path = Path(target)
         if not self.path.parent.exists():  # an existing directory is the operator's choice
             private_dir(self.path.parent)

@@ -29,7 +29,6 @@ so PostHog routes them to its import pipeline instead of the live one.
 from __future__ import annotations
 
 import gzip
-import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -40,11 +39,9 @@ import orjson
 
 from tenantry import __version__
 from tenantry.config import Settings
+from tenantry.destinations._http import HttpDestination
 from tenantry.destinations.base import BatchConfig, Result
-from tenantry.destinations.relay import HttpDestination
 from tenantry.events import Event
-
-logger = logging.getLogger("tenantry")
 
 GZIP_ABOVE = 64 * 1024  # bytes
 HISTORICAL_AGE = 48 * 3600.0  # seconds: older events are sent as a historical migration
@@ -67,18 +64,18 @@ class PostHogDestination(HttpDestination):
     name = "posthog"
     batch = BatchConfig(max_events=1000, max_bytes=5_000_000, max_age=1.0)
     max_request_bytes = 5_000_000
+    api_key_setting = "posthog_api_key"
+    api_key_env = "POSTHOG_API_KEY"
 
     def __init__(
         self,
         settings: Settings,
         *,
-        api_key: str | None = None,
         host: str | None = None,
         gzip_above: int = GZIP_ABOVE,
         **overrides: Any,
     ) -> None:
         super().__init__(settings, **overrides)
-        self.api_key = api_key if api_key is not None else settings.posthog_api_key
         self.url = ingestion_url(host or settings.posthog_host) + "/batch/"
         self.gzip_above = gzip_above
         self._key = b'{"api_key":' + orjson.dumps(self.api_key or "")
@@ -90,11 +87,6 @@ class PostHogDestination(HttpDestination):
             "$ip": IP_PLACEHOLDER,
             "$is_server": True,
         }
-        if not self.api_key:
-            logger.error(
-                "tenantry: posthog has no API key (set POSTHOG_API_KEY): "
-                "every event is rejected as no_api_key"
-            )
 
     def encode_event(self, event: Event) -> bytes:
         props = {**event.properties, **self._lib}
@@ -130,8 +122,6 @@ class PostHogDestination(HttpDestination):
         return body, {}
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
-        if not self.api_key:
-            return [Result.rejected("no_api_key")] * len(batch)
         cutoff = time.time() - HISTORICAL_AGE
         old = [i for i, e in enumerate(batch) if e.timestamp < cutoff]
         if not old:

@@ -2,8 +2,10 @@
 
 A hanging destination therefore never delays another [OpenTelemetry BatchProcessor; Vector's
 per-sink buffers]. The sender owns *when* to send (``BatchConfig``: max events, max bytes, max
-age) and *when to try again* (``Result.retry_at`` or ``Backoff``); the destination owns only the
-wire protocol.
+age) and *when to try again*: at ``Result.retry_at`` where the destination's vendor named a time,
+else at its ``Outage`` time (``tenantry.retry``: one time per destination per outage window,
+backoff with full jitter, reset by any success). The destination owns only the wire protocol
+and the classification of each answer.
 
 Its buffer is held in bytes as well as in events: ``soft_bytes`` is where the worker stops
 shaping for it while it is sending (back-pressure, so a backlog waits upstream in compact form),
@@ -22,11 +24,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from tenantry.counters import Counters
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event
 from tenantry.pipeline.backlog import Budget
-from tenantry.counters import Counters
-from tenantry.retry import Backoff
+from tenantry.retry import Backoff, Outage
 
 logger = logging.getLogger("tenantry")
 
@@ -65,7 +67,7 @@ class Sender:
         self._counters = counters
         self._on_final = on_final
         self._max_buffer = max_buffer
-        self._backoff = backoff or Backoff()
+        self._outage = Outage(backoff)  # when untimed retries go: the sender alone waits
         self._send_timeout = send_timeout
         self._budget = budget if budget is not None else Budget()
         self.soft_bytes = soft_bytes
@@ -75,7 +77,6 @@ class Sender:
         self._room = room  # set after every send: the worker may be waiting for room
         self._ready: deque[Event] = deque()
         self._oldest_at = 0.0  # when the oldest event in _ready arrived (approximately)
-        self._attempts: dict[str, int] = {}  # uuid -> failed attempts, only for retried events
         self._delayed: list[tuple[float, int, Event]] = []  # heap of (due, seq, event)
         self._seq = itertools.count()
         self._lock = threading.Lock()
@@ -278,28 +279,27 @@ class Sender:
             results = [Result.retry(f"exception:{type(exc).__name__}")] * len(events)
         self.stats["batches"] += 1
         self.stats["sent"] += len(events)
-        attempts = self._attempts
         delivered = Status.DELIVERED
-        if attempts or any(r.status is not delivered for r in results):
+        if any(r.status is not delivered for r in results):
+            if any(r.status is delivered for r in results):
+                self._outage.succeeded()
             final_events: list[Event] = []
             final_results: list[Result] = []
-            now = time.monotonic()
             retry: list[tuple[float, int, Event]] = []
-            # One backoff per send, not per event: a failed batch comes back as one batch
-            # instead of scattering into many small ones. [Vector retries.rs]
-            shared_due: float | None = None
+            # One time for every retry the vendor did not time, shared with the other batches
+            # of this outage: a failed batch comes back as one batch instead of scattering into
+            # many small ones, and a queue of batches does not grow the backoff once each.
+            # [Vector retries.rs]
+            outage_due: float | None = None
             for event, result in zip(events, results, strict=True):
                 if result.status is Status.RETRY:
-                    n = attempts.get(event.uuid, 0)
-                    attempts[event.uuid] = n + 1
                     due = result.retry_at
                     if due is None:
-                        if shared_due is None:
-                            shared_due = now + self._backoff.delay(n)
-                        due = shared_due
+                        if outage_due is None:
+                            outage_due = self._outage.retry_at(time.monotonic())
+                        due = outage_due
                     retry.append((due, next(self._seq), event))
                 else:
-                    attempts.pop(event.uuid, None)
                     final_events.append(event)
                     final_results.append(result)
             n_rejected = sum(1 for r in final_results if r.status is Status.REJECTED)
@@ -307,6 +307,7 @@ class Sender:
             self.stats["rejected"] += n_rejected
             self.stats["delivered"] += len(final_events) - n_rejected
         else:  # the common case: everything delivered at the first try
+            self._outage.succeeded()
             retry = []
             final_events, final_results = events, results
             self.stats["delivered"] += len(events)

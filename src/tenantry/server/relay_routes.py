@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from tenantry.destinations.relay import RELAY_PATH as PATH
 from tenantry.limits import MAX_EVENTS_PER_REQUEST
 from tenantry.server.common import client_address, error, limit, responses, services
 from tenantry.server.relay import RelayBatch, RelayResult
 
 router = APIRouter()
-PATH = "/v1/telemetry/events"
 
 RESPONSES = responses(413, 429, 503)
 
