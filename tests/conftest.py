@@ -35,6 +35,7 @@ CORE_PATHS = (
     "tests/test_api.py",
     "tests/test_config.py",
     "tests/test_service.py",
+    "tests/test_testing.py",
 )
 
 

@@ -13,7 +13,7 @@ from tenantry.destinations.amplitude import AmplitudeDestination
 from tenantry.destinations.base import Status
 from tenantry.events import Event, new_uuids
 from tests.destinations.vendors import destination, service
-from tests.seed_guide import CLOUD_PROPERTIES, PROFILES, track_example_1
+from tests.fixtures.seed_guide import PROFILES, RESULT_IN_AMPLITUDE, track_example_1
 
 
 def events(n: int, user: str = "dev_abc123", name: str = "memory_created") -> list[Event]:
@@ -38,7 +38,7 @@ class TestAmplitude:
             "user_id": "dev_abc123",
             "event_type": "memory_created",
             "library": f"tenantry/{__version__}",
-            "event_properties": CLOUD_PROPERTIES,
+            "event_properties": RESULT_IN_AMPLITUDE,
         }
 
     def test_fields_time_insert_id_and_batch_api(self, fake_amplitude):

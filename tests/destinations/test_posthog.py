@@ -16,7 +16,7 @@ from tenantry.destinations.base import Status
 from tenantry.destinations.posthog import PostHogDestination
 from tenantry.events import Event, new_uuids
 from tests.destinations.vendors import destination, service
-from tests.seed_guide import track_example_1
+from tests.fixtures.seed_guide import track_example_1
 
 
 def events(n: int, edition: str = "opensource", developer: str | None = None) -> list[Event]:
