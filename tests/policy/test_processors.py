@@ -7,9 +7,9 @@ import math
 
 import pytest
 
+from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
-from tenantry.counters import Counters
 from tenantry.policy import Chain, build_chain, redact, shape
 from tenantry.policy.processors import (
     AddContext,

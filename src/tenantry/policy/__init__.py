@@ -31,9 +31,9 @@ from collections.abc import Callable, Mapping
 from types import FunctionType, MethodType
 from typing import Any
 
+from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
-from tenantry.counters import Counters
 from tenantry.policy import credentials, pii
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.processors import (

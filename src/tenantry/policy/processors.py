@@ -16,8 +16,8 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from tenantry.limits import MAX_EVENT_NAME, MAX_ID
 from tenantry.counters import Counters
+from tenantry.limits import MAX_EVENT_NAME, MAX_ID
 from tenantry.policy import credentials, pii
 from tenantry.policy.context import duration_bucket, runtime_context
 from tenantry.policy.pseudonym import Pseudonymizer
@@ -52,15 +52,13 @@ class NameEvent:
             self.counters.drop("invalid_event_name")
             return None
         if self.private:
-            if pii.value_cache.get(name) is not False and not pii.is_safe_name(name):
+            if not pii.is_safe_name(name):
                 self.counters.incr("redacted_event_name")
                 name = UNKNOWN
         else:
             if len(name) > MAX_NAME:
                 name = name[:MAX_NAME]
-            masked = credentials.mask_cache.get(name)
-            if masked is None:
-                masked = credentials.masked(name)
+            masked = credentials.masked(name)
             if masked:  # "" when the name holds no credential  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
                 self.counters.incr("credentials_masked")
                 name = masked
@@ -172,16 +170,14 @@ class StripSecrets:
 
 def _strip(obj: dict | list, tally: list[int], mask: bool) -> None:
     """``tally``: [secret keys removed, string values masked]."""
-    known_keys = pii.secret_key_cache
-    known_values = credentials.mask_cache
+    secret_key_verdict = pii.secret_key_verdict
+    masked_text = credentials.masked
     is_dict = type(obj) is dict
     secret = None
     for k, v in obj.items() if is_dict else enumerate(obj):
         tv = type(v)
         if is_dict:
-            verdict = known_keys.get(k)
-            if verdict is None:
-                verdict = pii.secret_key_verdict(k)
+            verdict = secret_key_verdict(k)
             if verdict and (verdict == 1 or not (tv is int or tv is float or tv is bool)):
                 if secret is None:
                     secret = []
@@ -189,9 +185,7 @@ def _strip(obj: dict | list, tally: list[int], mask: bool) -> None:
                 continue
         if tv is str:
             if mask:
-                masked = known_values.get(v)
-                if masked is None:
-                    masked = credentials.masked(v)
+                masked = masked_text(v)
                 if masked:
                     obj[k] = masked  # an existing key or index: safe while iterating
                     tally[1] += 1
@@ -218,11 +212,10 @@ class CloudIdentity:
 
     def __call__(self, draft: Draft) -> Draft:
         uid, did = draft.get("user_id"), draft.get("developer_id")
-        known = credentials.mask_cache
-        if uid is not None and known.get(uid) != "" and credentials.masked(uid):
+        if uid is not None and credentials.masked(uid):
             uid = draft["user_id"] = None
             self.counters.incr("credential_ids")
-        if did is not None and known.get(did) != "" and credentials.masked(did):
+        if did is not None and credentials.masked(did):
             did = draft["developer_id"] = None
             self.counters.incr("credential_ids")
         props = draft["properties"]
@@ -322,12 +315,10 @@ def _identifying_number(key: str, v: float) -> bool:
 
 def _filter_dict(d: dict, removed: list[int]) -> dict:
     out = {}
-    known_keys = pii.pii_key_cache
-    known_values = pii.value_cache
+    pii_key_verdict = pii.pii_key_verdict
+    is_sensitive = pii.is_sensitive
     for k, v in d.items():
-        verdict = known_keys.get(k)
-        if verdict is None:
-            verdict = pii.pii_key_verdict(k)
+        verdict = pii_key_verdict(k)
         tv = type(v)
         if verdict:
             if verdict == 2 and (tv is bool or tv is int or tv is float):
@@ -336,10 +327,7 @@ def _filter_dict(d: dict, removed: list[int]) -> dict:
                 removed[0] += 1
             continue
         if tv is str:
-            sensitive = known_values.get(v)
-            if sensitive is None:
-                sensitive = pii.is_sensitive(v)
-            if sensitive:
+            if is_sensitive(v):
                 removed[0] += 1
             else:
                 out[k] = v
