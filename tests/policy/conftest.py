@@ -9,7 +9,7 @@ import pytest
 
 from tenantry.config import Settings
 from tenantry.counters import Counters
-from tenantry.policy import build_chain
+from tenantry.policy import Chain, build_chain
 
 SECRET = b"policy-test-secret-0123456789abcdef"
 ANON = "anon_0123456789abcdef0123456789abcdef"
@@ -43,7 +43,7 @@ def counters() -> Counters:
 
 
 @pytest.fixture
-def cloud(counters: Counters) -> list:
+def cloud(counters: Counters) -> Chain:
     return build_chain(
         Settings(edition="cloud"),
         secret=b"",
@@ -54,11 +54,23 @@ def cloud(counters: Counters) -> list:
 
 
 @pytest.fixture
-def oss(counters: Counters) -> list:
+def oss(counters: Counters) -> Chain:
     return build_chain(
         Settings(edition="opensource"),
         secret=SECRET,
         anonymous_id=ANON,
         profile_lookup=None,
         counters=counters,
+    )
+
+
+@pytest.fixture
+def relayed(counters: Counters) -> Chain:
+    return build_chain(
+        Settings(edition="cloud"),  # the relay's own edition does not matter
+        secret=SECRET,
+        anonymous_id=ANON,
+        profile_lookup=profile_lookup,
+        counters=counters,
+        relayed=True,
     )

@@ -11,8 +11,8 @@ from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
 from tenantry.policy import Chain, build_chain, redact, shape
+from tenantry.policy.context import AddContext
 from tenantry.policy.processors import (
-    AddContext,
     AddProfile,
     CloudIdentity,
     Durations,

@@ -317,15 +317,3 @@ def is_safe_name(name: str) -> bool:
         return True
     words = name.split()
     return len(words) > 1 and all(_PLAIN_WORD.match(w) for w in words)
-
-
-_CONTEXT_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}\Z")
-
-
-def is_safe_context_value(value: object) -> bool:
-    """A short plain token naming a platform or a version (``Linux``, ``x86_64``, ``0.3.1``,
-    ``3.12``) that carries no credential or personal data: what may be kept of a sender's
-    ``os``/``arch``/``version``/``python_version``."""
-    return (
-        type(value) is str and _CONTEXT_TOKEN.match(value) is not None and not is_sensitive(value)
-    )

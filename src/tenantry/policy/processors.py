@@ -19,7 +19,7 @@ from uuid import UUID
 from tenantry.counters import Counters
 from tenantry.limits import MAX_EVENT_NAME, MAX_ID
 from tenantry.policy import credentials, pii
-from tenantry.policy.context import duration_bucket, runtime_context
+from tenantry.policy.context import UNKNOWN, duration_bucket
 from tenantry.policy.pseudonym import Pseudonymizer
 
 logger = logging.getLogger("tenantry.policy")
@@ -28,7 +28,6 @@ Draft = dict[str, Any]
 Processor = Callable[[Draft], "Draft | None"]
 
 MAX_NAME = MAX_EVENT_NAME  # the relay accepts exactly what the library produces
-UNKNOWN = "unknown"
 REDACTED = credentials.REDACTED
 
 
@@ -483,18 +482,6 @@ class RequestFacts:
             props["duration_ms"] = round(ms, 3)
             props["request_bytes"] = received
             props["response_bytes"] = sent
-        return draft
-
-
-class AddContext:
-    """Opensource: ``edition``, ``os``, ``arch``, ``version``, ``python_version`` (precomputed);
-    they win over caller properties of the same names."""
-
-    def __init__(self, edition: str) -> None:
-        self.context = runtime_context(edition)
-
-    def __call__(self, draft: Draft) -> Draft:
-        draft["properties"].update(self.context)
         return draft
 
 
