@@ -94,6 +94,17 @@ class TestBroadcast:
         a.revoke_session(session.token)
         _refused_within(lambda: b.resolve(session_token=session.token), 1.0)
 
+    def test_session_revoked_by_id_on_a_is_refused_by_b_within_1s(self, pair):
+        """Revoking a session by its ``ses_`` ID on A (``tenantry sessions revoke``) ends it on
+        B (cached there) within a second, as a logout does."""
+        a, b = pair
+        dev = a.create_developer("sess-id@example.com")
+        session = a.create_session(dev.id)
+        assert b.resolve(session_token=session.token).developer_id == dev.id
+        assert b.cached_identity(session_token=session.token) is not None
+        a.revoke_session_id(session.id)
+        _refused_within(lambda: b.resolve(session_token=session.token), 1.0)
+
     def test_cli_revoke_reaches_a_running_replica(self, db_url, redis_url, tmp_path):
         """``tenantry keys revoke`` in another process: the replica refuses the key in < 1 s."""
         b = IdentityStore(db_url, redis_url=redis_url)
