@@ -42,35 +42,29 @@ def counters() -> Counters:
     return Counters()
 
 
-@pytest.fixture
-def cloud(counters: Counters) -> Chain:
+def chain(edition: str, counters: Counters, *, relayed: bool = False) -> Chain:
+    """The edition's chain with the test secret, anonymous ID and profile look-up (a cloud
+    chain needs no secret and an opensource one uses no profile look-up)."""
     return build_chain(
-        Settings(edition="cloud"),
-        secret=b"",
+        Settings(edition=edition),
+        secret=SECRET,
         anonymous_id=ANON,
         profile_lookup=profile_lookup,
         counters=counters,
+        relayed=relayed,
     )
+
+
+@pytest.fixture
+def cloud(counters: Counters) -> Chain:
+    return chain("cloud", counters)
 
 
 @pytest.fixture
 def oss(counters: Counters) -> Chain:
-    return build_chain(
-        Settings(edition="opensource"),
-        secret=SECRET,
-        anonymous_id=ANON,
-        profile_lookup=None,
-        counters=counters,
-    )
+    return chain("opensource", counters)
 
 
 @pytest.fixture
 def relayed(counters: Counters) -> Chain:
-    return build_chain(
-        Settings(edition="cloud"),  # the relay's own edition does not matter
-        secret=SECRET,
-        anonymous_id=ANON,
-        profile_lookup=profile_lookup,
-        counters=counters,
-        relayed=True,
-    )
+    return chain("cloud", counters, relayed=True)  # the relay's own edition does not matter
