@@ -11,7 +11,7 @@ import pytest
 from tenantry import TelemetryService
 from tenantry._keys import new_api_key, new_session_token
 from tenantry.policy import credentials, pii, redact, shape
-from tenantry.policy.processors import StripSecrets
+from tenantry.policy.privacy import StripSecrets
 from tests.policy.conftest import make_draft
 
 

@@ -41,20 +41,19 @@ from tenantry.events import Event
 from tenantry.policy import credentials, pii
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.context import AddContext, ClientContext
+from tenantry.policy.privacy import FilterPersonalData, StripSecrets
 from tenantry.policy.processors import (
     REDACTED,
     AddProfile,
     CloudIdentity,
     Draft,
     Durations,
-    FilterPersonalData,
     FixSwappedIds,
     NameEvent,
     Processor,
     Pseudonymize,
     RequestFacts,
     SetEdition,
-    StripSecrets,
     apply_kind,
     hold_route,
     normalize_ids,
