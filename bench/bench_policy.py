@@ -21,7 +21,7 @@ import orjson
 from tenantry.config import Settings
 from tenantry.counters import Counters
 from tenantry.policy import build_chain, shape
-from tenantry.policy.processors import StripSecrets
+from tenantry.policy.privacy import StripSecrets
 
 TYPICAL = {"type": "text", "has_metadata": True}
 PII_HEAVY = {

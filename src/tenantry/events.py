@@ -1,7 +1,8 @@
 """The shaped event: what the policy chain hands to the pipeline and the destinations.
 
 A *draft* is the plain dict a processor chain works on (see ``tenantry.policy``);
-``Event`` is the frozen result that is spooled, batched and delivered.
+``Event`` is the result that is spooled, batched and delivered: a slotted dataclass, not
+frozen (for speed), that no stage changes once it is shaped.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ class Event:
         return int(round(self.timestamp * 1000))
 
     def to_dict(self) -> dict[str, Any]:
-        """The contract's jsonl shape (plus developer/end-user IDs when present)."""
+        """The contract's jsonl shape: ``uuid``, ``event``, ``distinct_id``, ``timestamp`` (ISO
+        8601, UTC, milliseconds), ``edition``, ``properties``; the developer and end-user IDs
+        only where the policy put them into ``properties`` (cloud)."""
         out: dict[str, Any] = {
             "uuid": self.uuid,
             "event": self.event,

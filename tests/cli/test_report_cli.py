@@ -67,6 +67,15 @@ class TestReport:
         assert main(["report", "event-counts", "--backend", "clickhouse", "--json"]) == 0
         assert orjson.loads(capsys.readouterr().out) == {"query": "event-counts", "rows": []}
 
+    def test_help_names_every_query(self, capsys):
+        """``report --help`` lists every query of the registry (``store.queries``)."""
+        from tenantry.store.queries import QUERIES
+
+        main(["report", "--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        for name in QUERIES:
+            assert name in out
+
     @pytest.mark.parametrize(
         ("argv", "needle"),
         [

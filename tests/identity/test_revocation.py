@@ -84,14 +84,23 @@ class TestBroadcast:
         assert b.cached_identity(api_key=raw) is None
         assert time.monotonic() - t0 < 1.0, took
 
-    def test_session_revoked_on_a_is_refused_by_b_within_1s(self, pair):
-        """Logging out on A ends the session on B (cached there) within a second."""
+    @pytest.mark.parametrize(
+        "revoke",
+        [
+            lambda store, session: store.revoke_session(session.token),  # logout
+            lambda store, session: store.revoke_session_id(session.id),  # sessions revoke
+        ],
+        ids=["logout", "by_id"],
+    )
+    def test_session_revoked_on_a_is_refused_by_b_within_1s(self, pair, revoke):
+        """Logging out on A, or revoking the session by its ``ses_`` ID there (``tenantry
+        sessions revoke``), ends the session on B (cached there) within a second."""
         a, b = pair
         dev = a.create_developer("sess@example.com")
         session = a.create_session(dev.id)
         assert b.resolve(session_token=session.token).developer_id == dev.id
         assert b.cached_identity(session_token=session.token) is not None
-        a.revoke_session(session.token)
+        revoke(a, session)
         _refused_within(lambda: b.resolve(session_token=session.token), 1.0)
 
     def test_cli_revoke_reaches_a_running_replica(self, db_url, redis_url, tmp_path):

@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from tenantry.errors import InvalidSession, NotFound
 from tenantry.identity import IdentityStore
+from tenantry.identity._base import digest
 from tenantry.identity.dashboard_sessions import DashboardSessions
-from tenantry.identity.store import digest
 
 
 def test_revoke_by_id_stops_token_and_dashboard_logins(store, developer):

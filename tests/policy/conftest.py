@@ -9,7 +9,7 @@ import pytest
 
 from tenantry.config import Settings
 from tenantry.counters import Counters
-from tenantry.policy import build_chain
+from tenantry.policy import Chain, build_chain
 
 SECRET = b"policy-test-secret-0123456789abcdef"
 ANON = "anon_0123456789abcdef0123456789abcdef"
@@ -42,23 +42,29 @@ def counters() -> Counters:
     return Counters()
 
 
-@pytest.fixture
-def cloud(counters: Counters) -> list:
+def chain(edition: str, counters: Counters, *, relayed: bool = False) -> Chain:
+    """The edition's chain with the test secret, anonymous ID and profile look-up (a cloud
+    chain needs no secret and an opensource one uses no profile look-up)."""
     return build_chain(
-        Settings(edition="cloud"),
-        secret=b"",
+        Settings(edition=edition),
+        secret=SECRET,
         anonymous_id=ANON,
         profile_lookup=profile_lookup,
         counters=counters,
+        relayed=relayed,
     )
 
 
 @pytest.fixture
-def oss(counters: Counters) -> list:
-    return build_chain(
-        Settings(edition="opensource"),
-        secret=SECRET,
-        anonymous_id=ANON,
-        profile_lookup=None,
-        counters=counters,
-    )
+def cloud(counters: Counters) -> Chain:
+    return chain("cloud", counters)
+
+
+@pytest.fixture
+def oss(counters: Counters) -> Chain:
+    return chain("opensource", counters)
+
+
+@pytest.fixture
+def relayed(counters: Counters) -> Chain:
+    return chain("cloud", counters, relayed=True)  # the relay's own edition does not matter

@@ -7,21 +7,20 @@ import math
 
 import pytest
 
+from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
-from tenantry.counters import Counters
 from tenantry.policy import Chain, build_chain, redact, shape
+from tenantry.policy.context import AddContext
+from tenantry.policy.privacy import FilterPersonalData, StripSecrets
 from tenantry.policy.processors import (
-    AddContext,
     AddProfile,
     CloudIdentity,
     Durations,
-    FilterPersonalData,
     FixSwappedIds,
     NameEvent,
     Pseudonymize,
     SetEdition,
-    StripSecrets,
     apply_kind,
     normalize_ids,
 )

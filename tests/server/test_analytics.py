@@ -124,6 +124,17 @@ class TestErrors:
         r = seeded.client.get("/v1/analytics/nope", headers=ADMIN)
         assert r.status_code == 404 and r.json()["code"] == "unknown_query"
 
+    def test_openapi_lists_the_registry(self, seeded):
+        """The route's ``query`` parameter in the OpenAPI schema names exactly the registry's
+        queries."""
+        doc = seeded.client.get("/openapi.json").json()
+        [param] = [
+            p
+            for p in doc["paths"]["/v1/analytics/{query}"]["get"]["parameters"]
+            if p["name"] == "query"
+        ]
+        assert param["schema"]["enum"] == list(QUERIES)
+
     def test_missing_developer(self, seeded):
         """A per-developer query without a developer (admin) is a 400 QueryError."""
         r = seeded.client.get("/v1/analytics/developer-events", headers=ADMIN)

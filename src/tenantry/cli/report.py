@@ -13,28 +13,22 @@ import typer
 from tenantry._text import printable
 from tenantry.cli._output import print_json
 
-_REPORT_HELP = (
-    "Run an analytics query over the event store.\n\n"
-    "Queries: developer-events, developer-memories, top-developers, memories-per-end-user, "
-    "developer-retention, developer-daily-events, api-usage, api-daily-usage, monthly-usage "
-    "(cloud data); event-counts, edition-distribution (any data), os-distribution "
-    "(opensource installations).\n\n"
-    "Example: tenantry report api-usage --developer dev_abc123 --since 2026-01-01 --json"
-)
-_NUMBERS = (
-    "count",
-    "unique_end_users",
-    "memory_count",
-    "requests",
-    "errors",
-    "p50_ms",
-    "p95_ms",
-    "memories",
-)
+
+def _report_help() -> str:
+    """The report command's help: the query names from the registry (``store.queries``)."""
+    from tenantry.store.queries import DEFINITIONS
+
+    cloud = ", ".join(q.name for q in DEFINITIONS.values() if q.cloud)
+    other = ", ".join(q.name for q in DEFINITIONS.values() if not q.cloud)
+    return (
+        "Run an analytics query over the event store.\n\n"
+        f"Queries: {cloud} (cloud data); {other} (any data).\n\n"
+        "Example: tenantry report api-usage --developer dev_abc123 --since 2026-01-01 --json"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report", help=_REPORT_HELP)(report)
+    app.command("report", help=_report_help())(report)
     app.command(
         "forget",
         help="Delete one person's events from the stores, file vendor deletion requests, and "
@@ -104,7 +98,7 @@ def report(
     table = Table(title=query, show_header=True, header_style="bold")
     columns = _columns(query, result)
     for col in columns:
-        table.add_column(col, justify="right" if col in _NUMBERS else "left")
+        table.add_column(col, justify="right" if _numeric(result["rows"], col) else "left")
     for row in result["rows"]:  # values come from clients: no control characters, no markup
         table.add_row(*(printable(row[c], markup=True) for c in columns))
     console.print(table)
@@ -118,6 +112,11 @@ def _columns(query: str, result: dict) -> list[str]:
     if result["rows"]:
         return list(result["rows"][0])
     return list(DEFINITIONS[query].columns) if query in DEFINITIONS else []
+
+
+def _numeric(rows: list[dict], column: str) -> bool:
+    """True when the column holds numbers (counts, milliseconds): right-aligned."""
+    return any(isinstance(row[column], int | float) for row in rows)
 
 
 def _external_ids(settings, query: str, developer: str | None):

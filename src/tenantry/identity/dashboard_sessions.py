@@ -20,8 +20,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
+from tenantry.identity._base import digest
 from tenantry.identity._schema import dashboard_sessions, sessions, utc
-from tenantry.identity.store import IdentityStore, digest
+from tenantry.identity.store import IdentityStore
 
 DASHBOARD_TTL = 8 * 3600.0  # seconds a dashboard login lasts
 COOKIE_PREFIX = "tnd_"

@@ -1,6 +1,7 @@
 """The edition policy: an ordered chain of small processors that turns a draft into an ``Event``.
 
     chain = build_chain(settings, secret=..., anonymous_id=..., profile_lookup=..., counters=...)
+    relay = build_chain(settings, ..., relayed=True)   # for events relayed from installations
     event = shape(chain, draft)          # Event, or None when the event is dropped
 
 cloud:      name (credentials masked) -> ids -> swapped ids -> coerce -> secrets (by key, and
@@ -10,6 +11,9 @@ opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets
             -> hold an api_request's route -> personal data (credentials, contact URIs and
             phone-length numbers included) -> pseudonym -> error/performance -> duration bucket
             -> request facts (template, method, status class, bucket) -> context -> edition
+relayed:    (``relayed=True``: events another opensource installation sent to the relay) the
+            opensource chain, whatever ``settings.edition``, with the sender's own context
+            (``ClientContext``, each field checked) in place of this installation's
 
 Decisions: a ``None``/blank event name drops the event (``drop("invalid_event_name")``);
 NaN/Infinity values are left out (both editions); tenantry's own fields (``developer_id``,
@@ -31,26 +35,25 @@ from collections.abc import Callable, Mapping
 from types import FunctionType, MethodType
 from typing import Any
 
+from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
-from tenantry.counters import Counters
 from tenantry.policy import credentials, pii
 from tenantry.policy.coerce import CoerceProperties
+from tenantry.policy.context import AddContext, ClientContext
+from tenantry.policy.privacy import FilterPersonalData, StripSecrets
 from tenantry.policy.processors import (
     REDACTED,
-    AddContext,
     AddProfile,
     CloudIdentity,
     Draft,
     Durations,
-    FilterPersonalData,
     FixSwappedIds,
     NameEvent,
     Processor,
     Pseudonymize,
     RequestFacts,
     SetEdition,
-    StripSecrets,
     apply_kind,
     hold_route,
     normalize_ids,
@@ -79,10 +82,14 @@ def build_chain(
     anonymous_id: str,
     profile_lookup: Callable[[str], Mapping[str, Any] | None] | None,
     counters: Counters,
-) -> list[Processor]:
-    """The processors for ``settings.edition``, in order. Raises ``ConfigError`` for an empty
-    secret in opensource mode (a pseudonym needs a key)."""
-    edition = settings.edition
+    relayed: bool = False,
+) -> Chain:
+    """The processors for ``settings.edition``, in order, counting into ``counters``. With
+    ``relayed``, the chain for events relayed from opensource installations: the opensource
+    one with ``ClientContext`` in place of ``AddContext`` (``profile_lookup`` unused). Raises
+    ``ConfigError`` for an empty secret in opensource mode (a pseudonym needs a key) and for an
+    unknown edition."""
+    edition = "opensource" if relayed else settings.edition
     if edition == "cloud":
         processors: list[Processor] = [
             NameEvent(counters, private=False),
@@ -115,7 +122,7 @@ def build_chain(
             apply_kind,
             Durations(counters, bucket=True),
             RequestFacts(private=True),
-            AddContext("opensource"),
+            ClientContext() if relayed else AddContext("opensource"),
             SetEdition("opensource"),
         ]
     else:
@@ -123,7 +130,7 @@ def build_chain(
     return Chain(processors, counters)
 
 
-def shape(chain: list[Processor], draft: Draft) -> Event | None:
+def shape(chain: Chain, draft: Draft) -> Event | None:
     """Run ``chain`` over ``draft``; the ``Event``, or None when a processor dropped it. Never
     raises: a processor's exception drops the event, counted ``shaping_error``."""
     try:
@@ -142,9 +149,8 @@ def shape(chain: list[Processor], draft: Draft) -> Event | None:
             draft.get("end_user_id"),
         )
     except Exception as exc:
-        counters = getattr(chain, "counters", None)
-        if counters is not None:
-            counters.drop("shaping_error")
+        if chain.counters is not None:
+            chain.counters.drop("shaping_error")
         logger.debug("tenantry: shaping failed: %s: %s", type(exc).__name__, exc)
         return None
 

@@ -1,11 +1,48 @@
-"""What opensource events add about the installation, and duration buckets."""
+"""What opensource events say about the installation that sent them, and duration buckets.
+
+``AddContext`` stamps this installation's platform on its own events; ``ClientContext`` keeps
+what another installation says about itself on the events it relays, field by field through
+``context_value`` (a known name or a release number that carries no personal data).
+"""
 
 from __future__ import annotations
 
 import platform
+import re
 import sys
+from typing import Any
 
 from tenantry import __version__
+from tenantry.policy import pii
+
+CONTEXT_KEYS = ("os", "arch", "version", "python_version")
+UNKNOWN = "unknown"
+# What ``platform.system()`` and ``platform.machine()`` answer, on the platforms Python runs on.
+OS_NAMES = frozenset(
+    (  # noqa: SIM905
+        "Linux Darwin Windows FreeBSD OpenBSD NetBSD DragonFly SunOS AIX Java Emscripten WASI iOS "
+        "iPadOS Android Haiku"
+    ).split()
+)
+ARCHES = frozenset(
+    (  # noqa: SIM905
+        "x86_64 AMD64 amd64 i386 i486 i586 i686 x86 aarch64 arm64 ARM64 armv6l armv7l armv8l arm "
+        "ppc64 ppc64le s390x riscv64 mips mips64 loongarch64 wasm32 sparc64"
+    ).split()
+)
+_SHAPES = {
+    "os": re.compile(r"(?:CYGWIN|MINGW64|MINGW32|MSYS)_NT-\d{1,2}\.\d{1,2}"),
+    "arch": re.compile(r"(?!)"),  # the set above only
+    # a release: major.minor[.micro] with an optional PEP 440 pre/post/dev part, no local part
+    # no leading zeros (PEP 440 normal form), so "555.0100" is not a version
+    "version": re.compile(
+        r"(?:0|[1-9]\d{0,3})\.(?:0|[1-9]\d{0,3})(?:\.(?:0|[1-9]\d{0,3}))?"
+        r"(?:(?:a|b|rc)(?:0|[1-9]\d{0,3}))?(?:\.post\d{1,4})?(?:\.dev\d{1,6})?"
+    ),
+    "python_version": re.compile(r"[23]\.\d{1,2}"),  # major.minor
+}
+_KNOWN = {"os": OS_NAMES, "arch": ARCHES}
+VERSION_DIGITS = 8
 
 BUCKETS: tuple[tuple[float, str], ...] = (
     (10.0, "<10ms"),
@@ -35,3 +72,54 @@ def duration_bucket(ms: float) -> str:
         if ms < upper:
             return label
     return SLOWEST
+
+
+class AddContext:
+    """Opensource: ``edition``, ``os``, ``arch``, ``version``, ``python_version`` of this
+    installation (precomputed); they win over caller properties of the same names."""
+
+    def __init__(self, edition: str) -> None:
+        self.context = runtime_context(edition)
+
+    def __call__(self, draft: dict) -> dict:
+        draft["properties"].update(self.context)
+        return draft
+
+
+def context_value(key: str, value: Any) -> str:
+    """A client's ``os``/``arch``/``version``/``python_version`` when it has that field's shape
+    (a known OS or architecture name, a release number, ``major.minor``) and passes the value
+    filter that every property passes (``pii.detect``); else ``"unknown"``.
+
+    One allowance: the phone detector matches any run of 7+ digits and dots, so a release like
+    ``0.10.12`` passes it when it has at most ``VERSION_DIGITS`` digits (a phone number has
+    more, or a segment with a leading zero, which the shape refuses)."""
+    if not isinstance(value, str) or not value or len(value) > 32:
+        return UNKNOWN
+    if value not in _KNOWN.get(key, ()) and not _SHAPES[key].fullmatch(value):
+        return UNKNOWN
+    verdict = pii.detect(value)
+    if verdict is None:
+        return value
+    if (
+        verdict == "phone"
+        and key == "version"
+        and sum(c.isdigit() for c in value) <= VERSION_DIGITS
+    ):
+        return value
+    return UNKNOWN
+
+
+class ClientContext:
+    """Relayed events (``build_chain(..., relayed=True)``): the sending installation's context
+    fields, from the draft's ``client_context``, each kept when it passes ``context_value``
+    (else ``"unknown"``), instead of this installation's own platform; ``edition`` is
+    ``"opensource"``. They win over the event's properties of the same names."""
+
+    def __call__(self, draft: dict) -> dict:
+        props = draft["properties"]
+        sent = draft.get("client_context") or {}
+        for key in CONTEXT_KEYS:
+            props[key] = context_value(key, sent.get(key))
+        props["edition"] = "opensource"
+        return draft

@@ -13,7 +13,8 @@ key blocks, the user-info part of a URL, and the value after a secret-named para
 judged by the same key words as properties (``pii.is_secret_key``). Only the credential is
 replaced; the text around it is kept. Cloud masks with this; opensource drops any such value.
 
-Verdicts for strings up to ``_CACHED_LEN`` are memoised in a bounded dict: telemetry repeats.
+``masked`` is memoised for strings up to ``_CACHED_LEN`` characters (``_memo.memoised``):
+telemetry repeats.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 
 from tenantry.policy import pii
+from tenantry.policy._memo import memoised
 
 REDACTED = "[REDACTED]"
 
@@ -130,9 +132,6 @@ _NUMBER = re.compile(r"[\"']?-?[0-9][0-9.,_]*[\"']?|true|false|True|False")
 _QUERY_WORDS = frozenset({"sig", "sas", "x-amz-signature", "x-goog-signature"})
 
 _CACHED_LEN = 256
-_CACHE_MAX = 8192
-# text -> its masked form, or "" when it holds no credential (a masked text is never empty)
-mask_cache: dict[str, str] = {}
 
 
 def _replacement(found: str) -> str:
@@ -211,21 +210,12 @@ def _mask(text: str) -> str:
     return out
 
 
+@memoised(longest=_CACHED_LEN)
 def masked(text: str) -> str:
     """``text`` with each credential replaced by ``"[REDACTED]"``, or ``""`` when it holds none
-    (memoised for short texts)."""
-    if len(text) > _CACHED_LEN:
-        out = _mask(text)
-        return "" if out == text else out
-    out = mask_cache.get(text)
-    if out is None:
-        out = _mask(text)
-        if out == text:
-            out = ""
-        if len(mask_cache) >= _CACHE_MAX:
-            mask_cache.clear()
-        mask_cache[text] = out
-    return out
+    (a masked text is never empty)."""
+    out = _mask(text)
+    return "" if out == text else out
 
 
 def mask(text: str) -> str:

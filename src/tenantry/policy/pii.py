@@ -5,7 +5,8 @@ never on substrings: ``keyboard_layout`` and ``monkey_count`` are innocent, ``us
 ``filePath`` are not. Values are checked by a fast path (a short run of letters is safe) and
 then by one combined regex plus a few programmatic checks (Luhn, Shannon entropy).
 
-Verdicts for keys and short strings are memoised in bounded dicts: telemetry repeats itself.
+The verdicts for keys and short strings are memoised (``_memo.memoised``): telemetry repeats
+itself, and the processors call these functions once per key and value.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import math
 import re
 from collections import Counter
 from urllib.parse import unquote
+
+from tenantry.policy._memo import memoised
 
 # -- key words ---------------------------------------------------------------------------------
 
@@ -116,32 +119,24 @@ def _is_count_words(words: list[str], first: frozenset[str], last: frozenset[str
     return len(words) > 1 and (words[0] in first or words[-1] in last)
 
 
-# 0 innocent; 1 secret (personal); 2 secret (personal) unless the value is a number or a bool
-secret_key_cache: dict[str, int] = {}
-pii_key_cache: dict[str, int] = {}
-measure_key_cache: dict[str, bool] = {}
-_CACHE_MAX = 8192
+# Verdicts for keys: 0 innocent; 1 secret (personal); 2 secret (personal) unless the value is a
+# number or a bool.
 
 
+@memoised()
 def secret_key_verdict(key: str) -> int:
     """0: not a secret; 1: the key's words name a secret (``api_key``, ``sessionToken``,
     ``Cookie``, ``auth``, ``x-api-key``) or the key itself holds a credential; 2: names a
     secret as a flag or a measure (``token_count``, ``has_password``, ``session_duration_ms``):
     kept when its value is a number or a bool."""
-    verdict = secret_key_cache.get(key)
-    if verdict is None:
-        words = key_words(key)
-        verdict = 0
-        if _is_secret_words(words):
-            verdict = 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
-        elif len(key) > 3:
-            from tenantry.policy.credentials import has_credential
+    words = key_words(key)
+    if _is_secret_words(words):
+        return 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
+    if len(key) > 3:
+        from tenantry.policy.credentials import has_credential
 
-            verdict = 1 if has_credential(key) else 0
-        if len(secret_key_cache) >= _CACHE_MAX:
-            secret_key_cache.clear()
-        secret_key_cache[key] = verdict
-    return verdict
+        return 1 if has_credential(key) else 0
+    return 0
 
 
 def is_secret_key(key: str) -> bool:
@@ -149,39 +144,29 @@ def is_secret_key(key: str) -> bool:
     return bool(secret_key_verdict(key))
 
 
+@memoised()
 def is_measure_key(key: str) -> bool:
     """True when the key names a count, a size, a duration or a time (``bytes``, ``count``,
     ``duration_ms``, ``created_at``, ``max_items``), so a long integer under it is a measure."""
-    verdict = measure_key_cache.get(key)
-    if verdict is None:
-        words = key_words(key)
-        verdict = bool(words) and (
-            words[0] in MEASURE_FIRST_WORDS or any(w in MEASURE_WORDS for w in words)
-        )
-        if len(measure_key_cache) >= _CACHE_MAX:
-            measure_key_cache.clear()
-        measure_key_cache[key] = verdict
-    return verdict
+    words = key_words(key)
+    return bool(words) and (
+        words[0] in MEASURE_FIRST_WORDS or any(w in MEASURE_WORDS for w in words)
+    )
 
 
+@memoised()
 def pii_key_verdict(key: str) -> int:
     """0: innocent key; 1: names personal data, a secret or an identifier, or is itself personal
     data (``"alice@example.com": 1``); 2: names personal data but as a flag or a measure
     (``has_email``, ``url_count``): kept when its value is a number or bool."""
-    verdict = pii_key_cache.get(key)
-    if verdict is None:
-        words = key_words(key)
-        verdict = 0
-        if not is_safe_name(key):  # the key itself is an email, a path, an ID, free text...
-            verdict = 1
-        elif _is_pii_words(words):
-            verdict = 2 if _is_count_words(words, COUNT_FIRST_WORDS, COUNT_LAST_WORDS) else 1
-        elif _is_secret_words(words):
-            verdict = 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
-        if len(pii_key_cache) >= _CACHE_MAX:
-            pii_key_cache.clear()
-        pii_key_cache[key] = verdict
-    return verdict
+    if not is_safe_name(key):  # the key itself is an email, a path, an ID, free text...
+        return 1
+    words = key_words(key)
+    if _is_pii_words(words):
+        return 2 if _is_count_words(words, COUNT_FIRST_WORDS, COUNT_LAST_WORDS) else 1
+    if _is_secret_words(words):
+        return 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
+    return 0
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -316,22 +301,13 @@ def detect(value: str) -> str | None:
     return None
 
 
-value_cache: dict[str, bool] = {}
-
-
+@memoised(longest=MAX_SAFE_STRING)
 def is_sensitive(value: str) -> bool:
-    """``detect(value) is not None``, memoised for short strings."""
-    if len(value) > MAX_SAFE_STRING:
-        return True
-    verdict = value_cache.get(value)
-    if verdict is None:
-        verdict = detect(value) is not None
-        if len(value_cache) >= _CACHE_MAX:
-            value_cache.clear()
-        value_cache[value] = verdict
-    return verdict
+    """``detect(value) is not None`` (a string longer than ``MAX_SAFE_STRING`` is free text)."""
+    return len(value) > MAX_SAFE_STRING or detect(value) is not None
 
 
+@memoised(longest=MAX_SAFE_STRING)
 def is_safe_name(name: str) -> bool:
     """A name (event, operation, error type, property key) passes the value checks, or is a few
     plain words of letters ("Memory Created", "Memory Type")."""
@@ -341,15 +317,3 @@ def is_safe_name(name: str) -> bool:
         return True
     words = name.split()
     return len(words) > 1 and all(_PLAIN_WORD.match(w) for w in words)
-
-
-_CONTEXT_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}\Z")
-
-
-def is_safe_context_value(value: object) -> bool:
-    """A short plain token naming a platform or a version (``Linux``, ``x86_64``, ``0.3.1``,
-    ``3.12``) that carries no credential or personal data: what may be kept of a sender's
-    ``os``/``arch``/``version``/``python_version``."""
-    return (
-        type(value) is str and _CONTEXT_TOKEN.match(value) is not None and not is_sensitive(value)
-    )

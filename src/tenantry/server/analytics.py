@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.identity.web import API_KEY_HEADER, SESSION_HEADER
@@ -63,8 +63,9 @@ def missing_credentials():
 
 @router.get("/v1/analytics/{query}", responses=RESPONSES)
 async def analytics(
-    query: str,
     request: Request,
+    # the registry's names in the OpenAPI schema; checked below, so an unknown one is a 404
+    query: str = Path(json_schema_extra={"enum": list(QUERIES)}),
     developer: str | None = Query(None, max_length=64),
     since: date | None = None,
     until: date | None = None,

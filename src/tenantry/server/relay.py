@@ -12,7 +12,6 @@ loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid as uuidlib
@@ -24,44 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tenantry._installation import load_or_create_secret, new_anonymous_id
 from tenantry.config import Settings
+from tenantry.counters import Counters
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination, Result, Status
 from tenantry.events import Event
 from tenantry.limits import MAX_ANONYMOUS_ID, MAX_EVENT_NAME, MAX_ID, MAX_UUID
-from tenantry.counters import Counters
 from tenantry.pipeline.sender import Sender
-from tenantry.policy import Chain, build_chain, pii, shape
-from tenantry.policy.processors import AddContext
+from tenantry.policy import build_chain, shape
+from tenantry.policy.context import CONTEXT_KEYS
 from tenantry.store.suppression import SuppressionList
-
-CONTEXT_KEYS = ("os", "arch", "version", "python_version")
-UNKNOWN = "unknown"
-# What ``platform.system()`` and ``platform.machine()`` answer, on the platforms Python runs on.
-OS_NAMES = frozenset(
-    (  # noqa: SIM905
-        "Linux Darwin Windows FreeBSD OpenBSD NetBSD DragonFly SunOS AIX Java Emscripten WASI iOS "
-        "iPadOS Android Haiku"
-    ).split()
-)
-ARCHES = frozenset(
-    (  # noqa: SIM905
-        "x86_64 AMD64 amd64 i386 i486 i586 i686 x86 aarch64 arm64 ARM64 armv6l armv7l armv8l arm "
-        "ppc64 ppc64le s390x riscv64 mips mips64 loongarch64 wasm32 sparc64"
-    ).split()
-)
-_SHAPES = {
-    "os": re.compile(r"(?:CYGWIN|MINGW64|MINGW32|MSYS)_NT-\d{1,2}\.\d{1,2}"),
-    "arch": re.compile(r"(?!)"),  # the set above only
-    # a release: major.minor[.micro] with an optional PEP 440 pre/post/dev part, no local part
-    # no leading zeros (PEP 440 normal form), so "555.0100" is not a version
-    "version": re.compile(
-        r"(?:0|[1-9]\d{0,3})\.(?:0|[1-9]\d{0,3})(?:\.(?:0|[1-9]\d{0,3}))?"
-        r"(?:(?:a|b|rc)(?:0|[1-9]\d{0,3}))?(?:\.post\d{1,4})?(?:\.dev\d{1,6})?"
-    ),
-    "python_version": re.compile(r"[23]\.\d{1,2}"),  # major.minor
-}
-_KNOWN = {"os": OS_NAMES, "arch": ARCHES}
-VERSION_DIGITS = 8
 
 
 class RelayEvent(BaseModel):
@@ -104,43 +74,6 @@ class RelayResult(BaseModel):
     rejected: list[Rejected] = Field(default_factory=list)
 
 
-def context_value(key: str, value: Any) -> str:
-    """A client's ``os``/``arch``/``version``/``python_version`` when it has that field's shape
-    (a known OS or architecture name, a release number, ``major.minor``) and passes the value
-    filter that every property passes (``pii.detect``); else ``"unknown"``.
-
-    One allowance: the phone detector matches any run of 7+ digits and dots, so a release like
-    ``0.10.12`` passes it when it has at most ``VERSION_DIGITS`` digits (a phone number has
-    more, or a segment with a leading zero, which the shape refuses)."""
-    if not isinstance(value, str) or not value or len(value) > 32:
-        return UNKNOWN
-    if value not in _KNOWN.get(key, ()) and not _SHAPES[key].fullmatch(value):
-        return UNKNOWN
-    verdict = pii.detect(value)
-    if verdict is None:
-        return value
-    if (
-        verdict == "phone"
-        and key == "version"
-        and sum(c.isdigit() for c in value) <= VERSION_DIGITS
-    ):
-        return value
-    return UNKNOWN
-
-
-class ClientContext:
-    """Keeps the sender's context fields when each passes ``context_value`` (else
-    ``unknown``), instead of stamping the relay's own platform on them."""
-
-    def __call__(self, draft: dict) -> dict:
-        props = draft["properties"]
-        sent = draft.get("client_context") or {}
-        for key in CONTEXT_KEYS:
-            props[key] = context_value(key, sent.get(key))
-        props["edition"] = "opensource"
-        return draft
-
-
 def _reason(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err.get("loc", ())) or "event"
@@ -163,16 +96,14 @@ class Relay:
     ) -> None:
         self.counters = Counters()
         secret = load_or_create_secret(settings.data_dir, settings.secret)
-        chain = build_chain(
-            settings.replace(edition="opensource"),
+        self.chain = build_chain(
+            settings,
             secret=secret,
             anonymous_id=new_anonymous_id(),
             profile_lookup=None,
             counters=self.counters,
+            relayed=True,
         )
-        processors = [p for p in chain if not isinstance(getattr(p, "__self__", None), AddContext)]
-        processors.insert(len(processors) - 1, ClientContext())
-        self.chain = Chain(processors, self.counters)
         self.suppression = SuppressionList(settings.data_dir)
         if destinations is None:
             names = [p for p in settings.providers if p not in ("relay", "none", "amplitude")]

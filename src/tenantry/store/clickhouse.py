@@ -2,18 +2,21 @@
 
 Table ``tenantry_events``: ``ReplacingMergeTree`` partitioned by month and ordered by
 ``(developer_id, timestamp, uuid)``, so a per-developer query reads one contiguous range.
-Nothing is read with ``FINAL``: duplicates are removed before they count. ``write`` asks a
-dedup window (``store/dedup.py``; shared through Redis across replicas when configured) and
-inserts only uuids seen for the first time; the whole-table queries read small rollup tables
-that materialized views feed on every insert (``clickhouse_rollups.py``); ``repair`` (``tenantry
-maintenance dedupe``) merges away the rare duplicate that got through and corrects the rollups.
+The report queries never read with ``FINAL`` (only ``count()`` does): ``write`` asks a dedup
+window (``store/dedup.py``; shared through Redis across replicas when configured) and inserts
+only uuids it has not seen, so a duplicate within the window never reaches the table. The
+report queries that have a rollup (``clickhouse_rollups.BY_DEFINITION``) read the small rollup
+tables that materialized views feed on every insert, unless they are scoped to one developer;
+the others read the raw table. ``repair`` (``tenantry maintenance dedupe``) merges away the
+duplicates that got past the window and corrects the rollups.
 
 Null IDs are stored as ``''`` (18.16 cannot key on Nullable) and turned back into NULL in the
-query relation. Deletion and retention are ``ALTER TABLE ... DELETE`` mutations, awaited, on the
-raw table and the rollups. clickhouse-driver is imported only here (a ``client`` with the same
-``execute`` can be handed in: the tests run the store on chdb that way).
+query relation. Deletion and retention are ``ALTER TABLE ... DELETE`` mutations, awaited, on
+the raw table; the counts rollup gets the deleted rows as negative counts and the distinct
+rollups of the days they were on are rebuilt. Of tenantry's modules only this one imports
+clickhouse-driver (a ``client`` with the same ``execute`` can be handed in: the tests run the
+store on chdb that way).
 """
-
 from __future__ import annotations
 
 import logging
