@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import os
 import signal
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,19 @@ logger = logging.getLogger("tenantry")
 _now = time.time
 
 _UNSET: Any = object()
+
+
+def _awaitable(sync: Callable[..., None], name: str) -> Callable[..., Coroutine[Any, Any, None]]:
+    """``sync`` as a coroutine function called ``name``: the same arguments (its signature and
+    docstring), the same work; it never awaits anything."""
+
+    @functools.wraps(sync)
+    async def twin(*args: Any, **kwargs: Any) -> None:
+        sync(*args, **kwargs)
+
+    twin.__name__ = name
+    twin.__qualname__ = sync.__qualname__.replace(sync.__name__, name)
+    return twin
 
 
 class TelemetryService:
@@ -164,7 +178,7 @@ class TelemetryService:
         except Exception:
             self._swallowed()
 
-    async def track_error(
+    def track_error_sync(
         self,
         error_type: Any,
         properties: Any = None,
@@ -179,21 +193,7 @@ class TelemetryService:
             "error", error_type, properties, user_id, developer_id, identity, timestamp, None
         )
 
-    def track_error_sync(
-        self,
-        error_type: Any,
-        properties: Any = None,
-        user_id: Any = None,
-        developer_id: Any = None,
-        *,
-        identity: Any = None,
-        timestamp: datetime | None = None,
-    ) -> None:
-        self._record(
-            "error", error_type, properties, user_id, developer_id, identity, timestamp, None
-        )
-
-    async def track_performance(
+    def track_performance_sync(
         self,
         operation: Any,
         duration_ms: Any,
@@ -216,27 +216,10 @@ class TelemetryService:
             duration_ms,
         )
 
-    def track_performance_sync(
-        self,
-        operation: Any,
-        duration_ms: Any,
-        properties: Any = None,
-        user_id: Any = None,
-        developer_id: Any = None,
-        *,
-        identity: Any = None,
-        timestamp: datetime | None = None,
-    ) -> None:
-        self._record(
-            "performance",
-            operation,
-            properties,
-            user_id,
-            developer_id,
-            identity,
-            timestamp,
-            duration_ms,
-        )
+    # ``await``-able twins. ``track`` keeps its own body above: it is the hot path, and the
+    # twin's extra call costs 0.3-0.5 us, a quarter or more of an ``await track()``.
+    track_error = _awaitable(track_error_sync, "track_error")
+    track_performance = _awaitable(track_performance_sync, "track_performance")
 
     def _not_running(self) -> None:
         if self._active and self._closed:
