@@ -17,6 +17,7 @@ thread, so constructing a ``TelemetryService`` does no I/O on the caller's threa
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -48,6 +49,8 @@ DURABLE_MAX_WAIT = 0.1  # durable mode: a call never waits longer than this for 
 
 
 class Worker:
+    """The queue, the thread that shapes what it holds, and the fan-out it hands events to."""
+
     def __init__(
         self,
         settings: Settings,
@@ -74,7 +77,8 @@ class Worker:
         # durable: a call waits at most ~10 ms for the worker to wake, so it is on disk well
         # within the 200 ms promise even when the process is briefly starved of CPU
         self._interval = min(interval, DURABLE_INTERVAL) if settings.durable else interval
-        self._set_up = lambda: set_up(
+        self._set_up = functools.partial(  # run by the worker thread, first thing
+            set_up,
             settings,
             counters,
             destinations=list(destinations) if destinations is not None else None,
