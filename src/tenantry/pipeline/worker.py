@@ -4,8 +4,9 @@
 atomic under the GIL and cost a fraction of a microsecond) and, when a full batch waits, sets
 ``Worker.wake``. Everything else happens here, on ``tenantry-worker``:
 
-    queue -> [compacted chunks] -> draft -> suppression -> policy chain -> Event
-          -> fan-out (``pipeline.fanout``: [spool] -> one Sender per destination)
+    queue -> [compacted chunks] -> shaping (``pipeline.shaping``: draft -> suppression ->
+          policy chain -> Event) -> fan-out (``pipeline.fanout``: [spool] -> one Sender per
+          destination)
 
 Memory is held to ``TELEMETRY_QUEUE_MAX_BYTES`` with back-pressure between the stages (see
 ``pipeline.backlog``): the worker packs a backlog of calls compactly and shapes only as fast as
@@ -25,23 +26,17 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from tenantry.config import Settings
 from tenantry.counters import Counters
 from tenantry.destinations.base import Destination
-from tenantry.events import Event, new_uuids
 from tenantry.pipeline.backlog import ACCEPTED_AT, Backlog, Budget
 from tenantry.pipeline.fanout import FanOut, OnError
 from tenantry.pipeline.setup import set_up
+from tenantry.pipeline.shaping import Call, shape_calls
 from tenantry.pipeline.status_files import Reporter
-from tenantry.policy import redact, shape
-from tenantry.timestamps import event_time
 
 logger = logging.getLogger("tenantry")
 
-# A queued call: (kind, event, properties, user_id, developer_id, identity, timestamp, now, extra)
-Call = tuple
 GROUP = 512  # calls shaped, spooled and handed to the senders together
 SLICE = 0.05  # seconds of work before the loop looks at reports again
 DURABLE_INTERVAL = 0.01  # the worker's longest sleep in durable mode
@@ -161,7 +156,9 @@ class Worker:
                 self._inhand_since = None
                 break
             self.counters.incr("accepted", len(calls))
-            events = self._shape_all(calls)
+            events = shape_calls(
+                calls, self._chain, self._suppression, self.counters, debug=self.settings.debug
+            )
             if events:
                 fanout.submit(events)
             if self.spool is not None:
@@ -180,38 +177,6 @@ class Worker:
             oldest = self.backlog.oldest_accepted_at()
             return oldest is None or time.time() - oldest < DURABLE_MAX_WAIT
         return True
-
-    def _shape_all(self, calls: list[Call]) -> list[Event]:
-        chain = self._chain
-        suppression = self._suppression
-        counters = self.counters
-        debug = self.settings.debug
-        out: list[Event] = []
-        ids = iter(new_uuids(len(calls)))
-        for kind, name, props, user_id, developer_id, identity, ts, now, extra in calls:
-            if identity is not None:
-                developer_id = getattr(identity, "developer_id", developer_id)
-                user_id = getattr(identity, "end_user_id", None) or user_id
-            if suppression is not None and _suppressed(suppression, user_id, developer_id):
-                counters.drop("suppressed")
-                continue
-            draft = {
-                "kind": kind,
-                "event": name,
-                "properties": props,
-                "user_id": user_id,
-                "developer_id": developer_id,
-                "timestamp": now if ts is None else event_time(ts, now, counters),
-                "uuid": next(ids),
-                "duration_ms": extra,
-            }
-            event = shape(chain, draft)
-            if event is None:
-                continue
-            if debug:
-                logger.info("tenantry event %s", orjson.dumps(redact(event.to_dict())).decode())
-            out.append(event)
-        return out
 
     def durability_lag(self) -> float:
         """Seconds since the oldest call not yet written to the spool was accepted."""
@@ -276,13 +241,3 @@ class Worker:
             self.counters.drop("shutdown", left)
         fanout = self.fanout
         return left + (fanout.stop(deadline) if fanout is not None else 0)
-
-
-def _suppressed(suppression: Any, user_id: Any, developer_id: Any) -> bool:
-    try:
-        return bool(
-            (isinstance(user_id, str) and suppression.contains(user_id))
-            or (isinstance(developer_id, str) and suppression.contains(developer_id))
-        )
-    except Exception:
-        return False
