@@ -172,6 +172,21 @@ class TestTrackingCalls:
         assert abs(now.timestamp - time.time()) < 60
         assert imported.uuid != now.uuid and len(imported.uuid) == 36
 
+    def test_timestamp_rule(self):
+        """track follows tenantry.timestamps: naive and offset-less ISO are UTC; beyond an hour
+        ahead, or unreadable, is now; each fix is counted."""
+        svc, dest = cloud()
+        when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        for ts in (when.replace(tzinfo=None), "2026-01-02T03:04:05", when.timestamp()):
+            svc.track_sync("ok", {}, developer_id="dev_abc123", timestamp=ts)
+        for ts in (datetime.now(UTC) + timedelta(hours=2), "not a time", -5):
+            svc.track_sync("now", {}, developer_id="dev_abc123", timestamp=ts)
+        svc.shutdown(5)
+        counters = svc.get_status()["counters"]
+        assert [e.timestamp for e in dest.events[:3]] == [when.timestamp()] * 3
+        assert all(abs(e.timestamp - time.time()) < 60 for e in dest.events[3:])
+        assert counters["naive_timestamps"] == 2 and counters["invalid_timestamps"] == 3
+
     def test_callers_dict_is_not_mutated(self):
         """The caller's properties dict (and nested dicts) are left exactly as they were."""
         svc, dest = cloud()

@@ -134,7 +134,7 @@ class TestBackPressure:
             queue_size=1_000_000,
         )
         svc.flush(10.0)
-        sender = svc._worker.senders[0]
+        sender = svc._worker.fanout.senders[0]
         peak = {"sender": 0, "memory": 0}
         stop = threading.Event()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-from tenantry.events import Event, new_uuids
 from tenantry.counters import Counters
+from tenantry.events import Event, new_uuids
 from tenantry.pipeline.spool import Spool
 
 

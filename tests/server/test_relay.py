@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import orjson
@@ -201,3 +203,24 @@ def test_relay_forwards_with_service_keys(tmp_path, fake_posthog):
     assert sent["event"] == "memory_created" and sent["distinct_id"].startswith("anon_")
     assert "carol@example.com" not in orjson.dumps(sent).decode()
     assert fake_posthog.requests[-1].body["api_key"] == "phc_service_key"
+
+
+def test_relay_follows_the_timestamp_rule(service):
+    """Relayed timestamps follow the library's rule (tenantry.timestamps): ISO 8601 with or
+    without offset (then UTC) and epoch seconds are kept; more than an hour ahead, milliseconds
+    or unreadable become the relay's clock; each fix is counted."""
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    kept = ["2026-01-02T03:04:05Z", "2026-01-02T03:04:05", when.timestamp()]
+    fixed = [time.time() + 7200, when.timestamp() * 1000, "soon"]
+    events = [_event(timestamp=ts) for ts in kept + fixed]
+    counters = service.services.relay.counters
+    before = {k: counters.get(k) for k in ("naive_timestamps", "invalid_timestamps")}
+    r = service.client.post("/v1/telemetry/events", json={"events": events})
+    assert r.status_code == 200 and r.json()["events_processed"] == 6, r.text
+    service.flush()
+    by_uuid = {e.uuid: e for e in service.relayed.events}
+    times = [by_uuid[e["uuid"]].timestamp for e in events]
+    assert times[:3] == [when.timestamp()] * 3
+    assert all(abs(t - time.time()) < 60 for t in times[3:])
+    assert counters.get("naive_timestamps") == before["naive_timestamps"] + 1
+    assert counters.get("invalid_timestamps") == before["invalid_timestamps"] + 3

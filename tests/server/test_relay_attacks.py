@@ -139,7 +139,8 @@ class TestPerEventValidation:
 
     def test_long_name_rejects_only_its_event(self, service):
         """A name over the limit is listed in ``rejected``; the batch's other events are kept and
-        the answer is 200. A name of exactly the library's limit (256) is accepted."""
+        the answer is 200. A name of exactly the library's limit (256) is accepted, and so is an
+        unreadable timestamp (the event gets the relay's clock, see ``tenantry.timestamps``)."""
         events = [
             _event(),
             _event(event_name="x" * (MAX_EVENT_NAME + 1)),
@@ -151,11 +152,14 @@ class TestPerEventValidation:
             _event(timestamp="yesterday"),
             _event(),
         ]
+        counters = service.services.relay.counters
+        before = counters.get("invalid_timestamps")
         r = service.client.post(PATH, json={"events": events})
         assert r.status_code == 200, r.text
         body = r.json()
-        assert body["events_received"] == 9 and body["events_processed"] == 3
-        assert [x["index"] for x in body["rejected"]] == [1, 3, 4, 5, 6, 7]
+        assert body["events_received"] == 9 and body["events_processed"] == 4
+        assert [x["index"] for x in body["rejected"]] == [1, 3, 4, 5, 6]
+        assert counters.get("invalid_timestamps") == before + 1
         assert all(x["reason"] for x in body["rejected"])
         assert "x" * 50 not in r.text  # the input is never echoed
 

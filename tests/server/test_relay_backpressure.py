@@ -13,6 +13,7 @@ from tenantry.config import load_settings
 from tenantry.destinations.base import DELIVERED
 from tenantry.server import ServerThread, create_app
 from tenantry.server.limits import Rate
+from tenantry.server.relay import Relay, RelayBatch
 from tenantry.testing import InMemoryDestination
 
 UNLIMITED = Rate(per_second=1e9, burst=1e9)
@@ -65,3 +66,20 @@ def test_a_stalled_destination_turns_into_503_not_drops(tmp_path):
     )
     assert len(gate.events) == accepted > 0
     assert not any(k.startswith("buffer_full") for k in drops), drops
+
+
+def test_shutdown_counts_what_was_never_sent(tmp_path):
+    """Relay.shutdown(timeout) ends by its deadline while the destination holds a send, and
+    returns and counts the events it never sent (shutdown:<destination>), as the library does."""
+    gate = Gate()
+    relay = Relay(load_settings(data_dir=tmp_path, providers=("none",)), destinations=[gate])
+    events = [{"event_name": "memory_created", "uuid": str(uuid.uuid4())} for _ in range(2000)]
+    processed, _ = relay.accept(RelayBatch(events=events))
+    time.sleep(0.2)  # the sender takes its first batch and waits at the gate
+    t0 = time.monotonic()
+    left = relay.shutdown(0.3)
+    took = time.monotonic() - t0
+    gate.open.set()
+    drops = relay.counters.snapshot()["drops"]
+    assert processed == 2000 and took < 1.0
+    assert 0 < left <= 2000 and drops == {"shutdown:gate": left}

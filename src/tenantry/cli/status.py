@@ -14,34 +14,23 @@ from tenantry._text import printable
 from tenantry.cli._output import print_json
 
 EXAMPLE = "Example: tenantry status --json"
-_SHOWN_SOURCES = ("edition", "providers", "data_dir", "enabled", "do_not_track")
 
 
 def status_doc() -> dict[str, Any]:
+    from tenantry._status import shared_status
     from tenantry.config import load_settings
-    from tenantry.service import COLLECTED, NEVER_COLLECTED, OPT_OUT
 
     settings = load_settings()
-    doc: dict[str, Any] = {
-        "enabled": settings.active,
-        "edition": settings.edition,
-        "providers": list(settings.providers) if settings.active else [],
-        "data_dir": str(settings.data_dir),
-        "durable": settings.durable,
-        "sources": settings.describe(*_SHOWN_SOURCES),
-        "collected": COLLECTED[settings.edition] if settings.active else [],
-        "never_collected": NEVER_COLLECTED,
-        "opt_out": OPT_OUT,
-        "retention_days": settings.retention_days,
-        "recent_event_counts": _recent_counts(settings) if settings.active else {},
-        "processes": _live_processes(settings) if settings.active else [],
-    }
-    if not settings.active:
-        doc["disabled_by"] = (
-            f"{settings.source('do_not_track')}=1"
-            if settings.do_not_track
-            else f"{settings.source('enabled')}=false"
-        )
+    doc = shared_status(settings, settings.providers)
+    doc.update(
+        {
+            "data_dir": str(settings.data_dir),
+            "durable": settings.durable,
+            "retention_days": settings.retention_days,
+            "recent_event_counts": _recent_counts(settings) if settings.active else {},
+            "processes": _live_processes(settings) if settings.active else [],
+        }
+    )
     missing = _missing_store(settings)
     if missing:
         doc["notice"] = missing
@@ -154,7 +143,7 @@ def _recent_counts(settings) -> dict[str, int]:
 
 def _live_processes(settings) -> list[dict]:
     """Counters of the processes using this data dir right now (their status files)."""
-    from tenantry.pipeline.worker import read_status_files
+    from tenantry.pipeline.status_files import read_status_files
 
     try:
         return sorted(read_status_files(settings.data_dir), key=lambda d: d["pid"])

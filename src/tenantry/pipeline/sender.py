@@ -144,6 +144,11 @@ class Sender:
 
     # -- called from any thread ------------------------------------------------------------
     @property
+    def max_buffer(self) -> int:
+        """The most events this sender holds (ready, delayed and in flight) before it drops."""
+        return self._max_buffer
+
+    @property
     def pending(self) -> int:
         with self._lock:
             return len(self._ready) + len(self._delayed) + self._inflight

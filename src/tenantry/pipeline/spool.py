@@ -44,8 +44,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tenantry._files import open_private, open_private_file, private_dir
-from tenantry.events import Event
 from tenantry.counters import Counters
+from tenantry.events import Event
 
 logger = logging.getLogger("tenantry")
 

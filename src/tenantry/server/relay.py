@@ -12,11 +12,9 @@ loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid as uuidlib
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -25,13 +23,14 @@ from tenantry._installation import load_or_create_secret, new_anonymous_id
 from tenantry.config import Settings
 from tenantry.counters import Counters
 from tenantry.destinations import build
-from tenantry.destinations.base import Destination, Result, Status
+from tenantry.destinations.base import Destination
 from tenantry.events import Event
 from tenantry.limits import MAX_ANONYMOUS_ID, MAX_EVENT_NAME, MAX_ID, MAX_UUID
-from tenantry.pipeline.sender import Sender
+from tenantry.pipeline.fanout import FanOut
 from tenantry.policy import build_chain, shape
 from tenantry.policy.context import CONTEXT_KEYS
 from tenantry.store.suppression import SuppressionList
+from tenantry.timestamps import event_time
 
 
 class RelayEvent(BaseModel):
@@ -42,7 +41,9 @@ class RelayEvent(BaseModel):
     event_name: str = Field(min_length=1, max_length=MAX_EVENT_NAME)
     properties: dict[str, Any] = Field(default_factory=dict)
     user_id: str | None = Field(None, max_length=MAX_ID)
-    timestamp: datetime | float | None = None
+    # any JSON value: ``tenantry.timestamps.event_time`` reads it (pydantic would read numbers
+    # as milliseconds past 2e10 and refuse what the library accepts)
+    timestamp: Any = None
     uuid: str | None = Field(None, max_length=MAX_UUID)
 
 
@@ -108,35 +109,30 @@ class Relay:
         if destinations is None:
             names = [p for p in settings.providers if p not in ("relay", "none", "amplitude")]
             destinations = [build(settings, name) for name in names or ["local"]]
-        self.senders = [
-            Sender(
-                d,
-                counters=self.counters,
-                on_final=self._final,
-                soft_bytes=RELAY_BUFFER_BYTES // 4,
-                hard_bytes=RELAY_BUFFER_BYTES,
+        spool = None
+        if settings.durable:  # accepted relay events survive a crash of this replica
+            from tenantry.pipeline.spool import Spool
+
+            spool = Spool(
+                settings.data_dir / "relay-spool",
+                settings.spool_max_bytes,
+                self.counters,
+                destinations=[d.name for d in destinations],
             )
-            for d in destinations
-        ]
+        self.fanout = FanOut(
+            destinations,
+            counters=self.counters,
+            soft_bytes=RELAY_BUFFER_BYTES // 4,
+            hard_bytes=RELAY_BUFFER_BYTES,
+            spool=spool,
+        )
         if dedup is None:
             from tenantry.store.dedup import LocalDedup
 
             dedup = LocalDedup(dedup_size)
         self.dedup = dedup  # first_seen(uuids) -> [bool]; shared via Redis across replicas
         self._two_step = hasattr(dedup, "seen") and hasattr(dedup, "mark")
-        self.spool = None
-        self._outstanding: dict[str, int] = {}
-        self._lock = threading.Lock()
-        if settings.durable:  # accepted relay events survive a crash of this replica
-            from tenantry.pipeline.spool import Spool
-
-            self.spool = Spool(
-                settings.data_dir / "relay-spool", settings.spool_max_bytes, self.counters
-            )
-            replayed = self.spool.replay()
-            if replayed:
-                self.counters.incr("replayed", len(replayed))
-                self._submit(replayed)
+        self.fanout.replay()
 
     def accept(self, batch: RelayBatch) -> tuple[int, list[dict]]:
         """Validate, shape and queue ``batch``'s events one by one; return how many were kept
@@ -180,7 +176,7 @@ class Relay:
                 "properties": props,
                 "user_id": user,
                 "developer_id": None,
-                "timestamp": _epoch(item.timestamp, now),
+                "timestamp": event_time(item.timestamp, now, self.counters),
                 "uuid": uid or str(uuidlib.uuid4()),
                 "duration_ms": None,
                 "client_context": {k: props.get(k) for k in CONTEXT_KEYS},
@@ -194,9 +190,7 @@ class Relay:
             kept.append(event)
         if kept:
             self.counters.incr("accepted", len(kept))
-            if self.spool is not None:
-                self.spool.append(kept)
-            self._submit(kept)
+            self.fanout.submit(kept)
         if self._two_step and in_batch:
             self.dedup.mark(list(in_batch))
         return len(kept), rejected
@@ -204,75 +198,22 @@ class Relay:
     def busy(self) -> bool:
         """True while a destination holds half its buffer: the route answers 503 (clients
         retry later) rather than accept events that its sender would have to drop."""
-        return any(
-            s.bytes >= s.hard_bytes // 2 or s.pending >= s._max_buffer // 2 for s in self.senders
-        )
-
-    def _submit(self, events: list[Event]) -> None:
-        if self.spool is not None:
-            with self._lock:
-                for e in events:
-                    self._outstanding[e.uuid] = len(self.senders)
-        for sender in self.senders:
-            sender.submit(events)
-
-    def _final(self, name: str, events: Sequence[Event], results: Sequence[Result]) -> None:
-        for result in results:
-            if result.status is Status.DELIVERED:
-                self.counters.incr("delivered")
-            else:
-                self.counters.drop(f"rejected:{name}")
-        if self.spool is not None:
-            done = []
-            with self._lock:
-                for e in events:
-                    left = self._outstanding.get(e.uuid, 1) - 1
-                    if left > 0:
-                        self._outstanding[e.uuid] = left
-                    else:
-                        self._outstanding.pop(e.uuid, None)
-                        done.append(e.uuid)
-            self.spool.ack(done)
+        return self.fanout.half_full()
 
     def flush(self, timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        for sender in self.senders:
-            sender.request_flush(True)
-        try:
-            while time.monotonic() < deadline:
-                if all(s.idle() for s in self.senders):
-                    return True
-                time.sleep(0.01)
-            return False
-        finally:
-            for sender in self.senders:
-                sender.request_flush(False)
+        """Wait up to ``timeout`` seconds until every accepted event has a final result."""
+        return self.fanout.flush(time.monotonic() + timeout)
 
-    def shutdown(self, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        for sender in self.senders:
-            sender.stop(max(0.0, deadline - time.monotonic()))
-        if self.spool is not None:
-            self.spool.close()
+    def shutdown(self, timeout: float = 5.0) -> int:
+        """Send what can be sent within ``timeout``, then stop; returns the events left unsent
+        (counted ``shutdown:<destination>``, or ``shutdown_spooled:<destination>`` when the
+        relay spool keeps them for the next start)."""
+        return self.fanout.stop(time.monotonic() + timeout)
 
     def status(self) -> dict[str, Any]:
         snap = self.counters.snapshot()
-        snap["destinations"] = {s.name: dict(s.stats, pending=s.pending) for s in self.senders}
+        snap["destinations"] = self.fanout.status()
         return snap
-
-
-def _epoch(value: datetime | float | None, now: float) -> float:
-    """A client's timestamp, as epoch seconds; missing or implausible (future) -> now."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return now
-        try:
-            value = value.timestamp()
-        except (OverflowError, OSError, ValueError):
-            return now
-    if value is None or value != value or value <= 0 or value > now + 300:
-        return now
-    return float(value)
 
 
 def _uuid(value: str | None) -> str | None:

@@ -1,0 +1,117 @@
+"""The worker's setup, run once on the worker thread (so constructing a ``TelemetryService`` does
+no I/O on the caller's thread): the installation secret, the developer-profile lookup, the
+policy chain, the suppression list, the destinations and the first-run notice, the fan-out, and
+in durable mode the spool with the replay of what earlier processes left in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tenantry import _installation
+from tenantry.config import Settings
+from tenantry.counters import Counters
+from tenantry.destinations import build
+from tenantry.destinations.base import Destination
+from tenantry.pipeline.backlog import Budget
+from tenantry.pipeline.fanout import FanOut, OnError
+from tenantry.policy import build_chain
+
+logger = logging.getLogger("tenantry")
+
+OFF_MACHINE = {"amplitude", "posthog", "relay", "clickhouse"}
+
+ProfileLookup = Callable[[str], Mapping[str, Any] | None]
+
+
+@dataclass(slots=True)
+class Parts:
+    """What the worker shapes and sends with."""
+
+    chain: Any  # the policy chain (``policy.build_chain``)
+    suppression: Any  # ``store.suppression.SuppressionList``, or None without the store extra
+    fanout: FanOut
+
+
+def set_up(
+    settings: Settings,
+    counters: Counters,
+    *,
+    destinations: Sequence[Destination] | None,
+    profile_lookup: ProfileLookup | None | str,
+    on_error: OnError | None,
+    budget: Budget,
+    room: threading.Event,
+) -> Parts:
+    """Build the worker's parts. ``destinations`` None: those ``settings.providers`` names (one
+    that cannot be built is logged and counted ``destination_errors:<name>``).
+    ``profile_lookup`` ``"auto"``: the identity store's, in cloud mode when there is one."""
+    s = settings
+    secret = b""
+    if s.edition == "opensource":
+        secret = _installation.load_or_create_secret(s.data_dir, s.secret)
+    chain = build_chain(
+        s,
+        secret=secret,
+        anonymous_id=_installation.new_anonymous_id(),
+        profile_lookup=_lookup(s) if profile_lookup == "auto" else profile_lookup,
+        counters=counters,
+    )
+    suppression = None
+    try:
+        from tenantry.store.suppression import SuppressionList
+
+        suppression = SuppressionList(s.data_dir)
+    except Exception as exc:
+        logger.debug("tenantry: no suppression list (%s)", exc)
+    if destinations is None:
+        destinations = _build_destinations(s, counters)
+    if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in destinations):
+        _installation.show_notice_once(s.data_dir)
+    spool = None
+    if s.durable:
+        from tenantry.pipeline.spool import Spool
+
+        names = [d.name for d in destinations]
+        spool = Spool(s.data_dir / "spool", s.spool_max_bytes, counters, destinations=names)
+    max_bytes = s.queue_max_bytes
+    fanout = FanOut(
+        destinations,
+        counters=counters,
+        soft_bytes=max_bytes // 16,
+        hard_bytes=max_bytes // 2,
+        spool=spool,
+        on_error=on_error,
+        budget=budget,
+        room=room,
+    )
+    fanout.replay()
+    return Parts(chain=chain, suppression=suppression, fanout=fanout)
+
+
+def _lookup(s: Settings) -> ProfileLookup | None:
+    """The identity store's profile lookup, in cloud mode when there is a database to read."""
+    if s.edition != "cloud" or not (s.database_url or (s.data_dir / "identity.db").exists()):
+        return None
+    try:  # imported only when there is a database to read (SQLAlchemy is ~20 MB)
+        from tenantry.identity.enrichment import profile_lookup
+
+        return profile_lookup(s)
+    except Exception as exc:  # identity is optional for the library
+        logger.info("tenantry: no profile lookup (%s)", exc)
+        return None
+
+
+def _build_destinations(s: Settings, counters: Counters) -> list[Destination]:
+    out = []
+    for name in s.providers:
+        try:
+            out.append(build(s, name))
+        except Exception as exc:
+            counters.incr(f"destination_errors:{name}")
+            logger.error("tenantry: destination %r unavailable: %s", name, exc)
+    return out

@@ -1,0 +1,63 @@
+"""Queued calls -> shaped events, on the worker thread: the identity's IDs, the suppression list
+(``tenantry forget``), the event time (``tenantry.timestamps``), a fresh uuid, then the policy
+chain. ``TELEMETRY_DEBUG=1`` logs each shaped event, secrets redacted.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+
+from tenantry.counters import Counters
+from tenantry.events import Event, new_uuids
+from tenantry.policy import redact, shape
+from tenantry.timestamps import event_time
+
+logger = logging.getLogger("tenantry")
+
+# A queued call: (kind, event, properties, user_id, developer_id, identity, timestamp, now, extra)
+Call = tuple
+
+
+def shape_calls(
+    calls: list[Call], chain: Any, suppression: Any, counters: Counters, *, debug: bool = False
+) -> list[Event]:
+    """The events ``chain`` keeps of ``calls``; suppressed people are dropped (``suppressed``)."""
+    out: list[Event] = []
+    ids = iter(new_uuids(len(calls)))
+    for kind, name, props, user_id, developer_id, identity, ts, now, extra in calls:
+        if identity is not None:
+            developer_id = getattr(identity, "developer_id", developer_id)
+            user_id = getattr(identity, "end_user_id", None) or user_id
+        if suppression is not None and _suppressed(suppression, user_id, developer_id):
+            counters.drop("suppressed")
+            continue
+        draft = {
+            "kind": kind,
+            "event": name,
+            "properties": props,
+            "user_id": user_id,
+            "developer_id": developer_id,
+            "timestamp": now if ts is None else event_time(ts, now, counters),
+            "uuid": next(ids),
+            "duration_ms": extra,
+        }
+        event = shape(chain, draft)
+        if event is None:
+            continue
+        if debug:
+            logger.info("tenantry event %s", orjson.dumps(redact(event.to_dict())).decode())
+        out.append(event)
+    return out
+
+
+def _suppressed(suppression: Any, user_id: Any, developer_id: Any) -> bool:
+    try:
+        return bool(
+            (isinstance(user_id, str) and suppression.contains(user_id))
+            or (isinstance(developer_id, str) and suppression.contains(developer_id))
+        )
+    except Exception:
+        return False
