@@ -17,6 +17,7 @@ rollups of the days they were on are rebuilt. Of tenantry's modules only this on
 clickhouse-driver (a ``client`` with the same ``execute`` can be handed in: the tests run the
 store on chdb that way).
 """
+
 from __future__ import annotations
 
 import logging
