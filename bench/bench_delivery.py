@@ -75,7 +75,7 @@ def _child(name: str, n: int, url: str) -> None:
         s0 = cpu()
         svc = TelemetryService(
             edition=edition,
-            providers=(vendor,),
+            destinations=(vendor,),
             data_dir=tempfile.mkdtemp(),
             queue_size=n + 1,
             **keys,

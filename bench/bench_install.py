@@ -86,7 +86,7 @@ def main(quick: bool = False) -> None:
     rows = {
         "import tenantry": import_ms("import tenantry", runs) - base,
         "get_telemetry + TelemetryService": import_ms(
-            "from tenantry import TelemetryService; TelemetryService(providers=('none',)).shutdown(1)",
+            "from tenantry import TelemetryService; TelemetryService(destinations=('none',)).shutdown(1)",
             runs,
         )
         - base,

@@ -69,7 +69,7 @@ def caller_cost(n: int) -> None:
         for edition in ("cloud", "opensource"):
             svc = TelemetryService(
                 edition=edition,
-                providers=("jsonl",),
+                destinations=("jsonl",),
                 jsonl_path=Path(tmp) / f"{edition}.jsonl",
                 data_dir=Path(tmp) / "data",
                 queue_size=10 * n,
@@ -105,7 +105,7 @@ def end_to_end(n: int) -> None:
             out = Path(tmp) / f"{edition}.jsonl"
             svc = TelemetryService(
                 edition=edition,
-                providers=("jsonl",),
+                destinations=("jsonl",),
                 jsonl_path=out,
                 data_dir=Path(tmp) / "data",
                 queue_size=n + 1,

@@ -23,7 +23,7 @@ class TestSettings:
     def test_defaults(self):
         """With no environment, the contract's defaults apply."""
         s = load_settings()
-        assert s.edition == "opensource" and s.providers == ("local",) and s.active
+        assert s.edition == "opensource" and s.destinations == ("local",) and s.active
 
     def test_seed_names_are_read(self, monkeypatch):
         """PAPR_EDITION and PAPR_TELEMETRY_URL, the seed guide's names, still work."""
@@ -70,7 +70,7 @@ class TestSettings:
     def test_provider_list(self, monkeypatch):
         """TELEMETRY_PROVIDER is a comma-separated list."""
         monkeypatch.setenv("TELEMETRY_PROVIDER", " amplitude , jsonl ")
-        assert load_settings().providers == ("amplitude", "jsonl")
+        assert load_settings().destinations == ("amplitude", "jsonl")
 
 
 # -- issue 14: only tenantry's own, documented names ----------------------------------------------
@@ -177,28 +177,28 @@ class TestOnlyOwnNames:
     def test_source_of_each_value(self, monkeypatch):
         """sources says whether a value came from an argument, which variable, or the default."""
         monkeypatch.setenv("PAPR_EDITION", "cloud")
-        s = load_settings(providers=("jsonl",))
+        s = load_settings(destinations=("jsonl",))
         assert s.source("edition") == "PAPR_EDITION"
-        assert s.source("providers") == "argument"
+        assert s.source("destinations") == "argument"
         assert s.source("data_dir") == "TENANTRY_DATA_DIR"
         assert s.source("debug") == "default"
 
     def test_status_shows_where_values_came_from(self, monkeypatch):
         """get_status() reports edition, providers and data dir with their sources."""
         monkeypatch.setenv("TELEMETRY_EDITION", "cloud")
-        svc = TelemetryService(providers=("none",))
+        svc = TelemetryService(destinations=("none",))
         try:
             sources = svc.get_status()["sources"]
         finally:
             svc.shutdown(timeout=2)
         assert sources["edition"] == {"value": "cloud", "source": "TELEMETRY_EDITION"}
-        assert sources["providers"] == {"value": ["none"], "source": "argument"}
+        assert sources["destinations"] == {"value": ["none"], "source": "argument"}
         assert sources["data_dir"]["source"] == "TENANTRY_DATA_DIR"
 
     def test_settings_and_overrides_together_raise(self):
         """TelemetryService(settings, edition=...) raises TypeError instead of ignoring one."""
         with pytest.raises(TypeError, match="not both"):
-            TelemetryService(Settings(providers=("none",)), edition="cloud")
+            TelemetryService(Settings(destinations=("none",)), edition="cloud")
 
     def test_unknown_override_raises(self):
         """A misspelt keyword setting is a TypeError, not silently ignored."""
@@ -301,10 +301,10 @@ env = os.environ
 os.environ = Recording(env._data, env.encodekey, env.decodekey, env.encodevalue, env.decodevalue)
 import tenantry
 from tenantry.cli import main
-t = tenantry.TelemetryService(providers=("jsonl",))
+t = tenantry.TelemetryService(destinations=("jsonl",))
 t.track_sync("probe", {"n": 1}, developer_id="dev_1")
 t.flush(5); t.shutdown(5)
-c = tenantry.TelemetryService(edition="cloud", providers=("none",))
+c = tenantry.TelemetryService(edition="cloud", destinations=("none",))
 c.track_sync("probe", {"n": 1}, developer_id="dev_1"); c.shutdown(5)
 import io, contextlib
 with contextlib.redirect_stdout(io.StringIO()):

@@ -78,7 +78,7 @@ def test_import_loads_only_the_core(core_venv, tmp_path):
     urllib3 (and urllib3 only once an HTTP destination is built)."""
     code = (
         "import sys, tenantry\n"
-        "t = tenantry.TelemetryService(providers=('none',)); t.shutdown(2)\n"
+        "t = tenantry.TelemetryService(destinations=('none',)); t.shutdown(2)\n"
         "mods = {m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names)\n"
         "print(sorted(mods))\n"
     )

@@ -295,7 +295,9 @@ class TestLifecycle:
         monkeypatch.setenv("DO_NOT_TRACK", "1")
         data = tmp_path / "off"
         before = {t.name for t in threading.enumerate()}
-        svc = TelemetryService(data_dir=data, providers=("jsonl",), jsonl_path=tmp_path / "x.jsonl")
+        svc = TelemetryService(
+            data_dir=data, destinations=("jsonl",), jsonl_path=tmp_path / "x.jsonl"
+        )
         svc.track_sync("e", {"a": 1}, user_id="u")
         asyncio.run(svc.track("e", {}))
         assert svc.flush(1)
@@ -533,7 +535,7 @@ def test_opensource_notice_before_first_send_off_the_machine(tmp_path, caplog):
         for _ in range(2):
             svc = TelemetryService(
                 edition="opensource",
-                providers=("relay",),
+                destinations=("relay",),
                 relay_url="http://127.0.0.1:9",
                 data_dir=data,
             )
@@ -541,7 +543,7 @@ def test_opensource_notice_before_first_send_off_the_machine(tmp_path, caplog):
             svc.shutdown(0.5)
     notices = [r for r in caplog.records if "DO_NOT_TRACK=1" in r.getMessage()]
     assert len(notices) == 1 and (data / "notice-shown").exists()
-    local = TelemetryService(edition="opensource", providers=("jsonl",), data_dir=tmp_path / "l")
+    local = TelemetryService(edition="opensource", destinations=("jsonl",), data_dir=tmp_path / "l")
     local.track_sync("e", {})
     local.shutdown(5)
     assert not (tmp_path / "l" / "notice-shown").exists()  # nothing leaves the machine: no notice
@@ -560,7 +562,7 @@ def test_everything_written_under_the_data_dir_is_private_whatever_the_umask(
         data = tmp_path / "data"  # does not exist yet: tenantry creates it
         svc = TelemetryService(
             edition="opensource",
-            providers=("jsonl", "local", "posthog"),
+            destinations=("jsonl", "local", "posthog"),
             data_dir=data,
             jsonl_path=data / "out" / "events.jsonl",
             durable=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tenantry import TelemetryService
-from tenantry.config import PROVIDERS, load_settings
+from tenantry.config import DESTINATIONS, load_settings
 from tenantry.destinations import _CLASSES, build
 from tenantry.errors import ConfigError
 from tenantry.testing import InMemoryDestination, capture_events
@@ -20,7 +20,7 @@ class TestInMemoryDestination:
             TelemetryService(enabled=True, do_not_track=False)
         message = str(info.value)
         assert message.startswith("TELEMETRY_PROVIDER: unknown destination 'memory'")
-        assert "valid names: " + ", ".join(PROVIDERS) in message
+        assert "valid names: " + ", ".join(DESTINATIONS) in message
         assert "InMemoryDestination()" in message  # and says what to do instead
 
     def test_build_refuses_memory_too(self):
@@ -30,7 +30,7 @@ class TestInMemoryDestination:
 
     def test_the_names_build_takes_are_the_names_config_takes(self):
         """TELEMETRY_PROVIDER's names and build's are one list, without memory."""
-        assert tuple(_CLASSES) == PROVIDERS and "memory" not in PROVIDERS
+        assert tuple(_CLASSES) == DESTINATIONS and "memory" not in DESTINATIONS
 
     def test_an_instance_passed_to_the_service_receives_the_events(self):
         """TelemetryService(destinations=[InMemoryDestination()]) keeps the shaped events."""
@@ -53,3 +53,45 @@ class TestInMemoryDestination:
             get_telemetry().track_sync("memory_created", {}, developer_id="dev_abc123")
         assert [e["event"] for e in events] == ["memory_created"]
         assert events[0]["developer_id"] == "dev_abc123"
+
+
+class TestDestinationsArgument:
+    """``destinations`` is one word for one idea: names (the setting TELEMETRY_PROVIDER gives),
+    instances, or both."""
+
+    def test_names_alone_are_the_setting(self):
+        """TelemetryService(destinations=["none"]) sets the destinations setting, as an argument."""
+        service = TelemetryService(destinations=["none"], enabled=True, do_not_track=False)
+        assert service.settings.destinations == ("none",)
+        assert service.settings.source("destinations") == "argument"
+        assert service.get_status()["providers"] == ["none"]
+        service.shutdown(5.0)
+
+    def test_names_beside_instances_are_built(self, tmp_path):
+        """A name among instances is built from the settings; both receive every event."""
+        path = tmp_path / "events.jsonl"
+        memory = InMemoryDestination()
+        service = TelemetryService(
+            destinations=["jsonl", memory],
+            jsonl_path=path,
+            edition="cloud",
+            enabled=True,
+            do_not_track=False,
+        )
+        service.track_sync("memory_created", {"type": "text"}, developer_id="dev_abc123")
+        assert service.flush(5.0)
+        assert service.get_status()["providers"] == ["jsonl", "memory"]
+        assert [e.event for e in memory.events] == ["memory_created"]
+        assert '"memory_created"' in path.read_text()
+        service.shutdown(5.0)
+
+    def test_an_unknown_name_fails_like_the_variable(self):
+        """A wrong name given as an argument fails at start-up with the list of names."""
+        with pytest.raises(ConfigError, match="unknown destination 'posthgo'"):
+            TelemetryService(destinations=["posthgo"], enabled=True, do_not_track=False)
+
+    def test_the_earlier_keyword_still_works_with_a_warning(self):
+        """load_settings(providers=...) is taken as destinations=..., with a DeprecationWarning."""
+        with pytest.warns(DeprecationWarning, match="destinations"):
+            settings = load_settings(providers=("none",))
+        assert settings.destinations == ("none",)

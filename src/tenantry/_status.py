@@ -31,11 +31,12 @@ NEVER_COLLECTED = [
     "IP addresses, file paths, URLs, free text, card numbers, IBANs (opensource)",
 ]
 OPT_OUT = "set TELEMETRY_ENABLED=false or DO_NOT_TRACK=1"
-SHOWN_SOURCES = ("edition", "providers", "data_dir", "enabled", "do_not_track")
+SHOWN_SOURCES = ("edition", "destinations", "data_dir", "enabled", "do_not_track")
 
 
 def shared_status(settings: Settings, destinations: Iterable[str]) -> dict[str, Any]:
-    """``enabled``, ``edition``, ``providers`` (``destinations`` when on, else none),
+    """``enabled``, ``edition``, ``providers`` (the destinations' names when on, else none: the
+    key CONTRACT.md's ``get_status()`` names),
     ``sources``, ``collected``, ``never_collected``, ``opt_out``, and ``disabled_by`` when off."""
     active = settings.active
     doc: dict[str, Any] = {

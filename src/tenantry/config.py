@@ -23,6 +23,7 @@ pins). Two dozen scalar options need a table and a few parsers, not a validation
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from tenantry.errors import ConfigError
 
 #: the destination names ``TELEMETRY_PROVIDER`` takes (``tenantry.destinations.build``); the in-memory
 #: destination of ``tenantry.testing`` is not one: tests pass an instance instead
-PROVIDERS = ("local", "amplitude", "posthog", "relay", "clickhouse", "jsonl", "none")
+DESTINATIONS = ("local", "amplitude", "posthog", "relay", "clickhouse", "jsonl", "none")
 EDITIONS = ("cloud", "opensource")
 AMPLITUDE_DEFAULT_URL = "https://api2.amplitude.com/2/httpapi"
 POSTHOG_DEFAULT_HOST = "https://us.i.posthog.com"
@@ -83,9 +84,9 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(p for p in (str(part).strip() for part in value) if p)
 
 
-def _providers(value: Any) -> tuple[str, ...]:
+def _destination_names(value: Any) -> tuple[str, ...]:
     names = tuple(p.lower() for p in _names(value))
-    unknown = [p for p in names if p not in PROVIDERS]
+    unknown = [p for p in names if p not in DESTINATIONS]
     if unknown:
         hint = (
             " (tests pass tenantry.testing.InMemoryDestination() in "
@@ -94,7 +95,7 @@ def _providers(value: Any) -> tuple[str, ...]:
             else ""
         )
         raise ValueError(
-            f"unknown destination {unknown[0]!r}; valid names: {', '.join(PROVIDERS)}{hint}"
+            f"unknown destination {unknown[0]!r}; valid names: {', '.join(DESTINATIONS)}{hint}"
         )
     return names or ("none",)
 
@@ -176,11 +177,11 @@ OPTIONS: tuple[Option, ...] = (
         "unset",
     ),
     Option(
-        "providers",
+        "destinations",
         ("TELEMETRY_PROVIDER",),
-        _providers,
+        _destination_names,
         ("local",),
-        "comma-separated: " + ", ".join(f"`{name}`" for name in PROVIDERS),
+        "the destinations, comma-separated: " + ", ".join(f"`{name}`" for name in DESTINATIONS),
         "`local`",
     ),
     Option(
@@ -248,7 +249,7 @@ OPTIONS: tuple[Option, ...] = (
         ("TELEMETRY_JSONL_PATH",),
         _path,
         None,
-        "file that the `jsonl` provider appends shaped events to",
+        "file that the `jsonl` destination appends shaped events to",
         "`<data dir>/events.jsonl`",
     ),
     Option(
@@ -273,7 +274,7 @@ OPTIONS: tuple[Option, ...] = (
         ("TENANTRY_CLICKHOUSE_URL",),
         _url,
         None,
-        "ClickHouse for the `clickhouse` provider and analytics",
+        "ClickHouse for the `clickhouse` destination and analytics",
         "-",
         secret=True,
     ),
@@ -316,7 +317,7 @@ OPTIONS: tuple[Option, ...] = (
         ("TELEMETRY_DURABLE",),
         _flag,
         False,
-        "`1`: spool shaped events on disk until every provider acknowledged them",
+        "`1`: spool shaped events on disk until every destination acknowledged them",
         "unset",
     ),
     Option(
@@ -392,7 +393,7 @@ class Settings:
     edition: str = "opensource"
     enabled: bool = True
     do_not_track: bool = False
-    providers: tuple[str, ...] = ("local",)
+    destinations: tuple[str, ...] = ("local",)
     amplitude_api_key: str | None = None
     amplitude_server_url: str = AMPLITUDE_DEFAULT_URL
     amplitude_secret_key: str | None = None
@@ -490,6 +491,13 @@ def load_settings(env: Mapping[str, str] | None = None, /, **overrides: Any) -> 
     """Settings from ``overrides`` (field names), then the environment (``env``, default
     ``os.environ``), then the defaults. A bad value raises ``ConfigError`` naming its variable.
     An override of ``None`` counts as not given."""
+    if "providers" in overrides:  # the earlier name of the field: still taken, with a warning
+        warnings.warn(
+            "load_settings(providers=...) is now destinations=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        overrides.setdefault("destinations", overrides.pop("providers"))
     unknown = sorted(set(overrides) - set(BY_FIELD))
     if unknown:
         raise TypeError(f"unknown setting {unknown[0]!r}; see tenantry.config.OPTIONS")
@@ -527,7 +535,7 @@ __all__ = [
     "ENV_NAMES",
     "OPTIONS",
     "POSTHOG_DEFAULT_HOST",
-    "PROVIDERS",
+    "DESTINATIONS",
     "Option",
     "Settings",
     "env_table_markdown",

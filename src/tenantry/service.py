@@ -51,13 +51,17 @@ def _awaitable(sync: Callable[..., None], name: str) -> Callable[..., Coroutine[
 
 
 class TelemetryService:
-    """Tenant-aware telemetry for one configuration. See CONTRACT.md for the API."""
+    """Tenant-aware telemetry for one configuration. See CONTRACT.md for the API.
+
+    ``destinations``: names (``["posthog"]``: the ``destinations`` setting, as
+    ``TELEMETRY_PROVIDER`` gives it) or ``Destination`` instances such as
+    ``tenantry.testing.InMemoryDestination()``, or both (the names are built from the settings)."""
 
     def __init__(
         self,
         settings: Settings | None = None,
         *,
-        destinations: Sequence[Destination] | None = None,
+        destinations: Sequence[str | Destination] | None = None,
         profile_lookup: Callable[[str], Mapping[str, Any] | None] | None = _UNSET,
         on_error: Callable[[str, Sequence[Event], Sequence[Result]], None] | None = None,
         atexit_timeout: float = 5.0,
@@ -68,7 +72,15 @@ class TelemetryService:
                 "TelemetryService takes a Settings object or keyword settings, not both: "
                 f"got settings and {', '.join(sorted(overrides))}; use settings.replace(...)"
             )
+        if destinations is not None and all(isinstance(d, str) for d in destinations):
+            # names only: the ``destinations`` setting (what TELEMETRY_PROVIDER would say)
+            if settings is None:
+                overrides["destinations"] = tuple(destinations)
+            else:
+                settings = settings.replace(destinations=tuple(destinations))
+            destinations = None
         self.settings = settings if settings is not None else load_settings(**overrides)
+        # instances (and names among them, built from the settings), or None: the setting's names
         self._destinations = destinations
         self._profile_lookup = "auto" if profile_lookup is _UNSET else profile_lookup
         self._on_error = on_error
@@ -284,10 +296,10 @@ class TelemetryService:
         worker.wait_ready(5.0)
         return worker.destination(name)
 
-    def _provider_names(self) -> list[str]:
+    def _destination_names(self) -> list[str]:
         if self._destinations is not None:
-            return [d.name for d in self._destinations]
-        return list(self.settings.providers)
+            return [d if isinstance(d, str) else d.name for d in self._destinations]
+        return list(self.settings.destinations)
 
     def _status_for_file(self) -> dict[str, Any]:
         st = self.get_status()
@@ -309,7 +321,7 @@ class TelemetryService:
         s = self.settings
         snap = self._counters.snapshot()
         worker = self._worker
-        status = shared_status(s, self._provider_names())
+        status = shared_status(s, self._destination_names())
         status.update(
             {
                 "version": __version__,

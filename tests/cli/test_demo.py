@@ -54,7 +54,7 @@ def test_demo_uses_data_dir_when_set(tmp_path):
             timeout=120,
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
-    service = tmp_path / "data" / "demo" / "service"
-    assert (service / "identity.db").exists()
-    assert any((service / "events").rglob("*.parquet"))
+    server = tmp_path / "data" / "demo" / "server"
+    assert (server / "identity.db").exists()
+    assert any((server / "events").rglob("*.parquet"))
     assert (tmp_path / "d.html").exists()

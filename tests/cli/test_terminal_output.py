@@ -25,7 +25,7 @@ def nasty_store(monkeypatch):
     monkeypatch.setenv("TELEMETRY_EDITION", "cloud")
     monkeypatch.setenv("TELEMETRY_MIN_GROUP_SIZE", "1")
     monkeypatch.setenv("COLUMNS", "400")  # one line per row, whatever the runner
-    service = TelemetryService(edition="cloud", providers=("local",))
+    service = TelemetryService(edition="cloud", destinations=("local",))
     for name in NASTY:
         service.track_sync(name, {"type": "text"}, developer_id="dev_term01")
     assert service.flush(10.0)

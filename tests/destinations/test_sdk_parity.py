@@ -48,7 +48,7 @@ class TestPayloadsMatchTheOfficialSdks:
         listed property differences."""
         from posthog import Posthog
 
-        _track(edition, providers=("posthog",), posthog_api_key="phc_key",
+        _track(edition, destinations=("posthog",), posthog_api_key="phc_key",
                posthog_host=fake_posthog.base_url)  # fmt: skip
         [ours_req] = fake_posthog.requests
         [ours] = ours_req.body["batch"]
@@ -90,7 +90,7 @@ class TestPayloadsMatchTheOfficialSdks:
         types, a ``library`` of the form name/version, and no ``ip`` in either."""
         from amplitude import Amplitude, BaseEvent, Config
 
-        _track(edition, providers=("amplitude",), amplitude_api_key="amp-key",
+        _track(edition, destinations=("amplitude",), amplitude_api_key="amp-key",
                amplitude_server_url=fake_amplitude.url)  # fmt: skip
         [ours_req] = fake_amplitude.requests
         [ours] = ours_req.body["events"]

@@ -26,4 +26,4 @@ def destination(server: FakeVendor, **kw: Any) -> Any:
 
 def service(server: FakeVendor, **kw: Any) -> TelemetryService:
     """A ``TelemetryService`` whose one destination sends to ``server``."""
-    return TelemetryService(providers=(kind_of(server),), **server.settings(), **kw)
+    return TelemetryService(destinations=(kind_of(server),), **server.settings(), **kw)

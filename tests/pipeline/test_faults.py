@@ -166,7 +166,7 @@ class TestFaults:
         20,000 are delivered."""
         svc = TelemetryService(
             edition="cloud",
-            providers=("posthog",),
+            destinations=("posthog",),
             **fake_posthog.settings(),
         )
         track_many(svc, 10_000)
@@ -217,7 +217,7 @@ class TestFaults:
         fake_posthog.hang = True
         svc = TelemetryService(
             edition="cloud",
-            providers=("posthog", "amplitude"),
+            destinations=("posthog", "amplitude"),
             **fake_posthog.settings(),
             **fake_amplitude.settings(),
         )

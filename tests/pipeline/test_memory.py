@@ -93,7 +93,7 @@ class TestBudget:
         fake_posthog.script(lambda req: time.sleep(0.2))
         svc = TelemetryService(
             edition="cloud",
-            providers=("posthog",),
+            destinations=("posthog",),
             **fake_posthog.settings(),
             queue_max_bytes=MiB,
             queue_size=1_000_000,
@@ -129,7 +129,7 @@ class TestBackPressure:
         fake_posthog.script(lambda req: time.sleep(0.05))
         svc = TelemetryService(
             edition="opensource",
-            providers=("posthog",),
+            destinations=("posthog",),
             **fake_posthog.settings(),
             queue_size=1_000_000,
         )
@@ -178,7 +178,7 @@ class TestHardLimit:
         fake_posthog.hang = True
         svc = TelemetryService(
             edition="cloud",
-            providers=("posthog", "amplitude"),
+            destinations=("posthog", "amplitude"),
             **fake_posthog.settings(),
             **fake_amplitude.settings(),
             queue_max_bytes=8 * MiB,

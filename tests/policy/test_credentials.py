@@ -250,7 +250,11 @@ def test_issue_example_through_the_pipeline_to_jsonl_and_debug_log(tmp_path, cap
     holds the key, the session or the JWT; the error's words and ordinary values arrive."""
     out = tmp_path / "events.jsonl"
     svc = TelemetryService(
-        edition="cloud", providers=("jsonl",), jsonl_path=out, debug=True, data_dir=tmp_path / "d"
+        edition="cloud",
+        destinations=("jsonl",),
+        jsonl_path=out,
+        debug=True,
+        data_dir=tmp_path / "d",
     )
     props = _issue_props(issued["key"]) | {"hint": f"use {issued['session']} now"}
     with caplog.at_level(logging.INFO, logger="tenantry"):

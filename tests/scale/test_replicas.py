@@ -251,7 +251,7 @@ class TestReplicas:
         libs = [
             TelemetryService(
                 edition="opensource",
-                providers=("relay",),
+                destinations=("relay",),
                 relay_url=replicas[i].url,
                 durable=True,
                 data_dir=tmp_path / f"lib{i}",

@@ -27,7 +27,7 @@ def _replicas(tmp_path, redis_url, n=2, **app_kwargs):
             data_dir=tmp_path / f"r{i}",
             database_url=db,
             redis_url=redis_url,
-            providers=("none",),
+            destinations=("none",),
             edition="cloud",
         )
         dest = InMemoryDestination(name="relayed")
@@ -86,7 +86,7 @@ class TestShared:
         again = clients[1].post("/v1/telemetry/events", json=_batch("d2", uid)).json()
         assert first["events_processed"] == 1 and again["events_processed"] == 0
         for s in servers:
-            s.server.config.app.state.services.relay.flush(5.0)
+            s.server.config.app.state.server_state.relay.flush(5.0)
         assert sum(1 for d in relayed for e in d.events if e.uuid == uid) == 1
 
     def test_login_limit_is_shared(self, two_replicas):
@@ -94,7 +94,7 @@ class TestShared:
         burst of 10 (plus 0.2/s refill), not 10 per replica; right after, even the right
         password is refused on the other replica."""
         clients, _, servers = two_replicas
-        identity = servers[0].server.config.app.state.services.identity
+        identity = servers[0].server.config.app.state.server_state.identity
         identity.create_developer("limited@example.com", password=PASSWORD)
         wrong = {"email": "limited@example.com", "password": "wrong"}
         t0, refused_on, failed = time.monotonic(), None, 0
@@ -120,7 +120,7 @@ class TestRedisGone:
         servers, clients, _ = _replicas(tmp_path, own_redis.url, n=1)
         client, server = clients[0], servers[0]
         try:
-            svc = server.server.config.app.state.services
+            svc = server.server.config.app.state.server_state
             svc.identity.create_developer("gone@example.com", password=PASSWORD)
             login = {"email": "gone@example.com", "password": PASSWORD}
             assert client.post("/v1/auth/sessions", json=login).status_code == 201

@@ -1,4 +1,4 @@
-"""The service under test: uvicorn on a free loopback port in a thread, a real SQLite identity
+"""The server under test: uvicorn on a free loopback port in a thread, a real SQLite identity
 database and a real local event store, with the seed guide's two developers."""
 
 from __future__ import annotations
@@ -39,20 +39,20 @@ class Running:
     devs: dict[str, Dev] = field(default_factory=dict)
 
     @property
-    def services(self):
-        return self.app.state.services
+    def state(self):
+        return self.app.state.server_state
 
     def flush(self) -> None:
         self.telemetry.flush(5.0)
-        self.services.relay.flush(5.0)
+        self.state.relay.flush(5.0)
 
 
 def start(tmp_path, *, trusted_proxies: str = "", **app_kwargs):
-    """Start a cloud service with developers A and B; returns (ServerThread, Running)."""
+    """Start a cloud server with developers A and B; returns (ServerThread, Running)."""
     settings = load_settings(
         data_dir=tmp_path,
         edition="cloud",
-        providers=("local",),
+        destinations=("local",),
         admin_token=ADMIN_TOKEN,
         min_group_size=1,
         **({"trusted_proxies": trusted_proxies} if trusted_proxies else {}),
@@ -97,8 +97,8 @@ def stop(server, running) -> None:
 
 
 @pytest.fixture(scope="package")
-def service(tmp_path_factory):
-    """One running service shared by the tests of this package."""
-    server, running = start(tmp_path_factory.mktemp("service"))
+def running(tmp_path_factory):
+    """One running server shared by the tests of this package."""
+    server, running = start(tmp_path_factory.mktemp("server"))
     yield running
     stop(server, running)

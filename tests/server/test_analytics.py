@@ -11,18 +11,18 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-def seeded(service):
+def seeded(running):
     """Both developers created memories for their end users; everything is delivered."""
     for name, users in (("A", ["alice", "bob", "charlie"]), ("B", ["diana", "eve"])):
         for user in users:
-            r = service.client.post(
+            r = running.client.post(
                 "/v1/memories",
-                headers={"X-API-Key": service.devs[name].key},
+                headers={"X-API-Key": running.devs[name].key},
                 json={"content": f"note of {user}", "metadata": {"external_user_id": user}},
             )
             assert r.status_code == 201
-    service.flush()
-    return service
+    running.flush()
+    return running
 
 
 class TestIsolation:

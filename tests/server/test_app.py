@@ -24,9 +24,9 @@ def _event(age_days: float) -> Event:
 
 
 def test_retention_sweeps_at_start(tmp_path):
-    """Events older than TELEMETRY_RETENTION_DAYS are removed when the service starts; newer
+    """Events older than TELEMETRY_RETENTION_DAYS are removed when the server starts; newer
     ones stay."""
-    settings = load_settings(data_dir=tmp_path, retention_days=30, providers=("local",))
+    settings = load_settings(data_dir=tmp_path, retention_days=30, destinations=("local",))
     store = open_store(settings)
     store.write([_event(100), _event(1)])
     assert store.count() == 2

@@ -1,4 +1,4 @@
-"""Property-based tests of every operation against the service's own OpenAPI document: no 5xx,
+"""Property-based tests of every operation against the server's own OpenAPI document: no 5xx,
 documented status codes, responses matching their schemas. [schemathesis]"""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from schemathesis.checks import (
 from tenantry.config import load_settings
 from tenantry.server import create_app
 
-schema = schemathesis.openapi.from_dict(create_app(load_settings(providers=("none",))).openapi())
+schema = schemathesis.openapi.from_dict(create_app(load_settings(destinations=("none",))).openapi())
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -31,12 +31,12 @@ CHECKS = [
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_api_conforms(case, service):
+def test_api_conforms(case, running):
     """Whatever schemathesis generates for this operation, the answer is no 5xx and matches the
     document (status code, content type, body schema)."""
     case.call_and_validate(
-        base_url=service.url,
-        headers={"X-API-Key": service.devs["A"].key},
+        base_url=running.url,
+        headers={"X-API-Key": running.devs["A"].key},
         checks=CHECKS,
         timeout=30,
     )

@@ -30,15 +30,15 @@ def _event(**extra):
 
 
 class TestLimits:
-    def test_oversized_body(self, service):
+    def test_oversized_body(self, running):
         """A body over 1 MB is refused with 413 and a JSON body, by Content-Length."""
         body = orjson.dumps({"events": [_event(properties={"pad": "x" * 1_100_000})]})
-        r = service.client.post(
+        r = running.client.post(
             "/v1/telemetry/events", content=body, headers={"content-type": "application/json"}
         )
         assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
 
-    def test_oversized_chunked_body(self, service):
+    def test_oversized_chunked_body(self, running):
         """A chunked body (no Content-Length) over 1 MB is refused with 413 too."""
         body = orjson.dumps({"events": [_event(properties={"pad": "x" * 1_100_000})]})
 
@@ -46,24 +46,24 @@ class TestLimits:
             for i in range(0, len(body), 65536):
                 yield body[i : i + 65536]
 
-        r = service.client.post(
+        r = running.client.post(
             "/v1/telemetry/events", content=chunks(), headers={"content-type": "application/json"}
         )
         assert r.status_code == 413
 
-    def test_too_many_events(self, service):
+    def test_too_many_events(self, running):
         """More than 1,000 events in one request is 413."""
         events = [{"event_name": "e"} for _ in range(1001)]
-        r = service.client.post("/v1/telemetry/events", json={"events": events})
+        r = running.client.post("/v1/telemetry/events", json={"events": events})
         assert r.status_code == 413 and r.json()["code"] == "too_many_events"
 
     @pytest.mark.parametrize(
         "body",
         [b"{", b"[]", b'{"events": "x"}', b'{"anonymous_id": "x"}', b"\xff\xfe"],
     )
-    def test_malformed(self, service, body):
+    def test_malformed(self, running, body):
         """Malformed JSON or a body that is not the envelope is 422 with a JSON error body."""
-        r = service.client.post(
+        r = running.client.post(
             "/v1/telemetry/events", content=body, headers={"content-type": "application/json"}
         )
         assert r.status_code == 422 and r.json()["code"] == "invalid_request"
@@ -94,7 +94,7 @@ class TestLimits:
 
 
 class TestReanonymisation:
-    def test_raw_identifiers_never_stored(self, service):
+    def test_raw_identifiers_never_stored(self, running):
         """A client sending raw emails, IDs, names and IPs (as user_id and in properties, at
         any depth) gets them stripped or re-keyed: none reaches the store."""
         events = [
@@ -110,7 +110,7 @@ class TestReanonymisation:
             )
             for raw in RAW
         ]
-        r = service.client.post(
+        r = running.client.post(
             "/v1/telemetry/events", json={"events": events, "anonymous_id": "inst-1"}
         )
         assert r.status_code == 200, r.text
@@ -120,8 +120,8 @@ class TestReanonymisation:
             "events_processed": 5,
             "rejected": [],
         }
-        service.flush()
-        relayed = [e for e in service.relayed.events if e.uuid in {ev["uuid"] for ev in events}]
+        running.flush()
+        relayed = [e for e in running.relayed.events if e.uuid in {ev["uuid"] for ev in events}]
         assert len(relayed) == 5
         dumped = orjson.dumps([e.to_record() for e in relayed]).decode()
         for raw in RAW:
@@ -129,7 +129,7 @@ class TestReanonymisation:
         assert all(e.edition == "opensource" and e.developer_id is None for e in relayed)
         assert all(e.properties["os"] == "Linux" for e in relayed)
         assert len({e.distinct_id for e in relayed}) == 5
-        store = open_store(service.services.settings)
+        store = open_store(running.state.settings)
         try:
             rows = store.select(
                 "SELECT uuid, distinct_id, properties, developer_id, end_user_id FROM {events}",
@@ -142,11 +142,11 @@ class TestReanonymisation:
         for raw in RAW:
             assert raw not in stored
 
-    def test_duplicates_dropped(self, service):
+    def test_duplicates_dropped(self, running):
         """The same uuid sent twice is processed once."""
         event = _event()
-        first = service.client.post("/v1/telemetry/events", json={"events": [event]})
-        second = service.client.post("/v1/telemetry/events", json={"events": [event, event]})
+        first = running.client.post("/v1/telemetry/events", json={"events": [event]})
+        second = running.client.post("/v1/telemetry/events", json={"events": [event, event]})
         assert first.json()["events_processed"] == 1
         assert second.json() == {
             "success": True,
@@ -155,40 +155,40 @@ class TestReanonymisation:
             "rejected": [],
         }
 
-    def test_library_through_relay(self, service, tmp_path):
+    def test_library_through_relay(self, running, tmp_path):
         """An opensource installation's own relay provider delivers through this relay."""
         from tenantry import TelemetryService
 
         oss = TelemetryService(
-            data_dir=tmp_path, edition="opensource", providers=("relay",), relay_url=service.url
+            data_dir=tmp_path, edition="opensource", destinations=("relay",), relay_url=running.url
         )
         oss.track_sync("memory_created", {"type": "text"}, user_id="usr_x1", developer_id="dev_y1")
         assert oss.flush(10.0)
         oss.shutdown(2.0)
-        service.flush()
+        running.flush()
         assert any(
             e.event == "memory_created"
             and e.properties.get("type") == "text"
             and e.distinct_id.startswith("anon_")
-            for e in service.relayed.events
+            for e in running.relayed.events
         )
 
 
-def test_relay_answers_json_on_wrong_method(service):
+def test_relay_answers_json_on_wrong_method(running):
     """GET on the relay is a 405 with a JSON body, not a crash."""
-    r = httpx.get(service.url + "/v1/telemetry/events")
+    r = httpx.get(running.url + "/v1/telemetry/events")
     assert r.status_code == 405 and "error" in r.json()
 
 
 def test_relay_forwards_with_service_keys(tmp_path, fake_posthog):
     """A relay configured with the posthog provider forwards re-shaped events to PostHog with
-    the service's own project key (clients never hold it)."""
+    the server's own project key (clients never hold it)."""
     from tenantry.config import load_settings
     from tenantry.server import ServerThread, create_app
 
     settings = load_settings(
         data_dir=tmp_path,
-        providers=("posthog",),
+        destinations=("posthog",),
         posthog_api_key="phc_service_key",
         posthog_host=fake_posthog.base_url,
     )
@@ -205,7 +205,7 @@ def test_relay_forwards_with_service_keys(tmp_path, fake_posthog):
     assert fake_posthog.requests[-1].body["api_key"] == "phc_service_key"
 
 
-def test_relay_follows_the_timestamp_rule(service):
+def test_relay_follows_the_timestamp_rule(running):
     """Relayed timestamps follow the library's rule (tenantry.timestamps): ISO 8601 with or
     without offset (then UTC) and epoch seconds are kept; more than an hour ahead, milliseconds
     or unreadable become the relay's clock; each fix is counted."""
@@ -213,12 +213,12 @@ def test_relay_follows_the_timestamp_rule(service):
     kept = ["2026-01-02T03:04:05Z", "2026-01-02T03:04:05", when.timestamp()]
     fixed = [time.time() + 7200, when.timestamp() * 1000, "soon"]
     events = [_event(timestamp=ts) for ts in kept + fixed]
-    counters = service.services.relay.counters
+    counters = running.state.relay.counters
     before = {k: counters.get(k) for k in ("naive_timestamps", "invalid_timestamps")}
-    r = service.client.post("/v1/telemetry/events", json={"events": events})
+    r = running.client.post("/v1/telemetry/events", json={"events": events})
     assert r.status_code == 200 and r.json()["events_processed"] == 6, r.text
-    service.flush()
-    by_uuid = {e.uuid: e for e in service.relayed.events}
+    running.flush()
+    by_uuid = {e.uuid: e for e in running.relayed.events}
     times = [by_uuid[e["uuid"]].timestamp for e in events]
     assert times[:3] == [when.timestamp()] * 3
     assert all(abs(t - time.time()) < 60 for t in times[3:])

@@ -33,9 +33,9 @@ def _event(**extra):
     }
 
 
-def _relayed(service, uuids):
-    service.flush()
-    return [e for e in service.relayed.events if e.uuid in set(uuids)]
+def _relayed(running, uuids):
+    running.flush()
+    return [e for e in running.relayed.events if e.uuid in set(uuids)]
 
 
 class TestContextAndUuid:
@@ -72,20 +72,20 @@ class TestContextAndUuid:
     ]
 
     @pytest.mark.parametrize("context", ATTACKS)
-    def test_personal_context_values_become_unknown(self, service, context):
+    def test_personal_context_values_become_unknown(self, running, context):
         """Context values that carry a phone number, an IP, an ID, an email or a token are
         stored as ``unknown``, never as sent."""
         event = _event(properties={"type": "text", **context})
-        r = service.client.post(PATH, json={"events": [event], "anonymous_id": "inst-ctx"})
+        r = running.client.post(PATH, json={"events": [event], "anonymous_id": "inst-ctx"})
         assert r.status_code == 200 and r.json()["events_processed"] == 1
-        [stored] = _relayed(service, [event["uuid"]])
+        [stored] = _relayed(running, [event["uuid"]])
         for key, value in context.items():
             assert stored.properties[key] == "unknown", (key, value)
         dumped = orjson.dumps(stored.to_record()).decode()
         for value in context.values():
             assert value not in dumped
 
-    def test_real_context_values_are_kept(self, service):
+    def test_real_context_values_are_kept(self, running):
         """What real installations send (an OS name, an architecture, a release number,
         ``major.minor``) is kept as sent."""
         real = [
@@ -97,7 +97,7 @@ class TestContextAndUuid:
             _event(properties={"os": o, "arch": a, "version": v, "python_version": p})
             for o, a, v, p in real
         ]
-        r = service.client.post(PATH, json={"events": events})
+        r = running.client.post(PATH, json={"events": events})
         assert r.json()["events_processed"] == 3
         got = {
             (
@@ -106,7 +106,7 @@ class TestContextAndUuid:
                 e.properties["version"],
                 e.properties["python_version"],
             )
-            for e in _relayed(service, [e["uuid"] for e in events])
+            for e in _relayed(running, [e["uuid"] for e in events])
         }
         assert got == set(real)
 
@@ -114,30 +114,30 @@ class TestContextAndUuid:
         "bad",
         ["415-555-0100", "10.20.30.40-aaaa", "ffffffff", "0123456789abcdef0123456789abcdefff"],
     )
-    def test_uuid_kept_only_when_it_parses(self, service, bad):
+    def test_uuid_kept_only_when_it_parses(self, running, bad):
         """A uuid field that is not a UUID (a phone number, hex of the wrong length) is replaced
         by a fresh uuid; a real UUID in another spelling is kept in canonical form."""
         real = uuid.uuid4()
         events = [_event(uuid=bad), _event(uuid=str(real).upper())]
-        r = service.client.post(PATH, json={"events": events})
+        r = running.client.post(PATH, json={"events": events})
         assert r.json()["events_processed"] == 2
-        service.flush()
-        stored = [e.uuid for e in service.relayed.events]
+        running.flush()
+        stored = [e.uuid for e in running.relayed.events]
         assert bad not in stored and bad.lower() not in stored
         assert str(real) in stored
 
-    def test_uuid_spelling_does_not_evade_dedup(self, service):
+    def test_uuid_spelling_does_not_evade_dedup(self, running):
         """The same UUID sent again in upper case, braces or without hyphens is a duplicate."""
         u = uuid.uuid4()
         spellings = [str(u), str(u).upper(), "{" + str(u) + "}", u.hex]
-        r = service.client.post(PATH, json={"events": [_event(uuid=s) for s in spellings]})
+        r = running.client.post(PATH, json={"events": [_event(uuid=s) for s in spellings]})
         assert r.json()["events_processed"] == 1
 
 
 class TestPerEventValidation:
     """Item 2: one bad event is rejected alone, with the same limits as the library."""
 
-    def test_long_name_rejects_only_its_event(self, service):
+    def test_long_name_rejects_only_its_event(self, running):
         """A name over the limit is listed in ``rejected``; the batch's other events are kept and
         the answer is 200. A name of exactly the library's limit (256) is accepted, and so is an
         unreadable timestamp (the event gets the relay's clock, see ``tenantry.timestamps``)."""
@@ -152,9 +152,9 @@ class TestPerEventValidation:
             _event(timestamp="yesterday"),
             _event(),
         ]
-        counters = service.services.relay.counters
+        counters = running.state.relay.counters
         before = counters.get("invalid_timestamps")
-        r = service.client.post(PATH, json={"events": events})
+        r = running.client.post(PATH, json={"events": events})
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["events_received"] == 9 and body["events_processed"] == 4
@@ -163,13 +163,13 @@ class TestPerEventValidation:
         assert all(x["reason"] for x in body["rejected"])
         assert "x" * 50 not in r.text  # the input is never echoed
 
-    def test_cloud_library_through_relay_loses_nothing(self, service, tmp_path):
+    def test_cloud_library_through_relay_loses_nothing(self, running, tmp_path):
         """A cloud installation whose event names run to the library's limit (a 300-character
         name is cut to 256) sends through the relay without losing a batch."""
         from tenantry import TelemetryService
 
         cloud = TelemetryService(
-            data_dir=tmp_path, edition="cloud", providers=("relay",), relay_url=service.url
+            data_dir=tmp_path, edition="cloud", destinations=("relay",), relay_url=running.url
         )
         for name in ("short", "n" * 300, "m" * MAX_NAME):
             cloud.track_sync(name, {"type": "text"}, developer_id="dev_limits1")
@@ -178,7 +178,7 @@ class TestPerEventValidation:
         cloud.shutdown(2.0)
         assert status["delivered"] == 3 and status["failed"] == 0 and status["dropped"] == 0
 
-    def test_relay_destination_marks_only_the_rejected_event(self, service, tmp_path):
+    def test_relay_destination_marks_only_the_rejected_event(self, running, tmp_path):
         """The library's relay destination reads ``rejected``: an event the relay refuses is
         REJECTED alone, its neighbours DELIVERED (events built directly, past the policy)."""
         from tenantry.config import load_settings
@@ -186,7 +186,7 @@ class TestPerEventValidation:
         from tenantry.destinations.relay import RelayDestination
         from tenantry.events import Event
 
-        dest = RelayDestination(load_settings(data_dir=tmp_path, relay_url=service.url))
+        dest = RelayDestination(load_settings(data_dir=tmp_path, relay_url=running.url))
         events = [
             Event(str(uuid.uuid4()), name, "anon_x", 1.7e9, "opensource", {})
             for name in ("ok", "z" * (MAX_EVENT_NAME + 1), "ok2")
@@ -195,20 +195,20 @@ class TestPerEventValidation:
         dest.shutdown(1.0)
         assert [r.status for r in results] == [Status.DELIVERED, Status.REJECTED, Status.DELIVERED]
 
-    def test_envelope_errors_are_still_4xx(self, service):
+    def test_envelope_errors_are_still_4xx(self, running):
         """A body that is not the envelope is 422; more than the event cap is 413."""
-        assert service.client.post(PATH, json={"events": {"a": 1}}).status_code == 422
+        assert running.client.post(PATH, json={"events": {"a": 1}}).status_code == 422
         many = {"events": [{"event_name": "e"}] * (MAX_EVENTS_PER_REQUEST + 1)}
-        assert service.client.post(PATH, json=many).status_code == 413
+        assert running.client.post(PATH, json=many).status_code == 413
 
 
 class TestForget:
     """Item 3: the relay honours the suppression list for the raw and the re-keyed ID."""
 
-    def test_forgotten_ids_are_not_stored_again(self, service):
+    def test_forgotten_ids_are_not_stored_again(self, running):
         """After ``forget`` of a raw ID, and of a re-keyed ID seen in the store, new events for
         either are dropped as ``suppressed``; others still pass."""
-        settings = service.services.settings
+        settings = running.state.settings
         raw = "end-user-to-forget-7"
         other = "end-user-staying-7"
         rekeyed_source = "end-user-known-by-pseudonym-7"
@@ -220,15 +220,15 @@ class TestForget:
         import time
 
         time.sleep(0.15)  # the list is re-read at most every 0.1 s
-        before = service.services.relay.counters.snapshot()["drops"].get("suppressed", 0)
+        before = running.state.relay.counters.snapshot()["drops"].get("suppressed", 0)
         events = [_event(user_id=raw), _event(user_id=rekeyed_source), _event(user_id=other)]
         anon = {"events": [_event(user_id=None)], "anonymous_id": raw}
-        r = service.client.post(PATH, json={"events": events})
+        r = running.client.post(PATH, json={"events": events})
         assert r.json()["events_processed"] == 1
-        assert service.client.post(PATH, json=anon).json()["events_processed"] == 0
-        kept = _relayed(service, [e["uuid"] for e in events])
+        assert running.client.post(PATH, json=anon).json()["events_processed"] == 0
+        kept = _relayed(running, [e["uuid"] for e in events])
         assert [e.uuid for e in kept] == [events[2]["uuid"]]
-        after = service.services.relay.counters.snapshot()["drops"]["suppressed"]
+        after = running.state.relay.counters.snapshot()["drops"]["suppressed"]
         assert after - before == 3
 
 
@@ -246,22 +246,22 @@ def _post_urllib(url: str, body: bytes) -> int:
 class TestReadable413:
     """Item 4: a plain client that writes its whole body reads the 413."""
 
-    def test_urllib_reads_413_every_time(self, service):
+    def test_urllib_reads_413_every_time(self, running):
         """15 of 15 ``urllib`` posts of a 2.4 MB body to the relay read 413 (no broken pipe)."""
         body = orjson.dumps({"events": [_event(properties={"pad": "x" * 2_400_000})]})
-        codes = [_post_urllib(service.url + PATH, body) for _ in range(15)]
+        codes = [_post_urllib(running.url + PATH, body) for _ in range(15)]
         assert codes == [413] * 15
 
-    def test_other_routes_too(self, service):
+    def test_other_routes_too(self, running):
         """The same on a route with a small cap (login: 8 KiB) and on a path nobody serves
         (default cap 16 KiB): 413 over the cap, 404 under it (the body drained first)."""
         body = b'{"email": "a@b.co", "password": "' + b"p" * 600_000 + b'"}'
-        assert [_post_urllib(service.url + "/v1/auth/sessions", body) for _ in range(5)] == [
+        assert [_post_urllib(running.url + "/v1/auth/sessions", body) for _ in range(5)] == [
             413
         ] * 5
-        assert [_post_urllib(service.url + "/no/such/route", body) for _ in range(5)] == [413] * 5
+        assert [_post_urllib(running.url + "/no/such/route", body) for _ in range(5)] == [413] * 5
         small = b"x" * 15_000
-        assert [_post_urllib(service.url + "/no/such/route", small) for _ in range(5)] == [404] * 5
+        assert [_post_urllib(running.url + "/no/such/route", small) for _ in range(5)] == [404] * 5
 
 
 class TestVolumeLimits:
@@ -341,10 +341,10 @@ class TestVolumeLimits:
             stop(server, running)
 
 
-def test_oversized_header_declared_body_is_refused_without_reading(service):
+def test_oversized_header_declared_body_is_refused_without_reading(running):
     """A declared 150 MB body is answered 413 at once, before its bytes are sent (raw socket:
     the client sends only the headers)."""
-    with socket.create_connection(("127.0.0.1", int(service.url.rsplit(":", 1)[1])), 10) as s:
+    with socket.create_connection(("127.0.0.1", int(running.url.rsplit(":", 1)[1])), 10) as s:
         s.sendall(
             b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
             b"\r\nContent-Length: 157286400\r\n\r\n"

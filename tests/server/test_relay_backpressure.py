@@ -37,7 +37,7 @@ def test_a_stalled_destination_turns_into_503_not_drops(tmp_path):
     full the relay answers 503 with Retry-After; once the destination goes on, every event
     answered 200 is delivered, and nothing was dropped as buffer_full."""
     gate = Gate()
-    settings = load_settings(data_dir=tmp_path, providers=("none",))
+    settings = load_settings(data_dir=tmp_path, destinations=("none",))
     app = create_app(settings, relay_destinations=[gate], ip_rate=UNLIMITED, anon_rate=UNLIMITED)
     accepted, statuses = 0, []
     with ServerThread(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
@@ -56,7 +56,7 @@ def test_a_stalled_destination_turns_into_503_not_drops(tmp_path):
                 break
         assert statuses[-1] == 503, f"never busy after {len(statuses)} requests"
         gate.open.set()
-        relay = app.state.services.relay
+        relay = app.state.server_state.relay
         deadline = time.monotonic() + 60
         while len(gate.events) < accepted and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -72,7 +72,7 @@ def test_shutdown_counts_what_was_never_sent(tmp_path):
     """Relay.shutdown(timeout) ends by its deadline while the destination holds a send, and
     returns and counts the events it never sent (shutdown:<destination>), as the library does."""
     gate = Gate()
-    relay = Relay(load_settings(data_dir=tmp_path, providers=("none",)), destinations=[gate])
+    relay = Relay(load_settings(data_dir=tmp_path, destinations=("none",)), destinations=[gate])
     events = [{"event_name": "memory_created", "uuid": str(uuid.uuid4())} for _ in range(2000)]
     processed, _ = relay.accept(RelayBatch(events=events))
     time.sleep(0.2)  # the sender takes its first batch and waits at the gate

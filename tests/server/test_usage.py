@@ -24,7 +24,7 @@ USERS = {"A": ("alice", "bob", "charlie"), "B": ("diana", "eve")}
 
 @pytest.fixture(scope="module")
 def usage(tmp_path_factory):
-    """A fresh cloud service: A's end users created 3+2+1 memories, B's 2+1, A searched once;
+    """A fresh cloud server: A's end users created 3+2+1 memories, B's 2+1, A searched once;
     one unknown /v1 path, one /healthz; everything delivered."""
     server, running = start(tmp_path_factory.mktemp("usage"))
     c = running.client
@@ -125,10 +125,10 @@ class TestNames:
         assert not any(name in text for name in USERS["A"])
 
     def test_never_in_opensource(self, tmp_path):
-        """A service running in the opensource edition never shows external_user_id, even for
+        """A server running in the opensource edition never shows external_user_id, even for
         the admin over a store holding cloud rows of a known developer."""
         settings = load_settings(
-            data_dir=tmp_path, edition="opensource", admin_token=ADMIN_TOKEN, providers=("none",)
+            data_dir=tmp_path, edition="opensource", admin_token=ADMIN_TOKEN, destinations=("none",)
         )
         identity = IdentityStore.open(settings)
         dev = identity.create_developer("developer@company.com")
@@ -183,7 +183,7 @@ class TestDashboard:
 
 class TestOpensourceThroughRelay:
     def test_installation_api_requests_keep_their_template(self, usage, tmp_path, served):
-        """An opensource installation's middleware sends api_request through the service's
+        """An opensource installation's middleware sends api_request through the server's
         relay: the relayed event keeps the route template, method, status class and duration
         bucket (not dropped as a path), and nothing else of the request."""
         from fastapi import FastAPI
@@ -192,7 +192,7 @@ class TestOpensourceThroughRelay:
         from tenantry.asgi import TelemetryMiddleware
 
         oss = TelemetryService(
-            data_dir=tmp_path, edition="opensource", providers=("relay",), relay_url=usage.url
+            data_dir=tmp_path, edition="opensource", destinations=("relay",), relay_url=usage.url
         )
         app = FastAPI()
 

@@ -44,7 +44,7 @@ class TestClickHouseStore:
 
     def test_open_store_picks_clickhouse_when_it_is_a_provider(self, clickhouse_db, tmp_path):
         """Without an explicit backend, open_store uses ClickHouse only when it is a provider."""
-        with_ch = load_settings(clickhouse_url=clickhouse_db, providers="local,clickhouse")
+        with_ch = load_settings(clickhouse_url=clickhouse_db, destinations="local,clickhouse")
         assert open_store(with_ch).backend == "clickhouse"
         only_url = load_settings(clickhouse_url=clickhouse_db, data_dir=tmp_path)
         assert open_store(only_url).backend == "local"

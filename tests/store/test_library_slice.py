@@ -19,7 +19,7 @@ T0 = datetime(2026, 10, 1, 9, tzinfo=UTC)
 def _track(edition: str, data_dir, clickhouse_url: str, n: int) -> None:
     service = TelemetryService(
         data_dir=data_dir,
-        providers="local,clickhouse",
+        destinations="local,clickhouse",
         clickhouse_url=clickhouse_url,
         edition=edition,
         secret="k" * 32,

@@ -32,7 +32,7 @@ Tenant-aware, privacy-first product telemetry.
 
 Commands:
   status        what is collected, where it goes, how to opt out (core install)
-  demo, serve   the seed guide's scenario; the HTTP service          (extra: server)
+  demo, serve   the seed guide's scenario; the server (HTTP)         (extra: server)
   developers, keys, sessions   the identity store                     (extra: identity)
   report, forget, maintenance  analytics over the event store        (extra: store)
 

@@ -33,10 +33,10 @@ class Demo:
         self.dir = data_dir
         self.admin_token = "adm_" + secrets.token_hex(16)
         self.cloud_settings = load_settings(
-            data_dir=data_dir / "service",
-            database_url=f"sqlite:///{(data_dir / 'service' / 'identity.db').resolve()}",
+            data_dir=data_dir / "server",
+            database_url=f"sqlite:///{(data_dir / 'server' / 'identity.db').resolve()}",
             edition="cloud",
-            providers=("local",),
+            destinations=("local",),
             enabled=True,
             do_not_track=False,
             admin_token=self.admin_token,
@@ -53,19 +53,18 @@ class Demo:
         self.identity = None
         self.client = None
 
-    # 1. the service
-    def start_service(self) -> None:
+    # 1. the server
+    def start_server(self) -> None:
         import httpx
 
         from tenantry import TelemetryService
-        from tenantry.destinations import build
         from tenantry.identity import IdentityStore
         from tenantry.server import ServerThread, create_app
         from tenantry.testing import InMemoryDestination
 
         s = self.cloud_settings
         self.identity = IdentityStore.open(s)
-        self.cloud = TelemetryService(s, destinations=[build(s, "local"), InMemoryDestination()])
+        self.cloud = TelemetryService(s, destinations=["local", InMemoryDestination()])
         app = create_app(s, telemetry=self.cloud, identity=self.identity)
         self.server = ServerThread(app).start()
         self.client = httpx.Client(base_url=self.server.url, timeout=10.0)
@@ -133,18 +132,17 @@ class Demo:
     def run_opensource(self) -> None:
         from tenantry import TelemetryService
         from tenantry.config import load_settings
-        from tenantry.destinations import build
         from tenantry.testing import InMemoryDestination
 
         s = load_settings(
             data_dir=self.dir / "opensource",
             edition="opensource",
-            providers=("relay",),
+            destinations=("relay",),
             relay_url=self.server.url,
             enabled=True,
             do_not_track=False,
         )
-        self.oss = TelemetryService(s, destinations=[build(s, "relay"), InMemoryDestination()])
+        self.oss = TelemetryService(s, destinations=["relay", InMemoryDestination()])
         dev_a = self.developers["A"].id
         alice = self.identity.resolve_end_user(dev_a, "alice")
         calls = [
@@ -168,18 +166,16 @@ class Demo:
                 )
 
     def flush(self) -> None:
-        services = self.server.server.config.app.state.services
+        state = self.server.server.config.app.state.server_state
         self.oss.flush(10.0)
-        services.telemetry.flush(10.0)
-        services.relay.flush(10.0)
+        state.telemetry.flush(10.0)
+        state.relay.flush(10.0)
 
     # 5. what each vendor would receive
     def vendor_payloads(self) -> list[tuple[str, dict, dict]]:
-        services = self.server.server.config.app.state.services
+        state = self.server.server.config.app.state.server_state
         cloud = [
-            e
-            for e in services.telemetry.destination("memory").events
-            if e.event == "memory_created"
+            e for e in state.telemetry.destination("memory").events if e.event == "memory_created"
         ]
         oss = [e for e in self.oss.destination("memory").events if e.event == "memory_created"]
         picks = [
@@ -300,4 +296,4 @@ def _encoded(destination_class, event) -> dict:
 def _plain_settings():
     from tenantry.config import load_settings
 
-    return load_settings(providers=("none",))
+    return load_settings(destinations=("none",))

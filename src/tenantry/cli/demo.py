@@ -61,7 +61,7 @@ def run_demo(*, output: Path | None = None, keep: bool = False) -> Path:
     started = time.monotonic()
     demo = Demo(data_dir)
     steps = [
-        ("Starting the service on a free loopback port", demo.start_service),
+        ("Starting the server on a free loopback port", demo.start_server),
         (
             "Creating Developer A (alice, bob, charlie) and Developer B (diana, eve)",
             demo.create_cast,
@@ -102,7 +102,7 @@ def run_demo(*, output: Path | None = None, keep: bool = False) -> Path:
     running = f"still running: {', '.join(left)}" if left else "nothing is left running"
     console.print(
         f"\n[bold green]Dashboard:[/] {target}  (open it in a browser)\n"
-        f"Done in {took:.1f} s; the service is stopped, {running}, and nothing was sent off "
+        f"Done in {took:.1f} s; the server is stopped, {running}, and nothing was sent off "
         "this machine."
     )
     return target

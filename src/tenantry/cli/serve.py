@@ -1,4 +1,4 @@
-"""``tenantry serve``: the HTTP service (reference API, relay, analytics, dashboard)."""
+"""``tenantry serve``: the server (reference API, relay, analytics, dashboard)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port")] = 8000,
     ) -> None:
-        """Run the HTTP service until interrupted. OpenAPI docs at /docs.
+        """Run the server until interrupted. OpenAPI docs at /docs.
 
         Example: TENANTRY_ADMIN_TOKEN=s3cret tenantry serve --port 8000
         """

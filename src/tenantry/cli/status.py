@@ -21,7 +21,7 @@ def status_doc() -> dict[str, Any]:
     from tenantry.config import load_settings
 
     settings = load_settings()
-    doc = shared_status(settings, settings.providers)
+    doc = shared_status(settings, settings.destinations)
     doc.update(
         {
             "data_dir": str(settings.data_dir),
@@ -42,7 +42,7 @@ def render(doc: dict[str, Any]) -> str:
     state = "on" if doc["enabled"] else f"off ({doc.get('disabled_by')})"
     lines = [
         f"telemetry: {state}   edition: {doc['edition']}   "
-        f"providers: {', '.join(doc['providers']) or '-'}   data dir: {printable(doc['data_dir'])}",
+        f"destinations: {', '.join(doc['providers']) or '-'}   data dir: {printable(doc['data_dir'])}",
         "where each value came from: "
         + ", ".join(f"{k}={v['source']}" for k, v in doc["sources"].items()),
         "",
@@ -110,8 +110,8 @@ def register(app) -> None:
 
 
 def _missing_store(settings) -> str | None:
-    """With the ``local`` provider and no ``store`` extra, say where events wait."""
-    if "local" not in settings.providers or not settings.active:
+    """With the ``local`` destination and no ``store`` extra, say where events wait."""
+    if "local" not in settings.destinations or not settings.active:
         return None
     from tenantry.destinations.local import store_available
 

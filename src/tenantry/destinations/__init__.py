@@ -1,7 +1,7 @@
 """Destinations, one module each. ``build(settings, name)`` imports the module only when asked,
 so a missing optional client breaks only its own destination. [Vector per-sink features]
 
-The names are ``tenantry.config.PROVIDERS`` (what ``TELEMETRY_PROVIDER`` takes). The in-memory
+The names are ``tenantry.config.DESTINATIONS`` (what ``TELEMETRY_PROVIDER`` takes). The in-memory
 destination for tests is not among them: ``tenantry.testing.InMemoryDestination`` is passed as
 an instance, ``TelemetryService(destinations=[...])``. [OpenTelemetry ``InMemorySpanExporter``]"""
 
@@ -31,7 +31,7 @@ __all__ = [
     "classify_response",
 ]
 
-_CLASSES = {  # in the order of tenantry.config.PROVIDERS
+_CLASSES = {  # in the order of tenantry.config.DESTINATIONS
     "local": ("tenantry.destinations.local", "LocalDestination"),
     "amplitude": ("tenantry.destinations.amplitude", "AmplitudeDestination"),
     "posthog": ("tenantry.destinations.posthog", "PostHogDestination"),

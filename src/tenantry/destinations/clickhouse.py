@@ -24,7 +24,7 @@ class ClickHouseDestination(Destination):
     def __init__(self, settings: Settings, *, url: str | None = None, dedup=None) -> None:
         url = url or settings.clickhouse_url
         if not url:
-            raise ConfigError("TENANTRY_CLICKHOUSE_URL: the clickhouse provider needs it")
+            raise ConfigError("TENANTRY_CLICKHOUSE_URL: the clickhouse destination needs it")
         self.shared = None
         if dedup is None and settings.redis_url:  # replicas share one window (its own name:
             from tenantry.shared_state import SharedState  # the relay's uuids are another's)

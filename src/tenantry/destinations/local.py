@@ -3,7 +3,7 @@
 Each batch becomes one immutable Parquet file (see ``tenantry.store.local``), so any number of
 processes can use this destination at once. A failed write is retried by the sender.
 
-``local`` is the default provider, and the store needs the ``store`` extra (DuckDB, pyarrow). A
+``local`` is the default destination, and the store needs the ``store`` extra (DuckDB, pyarrow). A
 core install without it loses nothing: each batch is written whole (temporary name, then an
 atomic rename) as a JSON-lines file in ``data_dir/events/pending/``, and a one-time warning says
 what to install. Once ``tenantry[store]`` is installed, the store loads the pending files into

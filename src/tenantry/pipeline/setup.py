@@ -41,14 +41,15 @@ def set_up(
     settings: Settings,
     counters: Counters,
     *,
-    destinations: Sequence[Destination] | None,
+    destinations: Sequence[str | Destination] | None,
     profile_lookup: ProfileLookup | None | str,
     on_error: OnError | None,
     budget: Budget,
     room: threading.Event,
 ) -> Parts:
-    """Build the worker's parts. ``destinations`` None: those ``settings.providers`` names (one
-    that cannot be built is logged and counted ``destination_errors:<name>``).
+    """Build the worker's parts. ``destinations``: instances, and names built from ``settings``;
+    None: the ``settings.destinations`` names (one that cannot be built is logged and counted
+    ``destination_errors:<name>``).
     ``profile_lookup`` ``"auto"``: the identity store's, in cloud mode when there is one."""
     s = settings
     secret = b""
@@ -69,7 +70,13 @@ def set_up(
     except Exception as exc:
         logger.debug("tenantry: no suppression list (%s)", exc)
     if destinations is None:
-        destinations = _build_destinations(s, counters)
+        destinations = _build_destinations(s, s.destinations, counters)
+    elif any(isinstance(d, str) for d in destinations):  # names beside instances
+        destinations = [
+            b
+            for d in destinations
+            for b in (_build_destinations(s, (d,), counters) if isinstance(d, str) else (d,))
+        ]
     if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in destinations):
         _installation.show_notice_once(s.data_dir)
     spool = None
@@ -106,9 +113,9 @@ def _lookup(s: Settings) -> ProfileLookup | None:
         return None
 
 
-def _build_destinations(s: Settings, counters: Counters) -> list[Destination]:
+def _build_destinations(s: Settings, names: Sequence[str], counters: Counters) -> list[Destination]:
     out = []
-    for name in s.providers:
+    for name in names:
         try:
             out.append(build(s, name))
         except Exception as exc:

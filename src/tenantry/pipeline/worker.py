@@ -51,7 +51,7 @@ class Worker:
         settings: Settings,
         counters: Counters,
         *,
-        destinations: Sequence[Destination] | None = None,
+        destinations: Sequence[str | Destination] | None = None,
         profile_lookup: Callable[[str], Mapping[str, Any] | None] | None | str = "auto",
         on_error: OnError | None = None,
         interval: float = 0.05,

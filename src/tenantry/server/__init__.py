@@ -1,4 +1,4 @@
-"""The HTTP service: reference API, relay, analytics and dashboard (``tenantry serve``).
+"""The server: reference API, relay, analytics and dashboard (``tenantry serve``).
 
 from tenantry.server import create_app
 app = create_app()        # FastAPI; run with uvicorn

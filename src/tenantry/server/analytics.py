@@ -18,7 +18,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.identity.web import API_KEY_HEADER, SESSION_HEADER
-from tenantry.server.common import bearer, error, is_admin, responses, services
+from tenantry.server.common import bearer, error, is_admin, responses, server_state
 from tenantry.store.queries import QUERIES, run_query
 
 router = APIRouter()
@@ -49,7 +49,7 @@ async def viewer(request: Request) -> Viewer | None:
         )
     if not request.headers.get(API_KEY_HEADER) and not request.headers.get(SESSION_HEADER):
         return None
-    ident = await services(request).authenticate(request)
+    ident = await server_state(request).authenticate(request)
     return Viewer(ident.developer_id)
 
 
@@ -78,7 +78,7 @@ async def analytics(
     if query not in QUERIES:
         raise error(404, f"unknown query; choose from {', '.join(QUERIES)}", "unknown_query")
     scope = developer if who.admin else who.developer
-    store = services(request).store
+    store = server_state(request).store
     return await run_in_threadpool(
         run_query,
         store,
@@ -93,7 +93,7 @@ async def analytics(
 def external_names(request: Request):
     """The identity store's ``external_ids`` in the cloud edition, else None (never in
     opensource)."""
-    svc = services(request)
-    if svc.settings.edition != "cloud" or svc.identity is None:
+    state = server_state(request)
+    if state.settings.edition != "cloud" or state.identity is None:
         return None
-    return svc.identity.external_ids
+    return state.identity.external_ids

@@ -31,7 +31,7 @@ from tenantry.server.common import (
     limit,
     require_admin,
     responses,
-    services,
+    server_state,
 )
 
 router = APIRouter()
@@ -126,22 +126,22 @@ class HashSlots:
 
 async def who(request: Request) -> Identity:
     """``X-API-Key`` or ``X-Session-Token`` -> ``Identity`` (401 JSON otherwise)."""
-    return await services(request).authenticate(request)
+    return await server_state(request).authenticate(request)
 
 
 async def _end_user(request: Request, ident: Identity, meta: MemoryMetadata | None) -> str | None:
     external = meta.external_user_id if meta else None
     if ident.via != "api_key" or not external:
         return ident.end_user_id  # session: the user is the developer; key alone: no end user
-    svc = services(request)
+    state = server_state(request)
     key = (ident.developer_id, external)
-    hit = svc.end_users.get(key)
+    hit = state.end_users.get(key)
     if hit is not None and hit[1] > time.monotonic():
         return hit[0]
-    end_user = await run_in_threadpool(svc.identity.resolve_end_user, *key)
-    if len(svc.end_users) >= END_USER_CACHE_SIZE:
-        svc.end_users.clear()
-    svc.end_users[key] = (end_user, time.monotonic() + END_USER_CACHE_TTL)
+    end_user = await run_in_threadpool(state.identity.resolve_end_user, *key)
+    if len(state.end_users) >= END_USER_CACHE_SIZE:
+        state.end_users.clear()
+    state.end_users[key] = (end_user, time.monotonic() + END_USER_CACHE_TTL)
     return end_user
 
 
@@ -150,11 +150,11 @@ async def create_memory(
     body: MemoryIn, request: Request, ident: Annotated[Identity, Depends(who)]
 ) -> dict[str, Any]:
     """Store a memory for ``metadata.external_user_id`` and track ``memory_created``."""
-    svc = services(request)
+    state = server_state(request)
     end_user = await _end_user(request, ident, body.metadata)
     extra = body.metadata.model_dump(exclude_none=True) if body.metadata else {}
-    row = await svc.memories.add_async(ident.developer_id, end_user, body.content, extra)
-    await svc.telemetry.track(
+    row = await state.memories.add_async(ident.developer_id, end_user, body.content, extra)
+    await state.telemetry.track(
         "memory_created",
         {"type": "text", "has_metadata": bool(extra)},
         user_id=end_user,
@@ -169,13 +169,13 @@ async def search_memories(
 ) -> dict[str, Any]:
     """Memories containing ``query`` (of one end user when ``metadata.external_user_id`` is
     given); tracks ``search_performed``."""
-    svc = services(request)
+    state = server_state(request)
     end_user = await _end_user(request, ident, body.metadata)
     scope = end_user if ident.via == "api_key" else None
     hits = await run_in_threadpool(
-        svc.memories.search, ident.developer_id, scope, body.query, body.limit
+        state.memories.search, ident.developer_id, scope, body.query, body.limit
     )
-    await svc.telemetry.track(
+    await state.telemetry.track(
         "search_performed",
         {"result_count": len(hits)},
         user_id=end_user,
@@ -193,12 +193,12 @@ async def search_memories(
 async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     """Developer login: email and password -> a session token for ``X-Session-Token``.
     Throttled per account and per address (429 with ``Retry-After``)."""
-    svc = services(request)
-    limit(svc, "login_address", client_address(request), 1, "address")
-    limit(svc, "login_account", body.email.strip().lower(), 1, "account")
-    async with svc.hashing.slot():
+    state = server_state(request)
+    limit(state, "login_address", client_address(request), 1, "address")
+    limit(state, "login_account", body.email.strip().lower(), 1, "account")
+    async with state.hashing.slot():
         try:
-            session = await run_in_threadpool(svc.identity.login, body.email, body.password)
+            session = await run_in_threadpool(state.identity.login, body.email, body.password)
         except (InvalidLogin, ValueError):
             raise error(401, "wrong email or password", "invalid_login") from None
     return {
@@ -215,18 +215,18 @@ async def revoke_session(
 ) -> Response:
     """Revoke a developer's session (and the dashboard logins made from it): the admin bearer
     token, or that developer's API key or session token. Another developer's session is 404."""
-    svc = services(request)
-    owner = await run_in_threadpool(svc.identity.session_owner, session_id)
+    state = server_state(request)
+    owner = await run_in_threadpool(state.identity.session_owner, session_id)
     if bearer(request) is not None:
         require_admin(request)
     else:
-        ident = await svc.authenticate(request)
+        ident = await state.authenticate(request)
         if owner != ident.developer_id:
             owner = None
     if owner is None:
         raise error(404, "no such session", "not_found")
     try:
-        await run_in_threadpool(svc.identity.revoke_session_id, session_id)
+        await run_in_threadpool(state.identity.revoke_session_id, session_id)
     except NotFound:
         raise error(404, "no such session", "not_found") from None
     return Response(status_code=204)
@@ -234,13 +234,13 @@ async def revoke_session(
 
 @router.get("/v1/telemetry/status", responses=responses(401))
 async def telemetry_status(request: Request) -> dict[str, Any]:
-    """The service's own telemetry status, and the relay's counters (every tenant's): the admin
+    """The server's own telemetry status, and the relay's counters (every tenant's): the admin
     bearer token only."""
     require_admin(request)
-    svc = services(request)
-    status = svc.telemetry.get_status()
-    status["relay"] = svc.relay.status() if svc.relay else {}
-    status["shared"] = svc.shared.status() if svc.shared else {"backend": "process"}
+    state = server_state(request)
+    status = state.telemetry.get_status()
+    status["relay"] = state.relay.status() if state.relay else {}
+    status["shared"] = state.shared.status() if state.shared else {"backend": "process"}
     return status
 
 

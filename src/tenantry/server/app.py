@@ -3,7 +3,7 @@
     app = create_app()                   # settings from the environment
     uvicorn.run(app, host="127.0.0.1", port=8000, proxy_headers=False)
 
-Reads top-down: ``common`` (services, error shape) <- the route modules (``api``,
+Reads top-down: ``common`` (server state, error shape) <- the route modules (``api``,
 ``relay_routes``, ``analytics``, ``dashboard``) <- this module. Run uvicorn with
 ``proxy_headers=False``: which forwarded headers to believe is ``TENANTRY_TRUSTED_PROXIES``'s job.
 """
@@ -29,7 +29,7 @@ from tenantry.errors import ConfigError, IdentityError, PrivacyRefused, QueryErr
 from tenantry.limits import MAX_BODY_BYTES
 from tenantry.server import analytics, api, dashboard, relay_routes
 from tenantry.server.api import HashSlots
-from tenantry.server.common import Services, parse_networks
+from tenantry.server.common import ServerState, parse_networks
 from tenantry.server.limits import BodyLimit, Rate, make_limiter
 from tenantry.server.memories import MemoryTable
 from tenantry.server.relay import Relay
@@ -68,7 +68,7 @@ def create_app(
     login_rate: Rate = DEFAULT_LOGIN_RATE,
     login_ip_rate: Rate = DEFAULT_LOGIN_IP_RATE,
 ) -> FastAPI:
-    """The service. Anything not passed (telemetry, identity store, event store) is opened from
+    """The server. Anything not passed (telemetry, identity store, event store) is opened from
     ``settings`` when the app starts and closed when it stops. ``ip_rate``/``anon_rate`` are the
     relay's allowances in events per address / installation; ``login_rate``/``login_ip_rate``
     in login attempts per account / address."""
@@ -77,7 +77,9 @@ def create_app(
         trusted = parse_networks(settings.trusted_proxies)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    state = Services(settings, telemetry=telemetry, identity=identity, store=store, trusted=trusted)
+    state = ServerState(
+        settings, telemetry=telemetry, identity=identity, store=store, trusted=trusted
+    )
     rates = {
         "relay_address": ip_rate,
         "relay_installation": anon_rate,
@@ -90,7 +92,7 @@ def create_app(
         _open(state, relay_destinations, rates)
         retention = asyncio.create_task(_retention_loop(state), name="tenantry-retention")
         # Everything loaded so far (FastAPI, SQLAlchemy, pyarrow, DuckDB, ...: some 120,000
-        # objects) lives as long as the service. Move it out of the cyclic GC's reach: a full
+        # objects) lives as long as the server. Move it out of the cyclic GC's reach: a full
         # collection over it stops the event loop for ~60 ms, more than the p99 budget.
         gc.collect()
         gc.freeze()
@@ -109,7 +111,7 @@ def create_app(
         summary="Tenant-aware, privacy-first product telemetry: reference API, relay, analytics.",
         lifespan=lifespan,
     )
-    app.state.services = state
+    app.state.server_state = state
     from tenantry.asgi import TelemetryMiddleware, identity_resolver
 
     app.add_middleware(  # api_request per /v1/* request, per developer (the API usage reports)
@@ -130,7 +132,7 @@ def create_app(
     return app
 
 
-def _limits(state: Services, rates: dict[str, Rate]) -> None:
+def _limits(state: ServerState, rates: dict[str, Rate]) -> None:
     """The one place shared-state limits are built: rate limiters (``take(key, cost)``), the
     relay's dedup (``first_seen(uuids)``) and the cap on concurrent password hashing. A
     multi-replica deployment swaps shared implementations in here."""
@@ -144,7 +146,7 @@ def _limits(state: Services, rates: dict[str, Rate]) -> None:
     state.relay_dedup = make_dedup(state.shared, name="relay")
 
 
-def _open(state: Services, relay_destinations: list | None, rates: dict[str, Rate]) -> None:
+def _open(state: ServerState, relay_destinations: list | None, rates: dict[str, Rate]) -> None:
     from tenantry import TelemetryService
     from tenantry._files import private_dir
     from tenantry.identity import IdentityStore
@@ -175,7 +177,7 @@ def _open(state: Services, relay_destinations: list | None, rates: dict[str, Rat
     state.owned.append(lambda: state.relay.shutdown(5.0))
 
 
-async def _retention_loop(state: Services) -> None:
+async def _retention_loop(state: ServerState) -> None:
     """Drop events older than ``TELEMETRY_RETENTION_DAYS`` from the store: at start, then
     every ``RETENTION_INTERVAL`` seconds, off the event loop."""
     from tenantry.store import apply_retention
@@ -183,17 +185,17 @@ async def _retention_loop(state: Services) -> None:
     while True:
         try:
             await run_in_threadpool(apply_retention, state.store, state.settings.retention_days)
-        except Exception:  # a failed sweep is retried next time; the service keeps serving
+        except Exception:  # a failed sweep is retried next time; the server keeps serving
             logger.exception("tenantry: retention sweep failed")
         await asyncio.sleep(RETENTION_INTERVAL)
 
 
-def _close(state: Services) -> None:
+def _close(state: ServerState) -> None:
     for close in reversed(state.owned):
         try:
             close()
         except Exception:  # one failing close must not keep the others open
-            logger.exception("tenantry: closing a service part failed")
+            logger.exception("tenantry: closing a server part failed")
     state.owned.clear()
 
 

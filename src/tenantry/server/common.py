@@ -1,4 +1,4 @@
-"""What the app factory and every route module share: the services, the JSON error shape, who
+"""What the app factory and every route module share: the server's state (``ServerState``), the JSON error shape, who
 the client is, and the admin check. Routes import this module, never ``app``.
 
 Every error is a 4xx with ``{"error": ..., "code": ...}``; nothing a client sends is echoed back
@@ -22,7 +22,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ErrorBody(BaseModel):
-    """Every error the service answers: a readable message and a stable code."""
+    """Every error the server answers: a readable message and a stable code."""
 
     error: str
     code: str
@@ -49,7 +49,7 @@ def responses(*codes: int) -> dict[int | str, dict]:
 
 
 @dataclass
-class Services:
+class ServerState:
     """What the routes share; built in the lifespan unless handed to ``create_app``."""
 
     settings: Settings
@@ -69,8 +69,8 @@ class Services:
     owned: list = field(default_factory=list)
 
 
-def services(request: Request) -> Services:
-    return request.app.state.services
+def server_state(request: Request) -> ServerState:
+    return request.app.state.server_state
 
 
 def error(status: int, message: str, code: str, headers: dict | None = None) -> HTTPException:
@@ -78,9 +78,9 @@ def error(status: int, message: str, code: str, headers: dict | None = None) -> 
     return HTTPException(status, detail={"error": message, "code": code}, headers=headers)
 
 
-def limit(svc: Services, name: str, key: str, cost: float, what: str) -> None:
+def limit(state: ServerState, name: str, key: str, cost: float, what: str) -> None:
     """Charge ``cost`` to ``key`` in limiter ``name``; 429 with ``Retry-After`` when refused."""
-    wait = svc.limiters[name].take(key, cost)
+    wait = state.limiters[name].take(key, cost)
     if wait:
         seconds = max(1, int(wait + 0.999))
         raise error(
@@ -119,7 +119,7 @@ def client_address(request: Request) -> str:
     """The client's address: the TCP peer, unless the peer is a trusted proxy; then the
     right-most address in ``X-Forwarded-For`` that is not itself a trusted proxy."""
     peer = request.client.host if request.client else "unknown"
-    trusted = services(request).trusted
+    trusted = server_state(request).trusted
     if not trusted or not _trusted(peer, trusted):
         return peer
     hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
@@ -137,7 +137,7 @@ def client_address(request: Request) -> str:
 
 def is_admin(request: Request, token: str | None) -> bool:
     """``token`` is the configured admin token (compared in constant time)."""
-    expected = services(request).settings.admin_token
+    expected = server_state(request).settings.admin_token
     return bool(expected and token) and hmac.compare_digest(token.encode(), expected.encode())
 
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.errors import IdentityError, QueryError
 from tenantry.identity.dashboard_sessions import DASHBOARD_TTL
 from tenantry.server.analytics import Viewer, external_names, missing_credentials, viewer
-from tenantry.server.common import client_address, error, is_admin, limit, responses, services
+from tenantry.server.common import client_address, error, is_admin, limit, responses, server_state
 from tenantry.store.html import render_html
 from tenantry.store.queries import run_query
 
@@ -87,18 +87,18 @@ async def login(
 ) -> RedirectResponse:
     """Log in with the admin token or a developer's session token (form field ``token``): sets
     a random, expiring, server-side session cookie."""
-    svc = services(request)
-    limit(svc, "login_address", client_address(request), 1, "address")
+    state = server_state(request)
+    limit(state, "login_address", client_address(request), 1, "address")
     if is_admin(request, token):
-        login, raw = await run_in_threadpool(svc.dashboard.create, None)
+        login, raw = await run_in_threadpool(state.dashboard.create, None)
     else:
         try:
-            ident = await run_in_threadpool(svc.identity.resolve, session_token=token)
+            ident = await run_in_threadpool(state.identity.resolve, session_token=token)
         except IdentityError:
             raise error(401, "unknown or expired token", "invalid_token") from None
-        session_id = await run_in_threadpool(svc.identity.session_id, token)
+        session_id = await run_in_threadpool(state.identity.session_id, token)
         login, raw = await run_in_threadpool(
-            svc.dashboard.create, ident.developer_id, session_id=session_id
+            state.dashboard.create, ident.developer_id, session_id=session_id
         )
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(
@@ -121,7 +121,7 @@ async def login(
 )
 async def logout(request: Request) -> RedirectResponse:
     """End the dashboard session on the server and clear its cookie."""
-    await run_in_threadpool(services(request).dashboard.revoke, request.cookies.get(COOKIE))
+    await run_in_threadpool(server_state(request).dashboard.revoke, request.cookies.get(COOKIE))
     response = RedirectResponse("/dashboard/login", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -131,7 +131,9 @@ async def _dashboard_viewer(request: Request) -> Viewer:
     who = await viewer(request)
     if who is not None:
         return who
-    login = await run_in_threadpool(services(request).dashboard.lookup, request.cookies.get(COOKIE))
+    login = await run_in_threadpool(
+        server_state(request).dashboard.lookup, request.cookies.get(COOKIE)
+    )
     if login is None:
         raise missing_credentials()
     return Viewer(login.developer_id)
@@ -150,7 +152,7 @@ async def dashboard(request: Request) -> HTMLResponse:
     title = "tenantry: all developers" if who.admin else f"tenantry: {who.developer}"
     page = await run_in_threadpool(
         dashboard_html,
-        services(request).store,
+        server_state(request).store,
         names,
         who.developer,
         title,

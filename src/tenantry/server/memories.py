@@ -5,7 +5,7 @@ It exists to show how a host application calls ``track()``; it is not a memory p
 Inserts from the event loop go through ``add_async``: rows that arrive while a write is in
 flight are written together, in one transaction (one executemany) on one worker thread. A
 thread per request would have them queue on SQLite's single write lock, whose busy handler
-sleeps up to 100 ms between tries: that was the service's p99.
+sleeps up to 100 ms between tries: that was the server's p99.
 """
 
 from __future__ import annotations

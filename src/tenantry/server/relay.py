@@ -1,7 +1,7 @@
 """The relay: ``POST /v1/telemetry/events`` for opensource installations.
 
 It trusts no sender. Every event goes through the opensource policy again (an email or a raw
-ID a client sends never reaches a store: user IDs are re-keyed with this service's secret,
+ID a client sends never reaches a store: user IDs are re-keyed with this server's secret,
 personal data is filtered), the client's context fields must pass the same value filter and an
 allow-list of shapes, duplicates (same uuid) are dropped, people on the suppression list
 (``tenantry forget``) are dropped by their raw or re-keyed ID, and what is left is handed to the
@@ -107,7 +107,7 @@ class Relay:
         )
         self.suppression = SuppressionList(settings.data_dir)
         if destinations is None:
-            names = [p for p in settings.providers if p not in ("relay", "none", "amplitude")]
+            names = [p for p in settings.destinations if p not in ("relay", "none", "amplitude")]
             destinations = [build(settings, name) for name in names or ["local"]]
         spool = None
         if settings.durable:  # accepted relay events survive a crash of this replica

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 
 from tenantry.destinations.relay import RELAY_PATH as PATH
 from tenantry.limits import MAX_EVENTS_PER_REQUEST
-from tenantry.server.common import client_address, error, limit, responses, services
+from tenantry.server.common import client_address, error, limit, responses, server_state
 from tenantry.server.relay import RelayBatch, RelayResult
 
 router = APIRouter()
@@ -26,19 +26,19 @@ async def relay_events(batch: RelayBatch, request: Request) -> dict:
     opensource policy again, on its own (a bad one is listed in ``rejected``, the rest are
     kept); duplicates (same uuid) and forgotten people are dropped; the rest is stored or
     forwarded."""
-    svc = services(request)
+    state = server_state(request)
     count = len(batch.events)
     if count > MAX_EVENTS_PER_REQUEST:
         raise error(
             413, f"more than {MAX_EVENTS_PER_REQUEST} events in one request", "too_many_events"
         )
-    if svc.relay.busy():  # accept only what can be delivered: back-pressure to the clients
+    if state.relay.busy():  # accept only what can be delivered: back-pressure to the clients
         raise error(503, "the relay is busy; retry later", "busy", {"Retry-After": "1"})
     cost = max(1, count)
-    limit(svc, "relay_address", client_address(request), cost, "address")
+    limit(state, "relay_address", client_address(request), cost, "address")
     if batch.anonymous_id:
-        limit(svc, "relay_installation", batch.anonymous_id, cost, "installation")
-    processed, rejected = svc.relay.accept(batch)
+        limit(state, "relay_installation", batch.anonymous_id, cost, "installation")
+    processed, rejected = state.relay.accept(batch)
     return {
         "success": True,
         "events_received": count,

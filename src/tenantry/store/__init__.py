@@ -2,7 +2,7 @@
 
 ``open_store(settings, backend=None)`` picks the backend: an explicit ``backend`` wins; else
 ``clickhouse`` when ``TENANTRY_CLICKHOUSE_URL`` is set *and* ``clickhouse`` is one of the
-providers (that is where the events go); else ``local`` in ``settings.data_dir / "events"``.
+destinations (that is where the events go); else ``local`` in ``settings.data_dir / "events"``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ BACKENDS = ("local", "clickhouse")
 
 
 def default_backend(settings: Settings) -> str:
-    if settings.clickhouse_url and "clickhouse" in settings.providers:
+    if settings.clickhouse_url and "clickhouse" in settings.destinations:
         return "clickhouse"
     return "local"
 
@@ -56,7 +56,7 @@ def open_store(settings: Settings, backend: str | None = None) -> EventStore:
 
 
 def apply_retention(store: EventStore, days: int) -> int:
-    """Remove events older than ``days`` days from ``store``; return how many. The service
+    """Remove events older than ``days`` days from ``store``; return how many. The server
     calls this periodically; ``tenantry maintenance retention`` calls it once per backend."""
     if days < 1:
         raise QueryError("retention needs at least 1 day")

@@ -1,7 +1,7 @@
 """Report results as one self-contained HTML page of plotly charts (plotly.js inlined, no CDN).
 
 ``render_html(results, title)`` takes ``run_query`` dicts; ``tenantry report --html`` and the
-service's ``/dashboard`` both use it.
+server's ``/dashboard`` both use it.
 """
 
 from __future__ import annotations

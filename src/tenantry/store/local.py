@@ -1,7 +1,7 @@
 """The embedded event store: DuckDB over immutable Parquet segments in ``data_dir/events``.
 
 Why not one DuckDB database file? A DuckDB file admits one writing process at a time, and
-tenantry has several at once (app workers using the ``local`` provider, ``tenantry serve``,
+tenantry has several at once (app workers using the ``local`` destination, ``tenantry serve``,
 ``tenantry report``). So every writer writes its own immutable Parquet file with pyarrow, under
 a temporary name, and renames it into ``segments/`` (atomic on POSIX): no writer ever waits for
 another and a reader sees a file whole or not at all. Readers query ``read_parquet([...])`` with

@@ -1,4 +1,4 @@
-"""The service under attack (issue 10, items 6-8, 10 and the layout), over real HTTP on loopback:
+"""The server under attack (issue 10, items 6-8, 10 and the layout), over real HTTP on loopback:
 body limits on every route, login throttling with real wrong passwords, the status endpoint,
 file modes of the data dir, and a server package without import cycles."""
 
@@ -28,9 +28,9 @@ def _port(url: str) -> int:
 class TestBodyLimits:
     """Item 6: every route has a body cap, answered 413 before the body is read on."""
 
-    def test_declared_150mb_login_is_refused_at_once(self, service):
+    def test_declared_150mb_login_is_refused_at_once(self, running):
         """``/v1/auth/sessions`` with Content-Length 150 MB is 413 before any body byte is sent."""
-        with socket.create_connection(("127.0.0.1", _port(service.url)), 10) as s:
+        with socket.create_connection(("127.0.0.1", _port(running.url)), 10) as s:
             s.sendall(
                 b"POST /v1/auth/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
                 b"\r\nContent-Length: 157286400\r\n\r\n"
@@ -38,13 +38,13 @@ class TestBodyLimits:
             s.settimeout(10)
             assert s.recv(4096).startswith(b"HTTP/1.1 413")
 
-    def test_chunked_body_is_cut_off(self, service):
+    def test_chunked_body_is_cut_off(self, running):
         """A chunked (no Content-Length) login body is answered 413 while the client is still
         sending: the server stops after the cap and a bounded drain (8 MiB), not after 150 MB.
         (Past the drain the server closes; if its reset overtakes the 413, the bound still
         shows in how little was sent.)"""
         sent, head, reset = 0, b"", False
-        with socket.create_connection(("127.0.0.1", _port(service.url)), 10) as s:
+        with socket.create_connection(("127.0.0.1", _port(running.url)), 10) as s:
             s.sendall(
                 b"POST /v1/auth/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
                 b"\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -69,18 +69,18 @@ class TestBodyLimits:
         assert head.startswith(b"HTTP/1.1 413") or (reset and not head)
         assert sent < 32 * 1024 * 1024
 
-    def test_each_route_has_its_own_cap(self, service):
+    def test_each_route_has_its_own_cap(self, running):
         """A 20 KB body passes the relay and memories caps, but not login's (8 KiB) nor search's
         (16 KiB); each 413 carries the JSON error shape."""
-        key = {"X-API-Key": service.devs["A"].key}
+        key = {"X-API-Key": running.devs["A"].key}
         pad = "p" * 20_000
-        r = service.client.post("/v1/auth/sessions", json={"email": "a@b.co", "password": pad})
+        r = running.client.post("/v1/auth/sessions", json={"email": "a@b.co", "password": pad})
         assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
-        r = service.client.post("/v1/memories/search", json={"query": pad}, headers=key)
+        r = running.client.post("/v1/memories/search", json={"query": pad}, headers=key)
         assert r.status_code == 413
-        r = service.client.post("/v1/memories", json={"content": pad}, headers=key)
+        r = running.client.post("/v1/memories", json={"content": pad}, headers=key)
         assert r.status_code == 201
-        r = service.client.post("/dashboard/login", data={"token": pad})
+        r = running.client.post("/dashboard/login", data={"token": pad})
         assert r.status_code == 413
 
 
@@ -159,7 +159,7 @@ class TestLoginThrottling:
             for t in threads:
                 t.join()
             assert codes == [401] * 16
-            assert running.services.hashing.peak == 2
+            assert running.state.hashing.peak == 2
         finally:
             stop(server, running)
 
@@ -167,11 +167,11 @@ class TestLoginThrottling:
 class TestStatus:
     """Item 8: the status endpoint shows every tenant's counters to the admin only."""
 
-    def test_status_needs_the_admin_token(self, service):
+    def test_status_needs_the_admin_token(self, running):
         """No token, a wrong bearer token, a developer's API key or session: 401; the admin
         token: 200 with the relay's counters."""
-        a = service.devs["A"]
-        session = service.identity.create_session(a.id)
+        a = running.devs["A"]
+        session = running.identity.create_session(a.id)
         for headers in (
             {},
             {"Authorization": "Bearer wrong"},
@@ -179,23 +179,23 @@ class TestStatus:
             {"X-API-Key": a.key},
             {"X-Session-Token": session.token},
         ):
-            r = service.client.get("/v1/telemetry/status", headers=headers)
+            r = running.client.get("/v1/telemetry/status", headers=headers)
             assert r.status_code == 401 and "relay" not in r.text, headers
-        r = service.client.get(
+        r = running.client.get(
             "/v1/telemetry/status", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
         )
         assert r.status_code == 200 and "relay" in r.json()
 
 
 def test_data_dir_is_private_whatever_the_umask(tmp_path):
-    """Item 10: with umask 022 the service's data dir is 0700 and every file tenantry writes
+    """Item 10: with umask 022 the server's data dir is 0700 and every file tenantry writes
     there (identity.db and its -wal/-shm, the secret, ...) is 0600; the Parquet segments under
     events/ belong to the store (branch h9-memory) and are not checked here."""
     old = os.umask(0o022)
     try:
         data = tmp_path / "data"
         settings = load_settings(
-            data_dir=data, edition="cloud", providers=("local",), admin_token=ADMIN_TOKEN
+            data_dir=data, edition="cloud", destinations=("local",), admin_token=ADMIN_TOKEN
         )
         with ServerThread(create_app(settings)) as server:
             client = httpx.Client(base_url=server.url, timeout=10)
@@ -221,7 +221,7 @@ def test_loose_existing_data_dir_is_warned_once(tmp_path, caplog):
     data = tmp_path / "loose"
     data.mkdir()
     os.chmod(data, 0o755)
-    settings = load_settings(data_dir=data, edition="cloud", providers=("local",))
+    settings = load_settings(data_dir=data, edition="cloud", destinations=("local",))
     with caplog.at_level("WARNING", logger="tenantry"), ServerThread(create_app(settings)):
         pass
     warnings = [r for r in caplog.records if str(data) in r.getMessage()]
