@@ -140,3 +140,17 @@ def test_logout_ends_the_session_on_the_server(running, browser):
     replay = running.client.get("/dashboard", cookies={cookie["name"]: cookie["value"]})
     assert replay.status_code == 401
     page.close()
+
+
+def test_the_dashboard_lists_come_from_the_query_registry():
+    """Every registry query is on one of the two dashboards; the developer's shows only
+    user-level queries about one developer (never top-developers, never installation-wide
+    counts), and each query that needs a developer is there."""
+    from tenantry.server.dashboard import ADMIN_QUERIES, DEVELOPER_QUERIES
+    from tenantry.store.queries import DEFINITIONS
+
+    assert set(ADMIN_QUERIES) | set(DEVELOPER_QUERIES) == set(DEFINITIONS)
+    assert "top-developers" in ADMIN_QUERIES and "top-developers" not in DEVELOPER_QUERIES
+    assert all(DEFINITIONS[name].cloud for name in DEVELOPER_QUERIES)
+    assert {n for n, q in DEFINITIONS.items() if q.needs_developer} <= set(DEVELOPER_QUERIES)
+    assert not {n for n, q in DEFINITIONS.items() if q.needs_developer} & set(ADMIN_QUERIES)

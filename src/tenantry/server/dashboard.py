@@ -22,31 +22,16 @@ from tenantry.identity.dashboard_sessions import DASHBOARD_TTL
 from tenantry.server.analytics import Viewer, external_names, missing_credentials, viewer
 from tenantry.server.common import client_address, error, is_admin, limit, responses, server_state
 from tenantry.store.html import render_html
-from tenantry.store.queries import run_query
+from tenantry.store.queries import DEFINITIONS, run_query
 
 router = APIRouter()
 
 COOKIE = "tenantry_dashboard"
-ADMIN_QUERIES = (
-    "developer-retention",
-    "developer-daily-events",
-    "top-developers",
-    "event-counts",
-    "edition-distribution",
-    "os-distribution",
-    "api-usage",
-    "api-daily-usage",
-    "monthly-usage",
-)
-DEVELOPER_QUERIES = (
-    "developer-events",
-    "developer-memories",
-    "memories-per-end-user",
-    "developer-retention",
-    "developer-daily-events",
-    "api-usage",
-    "api-daily-usage",
-    "monthly-usage",
+# From the registry: the operator sees every query that needs no developer; a developer sees
+# the user-level (cloud) queries about their own data, never one that ranks all developers.
+ADMIN_QUERIES = tuple(q.name for q in DEFINITIONS.values() if not q.needs_developer)
+DEVELOPER_QUERIES = tuple(
+    q.name for q in DEFINITIONS.values() if q.cloud and not q.across_developers
 )
 THIS_MONTH = ("monthly-usage",)  # the dashboard shows this month's usage
 _HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}

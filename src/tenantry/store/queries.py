@@ -37,6 +37,7 @@ class Query:
     suppress: bool = False  # small-group suppression: last SQL column is the distinct_id count
     distinct_only: bool = False  # counts only distinct values: the store may skip uuid dedupe
     end_users: bool = False  # rows keyed by end_user_id: may show the developer's own names
+    across_developers: bool = False  # rows are developers: for the operator, never one developer
     help: str = ""
 
 
@@ -115,6 +116,7 @@ _DEFINITIONS = (
         "SELECT developer_id, count(DISTINCT end_user_id) AS n FROM {events} "
         "WHERE developer_id IS NOT NULL GROUP BY developer_id ORDER BY n DESC, developer_id",
         cloud=True,
+        across_developers=True,
         distinct_only=True,
         help="developers by distinct active end users",
     ),
