@@ -279,7 +279,7 @@ class TestLifecycle:
         """With a tiny queue and a stalled worker, track returns at once and counts queue_full."""
         dest = Gated(5)
         svc = TelemetryService(edition="cloud", destinations=[dest], queue_size=10)
-        svc._worker._ready.wait(5)
+        svc._worker.wait_ready(5)
         t0 = time.perf_counter()
         n = 0
         while svc.get_status()["drops"].get("queue_full", 0) == 0 and n < 1_000_000:
@@ -469,7 +469,7 @@ class TestReporting:
         svc = TelemetryService(
             edition="cloud", destinations=[dest], status_interval=0.05, queue_size=5
         )
-        svc._worker._ready.wait(5)
+        svc._worker.wait_ready(5)
         for _ in range(50):  # a burst past the tiny queue: some are dropped as queue_full
             svc.track_sync("e", {}, developer_id="dev_abc123")
         svc.flush(5)

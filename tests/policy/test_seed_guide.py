@@ -11,6 +11,7 @@ import orjson
 
 from tenantry import __version__
 from tenantry.policy import shape
+from tests.fixtures.seed_guide import RESULT_IN_AMPLITUDE
 from tests.policy.conftest import ANON, SECRET, make_draft
 
 CONTEXT = {
@@ -32,14 +33,7 @@ class TestExample1:
         event = shape(cloud, make_draft())
         assert event.event == "memory_created"
         assert event.distinct_id == "dev_abc123"
-        assert event.properties == {
-            "end_user_id": "user_1234",
-            "developer_id": "dev_abc123",
-            "type": "text",
-            "has_metadata": True,
-            "email": "developer@company.com",
-            "country": "US",
-        }
+        assert event.properties == RESULT_IN_AMPLITUDE
         assert (event.developer_id, event.end_user_id) == ("dev_abc123", "user_1234")
 
     def test_result_in_posthog(self, oss):
