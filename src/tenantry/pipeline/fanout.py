@@ -228,6 +228,8 @@ class FanOut:
         Returns the events left unsent (counted per destination, see the module docstring)."""
         unsent = 0
         spool = self.spool
+        for sender in self.senders:  # all send their partial batches at once, not one by one
+            sender.request_flush(True)
         for sender in self.senders:
             sender.stop(max(0.0, deadline - time.monotonic()))
             lost = len(sender.drain_unsent())
