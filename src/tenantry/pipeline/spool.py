@@ -244,7 +244,10 @@ class Spool:
                 fds = self._retired
                 self._retired = []
                 if self._fd >= 0:
-                    fds.append(os.dup(self._fd))
+                    try:
+                        fds.append(os.dup(self._fd))
+                    except OSError as exc:  # never let the durability thread die
+                        logger.error("tenantry: spool fsync skipped (%s)", exc)
                 new_name, self._new_name = self._new_name, False
             try:
                 for fd in fds:
