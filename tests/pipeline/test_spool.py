@@ -114,8 +114,9 @@ class TestSpool:
         counters = Counters()
         spool = Spool(tmp_path, 10_000_000, counters)
         spool.append(events(1))
-        os.close(spool._fd)
-        spool._fd = os.open("/dev/full", os.O_WRONLY)
+        with spool._lock:  # swapped whole: the sync thread must never dup the closed fd
+            os.close(spool._fd)
+            spool._fd = os.open("/dev/full", os.O_WRONLY)
         spool.append(events(3))
         assert counters.get("spool_errors") == 3
         later = events(2)
