@@ -67,6 +67,16 @@ class TestDestinationsArgument:
         assert service.get_status()["providers"] == ["none"]
         service.shutdown(5.0)
 
+    def test_a_comma_separated_string_is_read_as_the_variable_is(self, tmp_path):
+        """destinations="none,jsonl" means two names, with or without a Settings object."""
+        from tenantry.config import Settings
+
+        for settings in (None, Settings(jsonl_path=tmp_path / "e.jsonl")):
+            kw = {} if settings is not None else {"jsonl_path": tmp_path / "e.jsonl"}
+            service = TelemetryService(settings, destinations="none, jsonl", **kw)
+            assert service.settings.destinations == ("none", "jsonl")
+            service.shutdown(5.0)
+
     def test_names_beside_instances_are_built(self, tmp_path):
         """A name among instances is built from the settings; both receive every event."""
         path = tmp_path / "events.jsonl"

@@ -61,7 +61,7 @@ class TelemetryService:
         self,
         settings: Settings | None = None,
         *,
-        destinations: Sequence[str | Destination] | None = None,
+        destinations: str | Sequence[str | Destination] | None = None,
         profile_lookup: Callable[[str], Mapping[str, Any] | None] | None = _UNSET,
         on_error: Callable[[str, Sequence[Event], Sequence[Result]], None] | None = None,
         atexit_timeout: float = 5.0,
@@ -72,12 +72,15 @@ class TelemetryService:
                 "TelemetryService takes a Settings object or keyword settings, not both: "
                 f"got settings and {', '.join(sorted(overrides))}; use settings.replace(...)"
             )
-        if destinations is not None and all(isinstance(d, str) for d in destinations):
-            # names only: the ``destinations`` setting (what TELEMETRY_PROVIDER would say)
+        if isinstance(destinations, str) or (
+            destinations is not None and all(isinstance(d, str) for d in destinations)
+        ):
+            # names only ("a,b" or ["a", "b"]): the ``destinations`` setting, read and checked
+            # as TELEMETRY_PROVIDER is
             if settings is None:
-                overrides["destinations"] = tuple(destinations)
+                overrides["destinations"] = destinations
             else:
-                settings = settings.replace(destinations=tuple(destinations))
+                settings = settings.replace(destinations=destinations)
             destinations = None
         self.settings = settings if settings is not None else load_settings(**overrides)
         # instances (and names among them, built from the settings), or None: the setting's names

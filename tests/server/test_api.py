@@ -150,6 +150,15 @@ class TestCredentialFailures:
         )
         assert r.status_code == 422 and r.json()["code"] == "invalid_request"
 
+    @pytest.mark.parametrize("path", ["/v1/memories", "/v1/memories/search"])
+    def test_metadata_that_json_cannot_store_is_422(self, running, path):
+        """Metadata with an integer beyond 64 bits (schemathesis found it: a 500 from the write)
+        is a 422 with a JSON error body, on both routes that take metadata."""
+        body = {"content": "x", "query": "x", "metadata": {"n": -539159202585737395437568}}
+        r = running.client.post(path, headers={"X-API-Key": running.devs["A"].key}, json=body)
+        assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+        assert "-539159202585737395437568" not in r.text
+
 
 def test_health_and_status(running):
     """/healthz answers ok and /v1/telemetry/status reports the server's own telemetry to the

@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.errors import InvalidLogin, NotFound
@@ -55,6 +56,16 @@ class MemoryMetadata(BaseModel):
     external_user_id: str | None = Field(
         None, max_length=512, description="the developer's own ID for the end user"
     )
+
+    @model_validator(mode="after")
+    def _storable(self) -> MemoryMetadata:
+        """Every extra value must be storable as JSON (an integer beyond 64 bits is not): a
+        422 here, never a 500 when the memory is written."""
+        try:
+            orjson.dumps(self.__pydantic_extra__)
+        except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
+            raise ValueError(f"metadata is not storable as JSON: {exc}") from None
+        return self
 
 
 class MemoryIn(BaseModel):
