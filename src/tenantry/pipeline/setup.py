@@ -69,14 +69,9 @@ def set_up(
         suppression = SuppressionList(s.data_dir)
     except Exception as exc:
         logger.debug("tenantry: no suppression list (%s)", exc)
-    if destinations is None:
-        destinations = _build_destinations(s, s.destinations, counters)
-    elif any(isinstance(d, str) for d in destinations):  # names beside instances
-        destinations = [
-            b
-            for d in destinations
-            for b in (_build_destinations(s, (d,), counters) if isinstance(d, str) else (d,))
-        ]
+    destinations = _build_destinations(
+        s, s.destinations if destinations is None else destinations, counters
+    )
     if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in destinations):
         _installation.show_notice_once(s.data_dir)
     spool = None
@@ -113,12 +108,19 @@ def _lookup(s: Settings) -> ProfileLookup | None:
         return None
 
 
-def _build_destinations(s: Settings, names: Sequence[str], counters: Counters) -> list[Destination]:
+def _build_destinations(
+    s: Settings, wanted: Sequence[str | Destination], counters: Counters
+) -> list[Destination]:
+    """Instances as they are; names built from ``s`` (one that cannot be built is logged and
+    counted ``destination_errors:<name>``)."""
     out = []
-    for name in names:
+    for item in wanted:
+        if not isinstance(item, str):
+            out.append(item)
+            continue
         try:
-            out.append(build(s, name))
+            out.append(build(s, item))
         except Exception as exc:
-            counters.incr(f"destination_errors:{name}")
-            logger.error("tenantry: destination %r unavailable: %s", name, exc)
+            counters.incr(f"destination_errors:{item}")
+            logger.error("tenantry: destination %r unavailable: %s", item, exc)
     return out
