@@ -10,7 +10,7 @@ What counts as a credential: tenantry's own API keys (``tnt_``) and session toke
 Google, OpenAI-style ``sk-``, Hugging Face, npm, PyPI, PostHog personal keys, ...), PEM private
 key blocks, the user-info part of a URL, and the value after a secret-named parameter
 (``?token=``, ``api_key=``, ``"password": "..."``, ``Authorization: Basic ...``), the name
-judged by the same key words as properties (``pii.is_secret_key``). Only the credential is
+judged by the same key words as properties (``tenantry.policy.words``). Only the credential is
 replaced; the text around it is kept. Cloud masks with this; opensource drops any such value.
 
 ``masked`` is memoised for strings up to ``_CACHED_LEN`` characters (``_memo.memoised``):
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from tenantry.policy import pii
+from tenantry.policy import words
 from tenantry.policy._memo import memoised
 
 REDACTED = "[REDACTED]"
@@ -128,8 +128,6 @@ _PAIR = re.compile(
 )
 _VALUE_REST = re.compile(r"[^\s\"'&,;<>]*")  # past a value's first 256 characters
 _NUMBER = re.compile(r"[\"']?-?[0-9][0-9.,_]*[\"']?|true|false|True|False")
-# Parameter names that carry a credential in URLs even though the word is not a secret alone.
-_QUERY_WORDS = frozenset({"sig", "sas", "x-amz-signature", "x-goog-signature"})
 
 _CACHED_LEN = 256
 
@@ -160,13 +158,20 @@ def _mask_tokens(text: str) -> str:
     return "".join(parts)
 
 
+@memoised()
+def _name_verdict(name: str) -> int:
+    if name.lower() in words.QUERY_WORDS:
+        return words.NAMED
+    return words.secret_words_verdict(words.key_words(name))
+
+
 def _secret_pair(name: str, value: str) -> bool:
     if REDACTED in value:  # already masked by value
         return False
-    verdict = pii.secret_key_verdict(name)
-    if verdict == 2 and _NUMBER.fullmatch(value):  # token_count=3, session_ttl: 600
+    verdict = _name_verdict(name)
+    if verdict == words.MEASURE and _NUMBER.fullmatch(value):  # token_count=3, session_ttl: 600
         return False
-    return bool(verdict) or name.lower() in _QUERY_WORDS
+    return bool(verdict)
 
 
 def _mask_pairs(text: str) -> str:
@@ -188,19 +193,22 @@ def _mask_pairs(text: str) -> str:
     return "".join(parts)
 
 
-def _variants(*words: str) -> list[str]:
-    return [v for w in words for v in (w, w.capitalize(), w.upper())]
+def _hint_stems() -> list[str]:
+    """Every secret word (``words.SECRET_WORDS``, the longer word of each of ``SECRET_PAIRS``,
+    ``QUERY_WORDS``) less those that contain a shorter one: a text with none of them, in any
+    case, has no secret ``name=value`` pair, so the pair pass is skipped."""
+    stems = {w for w in words.SECRET_WORDS if w.isascii()}
+    stems |= {a if len(a) > len(b) else b for a, b in words.SECRET_PAIRS}
+    stems |= {w.split("-")[-1] for w in words.QUERY_WORDS}
+    kept: list[str] = []
+    for stem in sorted(stems, key=len):
+        if not any(k in stem for k in kept):
+            kept.append(stem)
+    return kept
 
 
-# A cheap gate for the pair pass: a text without any of these words has no secret pair.
-_PAIR_HINT = re.compile(
-    _trie(
-        [(w, "") for w in _variants(
-            "key", "token", "secret", "pass", "pwd", "auth", "cookie", "cred", "session",
-            "sessid", "sid", "sig", "jwt", "pin", "otp", "dsn", "csrf", "xsrf", "bearer",
-        )]
-    )
-)  # fmt: skip
+# A cheap gate for the pair pass, derived from the words (case-insensitive).
+_PAIR_HINT = re.compile("|".join(re.escape(s) for s in _hint_stems()), re.IGNORECASE)
 
 
 def _mask(text: str) -> str:

@@ -16,108 +16,12 @@ import re
 from collections import Counter
 from urllib.parse import unquote
 
+from tenantry.policy import credentials, words
 from tenantry.policy._memo import memoised
 
-# -- key words ---------------------------------------------------------------------------------
+key_words = words.key_words  # re-exported: the detectors' callers split keys the same way
 
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-
-SECRET_WORDS = frozenset(
-    {
-        "apikey", "apikeys", "password", "passwd", "pwd", "passphrase", "passcode", "token",
-        "secret", "secrets", "auth", "authorization", "cookie", "cookies", "cred", "creds",
-        "credential", "credentials", "bearer", "sessiontoken", "accesstoken", "refreshtoken",
-        "privatekey", "secretkey", "accesskey", "session", "sessionid", "sessid", "phpsessid",
-        "jsessionid", "sid", "signature", "sig", "otp", "totp", "hotp", "pin", "jwt", "csrf",
-        "xsrf", "dsn", "connectionstring",
-    }
-)  # fmt: skip
-# Two adjacent words that together name a secret ("api key", "private_key", "session-id").
-SECRET_PAIRS = frozenset(
-    {
-        ("api", "key"), ("private", "key"), ("secret", "key"), ("access", "key"),
-        ("session", "id"), ("client", "secret"), ("signing", "key"), ("encryption", "key"),
-        ("app", "key"), ("account", "key"), ("license", "key"), ("master", "key"),
-        ("ssh", "key"), ("deploy", "key"), ("recovery", "key"), ("connection", "string"),
-    }
-)  # fmt: skip
-PII_WORDS = frozenset(
-    {
-        # identity and contact
-        "email", "emails", "mail", "name", "names", "firstname", "lastname", "fullname",
-        "surname", "username", "nickname", "phone", "mobile", "tel", "telephone", "fax",
-        "address", "addr", "street", "zip", "zipcode", "postcode", "postal", "city",
-        "ssn", "dob", "birthday", "birthdate", "born", "age", "gender", "passport", "license",
-        "iban", "card", "cc", "cvv", "account", "person", "owner", "author",
-        # identifiers
-        "id", "ids", "uuid", "guid", "identifier", "ip", "ipv4", "ipv6", "mac", "imei",
-        "fingerprint", "userid", "distinct",
-        # places and machines
-        "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder",
-        "url", "urls", "uri", "link", "href", "host", "hostname", "domain", "location", "geo",
-        "lat", "lon", "lng", "latitude", "longitude", "coordinates",
-        # free text
-        "content", "text", "query", "message", "msg", "body", "comment", "note", "notes",
-        "description", "title", "subject", "prompt", "payload",
-    }
-)  # fmt: skip
-# A key that is (or ends with) one of these names a person: "user", "end_user", "customer".
-PERSON_LAST_WORDS = frozenset({"user", "users", "customer", "member", "sender", "recipient"})
-# Words of a key that measure something (a count, a size, a duration, a time): an integer under
-# such a key is a measurement even when it has as many digits as a phone number.
-MEASURE_WORDS = frozenset(
-    {
-        "count", "counts", "num", "n", "total", "len", "length", "size", "sizes", "bytes",
-        "byte", "kb", "mb", "gb", "kib", "mib", "gib", "bits", "chars", "characters", "tokens",
-        "items", "rows", "lines", "words", "pages", "records", "events", "requests", "entries",
-        "hits", "misses", "retries", "attempts", "errors", "results", "memories", "duration",
-        "durations", "elapsed", "latency", "ms", "us", "ns", "millis", "msec", "sec", "secs",
-        "seconds", "minutes", "mins", "hours", "days", "ttl", "timeout", "interval", "ts",
-        "timestamp", "time", "epoch", "at", "since", "until", "offset", "limit", "max", "min",
-        "avg", "mean", "sum", "p50", "p90", "p95", "p99", "rate", "usage", "quota", "capacity",
-        "rss", "heap",
-    }
-)  # fmt: skip
-# Words that turn an identifying key into a flag or a count: "has_email", "url_count" (not a
-# time or a duration: "dob_ts", "age_days" stay personal).
-COUNT_FIRST_WORDS = frozenset({"has", "is", "num", "n", "total"})
-COUNT_LAST_WORDS = frozenset({"count", "counts", "len", "length", "size", "total", "num"})
-# ... and a secret key into a flag or a measure: "token_count", "session_duration_ms".
-MEASURE_FIRST_WORDS = COUNT_FIRST_WORDS | {"max", "min", "avg"}
-
-
-def key_words(key: str) -> list[str]:
-    """``"userEmail"`` -> ``["user", "email"]``; ``"x-api-key"`` -> ``["x", "api", "key"]``."""
-    return [w.lower() for w in _WORD.findall(key)]
-
-
-def _is_secret_words(words: list[str]) -> bool:
-    for i, w in enumerate(words):
-        if w in SECRET_WORDS:
-            return True
-        if i:
-            prev = words[i - 1]
-            if (prev, w) in SECRET_PAIRS or prev + w in SECRET_WORDS:
-                return True
-    return False
-
-
-def _is_pii_words(words: list[str]) -> bool:
-    if not words:
-        return False
-    if words[-1] in PERSON_LAST_WORDS:
-        return True
-    for i, w in enumerate(words):
-        if w in PII_WORDS:
-            return True
-        if i and words[i - 1] + w in PII_WORDS:  # "file_name" -> "filename", "user_id" -> "userid"
-            return True
-    return False
-
-
-def _is_count_words(words: list[str], first: frozenset[str], last: frozenset[str]) -> bool:
-    return len(words) > 1 and (words[0] in first or words[-1] in last)
-
+# -- keys (their words: ``tenantry.policy.words``) ----------------------------------------------
 
 # Verdicts for keys: 0 innocent; 1 secret (personal); 2 secret (personal) unless the value is a
 # number or a bool.
@@ -129,14 +33,10 @@ def secret_key_verdict(key: str) -> int:
     ``Cookie``, ``auth``, ``x-api-key``) or the key itself holds a credential; 2: names a
     secret as a flag or a measure (``token_count``, ``has_password``, ``session_duration_ms``):
     kept when its value is a number or a bool."""
-    words = key_words(key)
-    if _is_secret_words(words):
-        return 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
-    if len(key) > 3:
-        from tenantry.policy.credentials import has_credential
-
-        return 1 if has_credential(key) else 0
-    return 0
+    verdict = words.secret_words_verdict(words.key_words(key))
+    if verdict:
+        return verdict
+    return 1 if len(key) > 3 and credentials.has_credential(key) else 0
 
 
 def is_secret_key(key: str) -> bool:
@@ -148,10 +48,7 @@ def is_secret_key(key: str) -> bool:
 def is_measure_key(key: str) -> bool:
     """True when the key names a count, a size, a duration or a time (``bytes``, ``count``,
     ``duration_ms``, ``created_at``, ``max_items``), so a long integer under it is a measure."""
-    words = key_words(key)
-    return bool(words) and (
-        words[0] in MEASURE_FIRST_WORDS or any(w in MEASURE_WORDS for w in words)
-    )
+    return words.is_measure_words(words.key_words(key))
 
 
 @memoised()
@@ -161,12 +58,8 @@ def pii_key_verdict(key: str) -> int:
     (``has_email``, ``url_count``): kept when its value is a number or bool."""
     if not is_safe_name(key):  # the key itself is an email, a path, an ID, free text...
         return 1
-    words = key_words(key)
-    if _is_pii_words(words):
-        return 2 if _is_count_words(words, COUNT_FIRST_WORDS, COUNT_LAST_WORDS) else 1
-    if _is_secret_words(words):
-        return 2 if _is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else 1
-    return 0
+    kw = words.key_words(key)
+    return words.pii_words_verdict(kw) or words.secret_words_verdict(kw)
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -289,9 +182,9 @@ def detect(value: str) -> str | None:
     m = _SENSITIVE.search(value)
     if m is not None:
         return m.lastgroup
-    from tenantry.policy.credentials import has_credential
-
-    if has_credential(value):  # tnt_..., token=..., Basic:... (no whitespace, <= 64 chars)
+    if credentials.has_credential(
+        value
+    ):  # tnt_..., token=..., Basic:... (no whitespace, <= 64 chars)
         return "credential"
     digits = "".join(_DIGITS.findall(value))
     if len(digits) >= 12 and luhn_ok(digits):

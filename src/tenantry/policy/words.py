@@ -1,0 +1,167 @@
+"""The words of the privacy rules, once: which key words name a secret, personal data or a measure.
+
+Every rule that judges a name by its words reads them here: the property filters (``pii``), the
+credential scanner's ``name=value`` pairs (``credentials``), the log redaction
+(``policy.redact``) and ``tenantry lint``'s TNT003. A key is judged by its *words* (snake_case,
+camelCase, kebab-case, dots and spaces split), never by substrings: ``keyboard_layout`` and
+``monkey_count`` are innocent, ``userEmail`` and ``filePath`` are not.
+
+A leaf module: it imports nothing of tenantry's.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+SECRET_WORDS = frozenset(
+    {
+        "apikey", "apikeys", "password", "passwords", "passwd", "pwd", "pw", "pass", "passphrase",
+        "passcode", "token", "secret", "secrets", "auth", "authorization", "cookie",
+        "cookies", "cred", "creds", "credential", "credentials", "bearer", "sessiontoken",
+        "accesstoken", "refreshtoken", "idtoken", "privatekey", "secretkey", "accesskey",
+        "session", "sessionid", "sessid", "phpsessid", "jsessionid", "sid", "signature", "sig",
+        "otp", "totp", "hotp", "pin", "jwt", "csrf", "xsrf", "dsn", "connectionstring",
+        "sas",
+        # other languages: German, French, Spanish, Portuguese, Italian, Dutch, Polish
+        "passwort", "kennwort", "motdepasse", "contrasena", "contraseña", "clave", "senha",
+        "wachtwoord", "haslo", "hasło",
+    }
+)  # fmt: skip
+# Two adjacent words that together name a secret ("api key", "private_key", "session-id").
+SECRET_PAIRS = frozenset(
+    {
+        ("api", "key"), ("private", "key"), ("secret", "key"), ("access", "key"),
+        ("session", "id"), ("client", "secret"), ("signing", "key"), ("encryption", "key"),
+        ("app", "key"), ("account", "key"), ("license", "key"), ("master", "key"),
+        ("ssh", "key"), ("deploy", "key"), ("recovery", "key"), ("connection", "string"),
+        ("mfa", "code"), ("auth", "code"), ("verification", "code"), ("security", "code"),
+        ("one", "time"), ("pass", "word"), ("pass", "phrase"), ("mot", "de"), ("de", "passe"),
+        ("webhook", "url"), ("hook", "url"),
+    }
+)  # fmt: skip
+# Parameter names that carry a credential in URLs although the word alone names no secret.
+QUERY_WORDS = frozenset({"x-amz-signature", "x-goog-signature", "x-amz-credential"})
+PII_WORDS = frozenset(
+    {
+        # identity and contact
+        "email", "emails", "mail", "name", "names", "firstname", "lastname", "fullname",
+        "surname", "username", "nickname", "phone", "mobile", "tel", "telephone", "fax",
+        "address", "addr", "street", "zip", "zipcode", "postcode", "postal", "city",
+        "ssn", "dob", "birthday", "birthdate", "born", "age", "gender", "passport", "license",
+        "iban", "card", "cc", "cvv", "account", "person", "owner", "author",
+        # identifiers
+        "id", "ids", "uuid", "guid", "identifier", "ip", "ipv4", "ipv6", "mac", "imei",
+        "fingerprint", "userid", "distinct",
+        # places and machines
+        "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder",
+        "url", "urls", "uri", "link", "href", "host", "hostname", "domain", "location", "geo",
+        "lat", "lon", "lng", "latitude", "longitude", "coordinates",
+        # free text
+        "content", "text", "query", "message", "msg", "body", "comment", "note", "notes",
+        "description", "title", "subject", "prompt", "payload",
+    }
+)  # fmt: skip
+# A key that is (or ends with) one of these names a person: "user", "end_user", "customer".
+PERSON_LAST_WORDS = frozenset({"user", "users", "customer", "member", "sender", "recipient"})
+# Words of a key that measure something (a count, a size, a duration, a time): an integer under
+# such a key is a measurement even when it has as many digits as a phone number.
+MEASURE_WORDS = frozenset(
+    {
+        "count", "counts", "num", "n", "total", "len", "length", "size", "sizes", "bytes",
+        "byte", "kb", "mb", "gb", "kib", "mib", "gib", "bits", "chars", "characters", "tokens",
+        "items", "rows", "lines", "words", "pages", "records", "events", "requests", "entries",
+        "hits", "misses", "retries", "attempts", "errors", "results", "memories", "duration",
+        "durations", "elapsed", "latency", "ms", "us", "ns", "millis", "msec", "sec", "secs",
+        "seconds", "minutes", "mins", "hours", "days", "ttl", "timeout", "interval", "ts",
+        "timestamp", "time", "epoch", "at", "since", "until", "offset", "limit", "max", "min",
+        "avg", "mean", "sum", "p50", "p90", "p95", "p99", "rate", "usage", "quota", "capacity",
+        "rss", "heap",
+    }
+)  # fmt: skip
+# Words that turn an identifying key into a flag or a count: "has_email", "url_count" (not a
+# time or a duration: "dob_ts", "age_days" stay personal).
+COUNT_FIRST_WORDS = frozenset({"has", "is", "num", "n", "total"})
+COUNT_LAST_WORDS = frozenset({"count", "counts", "len", "length", "size", "total", "num"})
+# ... and a secret key into a flag or a measure: "token_count", "session_duration_ms".
+MEASURE_FIRST_WORDS = COUNT_FIRST_WORDS | {"max", "min", "avg"}
+
+# Verdicts for keys: ``INNOCENT``; ``NAMED`` (the key's words name a secret, or personal data);
+# ``MEASURE`` (they do, but as a flag or a measure: kept when the value is a number or a bool).
+INNOCENT, NAMED, MEASURE = 0, 1, 2
+
+
+def key_words(key: str) -> list[str]:
+    """``"userEmail"`` -> ``["user", "email"]``; ``"x-api-key"`` -> ``["x", "api", "key"]``."""
+    return [w.lower() for w in _WORD.findall(key)]
+
+
+def is_secret_words(words: list[str]) -> bool:
+    """True when the words name a secret: one word (``password``), two adjacent ones
+    (``api key``), or two that make one word when joined (``pass word``, ``mot de passe``)."""
+    for i, w in enumerate(words):
+        if w in SECRET_WORDS:
+            return True
+        if i:
+            prev = words[i - 1]
+            if (prev, w) in SECRET_PAIRS or prev + w in SECRET_WORDS:
+                return True
+            if i > 1 and words[i - 2] + prev + w in SECRET_WORDS:  # mot_de_passe
+                return True
+    return False
+
+
+def is_pii_words(words: list[str]) -> bool:
+    """True when the words name personal data or an identifier (``user_email``, ``file_name``,
+    ``end_user``)."""
+    if not words:
+        return False
+    if words[-1] in PERSON_LAST_WORDS:
+        return True
+    for i, w in enumerate(words):
+        if w in PII_WORDS:
+            return True
+        if i and words[i - 1] + w in PII_WORDS:  # "file_name" -> "filename", "user_id" -> "userid"
+            return True
+    return False
+
+
+def is_count_words(words: list[str], first: frozenset[str], last: frozenset[str]) -> bool:
+    """A flag or a measure: more than one word, the first in ``first`` or the last in ``last``."""
+    return len(words) > 1 and (words[0] in first or words[-1] in last)
+
+
+def secret_words_verdict(words: list[str]) -> int:
+    """``NAMED`` when the words name a secret, ``MEASURE`` when they name it as a flag or a
+    measure (``token_count``, ``has_password``, ``session_duration_ms``), else ``INNOCENT``."""
+    if not is_secret_words(words):
+        return INNOCENT
+    return MEASURE if is_count_words(words, MEASURE_FIRST_WORDS, MEASURE_WORDS) else NAMED
+
+
+def pii_words_verdict(words: list[str]) -> int:
+    """``NAMED`` when the words name personal data or an identifier, ``MEASURE`` when they name
+    it as a flag or a count (``has_email``, ``url_count``), else ``INNOCENT``."""
+    if not is_pii_words(words):
+        return INNOCENT
+    return MEASURE if is_count_words(words, COUNT_FIRST_WORDS, COUNT_LAST_WORDS) else NAMED
+
+
+def is_measure_words(words: list[str]) -> bool:
+    """The words name a count, a size, a duration or a time (``bytes``, ``duration_ms``,
+    ``created_at``, ``max_items``)."""
+    return bool(words) and (
+        words[0] in MEASURE_FIRST_WORDS or any(w in MEASURE_WORDS for w in words)
+    )
+
+
+# The measure rule, the one place it is written: a value under a ``MEASURE`` key is kept when it
+# is a number or a bool (``token_count=3``, ``has_password=True``), and removed otherwise.
+NUMBER_TYPES = (int, float, bool)
+
+
+def keeps(verdict: int, value: object) -> bool:
+    """Whether a value survives its key's verdict: always under an innocent key, under a
+    ``MEASURE`` key only as a number or a bool, never under a ``NAMED`` key."""
+    return verdict == INNOCENT or (verdict == MEASURE and type(value) in NUMBER_TYPES)
