@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,9 +78,10 @@ class PlanError(ValueError):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class PropertyRule:
-    """What one planned property may hold. ``violation(value)`` is the hot path: exact type
-    checks against the coerced value (``str``, ``int``, ``float``, ``bool``, ``None``, ``dict``,
-    ``list``), then enum, range, length."""
+    """What one planned property may hold. ``violation(value)`` is the hot path, compiled once
+    (``_compile``): exact type checks against the coerced value (``str``, ``int``, ``float``,
+    ``bool``, ``None``, ``dict``, ``list``), then enum, range, length; it returns the first
+    rule broken (``wrong_type``, ``not_in_enum``, ``out_of_range``, ``too_long``) or None."""
 
     types: tuple[str, ...] = ()  # empty: any type
     enum: tuple[Any, ...] | None = None
@@ -89,75 +90,10 @@ class PropertyRule:
     max_length: int | None = None
     required: bool = False
     description: str | None = None
-    _py: frozenset[type] | None = field(default=None, repr=False)
-    _integral: bool = field(default=False, repr=False)  # "integer" without "number": 3.0 counts
-    _null_ok: bool = field(default=False, repr=False)  # "null" in types: None needs no enum
-    _strings: frozenset[str] = field(default=frozenset(), repr=False)
-    _numbers: frozenset[float] = field(default=frozenset(), repr=False)
-    _booleans: frozenset[bool] = field(default=frozenset(), repr=False)
+    violation: Callable[[Any], str | None] = field(init=False, repr=False)
 
-    @classmethod
-    def build(cls, **spec: Any) -> PropertyRule:
-        types = spec.get("types", ())
-        enum = spec.get("enum")
-        py = frozenset(t for name in types for t in _PY_TYPES[name]) if types else None
-        return cls(
-            **spec,
-            _py=py,
-            _integral="integer" in types and "number" not in types,
-            _null_ok="null" in types,
-            _strings=frozenset(v for v in enum or () if type(v) is str),
-            _numbers=frozenset(v for v in enum or () if type(v) in (int, float)),
-            _booleans=frozenset(v for v in enum or () if type(v) is bool),
-        )
-
-    def violation(self, value: Any) -> str | None:
-        """The first rule ``value`` breaks (``wrong_type``, ``not_in_enum``, ``out_of_range``,
-        ``too_long``), or None."""
-        tv = type(value)
-        py = self._py
-        if (
-            py is not None
-            and tv not in py
-            and not (self._integral and tv is float and value.is_integer())
-        ):
-            return "wrong_type"
-        if self.enum is not None and not (value is None and self._null_ok):
-            if tv is list:
-                if not all(self._enumerates(item) for item in value):
-                    return "not_in_enum"
-            elif not self._enumerates(value):
-                return "not_in_enum"
-        if (tv is int or tv is float) and (
-            (self.minimum is not None and value < self.minimum)
-            or (self.maximum is not None and value > self.maximum)
-        ):
-            return "out_of_range"
-        if (
-            self.max_length is not None
-            and (tv is str or tv is list)
-            and len(value) > self.max_length
-        ):
-            return "too_long"
-        return None
-
-    def enumerates(self, value: Any) -> bool:
-        """True when the plan lists ``value`` (for an array: every item, at least one)."""
-        if self.enum is None:
-            return False
-        if type(value) is list:
-            return bool(value) and all(self._enumerates(item) for item in value)
-        return self._enumerates(value)
-
-    def _enumerates(self, value: Any) -> bool:
-        tv = type(value)
-        if tv is str:
-            return value in self._strings
-        if tv is bool:  # before numbers: True == 1
-            return value in self._booleans
-        if tv is int or tv is float:
-            return value in self._numbers
-        return False
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "violation", _compile(self))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -176,6 +112,78 @@ class PropertyRule:
         if self.description:
             out["description"] = self.description
         return out
+
+
+def _ok(value: Any) -> None:
+    return None
+
+
+def _compile(rule: PropertyRule) -> Callable[[Any], str | None]:
+    """``rule``'s check as a closure over its precomputed sets (cheaper than attribute look-ups
+    per call); a rule that only names types gets the shortest one."""
+    types, enum, lo, hi, max_length = (
+        rule.types,
+        rule.enum,
+        rule.minimum,
+        rule.maximum,
+        rule.max_length,
+    )
+    py = frozenset(t for name in types for t in _PY_TYPES[name]) if types else None
+    integral = "integer" in types and "number" not in types  # 3.0 is an integer
+    null_ok = "null" in types  # None needs no enum
+    strings = frozenset(v for v in enum or () if type(v) is str)
+    numbers = frozenset(v for v in enum or () if type(v) in (int, float))
+    booleans = frozenset(v for v in enum or () if type(v) is bool)  # apart: True == 1
+
+    if enum is None and lo is None and hi is None and max_length is None:
+        if py is None:
+            return _ok
+
+        def typed(value: Any) -> str | None:
+            tv = type(value)
+            if tv in py or (integral and tv is float and value.is_integer()):
+                return None
+            return "wrong_type"
+
+        return typed
+
+    def listed(item: Any) -> bool:
+        ti = type(item)
+        if ti is str:
+            return item in strings
+        if ti is bool:
+            return item in booleans
+        if ti is int or ti is float:
+            return item in numbers
+        return False
+
+    def check(value: Any) -> str | None:
+        tv = type(value)
+        if (
+            py is not None
+            and tv not in py
+            and not (integral and tv is float and value.is_integer())
+        ):
+            return "wrong_type"
+        if enum is not None and not (value is None and null_ok):
+            if tv is str:
+                if value not in strings:
+                    return "not_in_enum"
+            elif tv is list:
+                for item in value:
+                    if not listed(item):
+                        return "not_in_enum"
+            elif not listed(value):
+                return "not_in_enum"
+        if (tv is int or tv is float) and (
+            (lo is not None and value < lo) or (hi is not None and value > hi)
+        ):
+            return "out_of_range"
+        if max_length is not None and (tv is str or tv is list) and len(value) > max_length:
+            return "too_long"
+        return None
+
+    return check
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -382,7 +390,7 @@ def _event(spec: Any, at: tuple[str, ...], where: _Where) -> EventRule:
 
 def _property(spec: Any, at: tuple[str, ...], where: _Where) -> PropertyRule:
     if spec is None:
-        return PropertyRule.build()
+        return PropertyRule()
     if isinstance(spec, str | list):
         spec = {"type": spec}
     if not isinstance(spec, Mapping):
@@ -403,7 +411,7 @@ def _property(spec: Any, at: tuple[str, ...], where: _Where) -> PropertyRule:
     required = spec.get("required", False)
     if type(required) is not bool:
         raise where.fail((*at, "required"), f"expected true or false, got {required!r}")
-    return PropertyRule.build(
+    return PropertyRule(
         types=types,
         enum=enum,
         minimum=lo,

@@ -34,17 +34,28 @@ class Counters:
             self._values["dropped"] += n
             self._drops[reason] += n
 
-    def tally(self, table: str, keys: Iterable[Hashable], *, limit: int = 1000) -> None:
-        """Count each of ``keys`` once in ``table``; past ``limit`` distinct keys, new ones are
-        counted under ``OTHER``."""
+    def tally(
+        self,
+        table: str,
+        keys: Iterable[Hashable],
+        *,
+        limit: int = 1000,
+        total: str | None = None,
+    ) -> None:
+        """Count each of ``keys`` once in ``table`` (and in the counter ``total``, when named);
+        past ``limit`` distinct keys, new ones are counted under ``OTHER``."""
         with self._lock:
             counts = self._tables.get(table)
             if counts is None:
                 counts = self._tables[table] = Counter()
+            n = 0
             for key in keys:
                 if key not in counts and len(counts) >= limit:
                     key = OTHER
                 counts[key] += 1
+                n += 1
+            if total is not None:
+                self._values[total] += n
 
     def table(self, table: str) -> dict[Hashable, int]:
         """A copy of ``table``'s counts (empty when nothing was counted there)."""

@@ -35,7 +35,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tenantry._plan import Plan
+from tenantry._plan import EventRule, Plan
 from tenantry.counters import OTHER, Counters
 from tenantry.policy import pii
 from tenantry.policy.context import CONTEXT_KEYS
@@ -83,28 +83,47 @@ def label(name: str) -> str:
     return name if pii.is_safe_name(name) else REDACTED_NAME
 
 
+class _Compiled:
+    """One planned event as ``ApplyPlan`` reads it: each property's check, the keys whose
+    enumerated values are vouched (an enum, a key that names no secret), the required keys the
+    caller must pass (tenantry adds the others later), and the check of the name for
+    ``track_error``/``track_performance``."""
+
+    __slots__ = ("checks", "vouchable", "required", "name_checks")
+
+    def __init__(self, name: str, rule: EventRule) -> None:
+        self.checks = {k: r.violation for k, r in rule.properties.items()}
+        self.vouchable = frozenset(
+            k for k, r in rule.properties.items() if r.enum is not None and not pii.is_secret_key(k)
+        )
+        own = own_properties(name)
+        self.required = tuple(k for k in rule.required if k not in own)
+        self.name_checks = {
+            kind: rule.properties[key].violation
+            for kind, key in _NAME_PROPERTY.items()
+            if key in rule.properties
+        }
+
+
 class ApplyPlan:
     """Processor: the plan's verdict on the event and each property (see the module docstring);
-    sets ``draft["vouched"]`` for the opensource filter. Runs after ``CoerceProperties``."""
+    sets ``draft["vouched"]`` for the opensource filter (absent: nothing vouched). Runs after
+    ``CoerceProperties``, so every value is one of JSON's types."""
 
     def __init__(self, plan: Plan, counters: Counters) -> None:
         self.plan = plan
         self.counters = counters
-        self.events = plan.events
+        self.events = {name: _Compiled(name, rule) for name, rule in plan.events.items()}
         self.drop_events = plan.unplanned_events == "drop"
         self.count_events = plan.unplanned_events != "keep"
         self.drop_properties = plan.unplanned_properties == "drop"
         self.count_properties = plan.unplanned_properties != "keep"
-        # the required properties that the caller must pass (tenantry adds the others later)
-        self.required = {
-            name: tuple(k for k in rule.required if k not in own_properties(name))
-            for name, rule in plan.events.items()
-        }
+        self._labels: dict[str, str] = {}
         self._warned: set[tuple[str, str, str]] = set()
 
     def __call__(self, draft: Draft) -> Draft | None:
         kind = draft["kind"]
-        name = _SENT_NAME.get(kind) or draft["event"]
+        name = draft["event"] if kind == "track" else _SENT_NAME.get(kind, draft["event"])
         rule = self.events.get(name)
         if rule is None:
             if self.count_events:
@@ -114,24 +133,26 @@ class ApplyPlan:
                     return None
             return draft
         props = draft["properties"]
-        rules = rule.properties
+        checks = rule.checks
         found: list[tuple[str, str]] | None = None
         vouched: set[str] | None = None
         for key, value in props.items():
-            r = rules.get(key)
-            if r is None:
+            check = checks.get(key)
+            if check is None:
                 if self.count_properties:
                     found = found or []
                     found.append((key, "unplanned_property"))
                 continue
-            bad = r.violation(value)
+            bad = check(value)
             if bad is not None:
                 found = found or []
                 found.append((key, bad))
-            elif r.enum is not None and r.enumerates(value) and not pii.secret_key_verdict(key):
-                vouched = vouched or set()
-                vouched.add(key)
-        for key in self.required[name]:
+            elif key in rule.vouchable and value is not None:  # passed its enum
+                if vouched is None:
+                    vouched = {key}
+                else:
+                    vouched.add(key)
+        for key in rule.required:
             if key not in props:
                 found = found or []
                 found.append((key, "missing_required"))
@@ -140,13 +161,11 @@ class ApplyPlan:
             for key in removed:  # never a vouched key: those broke no rule
                 del props[key]
             self.counters.incr("plan_dropped_properties", len(removed))
-        if kind in _NAME_PROPERTY:  # track_error's error type, track_performance's operation
-            key = _NAME_PROPERTY[kind]
-            r = rules.get(key)
-            bad = r.violation(draft["event"]) if r is not None else None
+        if kind in rule.name_checks:  # track_error's error type, track_performance's operation
+            bad = rule.name_checks[kind](draft["event"])
             if bad is not None:  # counted, never removed: it is the event's name until apply_kind
                 found = found or []
-                found.append((key, bad))
+                found.append((_NAME_PROPERTY[kind], bad))
         if found:
             self._count(name, found, self.plan.unplanned_properties)
         if vouched:
@@ -154,10 +173,9 @@ class ApplyPlan:
         return draft
 
     def _count(self, event: str, found: list[tuple[str, str]], mode: str) -> None:
-        event = label(event)
-        rows = [(event, prop if prop == EVENT else label(prop), bad) for prop, bad in found]
-        self.counters.incr("plan_violations", len(rows))
-        self.counters.tally(TABLE, rows, limit=TABLE_LIMIT)
+        event = self._label(event)
+        rows = [(event, prop if prop == EVENT else self._label(prop), bad) for prop, bad in found]
+        self.counters.tally(TABLE, rows, limit=TABLE_LIMIT, total="plan_violations")
         if mode == "warn":
             for row in rows:
                 if row not in self._warned and len(self._warned) < _WARN_ONCE:
@@ -167,6 +185,14 @@ class ApplyPlan:
                         row[0] if row[1] == EVENT else f"{row[0]}.{row[1]}",
                         row[2],
                     )
+
+    def _label(self, name: str) -> str:
+        known = self._labels.get(name)
+        if known is None:
+            known = label(name)
+            if len(self._labels) < TABLE_LIMIT:
+                self._labels[name] = known
+        return known
 
 
 def violations_status(plan: Plan | None, counters: Counters) -> dict[str, Any] | None:
