@@ -158,3 +158,17 @@ def test_yaml_without_pyyaml_names_the_extra(tmp_path, monkeypatch):
         load_settings(plan=str(tmp_path / "plan.yaml"))
     assert "pip install 'tenantry[yaml]'" in str(info.value) and "JSON" in str(info.value)
     assert load_settings(plan=str(tmp_path / "plan.json")).plan is not None
+
+
+def test_readme_example_loads():
+    """The README's tracking-plan example is a valid plan with the modes it describes."""
+    from pathlib import Path
+
+    import yaml
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Tracking plans", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    plan = load_plan(yaml.safe_load(example))
+    assert (plan.unplanned_events, plan.unplanned_properties) == ("warn", "drop")
+    assert plan.events["memory_created"].properties["tags"].violation(["work", "gym"])
