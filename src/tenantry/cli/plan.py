@@ -42,7 +42,10 @@ def register(app: typer.Typer) -> None:
 
 def check(
     file: Annotated[
-        Path | None, typer.Argument(help="A capture (JSON lines); default: the local store.")
+        Path | None,
+        typer.Argument(
+            metavar="FILE.jsonl", help="A capture (JSON lines); default: the local store."
+        ),
     ] = None,
     plan_file: Annotated[
         Path | None,
