@@ -104,9 +104,5 @@ def main(quick: bool = False) -> None:
             )
 
 
-if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __name__ == "__main__":  # bench/ is sys.path[0] here, as under bench/run.py
     main()
