@@ -37,7 +37,8 @@ SHOWN_SOURCES = ("edition", "destinations", "data_dir", "enabled", "do_not_track
 def shared_status(settings: Settings, destinations: Iterable[str]) -> dict[str, Any]:
     """``enabled``, ``edition``, ``providers`` (the destinations' names when on, else none: the
     key CONTRACT.md's ``get_status()`` names),
-    ``sources``, ``collected``, ``never_collected``, ``opt_out``, and ``disabled_by`` when off."""
+    ``sources``, ``collected``, ``never_collected``, ``opt_out``, ``plan`` (the tracking plan's
+    file and modes, or None), and ``disabled_by`` when off."""
     active = settings.active
     doc: dict[str, Any] = {
         "enabled": active,
@@ -47,6 +48,7 @@ def shared_status(settings: Settings, destinations: Iterable[str]) -> dict[str, 
         "collected": COLLECTED[settings.edition] if active else [],
         "never_collected": NEVER_COLLECTED,
         "opt_out": OPT_OUT,
+        "plan": settings.plan.summary() if settings.plan is not None else None,
     }
     if not active:
         doc["disabled_by"] = disabled_by(settings)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tenantry._plan import Plan, load_plan
 from tenantry.errors import ConfigError
 
 #: the destination names ``TELEMETRY_PROVIDER`` takes (``tenantry.destinations.build``); the in-memory
@@ -118,6 +119,14 @@ def _path(value: Any) -> Path | None:
     if not isinstance(value, (str, os.PathLike)):
         raise ValueError(f"expected a path, got {type(value).__name__}")
     return Path(value)
+
+
+def _plan(value: Any) -> Plan | None:
+    """A path (``TELEMETRY_PLAN``, ``plan="plan.yaml"``), a dict or a ``Plan``: loaded and checked
+    here, so a bad plan fails at start-up (``_plan.PlanError`` is a ``ValueError``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return load_plan(value.strip() if isinstance(value, str) else value)
 
 
 def _number(kind: type, minimum: float, *, strict: bool = False) -> Callable[[Any], Any]:
@@ -305,6 +314,15 @@ OPTIONS: tuple[Option, ...] = (
         secret=True,
     ),
     Option(
+        "plan",
+        ("TELEMETRY_PLAN",),
+        _plan,
+        None,
+        "tracking plan file (YAML or JSON): the allowed events and properties, and what happens "
+        "to the rest (README: Tracking plans)",
+        "-",
+    ),
+    Option(
         "debug",
         ("TELEMETRY_DEBUG",),
         _flag,
@@ -408,6 +426,7 @@ class Settings:
     redis_url: str | None = None
     trusted_proxies: tuple[str, ...] = ()
     secret: str | None = None
+    plan: Plan | None = None
     debug: bool = False
     durable: bool = False
     admin_token: str | None = None
@@ -473,6 +492,8 @@ class Settings:
                 value = "(set)"
             elif isinstance(value, Path):
                 value = str(value)
+            elif isinstance(value, Plan):
+                value = value.source
             elif isinstance(value, tuple):
                 value = list(value)
             out[name] = {"value": value, "source": self.source(name)}

@@ -29,6 +29,7 @@ from tenantry.destinations.base import Destination, Result
 from tenantry.events import Event
 from tenantry.pipeline.backlog import CALL_BYTES, PROP_BYTES
 from tenantry.pipeline.worker import Worker
+from tenantry.policy.plan import violations_status
 
 logger = logging.getLogger("tenantry")
 
@@ -317,6 +318,7 @@ class TelemetryService:
             "spooled",
             "drops",
             "destinations",
+            "plan",
         )
         return {k: st[k] for k in keep} | {"updated_at": time.time()}
 
@@ -343,6 +345,8 @@ class TelemetryService:
                 # spool (lag), the most it has been (max_lag), and since the oldest write not
                 # yet fsynced (unsynced)
                 "durability": None,
+                # the tracking plan: file, modes, violations by event and property (or None)
+                "plan": violations_status(s.plan, self._counters),
             }
         )
         if worker is not None:

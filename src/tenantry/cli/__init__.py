@@ -23,6 +23,7 @@ EXTRA_OF = {
     "report": "store",
     "forget": "store",
     "maintenance": "store",
+    "plan": "store",
 }
 
 _CORE_HELP = """\
@@ -35,6 +36,7 @@ Commands:
   demo, serve   the seed guide's scenario; the server (HTTP)         (extra: server)
   developers, keys, sessions   the identity store                     (extra: identity)
   report, forget, maintenance  analytics over the event store        (extra: store)
+  plan          check events against a tracking plan; infer one      (extra: store)
 
 Install what a command needs with: pip install 'tenantry[EXTRA]'
 """

@@ -52,6 +52,13 @@ def render(doc: dict[str, Any]) -> str:
         *(f"  - {item}" for item in doc["never_collected"]),
         f"opt out: {doc['opt_out']}",
     ]
+    plan = doc.get("plan")
+    if plan:
+        modes = plan["unplanned"]
+        lines.append(
+            f"tracking plan: {printable(plan['file'])} ({plan['events']} events; unplanned "
+            f"events: {modes['events']}, unplanned properties: {modes['properties']})"
+        )
     if doc.get("notice"):
         lines.append(f"notice: {doc['notice']}")
     for proc in doc["processes"]:
@@ -64,12 +71,33 @@ def render(doc: dict[str, Any]) -> str:
             f"delivered={proc.get('delivered', 0)} dropped={proc.get('dropped', 0)} "
             f"failed={proc.get('failed', 0)} spooled={proc.get('spooled', 0)}  drops: {drops}"
         )
+        if proc.get("plan"):
+            lines.append(_plan_line(proc["plan"]))
     if doc["recent_event_counts"]:
         lines.append(
             "recent events (last 7 days, local store): "
             + ", ".join(f"{printable(k)}={v}" for k, v in doc["recent_event_counts"].items())
         )
     return "\n".join(lines) + "\n"
+
+
+def _plan_line(plan: dict[str, Any], shown: int = 10) -> str:
+    """``  plan violations: 7 (...): memory_created.size out_of_range=3, ...``, the most
+    frequent first."""
+    rows = [
+        (n, event if prop == "(event)" else f"{event}.{prop}", kind)
+        for event, props in plan.get("by_event", {}).items()
+        for prop, kinds in props.items()
+        for kind, n in kinds.items()
+    ]
+    rows.sort(key=lambda r: (-r[0], r[1], r[2]))
+    listed = ", ".join(f"{printable(name)} {printable(kind)}={n}" for n, name, kind in rows[:shown])
+    more = f", ... ({len(rows) - shown} more)" if len(rows) > shown else ""
+    return (
+        f"  plan violations: {plan.get('violations', 0)} "
+        f"(dropped: {plan.get('dropped_events', 0)} events, "
+        f"{plan.get('dropped_properties', 0)} properties)" + (f": {listed}{more}" if listed else "")
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -61,6 +61,7 @@ def set_up(
         anonymous_id=_installation.new_anonymous_id(),
         profile_lookup=_lookup(s) if profile_lookup == "auto" else profile_lookup,
         counters=counters,
+        plan=s.plan,
     )
     suppression = None
     try:

@@ -35,12 +35,14 @@ from collections.abc import Callable, Mapping
 from types import FunctionType, MethodType
 from typing import Any
 
+from tenantry._plan import Plan
 from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
 from tenantry.policy import credentials, pii
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.context import AddContext, ClientContext
+from tenantry.policy.plan import ApplyPlan
 from tenantry.policy.privacy import FilterPersonalData, StripSecrets
 from tenantry.policy.processors import (
     REDACTED,
@@ -83,10 +85,12 @@ def build_chain(
     profile_lookup: Callable[[str], Mapping[str, Any] | None] | None,
     counters: Counters,
     relayed: bool = False,
+    plan: Plan | None = None,
 ) -> Chain:
     """The processors for ``settings.edition``, in order, counting into ``counters``. With
     ``relayed``, the chain for events relayed from opensource installations: the opensource
-    one with ``ClientContext`` in place of ``AddContext`` (``profile_lookup`` unused). Raises
+    one with ``ClientContext`` in place of ``AddContext`` (``profile_lookup`` unused). With a
+    ``plan`` (``tenantry._plan.Plan``), ``ApplyPlan`` runs right after the coercion. Raises
     ``ConfigError`` for an empty secret in opensource mode (a pseudonym needs a key) and for an
     unknown edition."""
     edition = "opensource" if relayed else settings.edition
@@ -96,6 +100,7 @@ def build_chain(
             normalize_ids,
             FixSwappedIds(counters),
             CoerceProperties(counters, keep_objects=True),
+            *([ApplyPlan(plan, counters)] if plan is not None else []),
             StripSecrets(counters, mask_values=True),
             CloudIdentity(counters, anonymous_id=anonymous_id),
         ]
@@ -115,6 +120,7 @@ def build_chain(
             normalize_ids,
             FixSwappedIds(counters),
             CoerceProperties(counters, keep_objects=False),
+            *([ApplyPlan(plan, counters)] if plan is not None else []),
             StripSecrets(counters),
             hold_route,
             FilterPersonalData(counters),
