@@ -8,6 +8,7 @@ frozen (for speed), that no stage changes once it is shaped.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,13 @@ from typing import Any
 import orjson
 
 _second_cache: tuple[int, str] = (-1, "")
+
+#: people updates (cloud: ``identify``, ``group``, the developer's profile) travel the pipeline as
+#: events of these names; their properties hold PostHog's fields (``$set``, ``$set_once``;
+#: ``$group_type``, ``$group_key``, ``$group_set``), which each vendor destination encodes
+IDENTIFY = "$identify"
+GROUP_IDENTIFY = "$groupidentify"
+PEOPLE_UPDATES = frozenset((IDENTIFY, GROUP_IDENTIFY))
 
 
 def iso_utc(ts: float) -> str:
@@ -56,6 +64,12 @@ class Event:
     properties: dict[str, Any] = field(default_factory=dict)
     developer_id: str | None = None  # cloud only; None in opensource
     end_user_id: str | None = None  # cloud only; None in opensource
+
+    @property
+    def people_update(self) -> bool:
+        """A cloud person or group update (``identify``, ``group``), not an event: only the
+        vendors' profiles take it; the stores, ``jsonl`` and the relay acknowledge and skip it."""
+        return self.event in PEOPLE_UPDATES and self.edition == "cloud"
 
     @property
     def iso_timestamp(self) -> str:
@@ -112,3 +126,11 @@ class Event:
     @classmethod
     def loads(cls, data: bytes) -> Event:
         return cls.from_record(orjson.loads(data))
+
+
+def events_only(batch: Sequence[Event]) -> Sequence[Event]:
+    """``batch`` without its people updates (the same object when it has none: the common case)."""
+    for e in batch:
+        if e.event in PEOPLE_UPDATES and e.edition == "cloud":
+            return [e for e in batch if not e.people_update]
+    return batch

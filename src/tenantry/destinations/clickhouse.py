@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from tenantry.config import Settings
 from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, same_result
 from tenantry.errors import ConfigError
-from tenantry.events import Event
+from tenantry.events import Event, events_only
 from tenantry.store.clickhouse import ClickHouseStore
 
 
@@ -35,7 +35,7 @@ class ClickHouseDestination(Destination):
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:  # noqa: ARG002
         try:
-            self.store.write(list(batch))
+            self.store.write(list(events_only(batch)))
         except Exception as exc:  # server down or refusing: retried with backoff by the sender
             return same_result(len(batch), Result.retry(f"clickhouse:{type(exc).__name__}"))
         return same_result(len(batch), DELIVERED)

@@ -2,7 +2,9 @@
 
 Line format (CONTRACT.md): ``{"uuid", "event", "distinct_id", "timestamp", "edition",
 "properties"}``. Each batch is one ``write`` of whole lines with ``O_APPEND``, so several
-processes can share one file without interleaving inside a line.
+processes can share one file without interleaving inside a line. People updates (cloud
+``identify``/``group``, the developer's profile) are acknowledged and not written: the file is a
+capture of events (``tenantry plan check`` reads it).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from tenantry._files import open_private, private_dir
 from tenantry.config import Settings
 from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result
 from tenantry.errors import ConfigError
-from tenantry.events import Event
+from tenantry.events import Event, events_only
 
 
 class JsonlDestination(Destination):
@@ -38,6 +40,8 @@ class JsonlDestination(Destination):
         self._fsync = fsync
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
+        results = [DELIVERED] * len(batch)
+        batch = events_only(batch)  # a capture of events: people updates are not written
         dumps = orjson.dumps
         opt = orjson.OPT_APPEND_NEWLINE
         data = b"".join(
@@ -64,8 +68,8 @@ class JsonlDestination(Destination):
             if self._fsync:
                 os.fsync(self._fd)
         except OSError as exc:
-            return [Result.retry(f"io:{exc.errno}")] * len(batch)
-        return [DELIVERED] * len(batch)
+            return [Result.retry(f"io:{exc.errno}")] * len(results)
+        return results
 
     def shutdown(self, timeout: float) -> None:
         with contextlib.suppress(OSError):

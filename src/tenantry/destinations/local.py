@@ -25,7 +25,7 @@ import orjson
 from tenantry._files import open_private_file, private_dir
 from tenantry.config import Settings
 from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, same_result
-from tenantry.events import Event
+from tenantry.events import Event, events_only
 
 logger = logging.getLogger("tenantry")
 PENDING = "pending"
@@ -66,11 +66,12 @@ class LocalDestination(Destination):
             _warn_once(self.pending_dir)
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:  # noqa: ARG002
+        events = events_only(batch)  # people updates are for the vendors' profiles
         try:
             if self.store is not None:
-                self.store.write(list(batch))
-            else:
-                write_pending(self.pending_dir, batch)
+                self.store.write(list(events))
+            elif events:
+                write_pending(self.pending_dir, events)
         except Exception as exc:  # a full disk or a bad path: values, never exceptions
             return same_result(len(batch), Result.retry(f"store_error:{type(exc).__name__}"))
         return same_result(len(batch), DELIVERED)
