@@ -10,6 +10,12 @@ percentile), written ``{prop:route}``, ``{num:status}``, ``{p95:ms}`` in the que
 Percentiles are nearest-rank: ``p95`` of a group of n values is its ceil(95 n / 100)-th
 smallest value, an integer rank, so DuckDB and ClickHouse return the same value.
 
+Sampled events (``TelemetryService(sample_rates=...)``) carry their rate as ``$sample_rate``;
+the usage reports (``api-usage``, ``api-daily-usage``, ``monthly-usage``) count each as 1/rate
+events (``{weight:}``; a missing or invalid rate counts 1), rounded to a whole number, so they
+stay unbiased estimates. Percentiles need no weight: a uniform sample keeps them. The other
+reports count the events kept.
+
     run_query(store, "top-developers")
     -> {"query": "top-developers", "rows": [{"developer_id": ..., "unique_end_users": 3}, ...]}
 """
@@ -49,11 +55,13 @@ DIALECTS = {
         "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
         "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
         "rank": "list_sort(list({key}))[({p} * count(*) + 99) // 100]",
+        "rate": "TRY_CAST(json_extract(properties, '$.\"{key}\"') AS DOUBLE)",
     },
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
         "num": "visitParamExtractFloat(properties, '{key}')",
         "rank": "arraySort(groupArray({key}))[intDiv({p} * count() + 99, 100)]",
+        "rate": "visitParamExtractFloat(properties, '{key}')",
     },
 }
 
@@ -71,7 +79,7 @@ class _Spelling:
 
 def spelled(sql: str, backend: str) -> str:
     """``sql`` with the dialect placeholders written out for ``backend``; ``{events}`` stays."""
-    if "{prop:" not in sql and "{num:" not in sql and "{p" not in sql:
+    if "{prop:" not in sql and "{num:" not in sql and "{p" not in sql and "{weight:" not in sql:
         return sql
     dialect = DIALECTS.get(backend)
     if dialect is None:
@@ -82,15 +90,20 @@ def spelled(sql: str, backend: str) -> str:
         num=_Spelling(dialect["num"]),
         p50=_Spelling(dialect["rank"], p=50),
         p95=_Spelling(dialect["rank"], p=95),
+        weight=_Spelling(_WEIGHT.replace("{rate}", dialect["rate"])),
     )
 
 
+# A sampled event's weight: 1/rate for a rate in (0, 1], else 1. Sums of weights are rounded
+# the same way on both backends (floor of x + 0.5, as an integer).
+_WEIGHT = "(CASE WHEN {rate} > 0 AND {rate} <= 1 THEN 1.0 / {rate} ELSE 1.0 END)"
 _API_REQUESTS = (
     "(SELECT developer_id, day, {prop:route} AS route, {prop:method} AS method, "
-    "{num:status} AS status, {num:duration_ms} AS ms FROM {events} "
+    "{num:status} AS status, {num:duration_ms} AS ms, {weight:$sample_rate} AS w FROM {events} "
     "WHERE event = 'api_request' AND developer_id IS NOT NULL)"
 )
-_ERRORS = "sum(CASE WHEN status >= 500 THEN 1 ELSE 0 END)"
+_REQUESTS = "CAST(floor(sum(w) + 0.5) AS Int64)"
+_ERRORS = "CAST(floor(sum(CASE WHEN status >= 500 THEN w ELSE 0 END) + 0.5) AS Int64)"
 
 
 _DEFINITIONS = (
@@ -151,7 +164,7 @@ _DEFINITIONS = (
     Query(
         "api-usage",
         ("developer_id", "route", "method", "requests", "errors", "p50_ms", "p95_ms"),
-        f"SELECT developer_id, route, method, count(*) AS requests, {_ERRORS} AS errors, "
+        f"SELECT developer_id, route, method, {_REQUESTS} AS requests, {_ERRORS} AS errors, "
         "{p50:ms}, {p95:ms} "
         f"FROM {_API_REQUESTS} GROUP BY developer_id, route, method "
         "ORDER BY developer_id, requests DESC, route, method",
@@ -161,7 +174,7 @@ _DEFINITIONS = (
     Query(
         "api-daily-usage",
         ("developer_id", "date", "route", "method", "requests", "errors"),
-        f"SELECT developer_id, day, route, method, count(*) AS requests, {_ERRORS} AS errors "
+        f"SELECT developer_id, day, route, method, {_REQUESTS} AS requests, {_ERRORS} AS errors "
         f"FROM {_API_REQUESTS} GROUP BY developer_id, day, route, method "
         "ORDER BY day, developer_id, route, method",
         cloud=True,
@@ -171,10 +184,12 @@ _DEFINITIONS = (
         "monthly-usage",
         ("developer_id", "month", "requests", "memories"),
         "SELECT developer_id, substring(CAST(day AS String), 1, 7) AS m, "
-        "sum(CASE WHEN event = 'api_request' THEN 1 ELSE 0 END) AS requests, "
-        "sum(CASE WHEN event = 'memory_created' THEN 1 ELSE 0 END) AS memories "
+        "CAST(floor(sum(CASE WHEN event = 'api_request' THEN w ELSE 0 END) + 0.5) AS Int64) "
+        "AS requests, "
+        "CAST(floor(sum(CASE WHEN event = 'memory_created' THEN w ELSE 0 END) + 0.5) AS Int64) "
+        "AS memories FROM (SELECT developer_id, day, event, {weight:$sample_rate} AS w "
         "FROM {events} WHERE developer_id IS NOT NULL "
-        "AND event IN ('api_request', 'memory_created') "
+        "AND event IN ('api_request', 'memory_created')) "
         "GROUP BY developer_id, m ORDER BY m, developer_id",
         cloud=True,
         help="API requests and memories per developer and month (YYYY-MM)",
