@@ -229,7 +229,7 @@ class BeforeSend:
             if result is None:
                 self.counters.incr("before_send_dropped")
                 return None
-            if not isinstance(result, Mapping):
+            if type(result) is not dict and not isinstance(result, Mapping):
                 raise TypeError(f"before_send returned {type(result).__name__}, not a dict or None")
             kind = draft["kind"]
             for key in WRITABLE.get(kind, _EVENT_FIELDS):

@@ -67,7 +67,9 @@ class People:
         self.before_send = before_send
         self._coerce = CoerceProperties(counters, keep_objects=True)
         self._strip = StripSecrets(counters, mask_values=True)
-        self._sent: dict[str, tuple] = {}  # developer_id -> the profile last sent
+        # developer_id -> (the lookup's mapping, its fields) last sent: the lookup's cache hands
+        # back the same mapping while it holds it, so most events compare one reference
+        self._sent: dict[str, tuple[Any, tuple]] = {}
 
     # -- identify and group calls --------------------------------------------------------------
     def shape(self, draft: Draft) -> Event | None:
@@ -147,6 +149,10 @@ class People:
             return None
         if not profile:
             return None
+        sent = self._sent
+        last = sent.get(did)
+        if last is not None and last[0] is profile:
+            return None
         fields = {}
         for name in PROFILE_FIELDS:
             value = profile.get(name)
@@ -155,12 +161,13 @@ class People:
             if value is not None and value != "":
                 fields[name] = value
         key = tuple(fields.items())
-        sent = self._sent
-        if not fields or sent.get(did) == key:
+        if not fields or (last is not None and last[1] == key):
+            if last is not None:
+                sent[did] = (profile, key)
             return None
-        if did not in sent and len(sent) >= KNOWN_DEVELOPERS:
+        if last is None and len(sent) >= KNOWN_DEVELOPERS:
             del sent[next(iter(sent))]
-        sent[did] = key
+        sent[did] = (profile, key)
         draft = {
             "kind": "identify",
             "event": IDENTIFY,

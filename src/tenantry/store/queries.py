@@ -56,12 +56,14 @@ DIALECTS = {
         "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
         "rank": "list_sort(list({key}))[({p} * count(*) + 99) // 100]",
         "rate": "TRY_CAST(json_extract(properties, '$.\"{key}\"') AS DOUBLE)",
+        "has": "strpos(properties, '\"{key}\"')",
     },
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
         "num": "visitParamExtractFloat(properties, '{key}')",
         "rank": "arraySort(groupArray({key}))[intDiv({p} * count() + 99, 100)]",
         "rate": "visitParamExtractFloat(properties, '{key}')",
+        "has": "position(properties, '\"{key}\"')",
     },
 }
 
@@ -90,13 +92,18 @@ def spelled(sql: str, backend: str) -> str:
         num=_Spelling(dialect["num"]),
         p50=_Spelling(dialect["rank"], p=50),
         p95=_Spelling(dialect["rank"], p=95),
-        weight=_Spelling(_WEIGHT.replace("{rate}", dialect["rate"])),
+        weight=_Spelling(
+            _WEIGHT.replace("{rate}", dialect["rate"]).replace("{has}", dialect["has"])
+        ),
     )
 
 
-# A sampled event's weight: 1/rate for a rate in (0, 1], else 1. Sums of weights are rounded
-# the same way on both backends (floor of x + 0.5, as an integer).
-_WEIGHT = "(CASE WHEN {rate} > 0 AND {rate} <= 1 THEN 1.0 / {rate} ELSE 1.0 END)"
+# A sampled event's weight: 1/rate for a rate in (0, 1], else 1; the JSON is read only when
+# its text names the key (a substring search; most events are not sampled). Sums of weights are
+# rounded the same way on both backends (floor of x + 0.5, as an integer).
+_WEIGHT = (
+    "(CASE WHEN {has} = 0 THEN 1.0 WHEN {rate} > 0 AND {rate} <= 1 THEN 1.0 / {rate} ELSE 1.0 END)"
+)
 _API_REQUESTS = (
     "(SELECT developer_id, day, {prop:route} AS route, {prop:method} AS method, "
     "{num:status} AS status, {num:duration_ms} AS ms, {weight:$sample_rate} AS w FROM {events} "
