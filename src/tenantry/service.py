@@ -422,7 +422,10 @@ class TelemetryService:
                 "failed": snap.get("failed", 0),
                 "spooled": 0,
                 "drops": snap.get("drops", {}),
-                "counters": {k: v for k, v in snap.items() if k not in ("drops",)},
+                # what was meant not to be sent is counted, never dropped: identify/group with
+                # nowhere to go (opensource), events a sample rate left out
+                "counters": {"identify_skipped": 0, "sampled_out": 0}
+                | {k: v for k, v in snap.items() if k not in ("drops",)},
                 "destinations": {},
                 "durable": s.durable,
                 # durable only: seconds since the oldest accepted call not yet written to the
