@@ -50,20 +50,27 @@ class Query:
 # The expressions DuckDB and ClickHouse 18.16 spell differently. ``prop``/``num``: a top-level
 # property of the ``properties`` JSON ('' / 0 when missing; tenantry writes it with orjson, no
 # spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile.
+# ``weight``: what one event counts for in the usage reports, 1/rate of a sampled event (the
+# ``$sample_rate`` property) and 1 for the rest.
 DIALECTS = {
     "local": {
         "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
         "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
         "rank": "list_sort(list({key}))[({p} * count(*) + 99) // 100]",
-        "rate": "TRY_CAST(json_extract(properties, '$.\"{key}\"') AS DOUBLE)",
-        "has": "strpos(properties, '\"{key}\"')",
+        # read the JSON only where the text names the key (most events are not sampled); a
+        # rate outside (0, 1] or none weighs 1
+        "weight": "(CASE WHEN strpos(properties, '\"{key}\"') = 0 THEN 1.0 ELSE 1.0 / "
+        "coalesce(nullif(least(greatest(TRY_CAST(json_extract(properties, '$.\"{key}\"') "
+        "AS DOUBLE), 0.0), 1.0), 0.0), 1.0) END)",
     },
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
         "num": "visitParamExtractFloat(properties, '{key}')",
         "rank": "arraySort(groupArray({key}))[intDiv({p} * count() + 99, 100)]",
-        "rate": "visitParamExtractFloat(properties, '{key}')",
-        "has": "position(properties, '\"{key}\"')",
+        # 18.16 evaluates every branch of an if: one extraction (0 when missing), computed once
+        "weight": "(1.0 / if(visitParamExtractFloat(properties, '{key}') > 0 AND "
+        "visitParamExtractFloat(properties, '{key}') <= 1, "
+        "visitParamExtractFloat(properties, '{key}'), 1.0))",
     },
 }
 
@@ -92,18 +99,12 @@ def spelled(sql: str, backend: str) -> str:
         num=_Spelling(dialect["num"]),
         p50=_Spelling(dialect["rank"], p=50),
         p95=_Spelling(dialect["rank"], p=95),
-        weight=_Spelling(
-            _WEIGHT.replace("{rate}", dialect["rate"]).replace("{has}", dialect["has"])
-        ),
+        weight=_Spelling(dialect["weight"]),
     )
 
 
-# A sampled event's weight: 1/rate for a rate in (0, 1], else 1; the JSON is read only when
-# its text names the key (a substring search; most events are not sampled). Sums of weights are
+# ``{weight:$sample_rate}``: a sampled event's weight, 1/rate (DIALECTS). Sums of weights are
 # rounded the same way on both backends (floor of x + 0.5, as an integer).
-_WEIGHT = (
-    "(CASE WHEN {has} = 0 THEN 1.0 WHEN {rate} > 0 AND {rate} <= 1 THEN 1.0 / {rate} ELSE 1.0 END)"
-)
 _API_REQUESTS = (
     "(SELECT developer_id, day, {prop:route} AS route, {prop:method} AS method, "
     "{num:status} AS status, {num:duration_ms} AS ms, {weight:$sample_rate} AS w FROM {events} "
