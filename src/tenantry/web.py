@@ -287,10 +287,11 @@ def template(rule: str) -> str:
     known = _templates.get(rule)
     if known is not None:
         return known
-    out = _ANGLE.sub(r"{\1}", rule)
-    if "(" in out or "^" in out or "$" in out:
+    out = rule
+    if "(" in out or "^" in out or "$" in out:  # a regular expression (Django's re_path)
         out = _GROUP.sub("{param}", _NAMED.sub(r"{\1}", out))
         out = re.sub(r"\\(.)", r"\1", out.replace("^", "").replace("$", ""))
+    out = _ANGLE.sub(r"{\1}", out)
     if not out.startswith("/"):
         out = "/" + out
     if len(_templates) < 10_000:
