@@ -151,11 +151,11 @@ def test_opensource_under_asgi(telemetry):
 def test_bad_settings_fail_at_start_up():
     """A TENANTRY_RESOLVE that does not import, or is not callable, is a start-up error
     naming the setting."""
-    with override_settings(TENANTRY_RESOLVE="myapp.telemetry.missing"):
-        with pytest.raises(ImproperlyConfigured, match="TENANTRY_RESOLVE"):
-            TelemetryMiddleware(lambda request: None)
-    with override_settings(TENANTRY_RESOLVE=42):
-        with pytest.raises(ImproperlyConfigured, match="TENANTRY_RESOLVE"):
+    for value in ("myapp.telemetry.missing", 42):
+        with (
+            override_settings(TENANTRY_RESOLVE=value),
+            pytest.raises(ImproperlyConfigured, match="TENANTRY_RESOLVE"),
+        ):
             TelemetryMiddleware(lambda request: None)
 
 
