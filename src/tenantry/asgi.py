@@ -221,9 +221,10 @@ class TelemetryMiddleware:
                     route = _django_route(scope, root)
             facts = RequestFacts(route, scope["method"], status, ms, received, sent)
             who = request.who()
-            if asyncio.iscoroutine(who):
+            if type(who) is tuple or who is None or who is web.FAILED:
+                web.record(request.telemetry, who, facts, self.event)
+            else:  # an async resolve, not awaited yet
                 return self._finish_async(request.telemetry, who, facts)
-            web.record(request.telemetry, who, facts, self.event)
         except Exception:  # never into the app, whatever happens here
             logger.debug("tenantry: api_request tracking failed", exc_info=True)
         return None

@@ -99,6 +99,8 @@ class Resolver:
             who = self.resolve(request)
         except Exception as exc:
             return self.failed(telemetry, exc)
+        if (type(who) is tuple and len(who) == 2) or who is None:  # the usual answers, first
+            return who
         if inspect.isawaitable(who):
             return self._settle(telemetry, who)
         return self.check(telemetry, who)
@@ -166,8 +168,8 @@ class RequestScope:
             if self.resolver is None:
                 return None
             who = self.resolver.call(self.telemetry, self.request)
-            if inspect.isawaitable(who):
-                return self._remember(who)
+            if type(who) is not tuple and who is not None and who is not FAILED:
+                return self._remember(who)  # an async resolve's awaitable
             self._who = who
         return who
 
@@ -179,7 +181,7 @@ class RequestScope:
         """``who()`` for a thread that is not running an event loop: an async ``resolve`` is
         run to completion here (a WSGI app handed an async resolver)."""
         who = self.who()
-        if not inspect.isawaitable(who):
+        if type(who) is tuple or who is None or who is FAILED:
             return who
         try:
             asyncio.get_running_loop()
@@ -257,18 +259,18 @@ def current_identity() -> Who:
     return None if scope is None else scope.identity()
 
 
-_early = threading.Event()
+_early = [False]  # one flag, only ever set
 
 
 def want_identity_early() -> None:
     """From now on the async integrations (ASGI, async Django) await ``resolve`` before the
     handler runs, so a task the handler enqueues knows who the request is for (called by
     ``tenantry.celery.instrument``). The sync ones resolve on first need anyway."""
-    _early.set()
+    _early[0] = True
 
 
 def identity_wanted_early() -> bool:
-    return _early.is_set()
+    return _early[0]
 
 
 # -- route templates -------------------------------------------------------------------------

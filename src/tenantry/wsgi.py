@@ -150,6 +150,7 @@ class Body:
         "start",
         "status",
         "upstream",
+        "upstream_write",
     )
 
     def __init__(
@@ -163,6 +164,7 @@ class Body:
         self.request = request
         self.environ = environ
         self.upstream = start_response
+        self.upstream_write: Any = None
         self.inner: Any = ()
         self.iterator: Iterator[bytes] | None = None
         self.status = 0
@@ -174,17 +176,16 @@ class Body:
             self.status = int(status[:3])
         except (TypeError, ValueError):
             self.status = 0
-        write = (
-            self.upstream(status, headers, exc_info) if exc_info else self.upstream(status, headers)
-        )
-        return self._counting(write)
+        if exc_info:
+            self.upstream_write = self.upstream(status, headers, exc_info)
+        else:
+            self.upstream_write = self.upstream(status, headers)
+        return self.write
 
-    def _counting(self, write: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
-        def counted_write(data: bytes) -> Any:  # the legacy write() callable, counted too
-            self.sent += len(data)
-            return write(data)
-
-        return counted_write
+    def write(self, data: bytes) -> Any:
+        """The legacy ``write()`` callable, counted too."""
+        self.sent += len(data)
+        return self.upstream_write(data)
 
     def __iter__(self) -> Body:
         self.iterator = iter(self.inner)
