@@ -144,13 +144,8 @@ class TelemetryMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        try:
-            telemetry = self._telemetry()
-            on = telemetry.enabled
-        except Exception:  # a broken configuration never breaks the app
-            logger.debug("tenantry: no telemetry for this request", exc_info=True)
-            on = False
-        if not on:  # off: nothing is recorded, nothing resolved
+        telemetry = web.serving(self._telemetry)
+        if telemetry is None:  # off: nothing is recorded, nothing resolved
             await self.app(scope, receive, send)
             return
         request = web.RequestScope(telemetry, self._resolver, self._request(scope))

@@ -82,8 +82,8 @@ class Instrumentation:
         try:
             if task is None or task_id is None or getattr(task, "app", None) is not self.app:
                 return
-            telemetry = self.telemetry()
-            if not telemetry.enabled:
+            telemetry = web.serving(self.telemetry)
+            if telemetry is None:
                 return
             header = getattr(task.request, HEADER, None)
             if type(header) in (list, tuple) and len(header) == 2:

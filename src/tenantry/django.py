@@ -86,13 +86,8 @@ class TelemetryMiddleware:
         self._telemetry = web.telemetry_source(_setting("TENANTRY_TELEMETRY"))
 
     def _scope(self, request: Any) -> web.RequestScope | None:
-        try:
-            telemetry = self._telemetry()
-            if telemetry.enabled:
-                return web.RequestScope(telemetry, self._resolver, request)
-        except Exception:  # a broken configuration never breaks the app
-            logger.debug("tenantry: no telemetry for this request", exc_info=True)
-        return None
+        telemetry = web.serving(self._telemetry)
+        return None if telemetry is None else web.RequestScope(telemetry, self._resolver, request)
 
     def __call__(self, request: Any) -> Any:
         if self.async_mode:

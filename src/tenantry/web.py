@@ -50,6 +50,7 @@ __all__ = [
     "identity_wanted_early",
     "leave",
     "record",
+    "serving",
     "set_route",
     "telemetry_source",
     "template",
@@ -76,6 +77,17 @@ def telemetry_source(
     if isinstance(telemetry, TelemetryService) or not callable(telemetry):
         return lambda: telemetry
     return telemetry
+
+
+def serving(telemetry: Callable[[], TelemetryService]) -> TelemetryService | None:
+    """The service that records this request, or None when telemetry is off (then nothing is
+    recorded and nothing resolved) or its configuration is broken (never the app's problem)."""
+    try:
+        service = telemetry()
+        return service if service.enabled else None
+    except Exception:
+        logger.debug("tenantry: no telemetry for this request", exc_info=True)
+        return None
 
 
 class Resolver:

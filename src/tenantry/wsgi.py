@@ -113,13 +113,8 @@ class TelemetryMiddleware:
                 self.exclude is not None and path.startswith(self.exclude)
             ):
                 return self.app(environ, start_response)
-        try:
-            telemetry = self._telemetry()
-            on = telemetry.enabled
-        except Exception:  # a broken configuration never breaks the app
-            logger.debug("tenantry: no telemetry for this request", exc_info=True)
-            on = False
-        if not on:  # off: nothing is recorded, nothing resolved
+        telemetry = web.serving(self._telemetry)
+        if telemetry is None:  # off: nothing is recorded, nothing resolved
             return self.app(environ, start_response)
         request = web.RequestScope(telemetry, self._resolver, self._request(environ))
         body = Body(self, request, environ, start_response)
