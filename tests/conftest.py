@@ -36,6 +36,7 @@ CORE_PATHS = (
     "tests/test_config.py",
     "tests/test_service.py",
     "tests/test_testing.py",
+    "tests/integrations/test_wsgi.py",  # the WSGI middleware needs nothing beyond the core
 )
 
 
