@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from tenantry import TelemetryService
@@ -88,10 +87,6 @@ def _headers(kw: dict) -> dict:
     return {k.replace("_", "-"): v for k, v in kw.items()}
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, *args) -> None:  # no access log on stderr
         pass
@@ -99,10 +94,10 @@ class _QuietHandler(WSGIRequestHandler):
 
 @contextmanager
 def wsgi_server(app: Callable) -> Iterator[Client]:
-    """``app`` served by the standard library's wsgiref (threaded) on a free loopback port."""
-    server = make_server(
-        "127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-    )
+    """``app`` served by the standard library's wsgiref on a free loopback port, one request
+    at a time: a request is recorded (its body closed) before the next one is read, so the
+    events arrive in the order of the requests, however loaded the machine is."""
+    server = make_server("127.0.0.1", 0, app, server_class=WSGIServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
