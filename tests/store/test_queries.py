@@ -14,7 +14,8 @@ from tenantry.store.queries import DEFINITIONS, QUERIES, run_query, suppress_sma
 from tests.store import dataset
 
 DEV = "dev_002"
-USAGE = ("api-usage", "api-daily-usage", "monthly-usage")  # tests/store/test_usage.py
+# tests/store/test_usage.py
+USAGE = ("api-usage", "api-daily-usage", "api-daily-status", "monthly-usage")
 GENERIC = tuple(name for name in QUERIES if name not in USAGE)  # dataset.expected knows these
 CASES = [
     (name, DEV if DEFINITIONS[name].needs_developer else None, None, None) for name in GENERIC

@@ -130,6 +130,26 @@ def expected(events: list[Event], name: str, developer: str | None = None) -> li
             {"developer_id": dev, "date": d, "route": r, "method": m, "requests": n, "errors": x}
             for (d, dev, r, m), (n, x) in sorted(groups.items())
         ]
+    if name == "api-daily-status":
+        counts = defaultdict(int)
+        for e in requests:
+            counts[(_day(e).isoformat(), f"{e.properties['status'] // 100}xx")] += 1
+        return [
+            {"date": d, "status_class": c, "requests": n} for (d, c), n in sorted(counts.items())
+        ]
+    if name == "overview":
+        statuses = [e.properties["status"] for e in requests]
+        return [
+            {
+                "developers": len({e.developer_id for e in cloud}),
+                "end_users": len({e.end_user_id for e in cloud if e.end_user_id}),
+                "events": len(cloud),
+                "api_requests": len(requests),
+                "errors_4xx": sum(400 <= s < 500 for s in statuses),
+                "errors_5xx": sum(s >= 500 for s in statuses),
+                "memories": sum(e.event == "memory_created" for e in cloud),
+            }
+        ]
     assert name == "monthly-usage"
     groups = defaultdict(lambda: [0, 0])
     for e in cloud:
@@ -199,6 +219,37 @@ class TestSameRowsOnBothStores:
         }
         assert rows["local"] == rows["clickhouse"]
         assert {r["month"] for r in rows["local"]} == {"2026-09"}
+
+
+class TestStatusClassesAndTiles:
+    @pytest.mark.parametrize("name", ["api-daily-status", "overview"])
+    @pytest.mark.parametrize("developer", [None, "dev_b"])
+    def test_backends_agree_with_python(self, usage, name, developer):
+        """api-daily-status (4xx and 5xx apart, per day) and the dashboard's tiles (overview)
+        are the same on both stores as in plain Python, for everyone and for one developer."""
+        events, stores = usage
+        want = expected(events, name, developer)
+        assert want and (name != "overview" or want[0]["errors_4xx"] > 0)
+        for backend, store in stores.items():
+            got = run_query(store, name, developer=developer)
+            assert got == {"query": name, "rows": want}, backend
+
+    def test_tiles_add_up_to_the_reports(self, usage):
+        """The overview's numbers are the other reports' sums over the same range: requests and
+        5xx errors of api-usage, memories of monthly-usage, developers of api-usage."""
+        _, stores = usage
+        for store in stores.values():
+            since, until = "2026-09-03", "2026-10-11"
+            [tiles] = run_query(store, "overview", since=since, until=until)["rows"]
+            usage_rows = run_query(store, "api-usage", since=since, until=until)["rows"]
+            monthly = run_query(store, "monthly-usage", since=since, until=until)["rows"]
+            status = run_query(store, "api-daily-status", since=since, until=until)["rows"]
+            assert tiles["api_requests"] == sum(r["requests"] for r in usage_rows)
+            assert tiles["errors_5xx"] == sum(r["errors"] for r in usage_rows)
+            assert tiles["errors_4xx"] == sum(
+                r["requests"] for r in status if r["status_class"] == "4xx"
+            )
+            assert tiles["memories"] == sum(r["memories"] for r in monthly)
 
 
 class TestDevelopersKeptApart:

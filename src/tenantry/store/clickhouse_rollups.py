@@ -107,10 +107,28 @@ _SQL = {
         f"ALL INNER JOIN (SELECT {_OS} AS o, uniqExactMerge(ids) AS ids FROM {IDS} "
         "WHERE edition = 'opensource' AND {cloud} AND {days} GROUP BY o) AS i USING o"
     ),
+    "installations": (
+        f"SELECT ids, c FROM (SELECT edition, sum(n) AS c FROM {COUNTS} "
+        "WHERE edition = 'opensource' AND {days} GROUP BY edition HAVING c > 0) AS s "
+        f"ALL INNER JOIN (SELECT edition, uniqExactMerge(ids) AS ids FROM {IDS} "
+        "WHERE edition = 'opensource' AND {days} GROUP BY edition) AS i USING edition"
+    ),
+}
+# The totals a top-N query subtracts what it kept from (``Fold.total``), per query name.
+_TOTALS = {
+    "top-developers": f"SELECT uniqExactIfMerge(users) FROM {USERS} WHERE {{days}}",
+    "event-counts": f"SELECT sum(n) FROM {COUNTS} WHERE {{cloud}} AND {{days}}",
 }
 # Keyed by the definition's SQL text: a definition that changes falls back to the raw table
 # (right, only slower) until its rollup SQL is updated here.
 BY_DEFINITION = {DEFINITIONS[name].sql: sql for name, sql in _SQL.items() if name in DEFINITIONS}
+BY_DEFINITION.update(
+    {
+        DEFINITIONS[name].fold.total: sql
+        for name, sql in _TOTALS.items()
+        if name in DEFINITIONS and DEFINITIONS[name].fold and DEFINITIONS[name].fold.total
+    }
+)
 
 
 def reconcile_sql(raw: str) -> str:
