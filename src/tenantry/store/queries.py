@@ -355,10 +355,11 @@ def _plain(column: str, value: Any) -> Any:
     return value
 
 
-def _check_edition(store: EventStore, query: Query) -> None:
+def _check_edition(store: EventStore, query: Query, editions: set[str] | None) -> None:
     if not query.cloud:
         return
-    editions = store.editions()
+    if editions is None:
+        editions = store.editions()
     if editions and "cloud" not in editions:
         raise PrivacyRefused(
             f"{query.name} is a user-level query and this store holds only anonymous "
@@ -397,12 +398,14 @@ def run_query(
     min_group_size: int | None = None,
     external_ids: Callable[[str, list[str]], dict[str, str]] | None = None,
     top: int | None = TOP,
+    editions: set[str] | None = None,
 ) -> dict:
     """Run the report query ``name``; return ``{"query": name, "rows": [{column: value}]}``.
 
     ``since``/``until``: dates (whole UTC days, both inclusive) or instants (``until``
     exclusive); see ``parse_moment``. ``top``: at most that many groups (event names, end
     users, developers), the rest summed into ``other`` rows (None: every group).
+    ``editions``: the store's ``editions()`` when the caller already asked (a page of queries).
 
     ``external_ids(developer_id, end_user_ids) -> {end_user_id: external_user_id}`` (the
     identity store's ``external_ids``): rows keyed by an end user of ``developer`` also show
@@ -425,7 +428,7 @@ def run_query(
     start, end = scope.bounds()
     if start is not None and end is not None and start >= end:
         raise QueryError("--since is after --until")
-    _check_edition(store, query)
+    _check_edition(store, query, editions)
     k = min_group_size or store.min_group_size
     result = {"query": name, "rows": _select(store, query, scope, top, k)}
     if query.end_users and external_ids is not None and scope.developer:
