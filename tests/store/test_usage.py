@@ -300,59 +300,24 @@ class TestRefusal:
 
 
 class TestCharts:
-    def test_requests_and_errors_per_route_per_day(self):
-        """api-daily-usage draws two stacked charts, requests and errors, one trace per route
-        (method and template), summed over developers, x on whole days."""
-        from tenantry.store.html import _figures, render_html
+    def test_requests_per_route_per_day(self):
+        """api-daily-usage draws one stacked bar trace per route (method and template), summed
+        over developers, x on whole days."""
+        from tenantry.store.html import chart
 
         rows = [
-            {
-                "developer_id": d,
-                "date": day,
-                "route": "/v1/memories",
-                "method": "POST",
-                "requests": n,
-                "errors": e,
-            }
-            for d, day, n, e in [
-                ("dev_a", "2026-09-01", 5, 1),
-                ("dev_b", "2026-09-01", 2, 0),
-                ("dev_a", "2026-09-02", 4, 2),
+            {"developer_id": d, "date": day, "route": r, "method": m, "requests": n, "errors": 0}
+            for d, day, m, r, n in [
+                ("dev_a", "2026-09-01", "POST", "/v1/memories", 5),
+                ("dev_b", "2026-09-01", "POST", "/v1/memories", 2),
+                ("dev_a", "2026-09-02", "POST", "/v1/memories", 4),
+                ("dev_a", "2026-09-02", "GET", "(unmatched)", 3),
             ]
-        ] + [
-            {
-                "developer_id": "dev_a",
-                "date": "2026-09-02",
-                "route": "(unmatched)",
-                "method": "GET",
-                "requests": 3,
-                "errors": 0,
-            }
         ]
-        result = {"query": "api-daily-usage", "rows": rows}
-        requests, errors = _figures(result)
-        assert [(t.name, list(t.x), list(t.y)) for t in requests.data] == [
+        figure = chart({"query": "api-daily-usage", "rows": rows}).figure
+        assert [(t["name"], t["x"], t["y"]) for t in figure["data"]] == [
             ("GET (unmatched)", ["2026-09-02"], [3]),
             ("POST /v1/memories", ["2026-09-01", "2026-09-02"], [7, 4]),
         ]
-        assert [list(t.y) for t in errors.data] == [[0], [1, 2]]
-        assert requests.layout.barmode == "stack" and requests.layout.xaxis.tickformat == "%Y-%m-%d"
-        assert render_html([result], "usage").count("Plotly.newPlot") == 2
-
-    def test_monthly_usage_and_names(self):
-        """monthly-usage is grouped bars of requests and memories per developer with a table;
-        end users are labelled by the developer's own names when shown."""
-        from tenantry.store.html import _figure, render_html
-
-        monthly = {
-            "query": "monthly-usage",
-            "rows": [{"developer_id": "dev_a", "month": "2026-09", "requests": 9, "memories": 4}],
-        }
-        fig = _figure(monthly)
-        assert [(t.name, list(t.y)) for t in fig.data] == [("requests", [9]), ("memories", [4])]
-        assert "<td>dev_a</td>" in render_html([monthly], "m")
-        named = {
-            "query": "memories-per-end-user",
-            "rows": [{"end_user_id": "usr_1", "external_user_id": "alice", "memory_count": 3}],
-        }
-        assert list(_figure(named).data[0].x) == ["alice"]
+        assert figure["layout"]["barmode"] == "stack"
+        assert figure["layout"]["xaxis"]["tickformat"] == "%Y-%m-%d"

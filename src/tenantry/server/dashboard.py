@@ -37,6 +37,16 @@ _HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
 SEARCH_LIMIT = 50
 
 
+def _errors(*codes: int) -> dict:
+    """The error answers of a page route: JSON (``ErrorBody``) for API clients, whatever the
+    page's own type (a browser gets them as HTML pages: ``web.pages``)."""
+    ref = {"$ref": "#/components/schemas/ErrorBody"}
+    return {
+        code: {"description": doc["description"], "content": {"application/json": {"schema": ref}}}
+        for code, doc in responses(*codes).items()
+    }
+
+
 @router.get("/dashboard/login", response_class=HTMLResponse, responses={200: _HTML})
 async def login_page(request: Request) -> HTMLResponse:
     """The login form (posts ``token`` to ``/dashboard/login``, keeping ``next``)."""
@@ -112,9 +122,10 @@ def _range(since: str | None, until: str | None, preset: str | None) -> Range:
 
 
 _RANGE_ARGS = {
-    "range_": Query(alias="range", max_length=8, description="24h, 7d (default) or 30d"),
-    "since": Query(max_length=10, description="first day, YYYY-MM-DD (UTC)"),
-    "until": Query(max_length=10, description="last day, YYYY-MM-DD (UTC)"),
+    # checked by parse_range (a 400 with the JSON error body, an HTML page for a browser)
+    "range_": Query(alias="range", description="24h, 7d (default) or 30d"),
+    "since": Query(description="first day, YYYY-MM-DD (UTC)"),
+    "until": Query(description="last day, YYYY-MM-DD (UTC)"),
 }
 
 
@@ -169,7 +180,7 @@ def _runner(request: Request, rng: Range, developer: str | None) -> views.Runner
 @router.get(
     "/dashboard",
     response_class=HTMLResponse,
-    responses={200: {"description": "the overview page", **_HTML}, **responses(401)},
+    responses={200: {"description": "the overview page", **_HTML}, **_errors(401)},
 )
 async def dashboard(
     request: Request,
@@ -206,11 +217,15 @@ async def dashboard(
 @router.get(
     "/dashboard/developers",
     response_class=HTMLResponse,
-    responses={200: {"description": "developer lookup", **_HTML}, **responses(401)},
+    responses={
+        200: {"description": "developer lookup", **_HTML},
+        303: {"description": "an exact match, or a developer: their page"},
+        **_errors(401),
+    },
 )
 async def developers(
     request: Request,
-    q: Annotated[str, Query(max_length=320, description="email (any part) or dev_ ID")] = "",
+    q: Annotated[str, Query(description="email (any part) or dev_ ID")] = "",
     range_: Annotated[str | None, _RANGE_ARGS["range_"]] = None,
     since: Annotated[str | None, _RANGE_ARGS["since"]] = None,
     until: Annotated[str | None, _RANGE_ARGS["until"]] = None,
@@ -241,7 +256,7 @@ async def developers(
 @router.get(
     "/dashboard/developers/{developer_id}",
     response_class=HTMLResponse,
-    responses={200: {"description": "one developer", **_HTML}, **responses(401, 404)},
+    responses={200: {"description": "one developer", **_HTML}, **_errors(401, 404)},
 )
 async def developer(
     request: Request,

@@ -74,6 +74,7 @@ TITLES: dict[str, tuple[str, str]] = {
     ),
 }
 _K_ANONYMOUS = ("edition-distribution", "os-distribution")
+_SAID_ELSEWHERE = ("developer_id", "end_user_id", "email", "country")
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,9 +309,11 @@ def _table(result: dict, names: Names) -> tuple[list[str], list[list[Cell]]]:
                 cells.append(names.developer_cell(value))
             elif col == "end_user_id":
                 cells.append(_end_user(row))
-            elif col == "properties":
-                text = ", ".join(f"{k}={v}" for k, v in (value or {}).items())
-                cells.append(Cell(text))
+            elif col == "properties":  # the IDs and profile are in the other columns already
+                shown = {k: v for k, v in (value or {}).items() if k not in _SAID_ELSEWHERE}
+                cells.append(Cell(", ".join(f"{k}={v}" for k, v in shown.items())))
+            elif col == "time":
+                cells.append(Cell(str(value).replace("T", " ").removesuffix("Z")))
             elif value == OTHER:
                 cells.append(Cell(OTHER))
             else:
