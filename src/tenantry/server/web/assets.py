@@ -45,7 +45,16 @@ def _draw() -> bytes:
     return draw_js()
 
 
+def _redoc() -> bytes:
+    """ReDoc as fastapi-offline ships it, less the one thing it fetches from elsewhere: the
+    Redocly logo in its sidebar (an image from Redocly's CDN) becomes an empty image."""
+    body = _package_file(_OFFLINE, "static", "redoc.standalone.js")()
+    return body.replace(_REDOC_LOGO, b"data:image/gif;base64," + _EMPTY_GIF)
+
+
 _OFFLINE = "fastapi_offline"
+_REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+_EMPTY_GIF = b"R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 # name -> (file extension, content type, how to read it)
 SOURCES: dict[str, tuple[str, str, Callable[[], bytes]]] = {
     "plotly": ("js", "text/javascript; charset=utf-8", _plotly),
@@ -65,11 +74,7 @@ SOURCES: dict[str, tuple[str, str, Callable[[], bytes]]] = {
         "text/css; charset=utf-8",
         _package_file(_OFFLINE, "static", "swagger-ui.css"),
     ),
-    "redoc": (
-        "js",
-        "text/javascript; charset=utf-8",
-        _package_file(_OFFLINE, "static", "redoc.standalone.js"),
-    ),
+    "redoc": ("js", "text/javascript; charset=utf-8", _redoc),
     "favicon": ("png", "image/png", _package_file(_OFFLINE, "static", "favicon.png")),
 }
 
@@ -143,7 +148,8 @@ async def static_asset(request: Request, name: str) -> Response:
     }
     if request.headers.get("if-none-match") == asset.etag:
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", "").lower():
+    compressible = not asset.content_type.startswith("image/")
+    if compressible and "gzip" in request.headers.get("accept-encoding", "").lower():
         headers["Content-Encoding"] = "gzip"
         return Response(asset.gzipped, media_type=asset.content_type, headers=headers)
     return Response(asset.body, media_type=asset.content_type, headers=headers)
