@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ import typer
 
 from tenantry._text import printable
 from tenantry.cli import fail
-from tenantry.cli._output import print_json, print_table
+from tenantry.cli._output import print_json
 
 
 def _report_help() -> str:
@@ -112,7 +113,7 @@ def report(
         typer.echo(f"no data for {query}{_scope_words(developer, since, until)}")
     else:
         columns = list(result["rows"][0])
-        print_table(
+        _print_table(
             query,
             columns,
             [[printable(row[c], markup=True) for c in columns] for row in result["rows"]],
@@ -120,6 +121,25 @@ def report(
         )
     if html_file is not None:
         typer.echo(f"chart written to {printable(html_file)}")
+
+
+def _print_table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] = ()
+) -> None:
+    """``title`` in bold on its own line (a title set inside a narrow rich table wraps
+    mid-word), then the table (``right[i]``: right-align column i). Cells are printed as given:
+    escape what came from clients first (``_text.printable``)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{title}[/bold]", soft_wrap=True)
+    table = Table(show_header=True, header_style="bold")
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="right" if i < len(right) and right[i] else "left")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 def _scope_words(developer: str | None, since: str | None, until: str | None) -> str:
