@@ -44,7 +44,7 @@ except ImportError as exc:  # pragma: no cover - the dependency ships with tenan
 logging.getLogger("clickhouse_driver").addHandler(logging.NullHandler())
 logger = logging.getLogger("tenantry.store")
 
-TABLE = "tenantry_events"
+TABLE = rollups.RAW
 _DDL_RAW = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     uuid String,
@@ -208,8 +208,9 @@ class ClickHouseStore(EventStore):
         rollup = rollups.BY_DEFINITION.get(sql)
         if rollup is not None and scope.developer is None and scope.whole_days:
             days, params = self._where(Scope(since=scope.since, until=scope.until), "day")
+            raw_days, _ = self._where(Scope(since=scope.since, until=scope.until))
             cloud = "edition = 'cloud'" if scope.cloud_only else "1"
-            query = rollup.format(days=days, cloud=cloud)
+            query = rollup.format(days=days, cloud=cloud, raw_days=raw_days)
         else:
             where, params = self._where(scope)
             query = sql.replace("%", "%%").format(events=_RELATION.format(where=where))
