@@ -31,6 +31,9 @@ Usage: tenantry COMMAND [ARGS]...
 
 Tenant-aware, privacy-first product telemetry.
 
+Options:
+  --version, -V   print the version
+
 Commands:
   status        what is collected, where it goes, how to opt out (core install)
   demo, serve   the seed guide's scenario; the server (HTTP)         (extra: server)
@@ -61,6 +64,11 @@ def _error(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] in (["--version"], ["-V"]):  # works on the core install too
+        from tenantry import __version__
+
+        sys.stdout.write(f"tenantry {__version__}\n")
+        return 0
     command = next((a for a in args if not a.startswith("-")), None)
     if command == "status":
         from tenantry.cli.status import main as status_main

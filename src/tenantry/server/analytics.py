@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tenantry.identity.web import API_KEY_HEADER, SESSION_HEADER
 from tenantry.server.common import bearer, error, is_admin, responses, server_state
-from tenantry.store.queries import QUERIES, run_query
+from tenantry.store.queries import QUERIES, TOP, run_query
 
 router = APIRouter()
 
@@ -69,6 +69,7 @@ async def analytics(
     developer: str | None = Query(None, max_length=64),
     since: date | None = None,
     until: date | None = None,
+    top: int = Query(TOP, ge=1, le=100_000, description="groups at most; the rest as 'other'"),
 ) -> dict:
     """A report query as JSON: ``{"query": NAME, "rows": [...]}`` (same body as
     ``tenantry report NAME --json``)."""
@@ -87,6 +88,7 @@ async def analytics(
         since=since,
         until=until,
         external_ids=external_names(request),
+        top=top,
     )
 
 

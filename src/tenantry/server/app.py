@@ -110,6 +110,8 @@ def create_app(
         version=__version__,
         summary="Tenant-aware, privacy-first product telemetry: reference API, relay, analytics.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from web.pages, their files from the package
+        redoc_url=None,
     )
     app.state.server_state = state
     from tenantry.asgi import TelemetryMiddleware, identity_resolver
@@ -125,11 +127,21 @@ def create_app(
     )
     app.add_middleware(BodyLimit, limits=BODY_LIMITS, default=DEFAULT_BODY_LIMIT)
     _install_error_handlers(app)
+    _install_web(app)
     app.include_router(api.router)
     app.include_router(relay_routes.router)
     app.include_router(analytics.router)
     app.include_router(dashboard.router)
     return app
+
+
+def _install_web(app: FastAPI) -> None:
+    """Pages for browsers: ``/``, ``/docs``, ``/redoc``, the static assets, and HTML in place
+    of the JSON errors above for a browser asking for a page (``web.pages``)."""
+    from tenantry.server.web import assets, pages
+
+    pages.install(app)
+    app.include_router(assets.router)
 
 
 def _limits(state: ServerState, rates: dict[str, Rate]) -> None:
