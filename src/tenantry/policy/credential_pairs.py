@@ -1,0 +1,264 @@
+"""Credentials found by the name before them: ``name=value`` in every syntax telemetry carries.
+
+    password=hunter2            token: abc123            "api_key": "abc123"
+    {\\"password\\": \\"x\\"}       DB_PASSWORD="x"           Authorization: ApiKey abc123
+    --password hunter2          <password>x</password>   {"name": "DB_PASS", "value": "x"}
+    IDENTIFIED BY 'x'           mot de passe : x         the api key is abc123
+    aws secret access key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+
+The name decides, by its words (``tenantry.policy.words``, the one list of secret words: a
+multi-word name such as ``mot de passe`` or ``api key`` is read across the spaces before it), and
+the value is masked unless the words name a measure or a flag and the value is a number or a
+bool (``words.keeps``: ``token_count=3`` stays), or the value is a placeholder or a status word
+(``token=None``, ``password: ${DB_PASSWORD}``, ``Invalid token: expired``).
+
+Syntaxes: ``name=value``, ``name: value``, ``name := value``, ``name => value`` with the name
+and the value quoted, escaped-quoted (``\\"``, any depth) or bare (JSON, Python and Ruby reprs,
+YAML, ``.env``, TOML, INI, form and query strings, HTTP headers, connection strings); command
+line flags (``--password x``, ``mysql -px``, ``sshpass -p x``, ``redis-cli -a x``, ``curl -u
+user:x``); XML elements and ``key="..." value="..."`` attributes, and ``name``/``value`` pairs in
+JSON or YAML; SQL ``IDENTIFIED BY '...'`` and ``PASSWORD '...'``; prose: a secret word, a verb
+(``is``, ``was``, ``ist``, ``est``, ``es``, ...) and a value with a digit or a symbol, or a secret
+word and, within four words, a token of 16+ characters that mixes letters and digits.
+
+``HINT`` gates the whole module: a text in which it finds nothing holds no such pair.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tenantry.policy import words
+from tenantry.policy._memo import memoised
+from tenantry.policy.randomness import looks_random
+
+REDACTED = "[REDACTED]"
+
+
+def _hint_stems() -> list[str]:
+    """Every secret word (``words.SECRET_WORDS``, each word of ``SECRET_PAIRS`` that is not a
+    common word on its own, ``QUERY_WORDS``) less those that contain a shorter one, plus the SQL
+    keyword ``identified``: a text (folded, any case) with none of them holds no pair here."""
+    stems = set(words.SECRET_WORDS)
+    stems |= {a if len(a) >= len(b) else b for a, b in words.SECRET_PAIRS}
+    stems |= {w.split("-")[-1] for w in words.QUERY_WORDS}
+    stems |= {"identified", "mysql", "mariadb", "sshpass", "redis-cli", "curl"}
+    kept: list[str] = []
+    for stem in sorted(stems, key=len):
+        if not any(k in stem for k in kept):
+            kept.append(stem)
+    return kept
+
+
+HINT = re.compile("|".join(re.escape(s) for s in _hint_stems()), re.IGNORECASE)
+
+# The words that end a multi-word secret name ("key" of "api key", "passe" of "mot de passe"):
+# a name made of one of them is read together with the two words before it.
+_TAIL_WORDS = frozenset(b for _a, b in words.SECRET_PAIRS)
+_PREVIOUS = re.compile(r"(?:([^\W\d_]\w*)[ \t_-]+)?([^\W\d_]\w*)[ \t_-]+\Z")
+
+_NAME = r"(?P<name>[^\W\d][\w.\-]{0,63}+)"
+# name, optional closing quote (escaped at any depth), separator
+_PAIR = re.compile(rf"(?<![\w.$@]){_NAME}(?:\\{{0,7}}[\"'`])?[ \t]*(?::=|=>|[:=])[ \t]*")
+_FLAG = re.compile(rf"(?<!\S)--?{_NAME}[ \t]+(?=[^\s-])")
+_TAG = re.compile(rf"<{_NAME}(?:[ \t][^<>]{{0,200}})?>(?P<value>[^<]{{1,512}})</(?P=name)>")
+_NAMED_VALUE = re.compile(
+    r"(?:\b(?:name|key|Name|Key|ParameterKey))(?:\\{0,7}[\"'])?[ \t]*[:=][ \t]*(?:\\{0,7}[\"'])?"
+    r"(?P<name>[^\W\d][\w.\-]{0,63})(?:\\{0,7}[\"'])?[ \t]*[,;]?\s{0,40}(?:\\{0,7}[\"'])?"
+    r"(?:value|Value|ParameterValue)(?:\\{0,7}[\"'])?[ \t]*[:=][ \t]*"
+)
+_SQL = re.compile(r"(?i)\b(?:identified[ \t]+by|password)[ \t]+(?=')")
+_COMMANDS = re.compile(
+    r"\b(?:(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?[ \t]-p(?=[^\s-])"
+    r"|sshpass[ \t]+-p[ \t]+|redis-cli\b[^\n]*?[ \t]-a[ \t]+"
+    r"|curl\b[^\n]*?[ \t](?:-u|--user)[ \t=]+[^\s:]{1,64}:)"
+)
+_CONNECTIVE = re.compile(
+    r"(?i)(?:^|[ \t])(?:is|was|are|ist|war|est|était|es|era|é|è|set[ \t]+to|->|→)[ \t]+\Z"
+)
+_CANDIDATE = re.compile(r"(?<![^\s(\[{,])[^\s\"'`<>,;()\[\]{}]{4,256}")
+_HEX_TOKEN = re.compile(r"[0-9a-fA-F]{16,}")
+_WEAK = re.compile(r"(?=.*[0-9])(?=.*[^0-9]).{6,}|[0-9]{4,}|(?=.*[A-Za-z])(?=.*[^\w]).{6,}")
+
+_OPEN_QUOTE = re.compile(r"(\\*)([\"'`])")
+_STRING_BODY = {q: re.compile(rf"(?:[^{q}\\\n]|\\.){{0,1024}}") for q in "\"'`"}
+_BARE = re.compile(r"[^\s\"'`&,;<>]{1,256}[^\s\"'`&,;<>]*")
+_SCHEME_WORD = re.compile(r"[A-Za-z][A-Za-z-]{1,24}\Z")
+_NEXT_TOKEN = re.compile(r"[ \t]+[^\s\"'`&,;<>]+")
+_PROSE_WORDS = re.compile(r"[A-Za-z]+[ \t]+[A-Za-z]+'?[A-Za-z]*[.!?:]?")
+_TILL_SEMICOLON = re.compile(r"[^;\n\"'=&]{0,256}(?=;)")
+_NUMBER = re.compile(r"-?[0-9][0-9_]*(?:\.[0-9]+)?")
+
+# Values that are not credentials: empty or structural, placeholders and references to where
+# the secret lives, and words that report a state. [gitleaks' global allowlist and stopwords]
+_PLACEHOLDER = re.compile(
+    r"(?i)[\s\\\"'`]*(?:|none|null|nil|undefined|n/a|na|true|false|yes|no|on|off|\*{1,16}|x{3,16}|\.{3}|…"
+    r"|<[^<>]*>|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\}|%\(?\w*\)?s|%s|\?"
+    r"|\[?redacted\]?|\[filtered\]|\(hidden\)|hidden|masked|omitted|removed|required|optional"
+    r"|missing|empty|invalid|expired|revoked|denied|rejected|failed|failure|incorrect|wrong"
+    r"|malformed|mismatch|unknown|unauthorized|forbidden|ok|valid|unset|set|changed|reset"
+    r"|updated|provided|present|absent|supplied|not|too|must|should|cannot|is|was|has|does"
+    r"|needed|disabled|enabled|basic|bearer|digest|oauth2?|apikey|jwt|saml|oidc|string|str"
+    r"|int|bool|secret|secretstr|object|dict|list|bytes|type|value)[\s\\\"'`.,;:!)]*"
+)
+_ALREADY = re.compile(r"(?i)[\s\\\"'`]*(?:[A-Za-z][\w-]{0,24}[ \t]+)?\[REDACTED\][\s\\\"'`]*")
+
+
+# The last word of an exception's class name: "NoCredentialsError: Unable to locate credentials"
+# is a message, not a pair.
+_EXCEPTION_WORDS = frozenset({"error", "errors", "exception", "warning", "fault", "failure"})
+
+
+@memoised()
+def _name_verdict(name: str) -> int:
+    if name.lower() in words.QUERY_WORDS:
+        return words.NAMED
+    name_words = words.key_words(name)
+    if name_words and name_words[-1] in _EXCEPTION_WORDS:
+        return words.INNOCENT
+    return words.secret_words_verdict(name_words)
+
+
+def _verdict(text: str, start: int, name: str) -> int:
+    """The verdict of ``name`` at ``start`` in ``text``; a name that can end a multi-word secret
+    name (``key``, ``passe``) is read with the two words before it (``api key``)."""
+    verdict = _name_verdict(name)
+    if verdict:
+        return verdict
+    name_words = words.key_words(name)
+    if not name_words or name_words[0] not in _TAIL_WORDS:
+        return words.INNOCENT
+    before = _PREVIOUS.search(text, max(0, start - 48), start)
+    if before is None:
+        return words.INNOCENT
+    previous = [w.lower() for w in before.groups() if w]
+    return words.secret_words_verdict(
+        [w for p in previous for w in words.key_words(p)] + name_words
+    )
+
+
+def _value_of(text: str) -> object:
+    """The value as ``words.keeps`` judges it: a number or a bool when it reads as one."""
+    plain = text.strip("\"'` \\")
+    if _NUMBER.fullmatch(plain):
+        return float(plain.replace("_", "")) if "." in plain else int(plain.replace("_", ""))
+    if plain.lower() in ("true", "false"):
+        return plain.lower() == "true"
+    return plain
+
+
+def _masks(verdict: int, value: str) -> bool:
+    """A value under a name of ``verdict`` is masked: the name names a secret, the value is
+    neither a kept measure nor a placeholder, nor masked already."""
+    if not verdict or words.keeps(verdict, _value_of(value)):
+        return False
+    return _PLACEHOLDER.fullmatch(value) is None and _ALREADY.fullmatch(value) is None
+
+
+def _value_span(text: str, pos: int) -> tuple[int, int] | None:
+    """Where the value that starts at ``pos`` lies: inside its quotes (escaped quotes at any
+    depth), or a bare token (with the credential after a scheme word: ``ApiKey abc123``; up to
+    the ``;`` in a connection string); None for a structure (``[``, ``{``) or nothing."""
+    n = len(text)
+    if pos >= n or text[pos] in "[{(\r\n":
+        return None
+    if text[pos] in "\\\"'`":
+        m = _OPEN_QUOTE.match(text, pos)
+        if m is None:
+            return None
+        escapes, quote = m.groups()
+        start = m.end()
+        if not escapes:
+            return start, _STRING_BODY[quote].match(text, start).end()
+        end = text.find(escapes + quote, start, start + 1024)
+        return start, (end if end >= 0 else min(n, start + 1024))
+    m = _BARE.match(text, pos)
+    if m is None:
+        return None
+    end = m.end()
+    if _SCHEME_WORD.match(text, pos, end) and _PLACEHOLDER.fullmatch(text, pos, end) is None:
+        following = _NEXT_TOKEN.match(text, end)
+        if following is not None:
+            if text[pos - 1] != "=" and _PROSE_WORDS.fullmatch(text, pos, following.end()):
+                return None  # "Invalid token: signature verification failed": a message
+            end = following.end()
+    elif end < n and text[end] in " \t" and text[pos - 1] == "=":
+        rest = _TILL_SEMICOLON.match(text, end)  # Password=two words; in a connection string
+        if rest is not None and rest.end() - end < 64:
+            end = rest.end()
+    return pos, end
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    """Every value to mask, as ``(start, end)``, in any order (overlaps are merged later)."""
+    if "=" in text or ":" in text:
+        for regex in (_PAIR, _NAMED_VALUE):
+            for m in regex.finditer(text):
+                span = _value_span(text, m.end())
+                if span and _masks(_verdict(text, m.start(), m.group("name")), text[slice(*span)]):
+                    yield span
+    if "-" in text:
+        for m in _FLAG.finditer(text):
+            span = _value_span(text, m.end())
+            if span and _masks(_name_verdict(m.group("name")), text[slice(*span)]):
+                yield span
+        for m in _COMMANDS.finditer(text):
+            span = _value_span(text, m.end())
+            if span:
+                yield span
+    if "<" in text:
+        for m in _TAG.finditer(text):
+            if _masks(_name_verdict(m.group("name")), m.group("value")):
+                yield m.span("value")
+    if "'" in text:
+        for m in _SQL.finditer(text):
+            span = _value_span(text, m.end())
+            if span:
+                yield span
+    yield from _prose(text)
+
+
+def _prose(text: str) -> Iterator[tuple[int, int]]:
+    """A secret word, then a value: after a verb (``is``, ``ist``, ...) any value with a digit
+    or a symbol; within four words, a 16+ character token of letters and digits."""
+    for m in _CANDIDATE.finditer(text):
+        value = m.group(0)
+        if REDACTED in value:
+            continue
+        start = m.start()
+        before = text[max(0, start - 64) : start]
+        connective = _CONNECTIVE.search(before)
+        if connective is not None:
+            if not _WEAK.fullmatch(value) or _PLACEHOLDER.fullmatch(value):
+                continue
+            head = before[: connective.start()]
+            found = words.key_words(head)[-3:]
+        elif _HEX_TOKEN.fullmatch(value) or looks_random(value, 16):
+            cut = max(before.rfind(c) for c in ".;!?\n") + 1
+            found = words.key_words(before[cut:])[-4:]
+        else:
+            continue
+        for i in range(len(found)):
+            verdict = words.secret_words_verdict(found[i:])
+            if verdict and not words.keeps(verdict, _value_of(value)):
+                yield m.span()
+                break
+
+
+def mask_pairs(text: str) -> str:
+    """``text`` with the value of every secret-named pair replaced by ``"[REDACTED]"`` (quotes
+    kept), or ``text`` itself. Call only when ``HINT`` finds something in ``text``."""
+    spans = sorted(set(_spans(text)))
+    if not spans:
+        return text
+    parts = []
+    pos = 0
+    for start, end in spans:
+        if end <= pos:
+            continue
+        start = max(start, pos)
+        parts += (text[pos:start], REDACTED)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
