@@ -21,7 +21,8 @@ JSON or YAML; SQL ``IDENTIFIED BY '...'`` and ``PASSWORD '...'``; prose: a secre
 (``is``, ``was``, ``ist``, ``est``, ``es``, ...) and a value with a digit or a symbol, or a secret
 word and, within four words, a token of 16+ characters that mixes letters and digits.
 
-``HINT`` gates the whole module: a text in which it finds nothing holds no such pair.
+``HINT`` gates the whole module: a text whose folded lower-case form (``hint_text``) it finds
+nothing in holds no such pair.
 """
 
 from __future__ import annotations
@@ -31,27 +32,32 @@ from collections.abc import Iterator
 
 from tenantry.policy import words
 from tenantry.policy._memo import memoised
+from tenantry.policy._trie import trie
 from tenantry.policy.randomness import looks_random
 
 REDACTED = "[REDACTED]"
 
 
-def _hint_stems() -> list[str]:
-    """Every secret word (``words.SECRET_WORDS``, each word of ``SECRET_PAIRS`` that is not a
-    common word on its own, ``QUERY_WORDS``) less those that contain a shorter one, plus the SQL
-    keyword ``identified``: a text (folded, any case) with none of them holds no pair here."""
-    stems = set(words.SECRET_WORDS)
-    stems |= {a if len(a) >= len(b) else b for a, b in words.SECRET_PAIRS}
-    stems |= {w.split("-")[-1] for w in words.QUERY_WORDS}
+def _hint() -> str:
+    """The gate of the module, derived from ``tenantry.policy.words``: every secret word and
+    ``QUERY_WORDS``' last word (less those containing a shorter one), every ``SECRET_PAIRS``
+    pair written with any separator (``api key``, ``api_key``, ``apikey``), and the syntax
+    keywords of the commands and SQL read here; lower case, as a prefix tree (``_trie``)."""
+    stems = set(words.SECRET_WORDS) | {w.split("-")[-1] for w in words.QUERY_WORDS}
     stems |= {"identified", "mysql", "mariadb", "sshpass", "redis-cli", "curl"}
     kept: list[str] = []
     for stem in sorted(stems, key=len):
         if not any(k in stem for k in kept):
             kept.append(stem)
-    return kept
+    items = [(k, "") for k in kept]
+    for a, b in sorted(words.SECRET_PAIRS):
+        if not any(k in a or k in b for k in kept):
+            items.append((a, rf"[\W_]{{0,3}}{re.escape(b)}"))
+    return trie(items)
 
 
-HINT = re.compile("|".join(re.escape(s) for s in _hint_stems()), re.IGNORECASE)
+# Searched in the folded, lower-case text: a text in which it finds nothing holds no pair.
+HINT = re.compile(_hint())
 
 # The words that end a multi-word secret name ("key" of "api key", "passe" of "mot de passe"):
 # a name made of one of them is read together with the two words before it.
@@ -74,10 +80,14 @@ _COMMANDS = re.compile(
     r"|sshpass[ \t]+-p[ \t]+|redis-cli\b[^\n]*?[ \t]-a[ \t]+"
     r"|curl\b[^\n]*?[ \t](?:-u|--user)[ \t=]+[^\s:]{1,64}:)"
 )
-_CONNECTIVE = re.compile(
-    r"(?i)(?:^|[ \t])(?:is|was|are|ist|war|est|était|es|era|é|è|set[ \t]+to|->|→)[ \t]+\Z"
+# Verbs between a secret word and its value in prose, in the languages of ``words``.
+_CONNECTIVES = frozenset({"is", "was", "are", "ist", "war", "est", "était", "es", "era", "é", "è",
+                          "->", "→"})  # fmt: skip
+# A candidate value in prose: a token with a digit or a symbol (plain words are never one).
+_CANDIDATE = re.compile(
+    r"(?<![^\s(\[{,])(?=[^\s\"'`<>,;()\[\]{}]*[^A-Za-z\s\"'`<>,;()\[\]{}])"
+    r"[^\s\"'`<>,;()\[\]{}]{4,256}"
 )
-_CANDIDATE = re.compile(r"(?<![^\s(\[{,])[^\s\"'`<>,;()\[\]{}]{4,256}")
 _HEX_TOKEN = re.compile(r"[0-9a-fA-F]{16,}")
 _WEAK = re.compile(r"(?=.*[0-9])(?=.*[^0-9]).{6,}|[0-9]{4,}|(?=.*[A-Za-z])(?=.*[^\w]).{6,}")
 
@@ -108,6 +118,11 @@ _ALREADY = re.compile(r"(?i)[\s\\\"'`]*(?:[A-Za-z][\w-]{0,24}[ \t]+)?\[REDACTED\
 # The last word of an exception's class name: "NoCredentialsError: Unable to locate credentials"
 # is a message, not a pair.
 _EXCEPTION_WORDS = frozenset({"error", "errors", "exception", "warning", "fault", "failure"})
+
+
+def hint_text(text: str) -> str:
+    """What ``HINT`` searches: ``text`` folded (``words.fold``) and in lower case."""
+    return (text if text.isascii() else words.fold(text)).lower()
 
 
 @memoised()
@@ -190,31 +205,38 @@ def _value_span(text: str, pos: int) -> tuple[int, int] | None:
     return pos, end
 
 
+_COMMAND_WORDS = ("mysql", "mariadb", "sshpass", "redis-cli", "curl")
+
+
 def _spans(text: str) -> Iterator[tuple[int, int]]:
-    """Every value to mask, as ``(start, end)``, in any order (overlaps are merged later)."""
+    """Every value to mask, as ``(start, end)``, in any order (overlaps are merged later). Each
+    syntax is read only when the text has its mark (a separator, a flag, a tag, a quote)."""
+    low = text.lower()
     if "=" in text or ":" in text:
-        for regex in (_PAIR, _NAMED_VALUE):
+        regexes = (_PAIR, _NAMED_VALUE) if "value" in low else (_PAIR,)
+        for regex in regexes:
             for m in regex.finditer(text):
                 span = _value_span(text, m.end())
                 if span and _masks(_verdict(text, m.start(), m.group("name")), text[slice(*span)]):
                     yield span
-    if "-" in text:
+    if " -" in text or text.startswith("-"):
         for m in _FLAG.finditer(text):
             span = _value_span(text, m.end())
             if span and _masks(_name_verdict(m.group("name")), text[slice(*span)]):
                 yield span
-        for m in _COMMANDS.finditer(text):
-            span = _value_span(text, m.end())
-            if span:
-                yield span
-    if "<" in text:
+        if any(command in low for command in _COMMAND_WORDS):
+            for m in _COMMANDS.finditer(text):
+                span = _value_span(text, m.end())
+                if span:
+                    yield span
+    if "</" in text:
         for m in _TAG.finditer(text):
             if _masks(_name_verdict(m.group("name")), m.group("value")):
                 yield m.span("value")
-    if "'" in text:
+    if "'" in text and ("identified" in low or "password" in low):
         for m in _SQL.finditer(text):
             span = _value_span(text, m.end())
-            if span:
+            if span and _PLACEHOLDER.fullmatch(text, *span) is None:
                 yield span
     yield from _prose(text)
 
@@ -227,16 +249,15 @@ def _prose(text: str) -> Iterator[tuple[int, int]]:
         if REDACTED in value:
             continue
         start = m.start()
-        before = text[max(0, start - 64) : start]
-        connective = _CONNECTIVE.search(before)
-        if connective is not None:
+        before = text[max(0, start - 64) : start].rsplit(None, 1)
+        if len(before) == 2 and before[1].lower() in _CONNECTIVES:
             if not _WEAK.fullmatch(value) or _PLACEHOLDER.fullmatch(value):
                 continue
-            head = before[: connective.start()]
-            found = words.key_words(head)[-3:]
+            found = words.key_words(before[0])[-3:]
         elif _HEX_TOKEN.fullmatch(value) or looks_random(value, 16):
-            cut = max(before.rfind(c) for c in ".;!?\n") + 1
-            found = words.key_words(before[cut:])[-4:]
+            head = " ".join(before)
+            cut = max(head.rfind(c) for c in ".;!?\n") + 1
+            found = words.key_words(head[cut:])[-4:]
         else:
             continue
         for i in range(len(found)):

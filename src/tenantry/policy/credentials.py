@@ -48,8 +48,9 @@ import re
 
 from tenantry.policy import normalize, words
 from tenantry.policy._memo import memoised
+from tenantry.policy._trie import trie
 from tenantry.policy.credential_formats import FORMATS, Format
-from tenantry.policy.credential_pairs import HINT, REDACTED, mask_pairs
+from tenantry.policy.credential_pairs import HINT, REDACTED, hint_text, mask_pairs
 from tenantry.policy.randomness import MIN_LENGTH, looks_random
 
 __all__ = [
@@ -96,27 +97,8 @@ def _prefix_items(formats: tuple[Format, ...]) -> tuple[list[tuple[str, str]], d
     return items, meta
 
 
-def _trie(items: list[tuple[str, str]]) -> str:
-    """One regex for ``(literal, tail regex)`` alternatives, the literals as a prefix tree
-    (``tnt_``/``tns_`` share ``tn``): at each position the engine compares one character per
-    branch instead of trying every alternative. Longer literals are tried first."""
-    root: dict = {}
-    for literal, tail in items:
-        node = root
-        for ch in literal:
-            node = node.setdefault(ch, {})
-        node.setdefault("", []).append(tail)
-
-    def build(node: dict) -> str:
-        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
-        alts += node.get("", [])
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return build(root)
-
-
 _ITEMS, _META = _prefix_items(FORMATS)
-CREDENTIAL = re.compile(_trie(_ITEMS))
+CREDENTIAL = re.compile(trie(_ITEMS))
 
 # user:password@host without a scheme (a scheme's ``://`` user-info is a format): scp-style git
 # remotes, proxies, DSNs cut short. The "user" may not be a URI scheme (mailto:bob@x.com).
@@ -170,47 +152,43 @@ def _mask_userinfo(text: str) -> str:
     return _USERINFO.sub(sub, text)
 
 
-# -- the last resort: random-looking tokens ----------------------------------------------------
+# -- runs of token characters: random-looking ones, encoded ones ------------------------------
 
-_RANDOM_RUN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{%d,}={0,2}" % MIN_LENGTH)
-
-
-def _mask_random(text: str) -> str:
-    if len(text) < MIN_LENGTH or _RANDOM_RUN.search(text) is None:
-        return text
-    return _RANDOM_RUN.sub(lambda m: REDACTED if looks_random(m.group(0)) else m.group(0), text)
+# A run of base64 (either alphabet) characters, 12+ long: a candidate for the last resort (20+)
+# and for decoding (base64, or hex inside it).
+_RUN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{%d,}={0,2}" % normalize.MIN_BASE64)
 
 
-# -- one view, then all of them ----------------------------------------------------------------
+# The first character of each 4-character group of base64-encoded text: a byte under 0x80 (ASCII)
+# and at least 0x20 (printable) starts a group with one of these.
+_TEXT_GROUP_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdef")
+_TEXT_HEX_HEADS = str.maketrans("", "", "234567")
 
 
-def _mask_view(text: str, random: bool) -> str:
-    out = _mask_formats(text)
-    if HINT.search(out if out.isascii() else words.fold(out)) is not None:
-        out = mask_pairs(out)
-    if "@" in out and ":" in out:
-        out = _mask_userinfo(out)
-    if random:
-        out = _mask_random(out)
-    return out
+def _may_encode_text(run: str) -> bool:
+    """A cheap look before decoding: in base64 of text, most 4-character groups start with a
+    character of ``_TEXT_GROUP_HEADS``; in hex of text, most bytes start with 2-7. "Most": three
+    quarters, so that some non-ASCII text (UTF-8) still gets decoded."""
+    heads = run[::4]
+    if len(heads.translate(_TEXT_GROUP_HEADS)) <= len(heads) // 4:
+        return True
+    heads = run[::2]
+    return len(heads.translate(_TEXT_HEX_HEADS)) <= len(heads) // 4
 
 
-_ESCAPES = re.compile(r"[%\\&]")
-_SEGMENT = re.compile(
-    r"[A-Za-z0-9+/_-]{%d,}={0,2}|(?:[0-9A-Fa-f]{2}){%d,}"
-    % (normalize.MIN_BASE64, normalize.MIN_HEX // 2)
-)
-
-
-def _mask_segments(text: str, random: bool, depth: int) -> str:
-    """Each base64 or hex segment of ``text`` that decodes to text holding a credential becomes
-    ``[REDACTED]`` as a whole."""
+def _mask_runs(text: str, random: bool, depth: int) -> str:
+    """Each run that looks random (with ``random``), or that decodes (``normalize``: base64 or
+    hex, readable UTF-8) to text holding a credential, becomes ``[REDACTED]`` as a whole."""
     found = []
-    for m in _SEGMENT.finditer(text):
-        if len(found) >= _MAX_SEGMENTS:
-            break
-        for decoded in normalize.decoded_segments(m.group(0))[:2]:
-            if _masked(decoded, random, depth + 1) is not None:
+    decoded_runs = 0
+    for m in _RUN.finditer(text):
+        run = m.group(0)
+        if random and len(run) >= MIN_LENGTH and looks_random(run):
+            found.append(m.span())
+        elif depth < _MAX_DEPTH and decoded_runs < _MAX_SEGMENTS and _may_encode_text(run):
+            decoded = normalize.decoded_segments(run)[:2]
+            decoded_runs += bool(decoded)
+            if any(_masked(d, random, depth + 1) is not None for d in decoded):
                 found.append(m.span())
     if not found:
         return text
@@ -223,17 +201,29 @@ def _mask_segments(text: str, random: bool, depth: int) -> str:
     return "".join(parts)
 
 
+# -- one view, then all of them ----------------------------------------------------------------
+
+
+def _mask_view(text: str, random: bool, depth: int) -> str:
+    out = _mask_formats(text)
+    if HINT.search(hint_text(out)) is not None:
+        out = mask_pairs(out)
+    if "@" in out and ":" in out:
+        out = _mask_userinfo(out)
+    if len(out) >= normalize.MIN_BASE64 and _RUN.search(out) is not None:
+        out = _mask_runs(out, random, depth)
+    return out
+
+
 def _masked(text: str, random: bool, depth: int = 0) -> str | None:
     plain = normalize.canonical(text)
-    out = _mask_view(plain, random)
-    if _ESCAPES.search(out) is not None:
+    out = _mask_view(plain, random, depth)
+    if "%" in out or "\\" in out or "&" in out:
         unescaped = normalize.unescaped(out)
         if unescaped != out:
-            again = _mask_view(unescaped, random)
+            again = _mask_view(unescaped, random, depth)
             if again != unescaped:
                 out = again
-    if depth < _MAX_DEPTH and _SEGMENT.search(out) is not None:
-        out = _mask_segments(out, random, depth)
     return None if out == plain else out
 
 
