@@ -166,6 +166,7 @@ FORMATS: dict[str, Any] = {
     "vault-service-token": _simple("hvs.", URL, 95),
     "vault-batch-token": _simple("hvb.", URL, 140),
     "vault-legacy-token": _simple("s.", B62, 24, mixed=True),
+    "vault-recovery-token": _simple("hvr.", URL, 95),
     "terraform-cloud-token": lambda g: (
         lambda a, b: (f"{a}.atlasv1.{b}", (b,))
     )(g.s(B62, 14), g.s(URL, 67)),
@@ -181,6 +182,7 @@ FORMATS: dict[str, Any] = {
     "netlify-pat": _simple("nfp_", B62, 40),
     "render-api-key": _simple("rnd_", B62, 32),
     "supabase-pat": _simple("sbp_", HEX, 40),
+    "supabase-secret-key": _simple("sb_secret_", URL, 32),
     "planetscale-token": _simple("pscale_tkn_", URL, 43),
     "scalingo-api-token": _simple("tk-us-", URL, 48),
     "clickhouse-cloud-secret": _simple("4b1d", B62, 38),
@@ -211,6 +213,10 @@ FORMATS: dict[str, Any] = {
     "clojars-token": _simple("CLOJARS_", LOWER + DIGITS, 60),
     "docker-hub-pat": _simple("dckr_pat_", URL, 27),
     "jfrog-api-key": _simple("AKCp", B62, 69),
+    "jfrog-reference-token": _simple("cmVmdGtuOjAxOjE3", B64, 48),
+    "harness-pat": lambda g: (
+        lambda a, b, c: (f"pat.{a}.{b}.{c}", (c,))
+    )(g.s(URL, 22), g.s(B62, 24), g.s(B62, 20)),
     "octopus-deploy-api-key": _simple("API-", UPPER + DIGITS, 26),
     "prefect-api-token": _simple("pnu_", B62, 36),
     "readme-api-token": _simple("rdme_", LOWER + DIGITS, 70),

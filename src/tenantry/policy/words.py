@@ -15,8 +15,9 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-# ... and, in a key that is not ASCII, a run of letters of any other script ("пароль", "密码").
-_ANY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\W\d_A-Za-z]+")
+# ... and, in a key that is not ASCII, a run of any other script's letters and marks ("пароль",
+# "密码", "पासवर्ड": NFKC has made full-width punctuation ASCII).
+_ANY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\x00-\x7f]+")
 # Latin letters that NFKD does not split into a base letter and an accent.
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
                        "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h"})  # fmt: skip
@@ -29,7 +30,7 @@ SECRET_WORDS = frozenset(
         "bearer", "sessiontoken", "accesstoken", "refreshtoken", "idtoken", "privatekey",
         "privkey", "secretkey", "accesskey", "session", "sessionid", "sessid", "phpsessid",
         "jsessionid", "sid", "signature", "sig", "otp", "totp", "hotp", "pin", "jwt", "csrf",
-        "xsrf", "dsn", "connectionstring", "sas", "pat", "mnemonic", "cvv", "cvc", "cvv2",
+        "xsrf", "dsn", "connectionstring", "sas", "pat", "mnemonic", "cvv", "cvc",
         # other languages, as ``key_words`` spells them (accents folded): German, French,
         # Spanish, Catalan, Portuguese, Italian, Dutch, Polish, Turkish, Swedish, Danish,
         # Norwegian, Finnish, Czech, Hungarian, Croatian, Lithuanian, Estonian; Russian and
