@@ -129,26 +129,26 @@ FORMATS: dict[str, Any] = {
     ),
     "auth-bearer": lambda g: (lambda t: (f"Bearer {t}", (t,)))(g.s(B62, 40)),
     "auth-basic": lambda g: (
-        lambda pw: (
-            lambda cred: (f"Basic {cred}", (cred, pw))
-        )(base64.b64encode(f"deploy:{pw}".encode()).decode())
+        lambda pw: (lambda cred: (f"Basic {cred}", (cred, pw)))(
+            base64.b64encode(f"deploy:{pw}".encode()).decode()
+        )
     )(g.password()),
     "auth-token": lambda g: (lambda t: (f"Token {t}", (t,)))(g.s(HEX, 40)),
     "auth-negotiate": lambda g: (lambda t: (f"Negotiate {t}", (t,)))(g.s(B64, 60)),
     "okta-ssws": lambda g: (lambda t: (f"SSWS 00{t}", (t,)))(g.s(URL, 40)),
     "splunk-auth": lambda g: (lambda t: (f"Splunk {t}", (t,)))(g.uuid()),
-    "aws-sigv2-auth": lambda g: (
-        lambda sig: (f"AWS AKIA{g.s(UPPER + DIGITS, 16)}:{sig}", (sig,))
-    )(g.s(B64, 27) + "="),
+    "aws-sigv2-auth": lambda g: (lambda sig: (f"AWS AKIA{g.s(UPPER + DIGITS, 16)}:{sig}", (sig,)))(
+        g.s(B64, 27) + "="
+    ),
     "aws-access-key-id": _simple("AKIA", UPPER + DIGITS, 16),
     "aws-temporary-key-id": _simple("ASIA", UPPER + DIGITS, 16),
     "gcp-api-key": _simple("AIza", URL, 35),
     "google-oauth-access-token": _simple("ya29.a0", URL, 120),
     "google-oauth-refresh-token": _simple("1//0g", URL, 98),
     "google-oauth-client-secret": _simple("GOCSPX-", URL, 28),
-    "firebase-fcm-server-key": lambda g: (
-        lambda a, b: (f"AAAA{a}:APA91b{b}", (b,))
-    )(g.s(URL, 7), g.s(URL, 134)),
+    "firebase-fcm-server-key": lambda g: (lambda a, b: (f"AAAA{a}:APA91b{b}", (b,)))(
+        g.s(URL, 7), g.s(URL, 134)
+    ),
     "azure-ad-client-secret": lambda g: (
         lambda body: (f"{g.s(B62, 3)}{g.s(DIGITS, 1)}Q~{body}", (body,))
     )(g.s(URL + "~.", 34)),
@@ -159,22 +159,20 @@ FORMATS: dict[str, Any] = {
     "digitalocean-oauth-token": _simple("doo_v1_", HEX, 64),
     "digitalocean-refresh-token": _simple("dor_v1_", HEX, 64),
     "heroku-api-key-v2": _simple("HRKU-AA", URL, 58),
-    "cloudflare-origin-ca-key": lambda g: (
-        lambda a, b: (f"v1.0-{a}-{b}", (b,))
-    )(g.s(HEX, 24), g.s(HEX, 146)),
+    "cloudflare-origin-ca-key": lambda g: (lambda a, b: (f"v1.0-{a}-{b}", (b,)))(
+        g.s(HEX, 24), g.s(HEX, 146)
+    ),
     "databricks-api-token": _simple("dapi", HEX, 32),
     "vault-service-token": _simple("hvs.", URL, 95),
     "vault-batch-token": _simple("hvb.", URL, 140),
     "vault-legacy-token": _simple("s.", B62, 24, mixed=True),
     "vault-recovery-token": _simple("hvr.", URL, 95),
-    "terraform-cloud-token": lambda g: (
-        lambda a, b: (f"{a}.atlasv1.{b}", (b,))
-    )(g.s(B62, 14), g.s(URL, 67)),
+    "terraform-cloud-token": lambda g: (lambda a, b: (f"{a}.atlasv1.{b}", (b,)))(
+        g.s(B62, 14), g.s(URL, 67)
+    ),
     "pulumi-api-token": _simple("pul-", HEX, 40),
     "doppler-token": _simple("dp.st.prd.", B62, 43),
-    "1password-service-account-token": lambda g: (
-        lambda b: ("ops_eyJ" + b, (b,))
-    )(g.s(B64, 250)),
+    "1password-service-account-token": lambda g: (lambda b: ("ops_eyJ" + b, (b,)))(g.s(B64, 250)),
     "age-secret-key": _simple("AGE-SECRET-KEY-1", "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58),
     "fly-io-token": _simple("fo1_", URL, 43),
     "openshift-user-token": _simple("sha256~", URL, 43),
@@ -189,9 +187,9 @@ FORMATS: dict[str, Any] = {
     "github-pat": _simple("ghp_", B62, 36),
     "github-oauth-token": _simple("gho_", B62, 36),
     "github-app-token": _simple("ghs_", B62, 36),
-    "github-fine-grained-pat": lambda g: (
-        lambda a, b: (f"github_pat_{a}_{b}", (a, b))
-    )(g.s(B62, 22), g.s(B62, 59)),
+    "github-fine-grained-pat": lambda g: (lambda a, b: (f"github_pat_{a}_{b}", (a, b)))(
+        g.s(B62, 22), g.s(B62, 59)
+    ),
     "gitlab-pat": _simple("glpat-", URL, 20),
     "gitlab-deploy-token": _simple("gldt-", URL, 20),
     "gitlab-runner-token": _simple("glrt-", URL, 20),
@@ -202,9 +200,9 @@ FORMATS: dict[str, Any] = {
     "atlassian-api-token": _simple("ATATT3xFfGF0", URL, 180),
     "sourcegraph-token": _simple("sgp_", HEX, 40),
     "sonarqube-token": _simple("squ_", HEX, 40),
-    "circleci-pat": lambda g: (
-        lambda a, b: (f"CCIPAT_{a}_{b}", (a, b))
-    )(g.s(B62, 22), g.s(HEX, 40)),
+    "circleci-pat": lambda g: (lambda a, b: (f"CCIPAT_{a}_{b}", (a, b)))(
+        g.s(B62, 22), g.s(HEX, 40)
+    ),
     "buildkite-token": _simple("bkua_", HEX, 40),
     "npm-token": _simple("npm_", B62, 36),
     "pypi-token": _simple("pypi-AgEIcHlwaS5vcmc", URL, 70),
@@ -214,19 +212,19 @@ FORMATS: dict[str, Any] = {
     "docker-hub-pat": _simple("dckr_pat_", URL, 27),
     "jfrog-api-key": _simple("AKCp", B62, 69),
     "jfrog-reference-token": _simple("cmVmdGtuOjAxOjE3", B64, 48),
-    "harness-pat": lambda g: (
-        lambda a, b, c: (f"pat.{a}.{b}.{c}", (c,))
-    )(g.s(URL, 22), g.s(B62, 24), g.s(B62, 20)),
+    "harness-pat": lambda g: (lambda a, b, c: (f"pat.{a}.{b}.{c}", (c,)))(
+        g.s(URL, 22), g.s(B62, 24), g.s(B62, 20)
+    ),
     "octopus-deploy-api-key": _simple("API-", UPPER + DIGITS, 26),
     "prefect-api-token": _simple("pnu_", B62, 36),
     "readme-api-token": _simple("rdme_", LOWER + DIGITS, 70),
-    "postman-api-token": lambda g: (
-        lambda a, b: (f"PMAK-{a}-{b}", (b,))
-    )(g.s(HEX, 24), g.s(HEX, 34)),
+    "postman-api-token": lambda g: (lambda a, b: (f"PMAK-{a}-{b}", (b,)))(
+        g.s(HEX, 24), g.s(HEX, 34)
+    ),
     "infracost-api-token": _simple("ico-", B62, 32),
-    "slack-bot-token": lambda g: (
-        lambda t: (f"xoxb-{g.digits(12)}-{g.digits(13)}-{t}", (t,))
-    )(g.s(B62, 24)),
+    "slack-bot-token": lambda g: (lambda t: (f"xoxb-{g.digits(12)}-{g.digits(13)}-{t}", (t,)))(
+        g.s(B62, 24)
+    ),
     "slack-user-token": lambda g: (
         lambda t: (f"xoxp-{g.digits(12)}-{g.digits(12)}-{g.digits(13)}-{t}", (t,))
     )(g.s(HEX, 32)),
@@ -245,9 +243,7 @@ FORMATS: dict[str, Any] = {
             (b,),
         )
     )(g.s(URL, 6), g.s(URL, 38)),
-    "telegram-bot-token": lambda g: (
-        lambda t: (f"{g.digits(10)}:AA{t}", (t,))
-    )(g.s(URL, 33)),
+    "telegram-bot-token": lambda g: (lambda t: (f"{g.digits(10)}:AA{t}", (t,)))(g.s(URL, 33)),
     "microsoft-teams-webhook": lambda g: (
         lambda h: (
             f"https://contoso.webhook.office.com/webhookb2/{g.uuid()}@{g.uuid()}/"
@@ -258,15 +254,15 @@ FORMATS: dict[str, Any] = {
     "zapier-webhook-url": lambda g: (
         lambda a: (f"https://hooks.zapier.com/hooks/catch/{g.digits(7)}/{a}/", (a,))
     )(g.s(LOWER + DIGITS, 7) + g.s(B62, 12)),
-    "mattermost-webhook-url": lambda g: (
-        lambda t: (f"https://chat.example.com/hooks/{t}", (t,))
-    )(g.s(LOWER + DIGITS, 26)),
+    "mattermost-webhook-url": lambda g: (lambda t: (f"https://chat.example.com/hooks/{t}", (t,)))(
+        g.s(LOWER + DIGITS, 26)
+    ),
     "ifttt-webhook-key": lambda g: (
         lambda k: (f"https://maker.ifttt.com/trigger/deploy_done/with/key/{k}", (k,))
     )(g.s(URL, 22)),
-    "make-webhook-url": lambda g: (
-        lambda k: (f"https://hook.eu1.make.com/{k}", (k,))
-    )(g.s(LOWER + DIGITS, 32)),
+    "make-webhook-url": lambda g: (lambda k: (f"https://hook.eu1.make.com/{k}", (k,)))(
+        g.s(LOWER + DIGITS, 32)
+    ),
     "feishu-webhook": lambda g: (
         lambda k: (f"https://open.feishu.cn/open-apis/bot/v2/hook/{k}", (k,))
     )(g.uuid()),
@@ -280,9 +276,7 @@ FORMATS: dict[str, Any] = {
             (k, t),
         )
     )(g.s(URL, 35), g.s(URL, 43)),
-    "twitter-bearer-token": lambda g: (
-        lambda t: (f"AAAAAAAAAAAAAAAAAAAAA{t}", (t,))
-    )(g.s(B62, 90)),
+    "twitter-bearer-token": lambda g: (lambda t: (f"AAAAAAAAAAAAAAAAAAAAA{t}", (t,)))(g.s(B62, 90)),
     "facebook-access-token": _simple("EAAC", B62, 150),
     "stripe-secret-key": _simple("sk_live_", B62, 99),
     "stripe-restricted-key": _simple("rk_test_", B62, 99),
@@ -291,30 +285,26 @@ FORMATS: dict[str, Any] = {
     "square-oauth-secret": _simple("sq0csp-", URL, 43),
     "shopify-access-token": _simple("shpat_", HEX, 32),
     "shopify-shared-secret": _simple("shpss_", HEX, 32),
-    "braintree-access-token": lambda g: (
-        lambda a, b: (f"access_token$production${a}${b}", (b,))
-    )(g.s(LOWER + DIGITS, 16), g.s(HEX, 32)),
+    "braintree-access-token": lambda g: (lambda a, b: (f"access_token$production${a}${b}", (b,)))(
+        g.s(LOWER + DIGITS, 16), g.s(HEX, 32)
+    ),
     "plaid-access-token": lambda g: (lambda u: (f"access-sandbox-{u}", (u,)))(g.uuid()),
-    "flutterwave-secret-key": lambda g: (
-        lambda k: (f"FLWSECK_TEST-{k}-X", (k,))
-    )(g.s(HEX, 32)),
+    "flutterwave-secret-key": lambda g: (lambda k: (f"FLWSECK_TEST-{k}-X", (k,)))(g.s(HEX, 32)),
     "duffel-api-token": _simple("duffel_test_", URL, 43),
     "easypost-api-token": _simple("EZAK", B62, 54),
     "shippo-api-token": _simple("shippo_live_", HEX, 40),
-    "sendgrid-api-key": lambda g: (
-        lambda a, b: (f"SG.{a}.{b}", (a, b))
-    )(g.s(URL, 22), g.s(URL, 43)),
+    "sendgrid-api-key": lambda g: (lambda a, b: (f"SG.{a}.{b}", (a, b)))(
+        g.s(URL, 22), g.s(URL, 43)
+    ),
     "twilio-api-key": _simple("SK", HEX, 32),
     "mailgun-api-key": _simple("key-", HEX, 32),
-    "mailchimp-api-key": lambda g: (
-        lambda k: (f"{k}-us{g.rng.randint(1, 21)}", (k,))
-    )(g.s(HEX, 32)),
-    "brevo-api-key": lambda g: (
-        lambda a, b: (f"xkeysib-{a}-{b}", (a, b))
-    )(g.s(HEX, 64), g.s(B62, 16)),
-    "resend-api-key": lambda g: (
-        lambda a, b: (f"re_{a}_{b}", (b,))
-    )(g.s(B62, 8), g.s(B62, 24)),
+    "mailchimp-api-key": lambda g: (lambda k: (f"{k}-us{g.rng.randint(1, 21)}", (k,)))(
+        g.s(HEX, 32)
+    ),
+    "brevo-api-key": lambda g: (lambda a, b: (f"xkeysib-{a}-{b}", (a, b)))(
+        g.s(HEX, 64), g.s(B62, 16)
+    ),
+    "resend-api-key": lambda g: (lambda a, b: (f"re_{a}_{b}", (b,)))(g.s(B62, 8), g.s(B62, 24)),
     "hubspot-private-app-token": lambda g: (lambda u: (f"pat-na1-{u}", (u,)))(g.uuid()),
     "typeform-api-token": _simple("tfp_", URL, 59),
     "linear-api-key": _simple("lin_api_", B62, 40),
@@ -322,9 +312,7 @@ FORMATS: dict[str, Any] = {
     "notion-token": _simple("ntn_", B62, 46),
     "figma-pat": _simple("figd_", URL, 40),
     "frameio-api-token": _simple("fio-u-", URL, 64),
-    "airtable-pat": lambda g: (
-        lambda a, b: (f"pat{a}.{b}", (b,))
-    )(g.s(B62, 14), g.s(HEX, 64)),
+    "airtable-pat": lambda g: (lambda a, b: (f"pat{a}.{b}", (b,)))(g.s(B62, 14), g.s(HEX, 64)),
     "contentful-pat": _simple("CFPAT-", URL, 43),
     "mapbox-secret-token": lambda g: (
         lambda b: (f"sk.eyJ1IjoiZXhhbXBsZSIsImEiOiJjbDEyMyJ9.{b}", (b,))
@@ -337,22 +325,22 @@ FORMATS: dict[str, Any] = {
     "new-relic-user-key": _simple("NRAK-", UPPER + DIGITS, 27),
     "grafana-api-key": _simple("eyJrIjoi", B62, 72),
     "grafana-cloud-token": _simple("glc_", B64, 60),
-    "grafana-service-account-token": lambda g: (
-        lambda a, b: (f"glsa_{a}_{b}", (a,))
-    )(g.s(B62, 32), g.s(HEX, 8)),
-    "dynatrace-api-token": lambda g: (
-        lambda a, b: (f"dt0c01.{a}.{b}", (a, b))
-    )(g.s(UPPER + DIGITS, 24), g.s(UPPER + DIGITS, 64)),
+    "grafana-service-account-token": lambda g: (lambda a, b: (f"glsa_{a}_{b}", (a,)))(
+        g.s(B62, 32), g.s(HEX, 8)
+    ),
+    "dynatrace-api-token": lambda g: (lambda a, b: (f"dt0c01.{a}.{b}", (a, b)))(
+        g.s(UPPER + DIGITS, 24), g.s(UPPER + DIGITS, 64)
+    ),
     "posthog-personal-api-key": _simple("phx_", B62, 43),
-    "maxmind-license-key": lambda g: (
-        lambda a, b: (f"{a}_{b}_mmk", (b,))
-    )(g.s(B62, 6), g.s(B62, 29)),
-    "openai-project-key": lambda g: (
-        lambda a, b: (f"sk-proj-{a}T3BlbkFJ{b}", (a, b))
-    )(g.s(URL, 74), g.s(URL, 74)),
-    "openai-legacy-key": lambda g: (
-        lambda a, b: (f"sk-{a}T3BlbkFJ{b}", (a, b))
-    )(g.s(B62, 20), g.s(B62, 20)),
+    "maxmind-license-key": lambda g: (lambda a, b: (f"{a}_{b}_mmk", (b,)))(
+        g.s(B62, 6), g.s(B62, 29)
+    ),
+    "openai-project-key": lambda g: (lambda a, b: (f"sk-proj-{a}T3BlbkFJ{b}", (a, b)))(
+        g.s(URL, 74), g.s(URL, 74)
+    ),
+    "openai-legacy-key": lambda g: (lambda a, b: (f"sk-{a}T3BlbkFJ{b}", (a, b)))(
+        g.s(B62, 20), g.s(B62, 20)
+    ),
     "anthropic-api-key": _simple("sk-ant-api03-", URL, 95),
     "openrouter-api-key": _simple("sk-or-v1-", HEX, 64),
     "deepseek-api-key": _simple("sk-", HEX, 32),
@@ -362,9 +350,9 @@ FORMATS: dict[str, Any] = {
     "perplexity-api-key": _simple("pplx-", B62, 48),
     "xai-api-key": _simple("xai-", B62, 80),
     "pinecone-api-key": _simple("pcsk_", URL, 70),
-    "langsmith-api-key": lambda g: (
-        lambda a, b: (f"lsv2_pt_{a}_{b}", (a,))
-    )(g.s(HEX, 32), g.s(HEX, 10)),
+    "langsmith-api-key": lambda g: (lambda a, b: (f"lsv2_pt_{a}_{b}", (a,)))(
+        g.s(HEX, 32), g.s(HEX, 10)
+    ),
     "tavily-api-key": _simple("tvly-dev-", B62, 32),
     "elevenlabs-api-key": _simple("sk_", HEX, 48),
 }
@@ -409,7 +397,10 @@ SECRET_NAMES = [
 def _pairs(g: _Gen) -> list[Credential]:
     out = []
     for i, name in enumerate(SECRET_NAMES):
-        for syntax, template in (SYNTAXES[i % len(SYNTAXES)], SYNTAXES[(i * 7 + 3) % len(SYNTAXES)]):
+        for syntax, template in (
+            SYNTAXES[i % len(SYNTAXES)],
+            SYNTAXES[(i * 7 + 3) % len(SYNTAXES)],
+        ):
             value = g.password()
             if name.lower() in ("pin", "otp", "totp", "mfa_code"):
                 value = g.digits(6)

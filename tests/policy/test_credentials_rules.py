@@ -129,7 +129,9 @@ class TestIssueVectors:
 class TestTheRest:
     def test_found_in_the_plain_text(self):
         """Found as written: only the credential is replaced, the text is otherwise the same."""
-        assert credentials.mask(f"invalid key {TNT} (revoked)") == "invalid key [REDACTED] (revoked)"
+        assert (
+            credentials.mask(f"invalid key {TNT} (revoked)") == "invalid key [REDACTED] (revoked)"
+        )
 
     def test_found_after_normalising(self):
         """Found once full-width letters are folded and invisible characters removed: the text
@@ -141,7 +143,9 @@ class TestTheRest:
     def test_found_once_escapes_are_undone(self):
         """Found only once percent escapes are undone: the text comes back unescaped, the
         credential masked."""
-        assert credentials.mask("next=%2Fcb%3Ftoken%3DZx9kq81&x=1") == "next=/cb?token=[REDACTED]&x=1"
+        assert (
+            credentials.mask("next=%2Fcb%3Ftoken%3DZx9kq81&x=1") == "next=/cb?token=[REDACTED]&x=1"
+        )
 
     def test_found_inside_an_encoded_segment(self):
         """Found only inside a base64 or hex segment: the whole segment becomes [REDACTED]."""

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 
-from tenantry.policy import normalize, words
+from tenantry.policy import normalize
 from tenantry.policy._memo import memoised
 from tenantry.policy._trie import trie
 from tenantry.policy.credential_formats import FORMATS, Format
@@ -166,7 +166,7 @@ def _mask_userinfo(text: str) -> str:
 
 # A run of base64 (either alphabet) characters, 12+ long: a candidate for the last resort (20+)
 # and for decoding (base64, or hex inside it).
-_RUN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{%d,}={0,2}" % normalize.MIN_BASE64)
+_RUN = re.compile(rf"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{{{normalize.MIN_BASE64},}}={{0,2}}")
 
 
 # The first character of each 4-character group of base64-encoded text: a byte under 0x80 (ASCII)

@@ -144,9 +144,8 @@ def is_secret_words(words: list[str]) -> bool:
     for i, w in enumerate(words):
         if w in SECRET_WORDS:
             return True
-        if not w.isascii() and _UNSPACED.search(w):
-            if any(s in w for s in _UNSPACED_SECRET_WORDS):
-                return True
+        if not w.isascii() and _UNSPACED.search(w) and any(s in w for s in _UNSPACED_SECRET_WORDS):
+            return True
         if i:
             prev = words[i - 1]
             if (prev, w) in SECRET_PAIRS or prev + w in SECRET_WORDS:
