@@ -109,8 +109,8 @@ _PLACEHOLDER = re.compile(
     r"|missing|empty|invalid|expired|revoked|denied|rejected|failed|failure|incorrect|wrong"
     r"|malformed|mismatch|unknown|unauthorized|forbidden|ok|valid|unset|set|changed|reset"
     r"|updated|provided|present|absent|supplied|not|too|must|should|cannot|is|was|has|does"
-    r"|needed|disabled|enabled|basic|bearer|digest|oauth2?|apikey|jwt|saml|oidc|string|str"
-    r"|int|bool|secret|secretstr|object|dict|list|bytes|type|value)[\s\\\"'`.,;:!)]*"
+    r"|needed|disabled|enabled|basic|digest|oauth2?|saml|oidc|string|str|int|bool|secretstr"
+    r"|object|dict|list|bytes|type|value)[\s\\\"'`.,;:!)]*"
 )
 _ALREADY = re.compile(r"(?i)[\s\\\"'`]*(?:[A-Za-z][\w-]{0,24}[ \t]+)?\[REDACTED\][\s\\\"'`]*")
 
@@ -165,8 +165,12 @@ def _value_of(text: str) -> object:
 
 def _masks(verdict: int, value: str) -> bool:
     """A value under a name of ``verdict`` is masked: the name names a secret, the value is
-    neither a kept measure nor a placeholder, nor masked already."""
-    if not verdict or words.keeps(verdict, _value_of(value)):
+    neither a kept measure nor a placeholder nor a secret word itself (``auth: bearer``, ``type:
+    jwt``: a kind of secret, not one), nor masked already."""
+    plain = _value_of(value)
+    if not verdict or words.keeps(verdict, plain):
+        return False
+    if isinstance(plain, str) and plain.lower() in words.SECRET_WORDS:
         return False
     return _PLACEHOLDER.fullmatch(value) is None and _ALREADY.fullmatch(value) is None
 
