@@ -162,6 +162,27 @@ class TestTheRest:
         assert credentials.mask(text) is text and credentials.masked(text) is None
 
 
+class TestDocuments:
+    def test_a_line_of_a_document_is_one_value(self):
+        """In a text of several lines (YAML, HTTP headers), a secret name that opens a line
+        takes the rest of the line: a passphrase of plain words goes, the next line stays."""
+        yaml = "db:\n  host: db.internal\n  password: correct horse battery staple\n  port: 5432"
+        assert credentials.mask(yaml) == (
+            "db:\n  host: db.internal\n  password: [REDACTED]\n  port: 5432"
+        )
+        headers = "Authorization: ApiKey live abc\r\nAccept: application/json"
+        assert credentials.mask(headers) == "Authorization: [REDACTED]\r\nAccept: application/json"
+
+    def test_a_one_line_message_keeps_its_words(self):
+        """In a one-line text the value is one token and a message of plain words stays:
+        ``Invalid token: signature verification failed`` holds no credential."""
+        assert credentials.mask("token: abc123 rejected by server") == (
+            "token: [REDACTED] rejected by server"
+        )
+        text = "Invalid token: signature verification failed"
+        assert credentials.mask(text) is text
+
+
 class TestIds:
     FIREBASE_UID = "Kx2Vn8mHqYeP1wZzR3aT5bC7dF90"
 

@@ -66,7 +66,8 @@ _PREVIOUS = re.compile(r"(?:([^\W\d_]\w*)[ \t_-]+)?([^\W\d_]\w*)[ \t_-]+\Z")
 
 _NAME = r"(?P<name>[^\W\d][\w.\-]{0,63}+)"
 # name, optional closing quote (escaped at any depth), separator
-_PAIR = re.compile(rf"(?<![\w.$@]){_NAME}(?:\\{{0,7}}[\"'`])?[ \t]*(?::=|=>|[:=])[ \t]*")
+_PAIR = re.compile(rf"(?<![\w.$@]){_NAME}(?:\\{{0,7}}[\"'`])?[ \t]*(?P<sep>:=|=>|[:=])[ \t]*")
+_LINE_VALUE = re.compile(r"[^\r\n]*[^\s]")
 _FLAG = re.compile(rf"(?<!\S)--?{_NAME}[ \t]+(?=[^\s-])")
 _TAG = re.compile(rf"<{_NAME}(?:[ \t][^<>]{{0,200}})?>(?P<value>[^<]{{1,512}})</(?P=name)>")
 _NAMED_VALUE = re.compile(
@@ -220,7 +221,11 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
         regexes = (_PAIR, _NAMED_VALUE) if "value" in low else (_PAIR,)
         for regex in regexes:
             for m in regex.finditer(text):
-                span = _value_span(text, m.end())
+                if regex is _PAIR and m.group("sep") == ":" and _starts_line(text, m):
+                    line = _LINE_VALUE.match(text, m.end())
+                    span = (m.end(), line.end()) if line else None
+                else:
+                    span = _value_span(text, m.end())
                 if span and _masks(_verdict(text, m.start(), m.group("name")), text[slice(*span)]):
                     yield span
     if " -" in text or text.startswith("-"):
@@ -243,6 +248,24 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
             if span and _PLACEHOLDER.fullmatch(text, *span) is None:
                 yield span
     yield from _prose(text)
+
+
+def _starts_line(text: str, m: re.Match[str]) -> bool:
+    """The pair ``m`` opens a line of a document of several lines (YAML, HTTP headers), so its
+    value runs to the end of the line (``password: correct horse battery staple``), unless the
+    value is quoted or a structure, starts with a status word (``password: too short``: a
+    message), or starts with a credential found already (``Basic [REDACTED]``). In a one-line
+    text the value is one token: ``token: abc123 rejected by the server`` is a message."""
+    pos = m.end()
+    if "\n" not in text or text[pos : pos + 1] in ('"', "'", "`", "\\", "[", "{", ""):
+        return False
+    start = text.rfind("\n", 0, m.start()) + 1
+    if text[start : m.start()].strip(" \t-"):
+        return False
+    first = _BARE.match(text, pos)
+    if first is not None and _PLACEHOLDER.fullmatch(first.group(0)) is not None:
+        return False
+    return _ALREADY.match(text, pos) is None
 
 
 def _prose(text: str) -> Iterator[tuple[int, int]]:
@@ -277,12 +300,15 @@ def mask_pairs(text: str) -> str:
     spans = sorted(set(_spans(text)))
     if not spans:
         return text
+    merged = [list(spans[0])]
+    for start, end in spans[1:]:
+        if start < merged[-1][1]:  # overlapping: one masked stretch
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     parts = []
     pos = 0
-    for start, end in spans:
-        if end <= pos:
-            continue
-        start = max(start, pos)
+    for start, end in merged:
         parts += (text[pos:start], REDACTED)
         pos = end
     parts.append(text[pos:])
