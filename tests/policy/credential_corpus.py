@@ -539,3 +539,34 @@ def vectors(seed: int = SEED) -> list[Vector]:
             placement, make = PLACEMENTS[0]  # a pair's name belongs with its value
         out.append(Vector(cred.format, placement, cred.secrets, make(cred.text)))
     return out
+
+
+# Encodings an attacker (or a logging library) wraps a credential in, to be combined.
+ENCODINGS = [
+    ("percent", lambda t: quote(t, safe="")),
+    ("base64", lambda t: base64.b64encode(t.encode()).decode()),
+    ("base64url", lambda t: base64.urlsafe_b64encode(t.encode()).decode().rstrip("=")),
+    ("hex", lambda t: t.encode().hex()),
+    ("json-string", lambda t: json.dumps(t)[1:-1]),
+    ("json-object", lambda t: json.dumps({"detail": t})),
+    ("html-entities", lambda t: t.replace("_", "&#95;").replace("=", "&#61;")),
+    ("zero-width", _zero_width),
+    ("full-width", _fullwidth),
+    ("message", lambda t: f"error: {t} (retrying)"),
+    ("query-value", lambda t: f"https://app.example.com/cb?state={quote(t, safe='')}&a=1"),
+]
+
+
+def encoded(seed: int = SEED + 1, per_credential: int = 3) -> list[tuple[Credential, str, tuple]]:
+    """Each credential of the corpus (drawn from ``seed``) wrapped ``per_credential`` times in
+    one or two of ``ENCODINGS``, in turn: ``(credential, text, encoding names)``."""
+    rng = random.Random(seed)
+    out = []
+    for cred in credentials(seed):
+        for _ in range(per_credential):
+            chosen = rng.sample(ENCODINGS, rng.choice((1, 2)))
+            text = cred.text
+            for _name, wrap in chosen:
+                text = wrap(text)
+            out.append((cred, text, tuple(name for name, _ in chosen)))
+    return out

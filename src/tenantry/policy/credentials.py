@@ -166,24 +166,32 @@ def _mask_userinfo(text: str) -> str:
 
 # A run of base64 (either alphabet) characters, 12+ long: a candidate for the last resort (20+)
 # and for decoding (base64, or hex inside it).
-_RUN = re.compile(rf"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{{{normalize.MIN_BASE64},}}={{0,2}}")
+_RUN = re.compile(rf"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{{{normalize.MIN_BASE64},}}={{0,2}}")
 
 
-# The first character of each 4-character group of base64-encoded text: a byte under 0x80 (ASCII)
-# and at least 0x20 (printable) starts a group with one of these.
-_TEXT_GROUP_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdef")
-_TEXT_HEX_HEADS = str.maketrans("", "", "234567")
+# The first character of each 4-character group of base64-encoded text is one of I-Z, a-f when
+# the group's first byte is printable ASCII (0x20-0x7f), one of 0-9, g-v, +, / when it is part of
+# a longer UTF-8 sequence (full-width letters, other scripts; - and _ in base64url); in hex, an
+# ASCII byte starts with 2-7.
+_NOT_ASCII_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdef")
+_NOT_TEXT_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv0123456789+/-_")
+_NOT_HEX_ASCII_HEADS = str.maketrans("", "", "234567")
+_DIGITS = re.compile("[0-9]")
 
 
 def _may_encode_text(run: str) -> bool:
-    """A cheap look before decoding: in base64 of text, most 4-character groups start with a
-    character of ``_TEXT_GROUP_HEADS``; in hex of text, most bytes start with 2-7. "Most": three
-    quarters, so that some non-ASCII text (UTF-8) still gets decoded."""
+    """A cheap look before decoding: may ``run`` be base64 of text (three quarters of its groups
+    start like printable ASCII, or, when it has a digit, like UTF-8 text) or hex of text (half
+    of its bytes ASCII)? Runs of letters (words, identifiers) are not decoded."""
     heads = run[::4]
-    if len(heads.translate(_TEXT_GROUP_HEADS)) <= len(heads) // 4:
+    if len(heads.translate(_NOT_ASCII_HEADS)) <= len(heads) // 4:
+        return True
+    if _DIGITS.search(run) is None:
+        return False
+    if len(heads.translate(_NOT_TEXT_HEADS)) <= len(heads) // 4:
         return True
     heads = run[::2]
-    return len(heads.translate(_TEXT_HEX_HEADS)) <= len(heads) // 4
+    return len(heads.translate(_NOT_HEX_ASCII_HEADS)) <= len(heads) // 2
 
 
 def _mask_runs(text: str, random: bool, depth: int) -> str:
@@ -196,7 +204,7 @@ def _mask_runs(text: str, random: bool, depth: int) -> str:
         if random and len(run) >= MIN_LENGTH and looks_random(run):
             found.append(m.span())
         elif depth < _MAX_DEPTH and decoded_runs < _MAX_SEGMENTS and _may_encode_text(run):
-            decoded = normalize.decoded_segments(run)[:2]
+            decoded = normalize.decoded_segments(run)
             decoded_runs += bool(decoded)
             if any(_masked(d, random, depth + 1) is not None for d in decoded):
                 found.append(m.span())
@@ -228,9 +236,11 @@ def _mask_view(text: str, random: bool, depth: int) -> str:
 def _masked(text: str, random: bool, depth: int = 0) -> str | None:
     plain = normalize.canonical(text)
     out = _mask_view(plain, random, depth)
-    if "%" in out or "\\" in out or "&" in out:
-        unescaped = normalize.unescaped(out)
-        if unescaped != out:
+    if "%" in plain or "\\" in plain or "&" in plain:
+        # Read the unescaped text whole (not the masked one: a credential cut by an escape,
+        # ``GOCSPX-a1&#95;b2``, is masked only in part above).
+        unescaped = normalize.unescaped(plain)
+        if unescaped != plain:
             again = _mask_view(unescaped, random, depth)
             if again != unescaped:
                 out = again
