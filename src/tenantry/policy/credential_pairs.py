@@ -171,6 +171,8 @@ def _masks(verdict: int, value: str) -> bool:
     plain = _value_of(value)
     if not verdict or words.keeps(verdict, plain):
         return False
+    if not any(ch.isalnum() for ch in value):  # "{pat=}", "password: -"
+        return False
     if isinstance(plain, str) and plain.lower() in words.SECRET_WORDS:
         return False
     return _PLACEHOLDER.fullmatch(value) is None and _ALREADY.fullmatch(value) is None
@@ -272,8 +274,8 @@ def _prose(text: str) -> Iterator[tuple[int, int]]:
     """A secret word, then a value: after a verb (``is``, ``ist``, ...) any value with a digit
     or a symbol; within four words, a 16+ character token of letters and digits."""
     for m in _CANDIDATE.finditer(text):
-        value = m.group(0)
-        if REDACTED in value:
+        value = m.group(0).rstrip(".,;:!?")  # the sentence's punctuation is not the value's
+        if REDACTED in value or not value:
             continue
         start = m.start()
         before = text[max(0, start - 64) : start].rsplit(None, 1)
@@ -290,7 +292,7 @@ def _prose(text: str) -> Iterator[tuple[int, int]]:
         for i in range(len(found)):
             verdict = words.secret_words_verdict(found[i:])
             if verdict and not words.keeps(verdict, _value_of(value)):
-                yield m.span()
+                yield start, start + len(value)
                 break
 
 
