@@ -171,27 +171,26 @@ _RUN = re.compile(rf"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{{{normalize.MIN_BASE64}
 
 # The first character of each 4-character group of base64-encoded text is one of I-Z, a-f when
 # the group's first byte is printable ASCII (0x20-0x7f), one of 0-9, g-v, +, / when it is part of
-# a longer UTF-8 sequence (full-width letters, other scripts; - and _ in base64url); in hex, an
-# ASCII byte starts with 2-7.
+# a longer UTF-8 sequence (full-width letters, other scripts; - and _ in base64url).
 _NOT_ASCII_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdef")
 _NOT_TEXT_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv0123456789+/-_")
-_NOT_HEX_ASCII_HEADS = str.maketrans("", "", "234567")
 _DIGITS = re.compile("[0-9]")
+_HEX = re.compile("[0-9A-Fa-f]+")
 
 
 def _may_encode_text(run: str) -> bool:
     """A cheap look before decoding: may ``run`` be base64 of text (three quarters of its groups
-    start like printable ASCII, or, when it has a digit, like UTF-8 text) or hex of text (half
-    of its bytes ASCII)? Runs of letters (words, identifiers) are not decoded."""
+    start like printable ASCII; or, mixing cases and digits as base64 does, like UTF-8 text) or
+    hex? Words and identifiers are not decoded."""
     heads = run[::4]
     if len(heads.translate(_NOT_ASCII_HEADS)) <= len(heads) // 4:
         return True
     if _DIGITS.search(run) is None:
         return False
-    if len(heads.translate(_NOT_TEXT_HEADS)) <= len(heads) // 4:
-        return True
-    heads = run[::2]
-    return len(heads.translate(_NOT_HEX_ASCII_HEADS)) <= len(heads) // 2
+    if _HEX.fullmatch(run) is not None:
+        return True  # hex of UTF-8 text has no cheap tell (digests, SHAs: decoded, unreadable)
+    mixed = not run.islower() and not run.isupper()
+    return mixed and len(heads.translate(_NOT_TEXT_HEADS)) <= len(heads) // 4
 
 
 def _mask_runs(text: str, random: bool, depth: int) -> str:
