@@ -253,11 +253,6 @@ def masked(text: str) -> str | None:
     return _masked(text, True)
 
 
-@memoised(longest=_CACHED_LEN)
-def _known(text: str) -> bool:
-    return _masked(text, False) is not None
-
-
 def mask(text: str) -> str:
     """``text`` with every credential in it replaced by ``"[REDACTED]"`` (``text`` itself when
     it holds none)."""
@@ -269,7 +264,8 @@ def has_credential(text: str) -> bool:
     return masked(text) is not None
 
 
+@memoised(longest=_CACHED_LEN)
 def has_known_credential(text: str) -> bool:
     """True when ``text`` holds a credential of a known format or after a secret name: every
     rule but the last resort (random-looking tokens). For IDs, which may be random."""
-    return _known(text)
+    return _masked(text, False) is not None
