@@ -90,6 +90,7 @@ _CANDIDATE = re.compile(
     r"[^\s\"'`<>,;()\[\]{}]{4,256}"
 )
 _HEX_TOKEN = re.compile(r"[0-9a-fA-F]{16,}")
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_.~-]{16}")
 _WEAK = re.compile(r"(?=.*[0-9])(?=.*[^0-9]).{6,}|[0-9]{4,}|(?=.*[A-Za-z])(?=.*[^\w]).{6,}")
 
 _OPEN_QUOTE = re.compile(r"(\\*)([\"'`])")
@@ -136,21 +137,24 @@ def _name_verdict(name: str) -> int:
     return words.secret_words_verdict(name_words)
 
 
+@memoised()
+def _may_end_a_name(name: str) -> bool:
+    name_words = words.key_words(name)
+    return bool(name_words) and name_words[0] in _TAIL_WORDS
+
+
 def _verdict(text: str, start: int, name: str) -> int:
     """The verdict of ``name`` at ``start`` in ``text``; a name that can end a multi-word secret
     name (``key``, ``passe``) is read with the two words before it (``api key``)."""
     verdict = _name_verdict(name)
-    if verdict:
+    if verdict or not _may_end_a_name(name):
         return verdict
-    name_words = words.key_words(name)
-    if not name_words or name_words[0] not in _TAIL_WORDS:
-        return words.INNOCENT
     before = _PREVIOUS.search(text, max(0, start - 48), start)
     if before is None:
         return words.INNOCENT
     previous = [w.lower() for w in before.groups() if w]
     return words.secret_words_verdict(
-        [w for p in previous for w in words.key_words(p)] + name_words
+        [w for p in previous for w in words.key_words(p)] + words.key_words(name)
     )
 
 
@@ -223,17 +227,21 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
         regexes = (_PAIR, _NAMED_VALUE) if "value" in low else (_PAIR,)
         for regex in regexes:
             for m in regex.finditer(text):
+                verdict = _verdict(text, m.start(), m.group("name"))
+                if not verdict:
+                    continue
                 if regex is _PAIR and m.group("sep") == ":" and _starts_line(text, m):
                     line = _LINE_VALUE.match(text, m.end())
                     span = (m.end(), line.end()) if line else None
                 else:
                     span = _value_span(text, m.end())
-                if span and _masks(_verdict(text, m.start(), m.group("name")), text[slice(*span)]):
+                if span and _masks(verdict, text[slice(*span)]):
                     yield span
     if " -" in text or text.startswith("-"):
         for m in _FLAG.finditer(text):
-            span = _value_span(text, m.end())
-            if span and _masks(_name_verdict(m.group("name")), text[slice(*span)]):
+            verdict = _name_verdict(m.group("name"))
+            span = _value_span(text, m.end()) if verdict else None
+            if span and _masks(verdict, text[slice(*span)]):
                 yield span
         if any(command in low for command in _COMMAND_WORDS):
             for m in _COMMANDS.finditer(text):
@@ -249,7 +257,8 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
             span = _value_span(text, m.end())
             if span and _PLACEHOLDER.fullmatch(text, *span) is None:
                 yield span
-    yield from _prose(text)
+    if _LONG_TOKEN.search(text) is not None or any(f" {c} " in low for c in _CONNECTIVES):
+        yield from _prose(text)
 
 
 def _starts_line(text: str, m: re.Match[str]) -> bool:
