@@ -39,7 +39,10 @@ a hex string with no secret word before it (kept: git SHAs, trace IDs and digest
 and anything encoded more than ``normalize.ROUNDS`` times or nested more than two encodings deep.
 
 ``masked`` is memoised for strings up to ``_CACHED_LEN`` characters (``_memo.memoised``):
-telemetry repeats.
+telemetry repeats. Why not a scanner library: detect-secrets 1.5 (Yelp), run per value with its
+default plugins, took 104-411 us per line on this machine (a value of this module: 0.7-16 us),
+returns no spans to mask, and missed 7 of 10 of the issue's vectors (escaped or prose pairs,
+webhooks, Vault, Telegram, userinfo without a scheme); gitleaks and trufflehog are Go programs.
 """
 
 from __future__ import annotations
