@@ -41,8 +41,9 @@ and anything encoded more than ``normalize.ROUNDS`` times or nested more than tw
 ``masked`` is memoised for strings up to ``_CACHED_LEN`` characters (``_memo.memoised``):
 telemetry repeats. Why not a scanner library: detect-secrets 1.5 (Yelp), run per value with its
 default plugins, took 104-411 us per line on this machine (a value of this module: 0.7-16 us),
-returns no spans to mask, and missed 7 of 10 of the issue's vectors (escaped or prose pairs,
-webhooks, Vault, Telegram, userinfo without a scheme); gitleaks and trufflehog are Go programs.
+reports secrets without their place in the text, and of 7 credentials in 10 lines tried found 2
+(missed ``?token=``, an AWS secret in prose, ``deploy:pw@host``, Vault, Telegram); gitleaks and
+trufflehog are Go programs, not libraries to call per value.
 """
 
 from __future__ import annotations
