@@ -308,12 +308,18 @@ def _prose(text: str) -> Iterator[tuple[int, int]]:
 def mask_pairs(text: str) -> str:
     """``text`` with the value of every secret-named pair replaced by ``"[REDACTED]"`` (quotes
     kept), or ``text`` itself. Call only when ``HINT`` finds something in ``text``."""
-    spans = sorted(set(_spans(text)))
+    return redact_spans(text, list(_spans(text)))
+
+
+def redact_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each ``(start, end)`` of ``spans`` replaced by ``"[REDACTED]"`` (spans
+    that overlap become one), or ``text`` itself when there are none."""
     if not spans:
         return text
+    spans = sorted(set(spans))
     merged = [list(spans[0])]
     for start, end in spans[1:]:
-        if start < merged[-1][1]:  # overlapping: one masked stretch
+        if start < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])

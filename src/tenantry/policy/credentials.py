@@ -54,7 +54,7 @@ from tenantry.policy import normalize
 from tenantry.policy._memo import memoised
 from tenantry.policy._trie import trie
 from tenantry.policy.credential_formats import FORMATS, Format
-from tenantry.policy.credential_pairs import HINT, REDACTED, hint_text, mask_pairs
+from tenantry.policy.credential_pairs import HINT, REDACTED, hint_text, mask_pairs, redact_spans
 from tenantry.policy.randomness import MIN_LENGTH, looks_random
 
 __all__ = [
@@ -211,15 +211,7 @@ def _mask_runs(text: str, random: bool, depth: int) -> str:
             decoded_runs += bool(decoded)
             if any(_masked(d, random, depth + 1) is not None for d in decoded):
                 found.append(m.span())
-    if not found:
-        return text
-    parts = []
-    pos = 0
-    for start, end in found:
-        parts += (text[pos:start], REDACTED)
-        pos = end
-    parts.append(text[pos:])
-    return "".join(parts)
+    return redact_spans(text, found)
 
 
 # -- one view, then all of them ----------------------------------------------------------------
