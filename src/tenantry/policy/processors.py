@@ -151,7 +151,8 @@ class CloudIdentity:
     """Cloud: ``distinct_id`` = developer_id; else user_id (counted ``developer_id_fallback``);
     else the process's anonymous ID. Properties gain ``developer_id`` (when known) and
     ``end_user_id`` (when both are known); the draft's ``developer_id``/``end_user_id`` match.
-    An ID that is a credential (an API key passed as ``developer_id``) counts as not given
+    An ID that holds a credential of a known shape (an API key passed as ``developer_id``;
+    ``credentials.has_known_credential``: random-looking IDs stay IDs) counts as not given
     (counted ``credential_ids``): it would otherwise become the vendor's user ID."""
 
     def __init__(self, counters: Counters, *, anonymous_id: str) -> None:
@@ -162,10 +163,10 @@ class CloudIdentity:
 
     def __call__(self, draft: Draft) -> Draft:
         uid, did = draft.get("user_id"), draft.get("developer_id")
-        if uid is not None and credentials.masked(uid):
+        if uid is not None and credentials.has_known_credential(uid):
             uid = draft["user_id"] = None
             self.counters.incr("credential_ids")
-        if did is not None and credentials.masked(did):
+        if did is not None and credentials.has_known_credential(did):
             did = draft["developer_id"] = None
             self.counters.incr("credential_ids")
         props = draft["properties"]
