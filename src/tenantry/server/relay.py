@@ -222,15 +222,15 @@ class Relay:
         valid: list[tuple[RelayEvent, str | None]] = []
         installation = batch.anonymous_id or source or ""
         for index, raw in enumerate(batch.events):
+            if not _encodable(raw):  # a destination could never write it: it alone goes
+                rejected.append({"index": index, "reason": "unencodable"})
+                self.counters.drop("unencodable")
+                continue
             try:
                 item = _EVENT.validate_python(raw)
             except ValidationError as exc:
                 rejected.append({"index": index, "reason": _reason(exc)})
                 self.counters.drop("invalid_event")
-                continue
-            if not _encodable(raw):  # a destination could never write it: it alone goes
-                rejected.append({"index": index, "reason": "unencodable"})
-                self.counters.drop("unencodable")
                 continue
             if not self.names.allow(installation, item.event_name, now):
                 rejected.append({"index": index, "reason": "too_many_event_names"})
