@@ -232,7 +232,8 @@ class _TimedBody:
         try:
             if wait <= 0:
                 raise TimeoutError
-            message = await asyncio.wait_for(self._receive(), wait)
+            async with asyncio.timeout(wait):  # no task per call, unlike asyncio.wait_for
+                message = await self._receive()
         except TimeoutError:
             return await self._too_slow()
         if message["type"] != "http.request" or not message.get("more_body", False):
