@@ -104,6 +104,22 @@ class TestReadTimeouts:
         assert data.startswith(b"HTTP/1.1 408") and took < 5.0, (data[:200], took)
         assert idle == b"" and idle_took < 5.0
 
+    def test_headers_past_64_kib_are_refused(self, tmp_path):
+        """A header block that keeps growing (httptools sets no bound) is answered 431 and
+        closed once past 64 KiB, long before the header timeout; the old server kept reading."""
+        line = b"X-Filler: " + b"a" * 1000 + b"\r\n"
+        with _server(tmp_path, TENANTRY_HEADER_TIMEOUT=30) as server:
+            sock = _connect(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            try:
+                for _ in range(200):  # 200 KB
+                    sock.sendall(line)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            data, took = _read_until_closed(sock)
+            sock.close()
+        assert data.startswith(b"HTTP/1.1 431"), data[:200]
+        assert b'"code":"headers_too_large"' in data and took < 5.0
+
     def test_keep_alive_requests_are_not_cut(self, tmp_path):
         """Requests on one kept-alive connection, each sent at once, are answered whatever the
         pause between them (within the keep-alive time): the header clock restarts per request."""

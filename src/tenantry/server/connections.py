@@ -9,7 +9,8 @@ Two parts, because a request has two halves that different layers see:
   503), answering at once and closing; and it gives a client ``TENANTRY_HEADER_TIMEOUT``
   seconds to send a request's line and headers, counted from the connection or from the end of
   the previous answer, also when it sends nothing at all (uvicorn's keep-alive timeout starts
-  only after a first answer and stops at the first byte).
+  only after a first answer and stops at the first byte), and at most ``MAX_HEADER_BYTES`` of
+  them (431).
 - ``ReadTimeouts``: ASGI middleware that times the body through ``receive``: a client silent
   for ``TENANTRY_BODY_IDLE_TIMEOUT`` seconds, or not done after ``TENANTRY_BODY_TIMEOUT``, gets
   408 with ``Connection: close``, and the app sees a disconnect. Once the body is complete,
@@ -38,6 +39,9 @@ from tenantry.server.common import Network, address_key, is_trusted
 logger = logging.getLogger("tenantry.server")
 
 FD_RESERVE = 128  # descriptors kept for files, the databases, Redis and the destinations
+# A request line and headers beyond this are refused (431): httptools sets no bound of its own,
+# so within the header timeout a client could otherwise pile up gigabytes of headers.
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def _answer(status: int, reason: bytes, error: str, code: str) -> bytes:
@@ -54,6 +58,12 @@ TOO_MANY_FROM_ADDRESS = _answer(
     429, b"Too Many Requests", "too many open connections from this address", "too_many_connections"
 )
 TOO_MANY = _answer(503, b"Service Unavailable", "too many open connections", "busy")
+HEADERS_TOO_LARGE = _answer(
+    431,
+    b"Request Header Fields Too Large",
+    f"the request line and headers are over {MAX_HEADER_BYTES} bytes",
+    "headers_too_large",
+)
 HEADER_TIMEOUT = _answer(
     408, b"Request Timeout", "the request headers were not received in time", "request_timeout"
 )
@@ -140,6 +150,7 @@ class _Guard:
         self._key: str | None = None
         self._header_timer: asyncio.TimerHandle | None = None
         self._partial = False  # bytes of a request whose headers are not complete yet
+        self._header_bytes = 0
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -162,15 +173,23 @@ class _Guard:
     def data_received(self, data: bytes) -> None:
         if self._key is None:  # refused: not a byte is parsed
             return
-        if not self._in_request():
+        waiting = not self._in_request()
+        if waiting:
             self._partial = True
             if self._header_timer is None:
                 self._start_header_timer()
         super().data_received(data)
+        if waiting and not self._in_request():  # still no complete request line and headers
+            self._header_bytes += len(data)
+            transport = self.transport
+            if self._header_bytes > MAX_HEADER_BYTES and not transport.is_closing():
+                transport.write(HEADERS_TOO_LARGE)
+                transport.close()
 
     def on_response_complete(self) -> None:
         self._stop_header_timer()  # the clock restarts at the next request's first byte
         self._partial = False
+        self._header_bytes = 0
         super().on_response_complete()
 
     def _in_request(self) -> bool:
