@@ -96,18 +96,15 @@ class Connections:
         self.trusted = trusted
         self.open = 0
         self.by_address: dict[str, int] = {}
-        self.refused = 0
 
     def admit(self, peer: str) -> tuple[str | None, bytes | None]:
         """Count a new connection from ``peer``: (its key, None), or (None, the answer that
         refuses it)."""
         if self.open >= self.total:
-            self.refused += 1
             return None, TOO_MANY
         key = address_key(peer, self.ipv6_prefix)
         limited = not is_trusted(peer, self.trusted)
         if limited and self.by_address.get(key, 0) >= self.per_address:
-            self.refused += 1
             return None, TOO_MANY_FROM_ADDRESS
         self.open += 1
         self.by_address[key] = self.by_address.get(key, 0) + 1
