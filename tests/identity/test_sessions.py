@@ -40,8 +40,9 @@ def test_logins_are_hashed_and_expire(store, developer):
     """The table holds a developer login's cookie as its SHA-256 only, an admin login's as a
     hash keyed with the admin token (neither the cookie nor its plain hash); a login past its
     TTL is gone."""
-    logins = DashboardSessions(store, admin_token="adm_0123456789", ttl=0.05)
-    _, raw = logins.create(developer.id, session_id=store.create_session(developer.id).id)
+    session_id = store.create_session(developer.id).id
+    logins = DashboardSessions(store, admin_token="adm_0123456789")
+    _, raw = logins.create(developer.id, session_id=session_id)
     _, admin = logins.create(None)
     with store._engine.connect() as conn:
         hashes = conn.execute(text("SELECT token_hash FROM dashboard_sessions")).scalars().all()
@@ -49,8 +50,11 @@ def test_logins_are_hashed_and_expire(store, developer):
     assert not {admin, digest(admin)} & set(hashes)
     import time
 
+    short = DashboardSessions(store, admin_token="adm_0123456789", ttl=0.05)
+    _, raw = short.create(developer.id, session_id=session_id)
+    _, admin = short.create(None)
     time.sleep(0.1)
-    assert logins.lookup(raw) is None and logins.lookup(admin) is None
+    assert short.lookup(raw) is None and short.lookup(admin) is None
 
 
 def test_admin_logins_are_bound_to_the_admin_token(store, developer):
