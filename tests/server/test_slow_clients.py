@@ -145,7 +145,7 @@ class TestConnectionCaps:
             refused = _connect(server)
             data, took = _read_until_closed(refused)
             assert data.startswith(b"HTTP/1.1 429"), data[:200]
-            assert b'"code":"too_many_connections"' in data and took < 1.0
+            assert b'"code":"too_many_connections"' in data and took < 3.0
             for sock in held:
                 assert _read_until_closed(sock)[0].startswith(b"HTTP/1.1 408")
                 sock.close()
