@@ -125,3 +125,33 @@ def test_every_identity_command_beside_serve_then_sigkill(tmp_path):
             with pytest.raises(InvalidSession):
                 store.resolve(session_token=token)
     assert os.stat(data / "identity.db").st_mode & 0o777 == 0o600
+
+
+def test_one_engine_per_database_per_process(tmp_path):
+    """The identity store, the reference API's memories and the cloud profile lookup of one
+    process share one engine for one database file, however its path is spelled; it is
+    disposed of when the last of them is done, and a new one is made after that."""
+    from tenantry.config import load_settings
+    from tenantry.identity._engine import release_engine, shared_engine
+    from tenantry.identity.enrichment import profile_lookup
+    from tenantry.server.memories import MemoryTable
+
+    path = tmp_path / "identity.db"
+    store = IdentityStore(f"sqlite:///{path}")
+    table = MemoryTable(f"sqlite:///{tmp_path / 'sub' / '..' / 'identity.db'}")
+    lookup = profile_lookup(load_settings(data_dir=tmp_path, edition="cloud"))
+    try:
+        assert table.engine is store._engine
+        assert lookup._engine is store._engine
+    finally:
+        engine = store._engine
+        table.close()
+        store.close()
+        store.close()  # twice: still one release
+        again = shared_engine(f"sqlite:///{path}")
+        assert again is engine  # the lookup still holds it
+        release_engine(again)
+        lookup.close()
+    fresh = shared_engine(f"sqlite:///{path}")
+    assert fresh is not engine
+    release_engine(fresh)
