@@ -1,11 +1,12 @@
 """The FastAPI app factory: shared state, limits, lifespan and the error handlers.
 
     app = create_app()                   # settings from the environment
-    uvicorn.run(app, host="127.0.0.1", port=8000, proxy_headers=False)
+    uvicorn.Server(server_config(app, host="127.0.0.1", port=8000)).run()   # as `tenantry serve`
 
 Reads top-down: ``common`` (server state, error shape) <- the route modules (``api``,
-``relay_routes``, ``analytics``, ``dashboard``) <- this module. Run uvicorn with
-``proxy_headers=False``: which forwarded headers to believe is ``TENANTRY_TRUSTED_PROXIES``'s job.
+``relay_routes``, ``analytics``, ``dashboard``) <- this module. ``connections.server_config``
+runs uvicorn with ``proxy_headers=False`` (which forwarded headers to believe is
+``TENANTRY_TRUSTED_PROXIES``'s job) and with the header timeout and connection caps.
 """
 
 from __future__ import annotations
