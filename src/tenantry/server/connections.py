@@ -75,7 +75,9 @@ def max_connections(settings: Settings) -> int:
     if soft == resource.RLIM_INFINITY or soft - FD_RESERVE >= settings.max_connections:
         return settings.max_connections
     allowed = max(1, soft - FD_RESERVE)
-    logger.warning(
+    chosen = settings.source("max_connections") != "default"  # a warning only when asked for
+    logger.log(
+        logging.WARNING if chosen else logging.INFO,
         "tenantry: TENANTRY_MAX_CONNECTIONS=%d is above the open-file limit (%d); using %d",
         settings.max_connections,
         soft,
