@@ -317,7 +317,8 @@ OPTIONS: tuple[Option, ...] = (
         _number(int, 1),
         4096,
         "connections the server holds open at once; a new one beyond it is answered 503 and "
-        "closed (lowered to the open-file limit minus 128 when that is smaller)",
+        "closed (the open-file limit is raised to fit when the hard limit allows, else the cap "
+        "is lowered to it minus 128)",
         "`4096`",
     ),
     Option(

@@ -70,8 +70,17 @@ HEADER_TIMEOUT = _answer(
 
 
 def max_connections(settings: Settings) -> int:
-    """``TENANTRY_MAX_CONNECTIONS``, lowered to what the open-file limit allows."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    """``TENANTRY_MAX_CONNECTIONS``: the process's open-file limit is raised for it when the
+    hard limit allows, else the cap is lowered to what the limit allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = settings.max_connections + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            pass
     if soft == resource.RLIM_INFINITY or soft - FD_RESERVE >= settings.max_connections:
         return settings.max_connections
     allowed = max(1, soft - FD_RESERVE)
