@@ -299,7 +299,8 @@ OPTIONS: tuple[Option, ...] = (
         ("TENANTRY_TRUSTED_PROXIES",),
         _networks,
         (),
-        "comma-separated addresses or networks whose `X-Forwarded-For` is believed",
+        "comma-separated addresses or networks whose `X-Forwarded-For` (and `-Proto`, `-Host`) "
+        "is believed",
         "- (none)",
     ),
     Option(
