@@ -20,6 +20,7 @@ EXTRA_OF = {
     "developers": "identity",
     "keys": "identity",
     "sessions": "identity",
+    "dashboard": "identity",
     "report": "store",
     "forget": "store",
     "maintenance": "store",
@@ -37,7 +38,7 @@ Options:
 Commands:
   status        what is collected, where it goes, how to opt out (core install)
   demo, serve   the seed guide's scenario; the server (HTTP)         (extra: server)
-  developers, keys, sessions   the identity store                     (extra: identity)
+  developers, keys, sessions, dashboard   the identity store          (extra: identity)
   report, forget, maintenance  analytics over the event store        (extra: store)
   plan          check events against a tracking plan; infer one      (extra: store)
 

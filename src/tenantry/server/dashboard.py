@@ -24,7 +24,15 @@ from starlette.concurrency import run_in_threadpool
 from tenantry.errors import IdentityError
 from tenantry.identity.dashboard_sessions import DASHBOARD_TTL
 from tenantry.server.analytics import Viewer, external_names, missing_credentials, viewer
-from tenantry.server.common import client_address, error, is_admin, limit, responses, server_state
+from tenantry.server.common import (
+    credential_check,
+    error,
+    is_admin,
+    is_https,
+    responses,
+    same_origin,
+    server_state,
+)
 from tenantry.server.web import views
 from tenantry.server.web.pages import PAGE_HEADERS, login_form, page, render, safe_next
 from tenantry.server.web.ranges import PRESETS, Range, parse_range
@@ -57,26 +65,19 @@ async def login_page(request: Request) -> HTMLResponse:
     "/dashboard/login",
     status_code=303,
     response_class=RedirectResponse,
-    responses={303: {"description": "logged in; go to /dashboard"}, **responses(401, 429)},
+    responses={303: {"description": "logged in; go to /dashboard"}, **responses(401, 403, 429)},
 )
 async def login(
     request: Request, token: Annotated[str, Form(min_length=1, max_length=512)]
 ) -> RedirectResponse:
     """Log in with the admin token or a developer's session token (form field ``token``): sets
-    a random, expiring, server-side session cookie."""
-    state = server_state(request)
-    limit(state, "login_address", client_address(request), 1, "address")
-    if is_admin(request, token):
-        login, raw = await run_in_threadpool(state.dashboard.create, None)
-    else:
-        try:
-            ident = await run_in_threadpool(state.identity.resolve, session_token=token)
-        except IdentityError:
-            raise error(401, "unknown or expired token", "invalid_token") from None
-        session_id = await run_in_threadpool(state.identity.session_id, token)
-        login, raw = await run_in_threadpool(
-            state.dashboard.create, ident.developer_id, session_id=session_id
-        )
+    a random, expiring, server-side session cookie, then sends the browser on to ``next``
+    (a path on this server). A form posted from another site is refused (403: login CSRF)."""
+    if not same_origin(request):
+        raise error(403, "a login form from another site is refused", "cross_origin")
+    raw = await credential_check(request, lambda: _log_in(request, token))
+    if raw is None:
+        raise error(401, "unknown or expired token", "invalid_token")
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     response.set_cookie(
         COOKIE,
@@ -84,10 +85,26 @@ async def login(
         max_age=int(DASHBOARD_TTL),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         path="/",
     )
     return response
+
+
+async def _log_in(request: Request, token: str) -> str | None:
+    """A new dashboard login's cookie for the admin token or a live session token, or None."""
+    state = server_state(request)
+    if is_admin(request, token):
+        return (await run_in_threadpool(state.dashboard.create, None))[1]
+    try:
+        ident = await run_in_threadpool(state.identity.resolve, session_token=token)
+    except IdentityError:
+        return None
+    session_id = await run_in_threadpool(state.identity.session_id, token)
+    login = await run_in_threadpool(
+        state.dashboard.create, ident.developer_id, session_id=session_id
+    )
+    return login[1]
 
 
 @router.post(
@@ -109,9 +126,11 @@ async def _dashboard_viewer(request: Request) -> tuple[Viewer, bool]:
     who = await viewer(request)
     if who is not None:
         return who, False
-    login = await run_in_threadpool(
-        server_state(request).dashboard.lookup, request.cookies.get(COOKIE)
-    )
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        raise missing_credentials()
+    lookup = server_state(request).dashboard.lookup
+    login = await credential_check(request, lambda: run_in_threadpool(lookup, cookie))
     if login is None:
         raise missing_credentials()
     return Viewer(login.developer_id), True
