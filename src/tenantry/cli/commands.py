@@ -28,9 +28,9 @@ def _root() -> None:
 
 
 # Each module defines ``register(app)``. Imported here so ``tenantry --help`` lists everything.
-from tenantry.cli import demo, identity, report, serve, status  # noqa: E402
+from tenantry.cli import demo, identity, lint, migrate, report, serve, status  # noqa: E402
 
-for _module in (demo, status, serve, identity, report):
+for _module in (demo, status, serve, identity, report, lint, migrate):
     _module.register(app)
 
 __all__ = ["app", "fail", "run"]
