@@ -13,8 +13,21 @@ developer_id`` makes ``tracking_user_id`` the developer's, as in the seed guide'
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
-from tenantry.policy.words import key_words
+from tenantry.policy import words as _words
+
+
+@lru_cache(maxsize=8192)
+def _split(name: str) -> tuple[str, ...]:
+    return tuple(_words.key_words(name))
+
+
+def key_words(name: str) -> list[str]:
+    """The privacy rules' words of a name (``policy.words.key_words``), memoised: code repeats
+    its names."""
+    return list(_split(name))
+
 
 DEVELOPER = "developer"
 END_USER = "end_user"
@@ -79,16 +92,14 @@ def literal_owner(node: ast.AST) -> str | None:
 
 
 def owner(node: ast.AST, aliases: dict[str, ast.AST] | None = None) -> str | None:
-    """Whose ID ``node`` holds, following up to three plain assignments in ``aliases``."""
-    for _ in range(MAX_ALIAS_HOPS + 1):
-        found = literal_owner(node) or words_owner(expr_words(node))
-        if found or aliases is None or not isinstance(node, ast.Name):
-            return found
-        source = aliases.get(node.id)
+    """Whose ID ``node`` holds, after following up to three plain assignments in ``aliases``."""
+    for _ in range(MAX_ALIAS_HOPS):
+        # a name bound from another says more than its own words (tracking_user_id = developer_id)
+        source = aliases.get(node.id) if aliases and isinstance(node, ast.Name) else None
         if source is None:
-            return None
+            break
         node = source
-    return None
+    return literal_owner(node) or words_owner(expr_words(node))
 
 
 def is_developer_id_name(words: list[str]) -> bool:

@@ -71,6 +71,17 @@ class Scan:
     bindings: Bindings
     sites: list[Site] = field(default_factory=list)
     assignments: list[Statement] = field(default_factory=list)
+    outer: dict[int, ast.AST | None] = field(default_factory=dict)  # id(function) -> enclosing one
+    imports: list[Statement] = field(default_factory=list)
+
+    def enclosing(self, func: ast.AST | None) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The functions around ``func``, innermost first (their names are visible in it)."""
+        chain = []
+        while func is not None:
+            func = self.outer.get(id(func))
+            if func is not None:
+                chain.append(func)
+        return chain
 
 
 def candidate_lines(lines: list[str], pattern: re.Pattern[str]) -> list[int]:
@@ -85,6 +96,7 @@ def scan(source: str, tree: ast.Module | None = None) -> Scan:
     bindings = Bindings()
     walker = _Walker(candidate_lines(lines, IMPORT), bindings, None)
     walker.block(tree.body, None, None)
+    imports = walker.imports
     extra = [
         name
         for name, qualified in bindings.imports.items()
@@ -96,30 +108,38 @@ def scan(source: str, tree: ast.Module | None = None) -> Scan:
         if extra
         else CANDIDATE
     )
-    result = Scan(tree, bindings)
+    result = Scan(tree, bindings, imports=imports)
     _Walker(candidate_lines(lines, pattern), bindings, result).block(tree.body, None, None)
     for st in result.assignments:
         node = st.stmt
-        if isinstance(node, ast.Assign):
-            bindings.add_assignment(node.targets, node.value)
-        elif isinstance(node, ast.AnnAssign):
-            if node.value is not None:
-                bindings.add_assignment([node.target], node.value)
-            name = dotted(node.target)
-            if name:
-                bindings.add_annotation(name, node.annotation)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if st.cls is not None and st.func is None:  # a class attribute: also self.x, cls.x, C.x
+            targets = [
+                ast.Attribute(ast.Name(owner), t.id)
+                for t in targets
+                if isinstance(t, ast.Name)
+                for owner in ("self", "cls", st.cls.name)
+            ] + targets
+        if node.value is not None:
+            bindings.add_assignment(targets, node.value)
+        if isinstance(node, ast.AnnAssign):
+            for target in targets:
+                name = dotted(target)
+                if name:
+                    bindings.add_annotation(name, node.annotation)
     return result
 
 
 class _Walker:
     """Walks the candidate statements. Without ``out`` it only collects imports."""
 
-    __slots__ = ("bindings", "lines", "out")
+    __slots__ = ("bindings", "imports", "lines", "out")
 
     def __init__(self, lines: list[int], bindings: Bindings, out: Scan | None) -> None:
         self.lines = lines
         self.bindings = bindings
         self.out = out
+        self.imports: list[Statement] = []
 
     def _hit(self, first: int, last: int) -> bool:
         i = bisect.bisect_left(self.lines, first)
@@ -139,9 +159,11 @@ class _Walker:
         if isinstance(st, ast.Import | ast.ImportFrom):
             if out is None:
                 self.bindings.add_import(st)
+                self.imports.append(Statement(st, body, index, func, cls))
             return
         if isinstance(st, FUNCTION):
             if out is not None:
+                out.outer[id(st)] = func
                 args = st.args
                 for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
                     if arg.annotation is not None:

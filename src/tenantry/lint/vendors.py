@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from tenantry.policy.words import key_words
+from tenantry.lint.names import key_words
 
 AMPLITUDE, POSTHOG, SEGMENT = "amplitude", "posthog", "segment"
 VENDORS = (AMPLITUDE, POSTHOG, SEGMENT)
@@ -64,8 +64,9 @@ TENANTRY_FACTORIES = frozenset(
     }
 )
 # The words that name a vendor's client in a program's own wrapper (the seed guide's
-# ``amplitude_client.track(user_id=..., event_type=..., event_properties=...)``).
-VENDOR_WORDS = {AMPLITUDE: AMPLITUDE, POSTHOG: POSTHOG, "segment": SEGMENT}
+# ``amplitude_client.track(user_id=..., event_type=..., event_properties=...)``). Not "segment":
+# too common a word (an audio segment, a market segment) to say whose client it is.
+VENDOR_WORDS = {AMPLITUDE: AMPLITUDE, POSTHOG: POSTHOG}
 
 
 @dataclass(frozen=True, slots=True)

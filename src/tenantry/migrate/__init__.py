@@ -68,29 +68,22 @@ def migrate_source(source: str, disabled: Iterable[str] = ()) -> Outcome:
     text = Text(source)
     result = scan(source, tree)
     planned = plan(text, result, frozenset(disabled))
-    new = apply(source, planned.edits)
     edits = list(planned.edits)
+    new = apply(source, edits)
     if new != source:
+        cleanup = unused_imports(text, new, result)
+        if cleanup:
+            edits += cleanup
+            new = apply(source, edits)
         try:
-            new_tree = ast.parse(new)
+            ast.parse(new)
         except SyntaxError as exc:
             raise MigrationError(
                 f"the rewrite does not parse ({exc}); file left as it was"
             ) from None
-        cleanup = unused_imports(Text(new), tree, new_tree, result.bindings)
-        if cleanup:
-            after = apply(new, cleanup)
-            try:
-                ast.parse(after)
-            except SyntaxError:
-                cleanup = []
-            else:
-                new = after
-    else:
-        cleanup = []
     final = Text(new)
     for note in planned.notes:
-        note.line = final.line_at(moved(moved(note.offset, edits), cleanup))
+        note.line = final.line_at(moved(note.offset, edits))
     todos = [
         (i, line.partition(_TODO)[2].lstrip(": ").rstrip())
         for i, line in enumerate(final.lines, 1)

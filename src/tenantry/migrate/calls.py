@@ -5,7 +5,7 @@ comments between arguments (one after an argument on its line, whole lines above
 argument becomes a ``Piece``: its exact code and the comments that belong to it. ``render`` lays
 out a new call from pieces: on one line when the original was on one line, else one argument
 per line with a trailing comma, each piece's comments kept beside it, and the continuation lines
-of a multi-line value shifted by as much as the value itself moved.
+of a multi-line value shifted by as much as the line the value starts on moved.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Piece:
     star: str = ""  # "*" or "**"
     leading: list[str] = field(default_factory=list)  # whole-line comments above it
     trailing: str | None = None  # the comment after it on its line
-    column: int | None = None  # where the value started in the source (to shift its lines)
+    indent: int | None = None  # the indentation of the line it started on (to shift its lines)
 
 
 @dataclass(slots=True)
@@ -35,8 +35,8 @@ class Parsed:
     closing: list[str] = field(default_factory=list)  # whole-line comments before ")"
 
 
-def parse_call(segment: str, column: int) -> Parsed:
-    """Take apart the call written in ``segment`` (that starts at ``column`` of its line)."""
+def parse_call(segment: str, indent: int) -> Parsed:
+    """Take apart the call written in ``segment``, whose first line is indented by ``indent``."""
     node = cst.parse_expression(segment)
     if not isinstance(node, cst.Call):
         raise ValueError("not a call")
@@ -49,23 +49,27 @@ def parse_call(segment: str, column: int) -> Parsed:
         multiline = True
         opening = _comment(ws.first_line.comment)
         leading_next = _lines(ws.empty_lines)
-    position = _advance(column, before + code(ws))
+    written = before + code(ws)  # the segment up to the current argument
     pieces: list[Piece] = []
     closing: list[str] = []
     for arg in node.args:
-        value = code(arg.value)
-        bare = arg.with_changes(
-            comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")
-        )
-        head = code(bare)[: -len(value)] if value else code(bare)
+        whole = code(arg)  # the value's code is sliced from it: one code generation per arg
+        head = len(code(arg.star) if isinstance(arg.star, cst.CSTNode) else arg.star)
+        head += len(code(arg.whitespace_after_star))
+        if arg.keyword is not None:
+            head += len(code(arg.keyword)) + len(code(arg.equal))
+        tail = len(code(arg.whitespace_after_arg))
+        if isinstance(arg.comma, cst.Comma):
+            tail += len(code(arg.comma))
+        value = whole[head : len(whole) - tail]
         piece = Piece(
             code=value,
             keyword=arg.keyword.value if arg.keyword else None,
             star=arg.star if isinstance(arg.star, str) else "",
             leading=leading_next,
-            column=_advance(position, head),
+            indent=_line_indent(written, indent),
         )
-        position = _advance(position, code(arg))
+        written += whole
         leading_next = []
         for ws in (arg.whitespace_after_arg, getattr(arg.comma, "whitespace_after", None)):
             if isinstance(ws, cst.ParenthesizedWhitespace):
@@ -85,10 +89,13 @@ def _lines(lines) -> list[str]:
     return [line.comment.value for line in lines if line.comment is not None]
 
 
-def _advance(column: int, text: str) -> int:
-    """The column after writing ``text`` starting at ``column``."""
-    newline = text.rfind("\n")
-    return column + len(text) if newline < 0 else len(text) - newline - 1
+def _line_indent(written: str, first: int) -> int:
+    """The indentation of the line that ``written`` ends on (``first`` on the segment's first)."""
+    newline = written.rfind("\n")
+    if newline < 0:
+        return first
+    line = written[newline + 1 :]
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def shift(code: str, delta: int) -> str:
@@ -121,24 +128,17 @@ def render(
     args: list[NewArg],
     *,
     multiline: bool,
-    column: int,
     indent: str,
     unit: str = "    ",
     opening: str | None = None,
     closing: list[str] | None = None,
 ) -> str:
-    """The text of ``func(args)``, written from ``column`` of a line indented by ``indent``."""
+    """The text of ``func(args)``, written on a line indented by ``indent``."""
     out: list[str] = [func, "("]
     if not multiline:
-        col = column + len(func) + 1
         for i, arg in enumerate(args):
-            if i:
-                out.append(", ")
-                col += 2
             head = f"{arg.keyword}=" if arg.keyword else (arg.piece.star if arg.piece else "")
-            text = _value(arg, col + len(head))
-            out.append(head + text)
-            col = _advance(col, head + text)
+            out.append((", " if i else "") + head + _value(arg, len(indent)))
         out.append(")")
         return "".join(out)
     inner = indent + unit
@@ -149,7 +149,7 @@ def render(
         for line in arg.piece.leading if arg.piece else ():
             out.append(f"{inner}{line}\n")
         head = f"{arg.keyword}=" if arg.keyword else (arg.piece.star if arg.piece else "")
-        out.append(inner + head + _value(arg, len(inner) + len(head)) + ",")
+        out.append(inner + head + _value(arg, len(inner)) + ",")
         comment = arg.comment or (arg.piece.trailing if arg.piece else None)
         out.append(f"  {comment}\n" if comment else "\n")
     for line in closing or ():
@@ -158,10 +158,12 @@ def render(
     return "".join(out)
 
 
-def _value(arg: NewArg, column: int) -> str:
+def _value(arg: NewArg, indent: int) -> str:
+    """The argument's code, its continuation lines moved as far as its first line's indentation
+    moved (``indent`` is the new one)."""
     if arg.piece is None:
         return arg.code or ""
     piece = arg.piece
-    if piece.column is None:
+    if piece.indent is None:
         return piece.code
-    return shift(piece.code, piece.column - column)
+    return shift(piece.code, piece.indent - indent)

@@ -37,31 +37,54 @@ class Decision:
     found: str | None  # developer_id's code found in the scope; None with neither: a TODO
 
 
-def decide(site: Site, primary: ast.expr | None, props: ast.expr | None, text: Text) -> Decision:
-    aliases = _aliases(site)
-    if primary is not None and names.owner(primary, aliases) == names.DEVELOPER:
-        return Decision(None, primary, None)
+def decide(
+    site: Site,
+    primary: ast.expr | None,
+    props: ast.expr | None,
+    text: Text,
+    outer: list[ast.FunctionDef | ast.AsyncFunctionDef] = (),
+    cache: dict | None = None,
+) -> Decision:
+    """``cache``: a dict kept for one module (each function's names are read once)."""
+    cache = {} if cache is None else cache
+    if primary is not None:
+        body = site.func.body if site.func is not None else site.block
+        line = site.call.lineno
+        aliases = {
+            name: value
+            for name, (value, at) in _assignments(body, cache).items()
+            if value is not None and at < line
+        }
+        if names.owner(primary, aliases) == names.DEVELOPER:
+            return Decision(None, primary, None)
     taken = ast.dump(primary) if primary is not None else None
-    return Decision(primary, None, find_developer(site, props, text, taken))
+    return Decision(primary, None, find_developer(site, props, text, taken, outer, cache))
 
 
-def _aliases(site: Site) -> dict[str, ast.AST]:
-    body = site.func.body if site.func is not None else site.block
-    return names.plain_aliases(body, site.call.lineno)
+def _assignments(body: list[ast.stmt], cache: dict) -> dict[str, tuple[ast.AST | None, int]]:
+    """``name -> (value, line)`` for the names a function assigns; the value is None unless
+    it is assigned once, plainly (``names.plain_aliases``' rule)."""
+    key = ("assignments", id(body))
+    if key not in cache:
+        cache[key] = {
+            name: (value, getattr(value, "lineno", 0))
+            for name, value in names.plain_aliases(body, 1 << 30).items()
+        }
+    return cache[key]
 
 
-def find_developer(site: Site, props: ast.expr | None, text: Text, taken: str | None) -> str | None:
+def find_developer(
+    site: Site,
+    props: ast.expr | None,
+    text: Text,
+    taken: str | None,
+    outer: list[ast.FunctionDef | ast.AsyncFunctionDef] = (),
+    cache: dict | None = None,
+) -> str | None:
     """The code of the obvious developer ID at ``site``, or None."""
+    cache = {} if cache is None else cache
     line = site.call.lineno
     found: list[tuple[tuple[int, int, int], str, str]] = []  # (rank, dump, code)
-
-    def offer(node: ast.AST, source_rank: int, code: str | None = None) -> None:
-        words = names.expr_words(node)
-        if not names.is_developer_id_name(words) or ast.dump(node) == taken:
-            return
-        rank = min(RANK.get(w, 9) for w in words)
-        found.append(((rank, source_rank, len(words)), ast.dump(node), code or _code(node, text)))
-
     if isinstance(props, ast.Dict):  # the event's own {"developer_id": dev, ...}
         for key, value in zip(props.keys, props.values, strict=True):
             if (
@@ -70,21 +93,50 @@ def find_developer(site: Site, props: ast.expr | None, text: Text, taken: str | 
                 and names.is_developer_id_name(key_words(key.value))
                 and dotted(value) is not None
             ):
-                found.append(((-1, 0, 0), ast.dump(value), _code(value, text)))
+                found.append(((-1, 0, 0), ast.dump(value), text.segment(value)))
     func = site.func
-    if func is not None:
-        args = func.args
+    for depth, around in enumerate([func, *outer] if func is not None else []):
+        args = around.args  # the innermost function's parameters first, then its closures'
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
-            offer(ast.Name(arg.arg), 0, arg.arg)
+            item = _offer(ast.Name(arg.arg), 3 * depth, arg.arg, text)
+            if item:
+                found.append(item)
     body = func.body if func is not None else site.block[: site.index]
+    found += [item for at, item in _readable(body, text, cache) if at < line]
+    if site.cls is not None and func is not None and _has_self(func):
+        found += _self_attributes(site.cls, text, cache)
+    found = [item for item in found if item[1] != taken]
+    if not found:
+        return None
+    found.sort(key=lambda item: item[0])
+    best = [item for item in found if item[0] == found[0][0]]
+    if len({item[1] for item in best}) > 1:
+        return None  # two different, equally obvious candidates: not obvious
+    return best[0][2]
+
+
+def _offer(node: ast.AST, source_rank: int, code: str | None, text: Text):
+    words = names.expr_words(node)
+    if not names.is_developer_id_name(words):
+        return None
+    rank = min(RANK.get(w, 9) for w in words)
+    return (rank, source_rank, len(words)), ast.dump(node), code or text.segment(node)
+
+
+def _readable(body: list[ast.stmt], text: Text, cache: dict) -> list:
+    """``(line, candidate)`` for each developer-ID-named thing a function body binds or reads:
+    a variable it assigns, an attribute chain or string-keyed subscript, a ``.get("...")``."""
+    key = ("readable", id(body))
+    if key in cache:
+        return cache[key]
+    out = []
     for node in names.walk_function(body):
-        if getattr(node, "lineno", line) >= line:
-            continue
+        item = None
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            offer(node, 0, node.id)
+            item = _offer(node, 0, node.id, text)
         elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Load):
             if _pure(node):
-                offer(node, 1)
+                item = _offer(node, 1, None, text)
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -94,27 +146,29 @@ def find_developer(site: Site, props: ast.expr | None, text: Text, taken: str | 
             and isinstance(node.args[0].value, str)
             and dotted(node.func.value) is not None
         ):
-            key = node.args[0].value
-            if names.is_developer_id_name(key_words(key)):
-                found.append(
-                    ((RANK.get(key_words(key)[0], 9), 1, 2), ast.dump(node), _code(node, text))
-                )
-    if site.cls is not None and func is not None and _has_self(func):
-        for node in ast.walk(site.cls):
-            if (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.ctx, ast.Store)
-                and isinstance(node.value, ast.Name)
-                and node.value.id == "self"
-            ):
-                offer(node, 2, f"self.{node.attr}")
-    if not found:
-        return None
-    found.sort(key=lambda item: item[0])
-    best = [item for item in found if item[0] == found[0][0]]
-    if len({item[1] for item in best}) > 1:
-        return None  # two different, equally obvious candidates: not obvious
-    return best[0][2]
+            words = key_words(node.args[0].value)
+            if names.is_developer_id_name(words):
+                item = ((RANK.get(words[0], 9), 1, 2), ast.dump(node), text.segment(node))
+        if item:
+            out.append((node.lineno, item))
+    cache[key] = out
+    return out
+
+
+def _self_attributes(cls: ast.ClassDef, text: Text, cache: dict) -> list:
+    key = ("self", id(cls))
+    if key not in cache:
+        cache[key] = [
+            item
+            for node in ast.walk(cls)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+            for item in [_offer(node, 2, f"self.{node.attr}", text)]
+            if item
+        ]
+    return cache[key]
 
 
 def _pure(node: ast.AST) -> bool:
@@ -132,7 +186,3 @@ def _pure(node: ast.AST) -> bool:
 def _has_self(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     args = func.args.posonlyargs + func.args.args
     return bool(args) and args[0].arg == "self"
-
-
-def _code(node: ast.AST, text: Text) -> str:
-    return text.segment(node)

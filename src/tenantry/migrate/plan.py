@@ -14,6 +14,7 @@ listed with the reason.
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -85,6 +86,7 @@ class _Planner:
         self.disabled = disabled
         self.out = Plan()
         self._parsed: dict[int, calls.Parsed] = {}
+        self.scopes: dict = {}  # what ids reads of each function, once
         bound = self.bindings.imports.get("get_telemetry")
         self.telemetry = (
             "get_telemetry()"
@@ -182,7 +184,12 @@ class _Planner:
         primary = role.get("primary")
         props = role.get("props")
         decision = decide(
-            site, primary.node if primary else None, props.node if props else None, self.text
+            site,
+            primary.node if primary else None,
+            props.node if props else None,
+            self.text,
+            self.result.enclosing(site.func),
+            self.scopes,
         )
         todo = False
         if decision.user is not None:
@@ -317,6 +324,7 @@ class _Planner:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def lifecycle(self, found: list[tuple[Site, VendorCall]]) -> None:
+        done: dict[tuple[int, int], str] = {}  # (block, index) -> the method it became
         for site, call in found:
             what = f"{call.vendor} {call.method}()"
             if self.out.left:
@@ -328,9 +336,15 @@ class _Planner:
             method = "shutdown" if call.method == "shutdown" else "flush"
             node = site.stmt.value if site.awaited else site.call
             start, end = self.text.span(node)
-            if self.add([Edit(start, end, f"{self.telemetry}.{method}()")]):
+            edit = Edit(start, end, f"{self.telemetry}.{method}()")
+            merged = done.get((id(site.block), site.index - 1)) == method
+            if merged and self.text.alone(site.stmt):  # the same call right above: once is enough
+                edit = self.remove(site.stmt)
+            if self.add([edit]):
+                done[(id(site.block), site.index)] = method
                 self.out.rewritten += 1
-                self.note(site.call, "TM007", "migrated", f"{what} -> {method}()")
+                self.note(site.call, "TM007", "migrated",
+                          f"{what} -> {method}()" + (" (merged with the line above)" if merged else ""))  # fmt: skip
 
     # -- building calls -------------------------------------------------------------------------
     def pieces(self, refs) -> dict[Ref, calls.Piece]:
@@ -345,7 +359,8 @@ class _Planner:
                 start, _ = self.text.span(ref.call)
                 segment = self.text.segment(ref.call)
                 try:
-                    parsed[key] = (ref.call, calls.parse_call(segment, self.text.column(start)))
+                    indent = len(self.text.indent(ref.call.lineno))
+                    parsed[key] = (ref.call, calls.parse_call(segment, indent))
                 except Exception as exc:  # LibCST's own parse errors
                     raise Unsupported(f"LibCST cannot read the call: {exc}") from None
             pieces = parsed[key][1].args
@@ -396,7 +411,7 @@ class _Planner:
         column = self.text.column(start) + len(prefix)
         indent = self.text.indent(site.stmt.lineno)
         func = f"{self.telemetry}.{method}"
-        kw = {"column": column, "indent": indent, "unit": "\t" if "\t" in indent else "    "}
+        kw = {"indent": indent, "unit": "\t" if "\t" in indent else "    "}
         multiline = layout.multiline
         if not multiline:
             one = calls.render(func, args, multiline=False, **kw)
@@ -537,59 +552,41 @@ def _import_like(st: ast.stmt) -> bool:
     return False
 
 
-def unused_imports(text: Text, before: ast.Module, after: ast.Module, bindings) -> list[Edit]:
-    """Edits that drop the vendor imports the rewrite left unused (used before, not after)."""
-    used_before = _loads(before)
-    used_after = _loads(after)
+def unused_imports(text: Text, new: str, result: Scan) -> list[Edit]:
+    """Edits (on the original text) that drop the vendor imports the rewrite left unused: names
+    used before it and not after. Uses are counted in the text, outside import statements; a
+    name that a comment or a string still mentions is kept (harmless)."""
+    statements = [st for st in result.imports if st.stmt.lineno == st.stmt.end_lineno]
+    vendor_names = {
+        local
+        for local, qualified in result.bindings.imports.items()
+        if vendor_of(qualified) is not None
+    }
+    if not vendor_names:
+        return []
+    word = re.compile(r"\b(" + "|".join(map(re.escape, vendor_names)) + r")\b")
+    imports_text = "\n".join(text.segment(st.stmt) for st in result.imports)
+    declared = Counter(word.findall(imports_text))
+    before = Counter(word.findall(text.source))
+    after = Counter(word.findall(new))
     edits: list[Edit] = []
-    for block in _blocks(after):
-        for st in block:
-            if not isinstance(st, ast.Import | ast.ImportFrom) or st.lineno != st.end_lineno:
-                continue
-            keep, drop = [], []
-            for alias in st.names:
-                local = alias.asname or alias.name.split(".")[0]
-                qualified = bindings.imports.get(local)
-                vendor = vendor_of(qualified) if qualified else None
-                unused = used_before[local] and not used_after[local]
-                (drop if vendor and unused else keep).append(alias)
-            if not drop or not text.alone(st):
-                continue
-            if not keep:
-                if len(block) > 1:
-                    start, end = text.lines_of(st)
-                    edits.append(Edit(start, end, ""))
-                continue
-            names_ = ", ".join(f"{a.name} as {a.asname}" if a.asname else a.name for a in keep)
-            head = (
-                f"from {'.' * st.level}{st.module or ''} import "
-                if isinstance(st, ast.ImportFrom)
-                else "import "
-            )
-            start, end = text.span(st)
-            edits.append(Edit(start, end, head + names_))
+    for st in statements:
+        node = st.stmt
+        keep, drop = [], []
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".")[0]
+            unused = before[local] > declared[local] >= after[local]
+            (drop if local in vendor_names and unused else keep).append(alias)
+        if not drop or not text.alone(node):
+            continue
+        if not keep:
+            if len(st.block) > 1:
+                edits.append(Edit(*text.lines_of(node), ""))
+            continue
+        names_ = ", ".join(f"{a.name} as {a.asname}" if a.asname else a.name for a in keep)
+        if isinstance(node, ast.ImportFrom):
+            head = f"from {'.' * node.level}{node.module or ''} import "
+        else:
+            head = "import "
+        edits.append(Edit(*text.span(node), head + names_))
     return edits
-
-
-def _blocks(tree: ast.Module):
-    yield tree.body
-    for node in ast.walk(tree):
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if (
-                isinstance(block, list)
-                and block
-                and isinstance(block[0], ast.stmt)
-                and node is not tree
-            ):
-                yield block
-        for handler in getattr(node, "handlers", ()):
-            yield handler.body
-
-
-def _loads(tree: ast.Module) -> Counter:
-    return Counter(
-        node.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    )
