@@ -131,7 +131,7 @@ class Bindings:
     def add_assignment(self, targets: list[ast.expr], value: ast.expr) -> None:
         """``x = Posthog(...)``, ``self.client = Amplitude(key) if key else None``,
         ``telemetry = get_telemetry()``."""
-        for candidate in _branches(value):
+        for candidate in branches(value):
             if not isinstance(candidate, ast.Call):
                 continue
             vendor = self.client_class(candidate.func)
@@ -235,10 +235,10 @@ class Bindings:
         return None
 
 
-def _branches(value: ast.expr) -> list[ast.expr]:
+def branches(value: ast.expr) -> list[ast.expr]:
     """The values an assignment may bind: both arms of ``a if c else b``, ``a or b``."""
     if isinstance(value, ast.IfExp):
-        return _branches(value.body) + _branches(value.orelse)
+        return branches(value.body) + branches(value.orelse)
     if isinstance(value, ast.BoolOp):
-        return [v for part in value.values for v in _branches(part)]
+        return [v for part in value.values for v in branches(part)]
     return [value]

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from tenantry.lint import map_files, python_files
 from tenantry.lint.scan import scan
-from tenantry.migrate.plan import Note, plan, unused_imports
+from tenantry.migrate.module import unused_imports
+from tenantry.migrate.plan import Note, plan
 from tenantry.migrate.text import Text, apply, moved
 
 __all__ = ["RULES", "FileResult", "Outcome", "Report", "migrate_paths", "migrate_source"]

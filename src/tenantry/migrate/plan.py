@@ -14,22 +14,19 @@ listed with the reason.
 from __future__ import annotations
 
 import ast
-import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from tenantry.lint import names
-from tenantry.lint.scan import Scan, Site, Statement
+from tenantry.lint.scan import Scan, Site
 from tenantry.lint.vendors import (
     AMPLITUDE,
     EVENT_METHODS,
     LIFECYCLE_METHODS,
     SEGMENT,
-    SETTINGS,
     VendorCall,
     vendor_of,
 )
-from tenantry.migrate import calls, folds
+from tenantry.migrate import calls, folds, module
 from tenantry.migrate.calls import NewArg
 from tenantry.migrate.ids import decide
 from tenantry.migrate.signatures import (
@@ -47,11 +44,6 @@ TODO_DEVELOPER = "# TODO(tenantry): pass the developer's ID (the API key's owner
 TODO_IDENTIFY = (
     "# TODO(tenantry): identify() describes a developer (the API key's owner): is this one?"
 )
-CLIENT_NOTE = (
-    "# tenantry migrate: events go through tenantry now; remove this {vendor} setup once "
-    "nothing else uses it"
-)
-CLIENT_NOTE_MARK = "# tenantry migrate:"
 MAX_LINE = 100
 SEGMENT_GROUP_TYPE = '"company"'  # Segment's group() has no type; its spec's first example
 
@@ -109,9 +101,10 @@ class _Planner:
         if lifecycle and "TM007" not in self.disabled:
             self.lifecycle(lifecycle)
         if self.out.rewritten:
-            self.import_telemetry()
+            self.out.edits += module.import_telemetry(self.text, self.result, self.telemetry)
         if "TM008" not in self.disabled:
-            self.client_notes()
+            for st, vendor in module.client_notes(self.text, self.result, self.out.edits):
+                self.note(st, "TM008", "migrated", f"{vendor} setup: comment added")
         return self.out
 
     # -- notes ----------------------------------------------------------------------------------
@@ -448,145 +441,3 @@ class _Planner:
     def remove(self, stmt: ast.stmt) -> Edit:
         start, end = self.text.lines_of(stmt)
         return Edit(start, end, "")
-
-    # -- the module -----------------------------------------------------------------------------
-    def import_telemetry(self) -> None:
-        imports = self.bindings.imports
-        if self.telemetry == "get_telemetry()":
-            if imports.get("get_telemetry") == "tenantry.get_telemetry":
-                return
-            line = "from tenantry import get_telemetry"
-        else:
-            if imports.get("tenantry") == "tenantry":
-                return
-            line = "import tenantry"
-        at = import_point(self.text, self.result.tree)
-        self.out.edits.append(Edit(at, at, line + self.text.newline()))
-
-    def client_notes(self) -> None:
-        """A comment above each vendor client's construction and above the first of a vendor
-        module's settings (``posthog.api_key = ...``)."""
-        seen: set[str] = set()
-        for st in self.result.assignments:
-            vendor = self.constructs(st) or self.configures(st, seen)
-            if vendor is None or not self.text.alone(st.stmt):
-                continue
-            lineno = st.stmt.lineno
-            above = self.text.lines[lineno - 2].strip() if lineno > 1 else ""
-            if above.startswith(CLIENT_NOTE_MARK):
-                continue
-            at = self.text.starts[lineno - 1]
-            comment = CLIENT_NOTE.format(vendor=vendor)
-            self.out.edits.append(
-                Edit(at, at, f"{self.text.indent(lineno)}{comment}{self.text.newline()}")
-            )
-            self.note(st.stmt, "TM008", "migrated", f"{vendor} setup: comment added")
-
-    def constructs(self, st: Statement) -> str | None:
-        node = st.stmt
-        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
-        if value is None:
-            return None
-        for candidate in _branches(value):
-            if isinstance(candidate, ast.Call):
-                vendor = self.bindings.client_class(candidate.func)
-                if vendor is not None:
-                    return vendor
-        return None
-
-    def configures(self, st: Statement, seen: set[str]) -> str | None:
-        node = st.stmt
-        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
-            return None
-        target = node.targets[0]
-        if not isinstance(target, ast.Attribute) or target.attr not in SETTINGS:
-            return None
-        qualified = self.bindings.qualify(target.value)
-        found = vendor_of(qualified) if qualified else None
-        if found is None or found[1] or found[0] in seen:
-            return None
-        seen.add(found[0])
-        return found[0]
-
-
-def _branches(value: ast.expr) -> list[ast.expr]:
-    if isinstance(value, ast.IfExp):
-        return _branches(value.body) + _branches(value.orelse)
-    if isinstance(value, ast.BoolOp):
-        return [v for part in value.values for v in _branches(part)]
-    return [value]
-
-
-def import_point(text: Text, tree: ast.Module) -> int:
-    """Where a new import goes: after the module's leading imports (its docstring and
-    ``from __future__`` first), else before its first statement."""
-    body = tree.body
-    if not body:
-        return len(text.source)
-    i = 0
-    last: ast.stmt | None = None
-    if (
-        isinstance(body[0], ast.Expr)
-        and isinstance(body[0].value, ast.Constant)
-        and isinstance(body[0].value.value, str)
-    ):
-        last = body[0]
-        i = 1
-    while i < len(body) and _import_like(body[i]):
-        last = body[i]
-        i += 1
-    if last is not None:
-        return text.starts[last.end_lineno]
-    first = body[0]
-    decorators = getattr(first, "decorator_list", None)
-    return text.starts[(decorators[0].lineno if decorators else first.lineno) - 1]
-
-
-def _import_like(st: ast.stmt) -> bool:
-    if isinstance(st, ast.Import | ast.ImportFrom):
-        return True
-    if isinstance(st, ast.Try):
-        return all(isinstance(s, ast.Import | ast.ImportFrom) for s in st.body)
-    if isinstance(st, ast.If):
-        return all(_import_like(s) for s in st.body + st.orelse)
-    return False
-
-
-def unused_imports(text: Text, new: str, result: Scan) -> list[Edit]:
-    """Edits (on the original text) that drop the vendor imports the rewrite left unused: names
-    used before it and not after. Uses are counted in the text, outside import statements; a
-    name that a comment or a string still mentions is kept (harmless)."""
-    statements = [st for st in result.imports if st.stmt.lineno == st.stmt.end_lineno]
-    vendor_names = {
-        local
-        for local, qualified in result.bindings.imports.items()
-        if vendor_of(qualified) is not None
-    }
-    if not vendor_names:
-        return []
-    word = re.compile(r"\b(" + "|".join(map(re.escape, vendor_names)) + r")\b")
-    imports_text = "\n".join(text.segment(st.stmt) for st in result.imports)
-    declared = Counter(word.findall(imports_text))
-    before = Counter(word.findall(text.source))
-    after = Counter(word.findall(new))
-    edits: list[Edit] = []
-    for st in statements:
-        node = st.stmt
-        keep, drop = [], []
-        for alias in node.names:
-            local = alias.asname or alias.name.split(".")[0]
-            unused = before[local] > declared[local] >= after[local]
-            (drop if local in vendor_names and unused else keep).append(alias)
-        if not drop or not text.alone(node):
-            continue
-        if not keep:
-            if len(st.block) > 1:
-                edits.append(Edit(*text.lines_of(node), ""))
-            continue
-        names_ = ", ".join(f"{a.name} as {a.asname}" if a.asname else a.name for a in keep)
-        if isinstance(node, ast.ImportFrom):
-            head = f"from {'.' * node.level}{node.module or ''} import "
-        else:
-            head = "import "
-        edits.append(Edit(*text.span(node), head + names_))
-    return edits
