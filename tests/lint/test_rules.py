@@ -181,3 +181,14 @@ def test_tenantrys_own_source_and_tests_have_no_findings():
     `# noqa: TNT00x` with the reason)."""
     found = lint_paths([ROOT / "src", ROOT / "tests"], jobs=1)
     assert found == [], "\n".join(map(str, found))
+
+
+def test_calls_in_lambdas_and_comprehensions_are_checked():
+    """A telemetry or vendor call inside a lambda or a comprehension is still checked (its
+    result is a value there, so migrate leaves it and TNT005 does not apply)."""
+    found = codes(
+        "import posthog\n"
+        'later = lambda u: telemetry.track_sync("e", {"email": u.email}, user_id=u.id)\n'
+        '[posthog.capture("e", distinct_id=u) for u in users]\n'
+    )
+    assert sorted(found) == ["TNT001", "TNT003", "TNT004"]

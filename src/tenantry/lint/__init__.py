@@ -103,7 +103,7 @@ def python_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 def lint_file(path: Path | str) -> list[Finding]:
     try:
-        source = Path(path).read_text(encoding="utf-8")
+        source = Path(path).read_text(encoding="utf-8-sig")  # a BOM is no code
     except (OSError, UnicodeDecodeError) as exc:
         return [Finding(str(path), 1, 1, "TNT000", f"cannot read: {exc}")]
     return lint_source(source, str(path))

@@ -233,8 +233,6 @@ class _Walker:
                 stack.append((node.iter, 0))
                 stack.extend((c, TESTED) for c in node.ifs)
                 continue
-            if t is ast.Lambda or t is ast.FunctionDef or t is ast.AsyncFunctionDef:
-                continue  # a lambda's calls run elsewhere, with their own context
             stack.extend((c, 0) for c in ast.iter_child_nodes(node))
 
 

@@ -122,6 +122,8 @@ def migrate_file(path: Path, disabled: frozenset[str], write: bool) -> FileResul
     try:
         with open(path, encoding="utf-8", newline="") as f:  # keep \r\n as it is
             source = f.read()
+        bom = source[:1] == "\ufeff"  # kept, but not shown to the parser
+        source = source[bom:]
         outcome = migrate_source(source, disabled)
     except (OSError, UnicodeDecodeError, MigrationError) as exc:
         result.error = str(exc)
@@ -133,7 +135,7 @@ def migrate_file(path: Path, disabled: frozenset[str], write: bool) -> FileResul
     if outcome.changed:
         if write:
             try:
-                _write(path, outcome.source)
+                _write(path, "\ufeff" * bom + outcome.source)
             except OSError as exc:
                 result.error = f"cannot write: {exc}"
                 result.changed = False
@@ -142,8 +144,8 @@ def migrate_file(path: Path, disabled: frozenset[str], write: bool) -> FileResul
                 difflib.unified_diff(
                     source.splitlines(keepends=True),
                     outcome.source.splitlines(keepends=True),
-                    fromfile=f"a/{path}",
-                    tofile=f"b/{path}",
+                    fromfile=f"a/{str(path).lstrip('/')}",
+                    tofile=f"b/{str(path).lstrip('/')}",
                 )
             )
     return result
