@@ -63,10 +63,10 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path, capsys):
 
 
 def test_unreadable_files_are_tnt000(tmp_path, capsys):
-    """A file that is not UTF-8 or does not parse is reported as TNT000, and the others are
-    still checked."""
+    """A file that is not UTF-8, or has telemetry in it and does not parse, is reported as TNT000,
+    and the others are still checked."""
     (tmp_path / "latin1.py").write_bytes(b"x = '\xe9'\n")
-    (tmp_path / "broken.py").write_text("def f(:\n")
+    (tmp_path / "broken.py").write_text("telemetry.track_sync(\n")
     (tmp_path / "app.py").write_text(APP)
     assert main(["lint", str(tmp_path)]) == 1
     codes = [line.split(": ")[1][:6] for line in capsys.readouterr().out.splitlines()]

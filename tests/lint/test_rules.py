@@ -141,10 +141,12 @@ def test_output_positions_and_noqa():
     assert str(lint_source(source, "app.py")[0]).startswith("app.py:3:1: TNT001 track_sync() ")
 
 
-def test_syntax_errors_are_tnt000():
-    """A module that does not parse is one TNT000 finding at the error's position."""
-    [finding] = lint_source("def f(:\n", "bad.py")
+def test_syntax_errors_are_tnt000_and_files_without_telemetry_words_are_not_parsed():
+    """A module with telemetry in it that does not parse is one TNT000 finding at the error's
+    position; a module without a single telemetry or vendor word is not even parsed."""
+    [finding] = lint_source("telemetry.track_sync(\n", "bad.py")
     assert (finding.code, finding.line) == ("TNT000", 1) and "cannot parse" in finding.message
+    assert lint_source("def f(:\n", "unrelated.py") == []
 
 
 def test_every_privacy_word_is_judged_as_the_privacy_rules_judge_it():

@@ -84,17 +84,31 @@ class Scan:
         return chain
 
 
-def candidate_lines(lines: list[str], pattern: re.Pattern[str]) -> list[int]:
-    return [i for i, line in enumerate(lines, 1) if pattern.search(line)]
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+def line_starts(source: str) -> list[int]:
+    """The offset where each line starts (ast's line ends: \\n, \\r\\n, \\r)."""
+    return [0, *(m.end() for m in _NEWLINE.finditer(source))]
+
+
+def candidate_lines(source: str, starts: list[int], pattern: re.Pattern[str]) -> list[int]:
+    """The (1-based, sorted) lines where ``pattern`` matches."""
+    out: list[int] = []
+    for match in pattern.finditer(source):
+        line = bisect.bisect_right(starts, match.start())
+        if not out or out[-1] != line:
+            out.append(line)
+    return out
 
 
 def scan(source: str, tree: ast.Module | None = None) -> Scan:
     """Parse (unless ``tree`` is given) and walk ``source``. Raises ``SyntaxError``."""
     if tree is None:
         tree = ast.parse(source)
-    lines = source.splitlines()
+    starts = line_starts(source)
     bindings = Bindings()
-    walker = _Walker(candidate_lines(lines, IMPORT), bindings, None)
+    walker = _Walker(candidate_lines(source, starts, IMPORT), bindings, None)
     walker.block(tree.body, None, None)
     imports = walker.imports
     extra = [
@@ -109,7 +123,7 @@ def scan(source: str, tree: ast.Module | None = None) -> Scan:
         else CANDIDATE
     )
     result = Scan(tree, bindings, imports=imports)
-    _Walker(candidate_lines(lines, pattern), bindings, result).block(tree.body, None, None)
+    _Walker(candidate_lines(source, starts, pattern), bindings, result).block(tree.body, None, None)
     for st in result.assignments:
         node = st.stmt
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
