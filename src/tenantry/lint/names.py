@@ -112,8 +112,13 @@ def plain_aliases(body: list[ast.stmt], before_line: int) -> dict[str, ast.AST]:
     """``name -> value`` for names assigned exactly once, before ``before_line``, from a name,
     an attribute or a subscript, in ``body`` (a function's statements, nested blocks included,
     nested functions and classes left out)."""
+    return plain_aliases_of(walk_function(body), before_line)
+
+
+def plain_aliases_of(nodes, before_line: int) -> dict[str, ast.AST]:
+    """``plain_aliases`` over nodes already walked (``walk_function``)."""
     seen: dict[str, ast.AST | None] = {}
-    for node in walk_function(body):
+    for node in nodes:
         if isinstance(node, ast.Assign) and node.lineno < before_line:
             for target in node.targets:
                 if isinstance(target, ast.Name):

@@ -35,13 +35,13 @@ class Parsed:
     closing: list[str] = field(default_factory=list)  # whole-line comments before ")"
 
 
-def parse_call(segment: str, indent: int) -> Parsed:
-    """Take apart the call written in ``segment``, whose first line is indented by ``indent``."""
+def parse_call(segment: str) -> Parsed:
+    """Take apart the call written in ``segment``. (Each piece's ``indent`` is the caller's to
+    set: ``ast`` knows the lines.)"""
     node = cst.parse_expression(segment)
     if not isinstance(node, cst.Call):
         raise ValueError("not a call")
     code = _EMPTY.code_for_node
-    before = code(node.func) + code(node.whitespace_after_func) + "("
     opening, leading_next = None, []
     multiline = False
     ws = node.whitespace_before_args
@@ -49,27 +49,14 @@ def parse_call(segment: str, indent: int) -> Parsed:
         multiline = True
         opening = _comment(ws.first_line.comment)
         leading_next = _lines(ws.empty_lines)
-    written = before + code(ws)  # the segment up to the current argument
     pieces: list[Piece] = []
-    closing: list[str] = []
     for arg in node.args:
-        whole = code(arg)  # the value's code is sliced from it: one code generation per arg
-        head = len(code(arg.star) if isinstance(arg.star, cst.CSTNode) else arg.star)
-        head += len(code(arg.whitespace_after_star))
-        if arg.keyword is not None:
-            head += len(code(arg.keyword)) + len(code(arg.equal))
-        tail = len(code(arg.whitespace_after_arg))
-        if isinstance(arg.comma, cst.Comma):
-            tail += len(code(arg.comma))
-        value = whole[head : len(whole) - tail]
         piece = Piece(
-            code=value,
+            code=code(arg.value),
             keyword=arg.keyword.value if arg.keyword else None,
             star=arg.star if isinstance(arg.star, str) else "",
             leading=leading_next,
-            indent=_line_indent(written, indent),
         )
-        written += whole
         leading_next = []
         for ws in (arg.whitespace_after_arg, getattr(arg.comma, "whitespace_after", None)):
             if isinstance(ws, cst.ParenthesizedWhitespace):
@@ -87,15 +74,6 @@ def _comment(comment: cst.Comment | None) -> str | None:
 
 def _lines(lines) -> list[str]:
     return [line.comment.value for line in lines if line.comment is not None]
-
-
-def _line_indent(written: str, first: int) -> int:
-    """The indentation of the line that ``written`` ends on (``first`` on the segment's first)."""
-    newline = written.rfind("\n")
-    if newline < 0:
-        return first
-    line = written[newline + 1 :]
-    return len(line) - len(line.lstrip(" \t"))
 
 
 def shift(code: str, delta: int) -> str:

@@ -68,8 +68,16 @@ def _assignments(body: list[ast.stmt], cache: dict) -> dict[str, tuple[ast.AST |
     if key not in cache:
         cache[key] = {
             name: (value, getattr(value, "lineno", 0))
-            for name, value in names.plain_aliases(body, 1 << 30).items()
+            for name, value in names.plain_aliases_of(_nodes(body, cache), 1 << 30).items()
         }
+    return cache[key]
+
+
+def _nodes(body: list[ast.stmt], cache: dict) -> list[ast.AST]:
+    """A function body's nodes (``names.walk_function``), walked once per module."""
+    key = ("nodes", id(body))
+    if key not in cache:
+        cache[key] = list(names.walk_function(body))
     return cache[key]
 
 
@@ -130,7 +138,7 @@ def _readable(body: list[ast.stmt], text: Text, cache: dict) -> list:
     if key in cache:
         return cache[key]
     out = []
-    for node in names.walk_function(body):
+    for node in _nodes(body, cache):
         item = None
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             item = _offer(node, 0, node.id, text)

@@ -349,11 +349,9 @@ class _Planner:
                 continue
             key = id(ref.call)
             if key not in parsed:
-                start, _ = self.text.span(ref.call)
                 segment = self.text.segment(ref.call)
                 try:
-                    indent = len(self.text.indent(ref.call.lineno))
-                    parsed[key] = (ref.call, calls.parse_call(segment, indent))
+                    parsed[key] = (ref.call, calls.parse_call(segment))
                 except Exception as exc:  # LibCST's own parse errors
                     raise Unsupported(f"LibCST cannot read the call: {exc}") from None
             pieces = parsed[key][1].args
@@ -365,6 +363,7 @@ class _Planner:
                 ]
             if not match:
                 raise Unsupported("an argument could not be matched")
+            match[0].indent = len(self.text.indent(ref.node.lineno))  # where the value starts
             out[ref] = match[0]
         self._parsed = {k: v[1] for k, v in parsed.items()}
         return out
