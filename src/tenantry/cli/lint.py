@@ -19,16 +19,18 @@ DESCRIPTION = "Check telemetry calls against the seed guide's DO/DON'T list (TNT
 def main(argv: list[str]) -> int:
     from tenantry.lint import RULES, lint_paths
 
+    rules = "\n".join(f"  {code}  {text}" for code, text in RULES.items())
     parser = argparse.ArgumentParser(
         prog="tenantry lint",
         description=DESCRIPTION,
-        epilog="rules: "
-        + "; ".join(f"{code} {text}" for code, text in RULES.items())
-        + ". # noqa: TNT00x on a line silences a rule there. "
-        + EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"rules:\n{rules}\n\n`# noqa: TNT00x` on the reported line silences that rule "
+        f"there.\n\n{EXAMPLE}",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: one JSON list"
+    )
     parser.add_argument(
         "--ignore",
         default="",
