@@ -195,7 +195,7 @@ def test_calls_without_a_safe_rewrite_are_left_and_listed(source, reason):
 
 def test_disabled_rules_leave_their_calls():
     """--disable TM003 leaves posthog's capture and still rewrites Segment's track; TM008 off
-    adds no comment; the flush stays the vendor's while a vendor call is left."""
+    adds no comment; the vendor's flush stays, with tenantry's after it (TM007)."""
     source = textwrap.dedent(
         """
         import posthog
@@ -210,9 +210,12 @@ def test_disabled_rules_leave_their_calls():
     out = migrate_source(source, disabled=["TM003", "TM008"]).source
     assert 'posthog.capture("a", distinct_id=uid)' in out
     assert 'get_telemetry().track_sync("b", user_id=uid, developer_id=developer_id)' in out
-    assert "posthog.flush()" in out and "tenantry migrate:" not in out
+    assert "    posthog.flush()\n    get_telemetry().flush()\n" in out
+    assert "tenantry migrate:" not in out
     all_on = migrate_source(source).source
-    assert "posthog" not in all_on.split("def f")[1] and "tenantry migrate:" in all_on
+    assert "posthog.capture" not in all_on and "tenantry migrate:" in all_on
+    no_flush = migrate_source(source, disabled=["TM007"]).source
+    assert "get_telemetry().flush()" not in no_flush
 
 
 def test_awaits_follow_the_new_call():

@@ -38,7 +38,7 @@ RULES = {
     "TM004": "posthog identify, set, set_once -> identify; group_identify -> group",
     "TM005": "segment track -> track",
     "TM006": "segment identify -> identify; group -> group",
-    "TM007": "the vendor's flush/shutdown -> tenantry's, once no vendor event call is left",
+    "TM007": "tenantry's flush() after the vendor's flush/shutdown (which stays)",
     "TM008": "a comment above each vendor client's construction",
 }
 # a file without these words has no vendor call: not even parsed

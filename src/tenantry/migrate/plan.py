@@ -317,27 +317,46 @@ class _Planner:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def lifecycle(self, found: list[tuple[Site, VendorCall]]) -> None:
-        done: dict[tuple[int, int], str] = {}  # (block, index) -> the method it became
+        """After each run of the vendor's ``flush()``/``shutdown()`` statements, tenantry's
+        ``flush()``: what goes through tenantry now is delivered at the same point (the end of a
+        script, of a serverless handler). The vendor's call stays: its client may still serve
+        something else (feature flags), and shutting the process-wide tenantry service down
+        from one place would stop it for every caller (tenantry shuts down at exit itself)."""
+        runs: dict[int, list[Site]] = {}  # id(block) -> its lifecycle statements, in order
         for site, call in found:
             what = f"{call.vendor} {call.method}()"
-            if self.out.left:
-                self.note(site.call, "TM007", "left", f"{what} kept: vendor calls are left here")
+            if not site.bare or not self.text.alone(site.stmt):
+                self.note(site.call, "TM007", "left", f"{what}: no flush() added beside it")
                 continue
-            if not site.bare:
-                self.note(site.call, "TM007", "left", f"{what} left as it was: its result is used")
-                continue
-            method = "shutdown" if call.method == "shutdown" else "flush"
-            node = site.stmt.value if site.awaited else site.call
-            start, end = self.text.span(node)
-            edit = Edit(start, end, f"{self.telemetry}.{method}()")
-            merged = done.get((id(site.block), site.index - 1)) == method
-            if merged and self.text.alone(site.stmt):  # the same call right above: once is enough
-                edit = self.remove(site.stmt)
-            if self.add([edit]):
-                done[(id(site.block), site.index)] = method
+            runs.setdefault(id(site.block), []).append(site)
+        for sites in runs.values():
+            groups: list[list[Site]] = []
+            for site in sorted(sites, key=lambda s: s.index):
+                if groups and groups[-1][-1].index == site.index - 1:
+                    groups[-1].append(site)
+                else:
+                    groups.append([site])
+            for group in groups:
+                last = group[-1]
+                following = last.block[last.index + 1] if last.index + 1 < len(last.block) else None
+                if following is not None and self.flushes_telemetry(following):
+                    continue  # added by an earlier run, or written by hand
+                at = self.text.starts[last.stmt.end_lineno]
+                line = f"{self.text.indent(last.stmt.lineno)}{self.telemetry}.flush()"
+                self.out.edits.append(Edit(at, at, line + self.text.newline()))
                 self.out.rewritten += 1
-                self.note(site.call, "TM007", "migrated",
-                          f"{what} -> {method}()" + (" (merged with the line above)" if merged else ""))  # fmt: skip
+                self.note(last.call, "TM007", "migrated", "tenantry's flush() added after it")
+
+    def flushes_telemetry(self, stmt: ast.stmt) -> bool:
+        value = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(value, ast.Await):
+            value = value.value
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "flush"
+            and self.bindings.is_telemetry(value.func.value)
+        )
 
     # -- building calls -------------------------------------------------------------------------
     def pieces(self, refs) -> dict[Ref, calls.Piece]:
