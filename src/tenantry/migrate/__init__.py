@@ -3,8 +3,8 @@
     outcome = migrate_source(source)            # Outcome(source, notes, changed)
     report = migrate_paths(["src"], write=True)  # every .py file below, in a process pool
 
-Rules (``RULES``; ``--disable TM00x`` skips one), modelled on bump-pydantic's: each rewrite has a
-code, the run goes on past a file that fails (listed, left untouched), and ``--diff`` prints the
+Rules (``RULES``; ``--disable TM00x`` skips one; ``TM000`` lists a vendor call no rule covers),
+modelled on bump-pydantic's: each rewrite has a code, the run goes on past a file that fails (listed, left untouched), and ``--diff`` prints the
 patch instead of writing it. A rewritten file must parse (checked); running migrate again on it
 changes nothing. ``developer_id`` comes from the scope when the code makes it obvious
 (``migrate.ids``); otherwise the call gets ``developer_id=None  # TODO(tenantry): ...``, and

@@ -62,7 +62,6 @@ class Plan:
     edits: list[Edit] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     rewritten: int = 0
-    left: int = 0
 
 
 def plan(text: Text, result: Scan, disabled: frozenset[str]) -> Plan:
@@ -124,23 +123,19 @@ class _Planner:
         rule = RULE_OF.get((found.vendor, found.method))
         if rule is None:
             if found.method in EVENT_METHODS[found.vendor]:
-                self.out.left += 1
                 self.note(site.call, "TM000", "left",
                           f"{found.vendor} {found.method}() left as it was: no tenantry equivalent")  # fmt: skip
             return
         code, target = rule
         if code in self.disabled:
-            self.out.left += 1
             return
         what = f"{found.vendor} {found.method}()"
         try:
             edits, done = self.rewrite(site, found, target)
         except Unsupported as why:
-            self.out.left += 1
             self.note(site.call, code, "left", f"{what} left as it was: {why}")
             return
         if not self.add(edits):
-            self.out.left += 1
             self.note(
                 site.call, code, "left", f"{what} left as it was: it overlaps another rewrite"
             )
