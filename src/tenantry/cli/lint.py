@@ -37,6 +37,9 @@ def main(argv: list[str]) -> int:
         metavar="CODES",
         help="rules to skip, comma-separated: TNT003,TNT006",
     )
+    parser.add_argument(
+        "--jobs", type=int, default=0, metavar="N", help="worker processes (0: one per CPU)"
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed its usage error (or --help)
@@ -46,7 +49,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         return _error(f"unknown rule {sorted(unknown)[0]}; rules: {', '.join(RULES)}")
     try:
-        findings = [f for f in lint_paths(args.paths) if f.code not in ignore]
+        findings = [f for f in lint_paths(args.paths, args.jobs or None) if f.code not in ignore]
     except FileNotFoundError as exc:
         return _error(str(exc))
     if args.format == "json":
