@@ -32,6 +32,8 @@ CORE_PATHS = (
     "tests/destinations/test_http.py",
     "tests/destinations/test_sdk_parity.py",
     "tests/cli/test_status_cli.py",
+    "tests/lint/test_rules.py",
+    "tests/lint/test_lint_cli.py",
     "tests/test_api.py",
     "tests/test_config.py",
     "tests/test_service.py",

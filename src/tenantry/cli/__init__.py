@@ -1,6 +1,7 @@
 """The ``tenantry`` command: a light dispatcher in front of the full command set.
 
-``tenantry status`` is part of the core install (no third-party import beyond the core's own).
+``tenantry status`` and ``tenantry lint`` are part of the core install (no third-party import beyond
+the core's own).
 Every other command lives in ``tenantry.cli.commands`` (typer and rich), which needs an extra; without
 it the command fails with one line that names the extra to install. [sqlite-utils; httpx's
 optional ``cli`` extra]
@@ -25,7 +26,10 @@ EXTRA_OF = {
     "forget": "store",
     "maintenance": "store",
     "plan": "store",
+    "migrate": "migrate",
 }
+# commands of the core install: their own argparse entry points, whatever else is installed
+CORE_COMMANDS = ("status", "lint")
 
 _CORE_HELP = """\
 Usage: tenantry COMMAND [ARGS]...
@@ -37,10 +41,12 @@ Options:
 
 Commands:
   status        what is collected, where it goes, how to opt out (core install)
+  lint          check telemetry calls: TNT001-TNT006                (core install)
   demo, serve   the seed guide's scenario; the server (HTTP)         (extra: server)
   developers, keys, sessions, dashboard   the identity store          (extra: identity)
   report, forget, maintenance  analytics over the event store        (extra: store)
   plan          check events against a tracking plan; infer one      (extra: store)
+  migrate       rewrite Amplitude/PostHog/Segment calls to tenantry  (extra: migrate)
 
 Install what a command needs with: pip install 'tenantry[EXTRA]'
 """
@@ -71,11 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"tenantry {__version__}\n")
         return 0
     command = next((a for a in args if not a.startswith("-")), None)
-    if command == "status":
-        from tenantry.cli.status import main as status_main
-
+    if command in CORE_COMMANDS:
+        if command == "status":
+            from tenantry.cli.status import main as command_main
+        else:
+            from tenantry.cli.lint import main as command_main
         try:
-            return status_main(args[args.index("status") + 1 :])
+            return command_main(args[args.index(command) + 1 :])
         except TenantryError as exc:
             _error(str(exc))
             return 2

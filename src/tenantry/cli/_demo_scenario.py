@@ -153,7 +153,7 @@ class Demo:
         ]
         for props, user, dev in calls:
             # A careless caller: PII in the properties is filtered anyway (seed guide: DON'T 2).
-            props = {**props, "user_email": "alice@example.com", "user_name": "Alice"}
+            props = {**props, "user_email": "alice@example.com", "user_name": "Alice"}  # noqa: TNT003 - the careless caller the demo shows being filtered
             self.oss.track_sync("memory_created", props, user_id=user, developer_id=dev)
         for name, (_e, _c, users) in CAST.items():
             dev = self.developers[name].id

@@ -39,9 +39,9 @@ def _root(
 
 
 # Each module defines ``register(app)``. Imported here so ``tenantry --help`` lists everything.
-from tenantry.cli import dashboard, demo, identity, plan, report, serve, status  # noqa: E402
+from tenantry.cli import dashboard, demo, identity, lint, migrate, plan, report, serve, status  # noqa: E402
 
-for _module in (demo, status, serve, identity, dashboard, report, plan):
+for _module in (demo, status, serve, identity, dashboard, report, plan, lint, migrate):
     _module.register(app)
 
 __all__ = ["app", "fail", "run"]
