@@ -184,10 +184,10 @@ _SERVE = """
 import sys, uvicorn
 from tenantry.config import load_settings
 from tenantry.server import Rate, create_app
+from tenantry.server.connections import server_config
 rate = Rate(per_second=1e9, burst=1e9)  # BENCH_RATE: the bench's own allowances
 app = create_app(load_settings(), ip_rate=rate, anon_rate=rate)
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-            access_log=False, proxy_headers=False)
+uvicorn.Server(server_config(app, host="127.0.0.1", port=int(sys.argv[1]))).run()
 """
 
 

@@ -32,10 +32,13 @@ CORE_PATHS = (
     "tests/destinations/test_http.py",
     "tests/destinations/test_sdk_parity.py",
     "tests/cli/test_status_cli.py",
+    "tests/lint/test_rules.py",
+    "tests/lint/test_lint_cli.py",
     "tests/test_api.py",
     "tests/test_config.py",
     "tests/test_service.py",
     "tests/test_testing.py",
+    "tests/integrations/test_wsgi.py",  # the WSGI middleware needs nothing beyond the core
 )
 
 

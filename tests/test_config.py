@@ -269,7 +269,13 @@ class TestDocumentedNames:
 
 
 def _is_environ(node) -> bool:
-    return isinstance(node, ast.Attribute) and node.attr == "environ"
+    """``os.environ`` (not a WSGI ``environ``, which ``tenantry.wsgi`` reads by CGI names)."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "environ"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    )
 
 
 def _is_env_read(func) -> bool:

@@ -142,6 +142,19 @@ def test_status_works(core_venv, tmp_path):
     assert human.returncode == 0 and "never collected" in human.stdout
 
 
+def test_lint_works(core_venv, tmp_path):
+    """`tenantry lint` runs in the core install (ast only): a finding line and exit 1."""
+    app = tmp_path / "app.py"
+    app.write_text(
+        "from tenantry import get_telemetry\n"
+        'get_telemetry().track_sync("e", {"email": e}, user_id=u)  # noqa: TNT003\n'
+    )
+    out = run(core_venv, "tenantry", "lint", str(app), cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.startswith(f"{app}:2:1: TNT001 track_sync() without developer_id")
+    assert len(out.stdout.splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("command", "extra"),
     [
@@ -151,6 +164,7 @@ def test_status_works(core_venv, tmp_path):
         ("developers", "identity"),
         ("keys", "identity"),
         ("forget", "store"),
+        ("migrate", "migrate"),
     ],
 )
 def test_command_needing_an_extra_says_which(core_venv, tmp_path, command, extra):

@@ -102,7 +102,7 @@ class TestSeedGuide:
         svc, dest = oss()
         await svc.track(
             "profile_viewed",
-            {"user_email": "alice@example.com", "user_name": "Alice"},
+            {"user_email": "alice@example.com", "user_name": "Alice"},  # noqa: TNT003 - the personal data the filter must drop
             user_id="user_1",
             developer_id="dev_1",
         )
@@ -113,7 +113,7 @@ class TestSeedGuide:
     async def test_swapped_ids_are_put_right(self):
         """The seed guide's "don't swap the IDs": usr_/dev_ prefixes show a swap; it is undone."""
         svc, dest = cloud()
-        await svc.track("e", {}, user_id="dev_abc123", developer_id="usr_42")
+        await svc.track("e", {}, user_id="dev_abc123", developer_id="usr_42")  # noqa: TNT002 - the swap under test
         svc.shutdown(5)
         assert dest.events[0].distinct_id == "dev_abc123"
         assert svc.get_status()["counters"].get("swapped_ids") == 1
@@ -190,7 +190,7 @@ class TestTrackingCalls:
     def test_callers_dict_is_not_mutated(self):
         """The caller's properties dict (and nested dicts) are left exactly as they were."""
         svc, dest = cloud()
-        props = {"type": "text", "nested": {"api_key": "sk_live_abcdefghijklmnop"}}
+        props = {"type": "text", "nested": {"api_key": "sk_live_abcdefghijklmnop"}}  # noqa: TNT003 - the nested secret under test
         snapshot = orjson.dumps(props)
         svc.track_sync("e", props, user_id="u", developer_id="dev_abc123")
         props["late"] = 1  # mutating after the call must not change the event either
@@ -234,10 +234,10 @@ class TestTrackingCalls:
             (Weird(), {Weird(): Weird()} if False else {"x": Weird()}),
         ]
         for name, props in inputs:
-            assert svc.track_sync(name, props, user_id=Weird(), developer_id=b"\x00") is None
+            assert svc.track_sync(name, props, user_id=Weird(), developer_id=b"\x00") is None  # noqa: TNT006 - proves track_sync returns None
             asyncio.run(svc.track(name, props, user_id=["list"], developer_id={"d": 1}))
-        svc.track_sync("e", {}, timestamp="not a time")
-        svc.track_sync("e", {}, timestamp=datetime(2020, 1, 1))  # naive
+        svc.track_sync("e", {}, timestamp="not a time")  # noqa: TNT001 - bad input must not raise
+        svc.track_sync("e", {}, timestamp=datetime(2020, 1, 1))  # noqa: TNT001 - bad input must not raise; naive
         svc.shutdown(10)
         for e in dest.events:
             orjson.loads(orjson.dumps(e.to_record()))  # valid JSON, whatever was given
@@ -298,8 +298,8 @@ class TestLifecycle:
         svc = TelemetryService(
             data_dir=data, destinations=("jsonl",), jsonl_path=tmp_path / "x.jsonl"
         )
-        svc.track_sync("e", {"a": 1}, user_id="u")
-        asyncio.run(svc.track("e", {}))
+        svc.track_sync("e", {"a": 1}, user_id="u")  # noqa: TNT001 - DO_NOT_TRACK: nothing is recorded
+        asyncio.run(svc.track("e", {}))  # noqa: TNT001 - DO_NOT_TRACK: nothing is recorded
         assert svc.flush(1)
         new = {t.name for t in threading.enumerate()} - before
         assert not any(n.startswith("tenantry") for n in new)
@@ -417,7 +417,7 @@ def test_opensource_secret_file_is_private(tmp_path):
     """The installation secret is 32 bytes, mode 0600, created once and reused."""
     data = tmp_path / "d"
     svc, dest = oss(data_dir=data)
-    svc.track_sync("e", {}, user_id="u1")
+    svc.track_sync("e", {}, user_id="u1")  # noqa: TNT001 - the end user alone is pseudonymized
     svc.shutdown(5)
     secret = data / "secret"
     assert secret.stat().st_mode & 0o777 == 0o600 and len(secret.read_bytes()) == 32
@@ -447,7 +447,7 @@ def test_debug_logs_every_shaped_event_without_secrets(caplog):
     with caplog.at_level(logging.INFO, logger="tenantry"):
         svc.track_sync(
             "memory_created",
-            {"type": "text", "api_key": "sk_live_51HxYzSECRETSECRET", "password": "hunter2"},
+            {"type": "text", "api_key": "sk_live_51HxYzSECRETSECRET", "password": "hunter2"},  # noqa: TNT003 - the secrets the debug log must redact
             user_id="user_1234",
             developer_id="dev_abc123",
         )
@@ -520,7 +520,7 @@ def test_debug_log_masks_tokens_under_harmless_keys(caplog):
     svc, dest = cloud(debug=True)
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     with caplog.at_level(logging.INFO, logger="tenantry"):
-        svc.track_sync("e", {"note": token}, developer_id="dev_abc123")
+        svc.track_sync("e", {"note": token}, developer_id="dev_abc123")  # noqa: TNT003 - the token the debug log must redact
         svc.shutdown(5)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "tenantry event" in logged and token not in logged
@@ -539,12 +539,12 @@ def test_opensource_notice_before_first_send_off_the_machine(tmp_path, caplog):
                 relay_url="http://127.0.0.1:9",
                 data_dir=data,
             )
-            svc.track_sync("e", {})
+            svc.track_sync("e", {})  # noqa: TNT001 - the notice does not depend on IDs
             svc.shutdown(0.5)
     notices = [r for r in caplog.records if "DO_NOT_TRACK=1" in r.getMessage()]
     assert len(notices) == 1 and (data / "notice-shown").exists()
     local = TelemetryService(edition="opensource", destinations=("jsonl",), data_dir=tmp_path / "l")
-    local.track_sync("e", {})
+    local.track_sync("e", {})  # noqa: TNT001 - the notice does not depend on IDs
     local.shutdown(5)
     assert not (tmp_path / "l" / "notice-shown").exists()  # nothing leaves the machine: no notice
 
@@ -571,7 +571,7 @@ def test_everything_written_under_the_data_dir_is_private_whatever_the_umask(
             status_interval=0.05,
         )
         for i in range(50):
-            svc.track_sync("memory_created", {"i": i}, user_id=f"user_{i}")
+            svc.track_sync("memory_created", {"i": i}, user_id=f"user_{i}")  # noqa: TNT001 - file modes do not depend on IDs
         assert svc.flush(20.0)
         SuppressionList(data).add("usr_forgotten")
         deadline = time.monotonic() + 5

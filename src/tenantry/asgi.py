@@ -13,8 +13,10 @@ library and tenantry's core is imported here; Starlette's ``Request`` is used wh
 Per request it records ``route`` (the matched route's template, ``/v1/memories/{memory_id}``;
 every request no route matched is ``(unmatched)``, never its path), ``method``, ``status``,
 ``duration_ms`` (until the app sent the last chunk of the body, streamed or not),
-``request_bytes`` and ``response_bytes``; the opensource edition keeps the template, method, status class and a
-duration bucket only (``policy.processors.RequestFacts``).
+``request_bytes`` and ``response_bytes``; the opensource edition keeps the template, method,
+status class and a duration bucket only (``policy.processors.RequestProperties``). Under
+Django's ASGI handler the template is the Django URL pattern's (``/items/{item_id}``); a bare
+app with a router of its own names it with ``tenantry.web.set_route``.
 
 It never changes the response and never raises into the app: the app's own exception passes
 through unchanged (recorded as status 500 when no response had started). The event is recorded
@@ -23,32 +25,31 @@ a client that has seen the whole response can flush and find it; a resolver that
 returns something that is not ``None`` or a pair) drops that request's event, counted
 ``get_status()["drops"]["resolve_failed"]``. Websocket and lifespan scopes pass through
 untracked. Without ``resolve``, ``X-API-Key`` / ``X-Session-Token`` are resolved by tenantry's
-identity store when the ``identity`` extra is installed.
+identity store when the ``identity`` extra is installed. It records through the service's port
+(``record_request``) only, like every integration (``tenantry.web``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-import threading
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tenantry.errors import IdentityError
-from tenantry.policy.processors import UNMATCHED
-from tenantry.service import TelemetryService, get_telemetry
+from tenantry import web
+from tenantry.facts import UNMATCHED, RequestFacts
+from tenantry.service import TelemetryService
+from tenantry.web import identity_resolver
 
 __all__ = ["UNMATCHED", "TelemetryMiddleware", "identity_resolver"]
 
 logger = logging.getLogger("tenantry.asgi")
 
 EVENT = "api_request"
-API_KEY_HEADER = "x-api-key"
-SESSION_HEADER = "x-session-token"
-_MOUNT_TAIL = "/{path}"
-_clock = time.perf_counter  # a Mount's path_format ends with its catch-all parameter
+_MOUNT_TAIL = "/{path}"  # a Mount's path_format ends with its catch-all parameter
+_clock = time.perf_counter
 
 Resolve = Callable[[Any], Any]  # request -> (developer_id, end_user_id) | None, or an awaitable
 
@@ -127,18 +128,13 @@ class TelemetryMiddleware:
         self.event = event
         self.prefixes = tuple(prefixes) if prefixes else None
         self.exclude = tuple(exclude) if exclude else None
-        self._fixed: TelemetryService | None = None
-        if telemetry is None:
-            self._telemetry: Callable[[], TelemetryService] = get_telemetry
-        elif isinstance(telemetry, TelemetryService) or not callable(telemetry):
-            self._fixed = telemetry
-            self._telemetry = lambda: telemetry
-        else:
-            self._telemetry = telemetry
-        self._resolve = resolve if resolve is not None else identity_resolver()
+        self._telemetry = web.telemetry_source(telemetry)
+        self._resolver = web.Resolver(
+            resolve if resolve is not None else identity_resolver(), "the ASGI middleware"
+        )
         self._request = _request_factory()
         self._templates: dict[int, tuple[Any, str]] = {}  # id(mounted route) -> (route, template)
-        self._warned = False
+        self._django = _serves_django(app)  # then routes are Django's, not in the scope
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if (
@@ -148,6 +144,12 @@ class TelemetryMiddleware:
         ):
             await self.app(scope, receive, send)
             return
+        telemetry = web.serving(self._telemetry)
+        if telemetry is None:  # off: nothing is recorded, nothing resolved
+            await self.app(scope, receive, send)
+            return
+        request = web.RequestScope(telemetry, self._resolver, self._request(scope))
+        token = web.enter(request)
         root = scope.get("root_path", "")
         status = received = sent = 0
         done = False
@@ -172,7 +174,7 @@ class TelemetryMiddleware:
                     # recorded before the last chunk leaves: whoever saw the whole response
                     # can flush and find the event
                     done = True
-                    pending = self._finish(scope, root, status, start, received, sent)
+                    pending = self._finish(scope, root, request, status, start, received, sent)
                     if pending is not None:
                         await pending
             elif kind == "http.response.start":
@@ -180,71 +182,53 @@ class TelemetryMiddleware:
             await send(message)
 
         try:
+            if web.identity_wanted_early():  # a task the handler enqueues needs the identity
+                pending = request.who()
+                if asyncio.iscoroutine(pending):
+                    await pending
             await self.app(scope, counting_receive, watching_send)
         finally:
+            web.leave(token)
             if not done:  # the app raised, or returned without finishing a response
-                pending = self._finish(scope, root, status or 500, start, received, sent)
+                pending = self._finish(scope, root, request, status or 500, start, received, sent)
                 if pending is not None:
                     await pending
+            telemetry.request_done()
 
     def _finish(
-        self, scope: dict, root: str, status: int, start: float, received: int, sent: int
+        self,
+        scope: dict,
+        root: str,
+        request: web.RequestScope,
+        status: int,
+        start: float,
+        received: int,
+        sent: int,
     ) -> Any:
-        """Record the request; synchronous unless ``resolve`` is: then it returns the
-        coroutine that finishes the job. Never raises."""
+        """Record the request; synchronous unless ``resolve`` is async and was not awaited
+        yet: then it returns the coroutine that finishes the job. Never raises."""
         try:
-            telemetry = self._fixed or self._telemetry()
-            if not telemetry._active:  # off: nothing is recorded, nothing resolved
-                return None
             ms = (_clock() - start) * 1000.0  # rounded by the policy, off the request path
-            facts = (self._template(scope, root), scope["method"], status, ms, received, sent)
-            try:
-                who = self._resolve(self._request(scope))
-            except Exception as exc:
-                self._failed(telemetry, exc)
-                return None
-            if who is None:
-                telemetry._record("request", self.event, None, None, None, None, None, facts)
-            elif type(who) is tuple and len(who) == 2:
-                telemetry._record("request", self.event, None, who[1], who[0], None, None, facts)
-            elif inspect.isawaitable(who):
-                return self._finish_async(telemetry, who, facts)
-            else:
-                self._record(telemetry, who, facts)
+            route = self._template(scope, root)
+            if route is UNMATCHED:
+                route = request.route  # a bare app's own router: web.set_route
+                if route is UNMATCHED and self._django:
+                    route = _django_route(scope, root)
+            facts = RequestFacts(route, scope["method"], status, ms, received, sent)
+            who = request.who()
+            if type(who) is tuple or who is None or who is web.FAILED:
+                web.record(request.telemetry, who, facts, self.event)
+            else:  # an async resolve, not awaited yet
+                return self._finish_async(request.telemetry, who, facts)
         except Exception:  # never into the app, whatever happens here
             logger.debug("tenantry: api_request tracking failed", exc_info=True)
         return None
 
-    async def _finish_async(self, telemetry: TelemetryService, who: Any, facts: tuple) -> None:
+    async def _finish_async(self, telemetry: TelemetryService, who: Any, facts: Any) -> None:
         try:
-            who = await who
-        except Exception as exc:
-            self._failed(telemetry, exc)
-            return
-        try:
-            self._record(telemetry, who, facts)
+            web.record(telemetry, await who, facts, self.event)
         except Exception:
             logger.debug("tenantry: api_request tracking failed", exc_info=True)
-
-    def _record(self, telemetry: TelemetryService, who: Any, facts: tuple) -> None:
-        if who is None:
-            developer = end_user = None
-        elif type(who) in (tuple, list) and len(who) == 2:
-            developer, end_user = who
-        else:  # not a pair: the resolver's bug, counted
-            self._failed(telemetry, TypeError(f"resolve returned a {type(who).__name__}"))
-            return
-        telemetry._record("request", self.event, None, end_user, developer, None, None, facts)
-
-    def _failed(self, telemetry: TelemetryService, exc: BaseException) -> None:
-        telemetry._counters.drop("resolve_failed")
-        if not self._warned:
-            self._warned = True
-            logger.warning(
-                "tenantry: the middleware's resolve failed (%s); that request's api_request "
-                "is dropped, counted drops['resolve_failed']",
-                type(exc).__name__,
-            )
 
     def _template(self, scope: dict, root: str) -> str:
         route = scope.get("route")
@@ -267,6 +251,31 @@ class TelemetryMiddleware:
         return found
 
 
+def _serves_django(app: Any) -> bool:
+    """True when ``app`` is Django's ASGI handler, or wraps it (``.app``/``.application``)."""
+    handlers = sys.modules.get("django.core.handlers.asgi")
+    if handlers is None:
+        return False
+    for _ in range(8):
+        if isinstance(app, handlers.ASGIHandler):
+            return True
+        app = getattr(app, "app", None) or getattr(app, "application", None)
+        if app is None:
+            return False
+    return False
+
+
+def _django_route(scope: dict, root: str) -> str:
+    """The template of the Django URL pattern the request's path resolves to (Django's ASGI
+    handler leaves no route in the scope)."""
+    from tenantry.django import route_for_path
+
+    path = scope.get("path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return route_for_path(path)
+
+
 def _find(router: Any, target: Any, prefix: str, depth: int) -> str | None:
     """The full template of ``target`` under ``router``'s mounts (their templates, not the
     request's path, so no mount parameter's value becomes part of it)."""
@@ -287,52 +296,3 @@ def _find(router: Any, target: Any, prefix: str, depth: int) -> str | None:
             if found is not None:
                 return found
     return None
-
-
-def identity_resolver(get_store: Callable[[], Any] | None = None) -> Resolve:
-    """A ``resolve`` backed by tenantry's identity store: ``X-API-Key`` or ``X-Session-Token``
-    -> ``(developer_id, end_user_id)``; no or unknown credentials -> ``None``. Warm credentials
-    are answered from the store's cache; cold ones in a worker thread. ``get_store`` returns the
-    store; without it the store configured by the environment is opened on first use (needs
-    ``pip install 'tenantry[identity]'``; without it every request resolves to ``None``)."""
-    opened: list = []
-    lock = threading.Lock()
-
-    def own_store() -> Any:
-        with lock:  # two first requests at once open one store
-            if opened:
-                return opened[0]
-            try:
-                from tenantry.identity import IdentityStore
-            except ImportError:
-                logger.warning(
-                    "tenantry: API keys are not resolved without the identity extra: "
-                    "pip install 'tenantry[identity]'"
-                )
-                opened.append(None)
-            else:
-                opened.append(IdentityStore.open())
-            return opened[0]
-
-    async def resolve(request: Any) -> tuple[str, str | None] | None:
-        headers = request.headers
-        api_key = headers.get(API_KEY_HEADER) or None
-        session = headers.get(SESSION_HEADER) or None
-        if not api_key and not session:
-            return None
-        store = get_store() if get_store is not None else None
-        if get_store is None:
-            store = opened[0] if opened else await asyncio.to_thread(own_store)
-        if store is None:
-            return None
-        ident = store.cached_identity(api_key=api_key, session_token=session)
-        if ident is None:
-            try:
-                ident = await asyncio.to_thread(
-                    store.resolve, api_key=api_key, session_token=session
-                )
-            except IdentityError:  # unknown, revoked or expired: nobody's request
-                return None
-        return ident.developer_id, ident.end_user_id
-
-    return resolve

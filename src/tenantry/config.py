@@ -121,6 +121,13 @@ def _networks(value: Any) -> tuple[str, ...]:
     return names
 
 
+def _prefix_length(value: Any) -> int:
+    length = _number(int, 1)(value)
+    if length > 128:
+        raise ValueError(f"an IPv6 prefix length is 1 to 128, got {length}")
+    return length
+
+
 def _path(value: Any) -> Path | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -309,8 +316,81 @@ OPTIONS: tuple[Option, ...] = (
         ("TENANTRY_TRUSTED_PROXIES",),
         _networks,
         (),
-        "comma-separated addresses or networks whose `X-Forwarded-For` is believed",
+        "comma-separated addresses or networks whose `X-Forwarded-For` (and `-Proto`, `-Host`) "
+        "is believed",
         "- (none)",
+    ),
+    Option(
+        "ipv6_prefix",
+        ("TENANTRY_IPV6_PREFIX",),
+        _prefix_length,
+        64,
+        "IPv6 clients in one network of this prefix length count as one address for every "
+        "per-address limit (IPv4-mapped addresses count as IPv4)",
+        "`64`",
+    ),
+    Option(
+        "max_connections",
+        ("TENANTRY_MAX_CONNECTIONS",),
+        _number(int, 1),
+        4096,
+        "connections the server holds open at once; a new one beyond it is answered 503 and "
+        "closed (the open-file limit is raised to fit when the hard limit allows, else the cap "
+        "is lowered to it minus 128)",
+        "`4096`",
+    ),
+    Option(
+        "max_connections_per_address",
+        ("TENANTRY_MAX_CONNECTIONS_PER_ADDRESS",),
+        _number(int, 1),
+        256,
+        "connections one client address holds open at once (a trusted proxy: no limit); a new "
+        "one beyond it is answered 429 and closed",
+        "`256`",
+    ),
+    Option(
+        "header_timeout",
+        ("TENANTRY_HEADER_TIMEOUT",),
+        _number(float, 0, strict=True),
+        10.0,
+        "seconds a client has to send a request's line and headers, counted from the "
+        "connection or the end of the previous answer; then 408 and the connection is closed",
+        "`10`",
+    ),
+    Option(
+        "body_idle_timeout",
+        ("TENANTRY_BODY_IDLE_TIMEOUT",),
+        _number(float, 0, strict=True),
+        10.0,
+        "longest silence while a request body is being received; then 408 and the connection "
+        "is closed",
+        "`10`",
+    ),
+    Option(
+        "body_timeout",
+        ("TENANTRY_BODY_TIMEOUT",),
+        _number(float, 0, strict=True),
+        60.0,
+        "seconds a client has to send a whole request body; then 408 and the connection is closed",
+        "`60`",
+    ),
+    Option(
+        "relay_max_event_names",
+        ("TENANTRY_RELAY_MAX_EVENT_NAMES",),
+        _number(int, 1),
+        1000,
+        "distinct event names the relay takes from one installation per day (UTC); an event "
+        "with a further name is rejected (`too_many_event_names`)",
+        "`1000`",
+    ),
+    Option(
+        "relay_max_event_names_total",
+        ("TENANTRY_RELAY_MAX_EVENT_NAMES_TOTAL",),
+        _number(int, 1),
+        10_000,
+        "distinct event names the relay takes from all installations together per day (UTC), "
+        "per replica; beyond, events with a new name are rejected (`too_many_event_names`)",
+        "`10000`",
     ),
     Option(
         "secret",
@@ -451,6 +531,14 @@ class Settings:
     clickhouse_url: str | None = None
     redis_url: str | None = None
     trusted_proxies: tuple[str, ...] = ()
+    ipv6_prefix: int = 64
+    max_connections: int = 4096
+    max_connections_per_address: int = 256
+    header_timeout: float = 10.0
+    body_idle_timeout: float = 10.0
+    body_timeout: float = 60.0
+    relay_max_event_names: int = 1000
+    relay_max_event_names_total: int = 10_000
     secret: str | None = None
     plan: Plan | None = None
     debug: bool = False

@@ -27,6 +27,7 @@ from tenantry.config import Settings, load_settings
 from tenantry.counters import Counters
 from tenantry.destinations.base import Destination, Result
 from tenantry.events import GROUP_IDENTIFY, IDENTIFY, Event
+from tenantry.facts import RequestFacts, TaskFacts
 from tenantry.pipeline.backlog import CALL_BYTES, PROP_BYTES
 from tenantry.pipeline.worker import Worker
 from tenantry.policy.hooks import BeforeSendFn, Hooks
@@ -37,6 +38,8 @@ logger = logging.getLogger("tenantry")
 _now = time.time
 
 _UNSET: Any = object()
+#: ``request_done`` in ``mode="sync"``: how long the end of a request may wait for the send
+REQUEST_FLUSH_TIMEOUT = 5.0
 
 
 def _awaitable(sync: Callable[..., None], name: str) -> Callable[..., Coroutine[Any, Any, None]]:
@@ -107,6 +110,7 @@ class TelemetryService:
         self._worker: Worker | None = None
         self._queue = None
         self._active = self.settings.active
+        self._sync = self.settings.mode == "sync"
         self._pid = os.getpid()
         if self._active:
             self._start()
@@ -319,6 +323,72 @@ class TelemetryService:
             self._hooks.register(properties)
         except Exception:
             self._counters.incr("invalid_properties")
+
+    # -- the integrations' port (tenantry.asgi, .wsgi, .django, .flask, .celery) ----------------
+    # Everything a framework integration needs, and all it may use: none of them touches a
+    # private name of the service (tests/integrations/test_port.py checks).
+    @property
+    def enabled(self) -> bool:
+        """True when this service records events; False when telemetry is off, and then an
+        integration skips its work (``resolve`` included)."""
+        return self._active
+
+    def record_request(
+        self,
+        facts: RequestFacts,
+        *,
+        developer_id: Any = None,
+        end_user_id: Any = None,
+        event: str = "api_request",
+    ) -> None:
+        """Record one HTTP request (``api_request``) of ``developer_id`` (and ``end_user_id``):
+        the edition policy turns ``facts`` into properties (cloud: exact; opensource: the
+        template, method, status class and a duration bucket). Never raises, never blocks."""
+        try:
+            extra = (
+                facts.route,
+                facts.method,
+                facts.status,
+                facts.duration_ms,
+                facts.request_bytes,
+                facts.response_bytes,
+            )
+        except Exception:  # not a RequestFacts: the integration's bug, counted
+            self._swallowed()
+            return
+        self._record("request", event, None, end_user_id, developer_id, None, None, extra)
+
+    def record_task(
+        self,
+        facts: TaskFacts,
+        *,
+        developer_id: Any = None,
+        end_user_id: Any = None,
+        event: str = "task_run",
+    ) -> None:
+        """Record one background task run (``task_run``) under the developer and end user of
+        the request that enqueued it: cloud keeps the task name, state, ``duration_ms`` and
+        retries; opensource the name when it identifies nobody, the state, a duration bucket
+        and the retries. Never raises, never blocks."""
+        try:
+            extra = (facts.name, facts.state, facts.duration_ms, facts.retries)
+        except Exception:
+            self._swallowed()
+            return
+        self._record("task", event, None, end_user_id, developer_id, None, None, extra)
+
+    def count_drop(self, reason: str, n: int = 1) -> None:
+        """Count ``n`` events an integration dropped before recording them (for example
+        ``resolve_failed``): ``get_status()["dropped"]`` and ``["drops"][reason]``."""
+        with contextlib.suppress(Exception):
+            self._counters.drop(reason, n)
+
+    def request_done(self) -> None:
+        """The integrations call this when a request (or task) is over, after its event was
+        recorded. With background threads there is nothing to do; in ``mode="sync"``
+        (serverless) it sends what the request recorded: ``flush(REQUEST_FLUSH_TIMEOUT)``."""
+        if self._sync:
+            self.flush(REQUEST_FLUSH_TIMEOUT)
 
     def _not_running(self) -> None:
         if self._active and self._closed:

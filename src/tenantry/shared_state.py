@@ -230,6 +230,8 @@ class RedisLimiter:
         self._ttl_ms = int(rate.burst / rate.per_second * 1000) + 1000
         self._what = "rate limits " + ("allow" if fail_open else "refuse") + f" ({name})"
 
+    remote = True  # a round trip to Redis: callers on an event loop use a worker thread
+
     def take(self, key: str, cost: float = 1.0) -> float:
         args = (self.rate.per_second, self.rate.burst, cost, self._ttl_ms)
 
@@ -238,6 +240,11 @@ class RedisLimiter:
 
         fallback = (lambda: 0.0) if self.fail_open else (lambda: RETRY_AFTER)
         return self._shared.health.call(run, fallback, self._what)
+
+    def refund(self, key: str, cost: float = 1.0) -> None:
+        """Give back ``cost`` tokens that ``take`` charged (a negative charge: the script caps
+        the bucket at its burst on the next call)."""
+        self.take(key, -float(cost))
 
 
 class RedisDedup:

@@ -34,7 +34,10 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "Which developer has the most active end users?" in out
     assert "nothing is left running" in out
     dashboard = tmp_path / "tenantry-dashboard.html"
-    assert dashboard.exists() and "plotly" in dashboard.read_text()
+    page = dashboard.read_text()
+    assert dashboard.exists() and "plotly" in page and "inlines plotly.js" in page
+    assert "Log out" not in page and "/dashboard/logout" not in page  # a file has no session
+    assert "<script src=" not in page and "developer@company.com" in page
     assert str(dashboard) in out.replace("\n", "")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("tenantry-demo-")]
 

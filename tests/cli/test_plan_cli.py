@@ -34,7 +34,9 @@ def sent(tmp_path_factory):
     for i in range(20):
         props = {"type": ("text", "document", "image")[i % 3], "size_bytes": i * 10}
         telemetry.track_sync("memory_created", props, user_id=f"usr_{i}", developer_id="dev_1")
-        telemetry.track_sync("search_query", {"result_count": i % 4, "mode": "fast"})
+        telemetry.track_sync(
+            "search_query", {"result_count": i % 4, "mode": "fast"}, developer_id="dev_1"
+        )
     assert telemetry.shutdown(30.0)
     plan = data / "plan.json"
     plan.write_bytes(orjson.dumps(PLAN))
@@ -132,8 +134,10 @@ def test_status_shows_the_plan_and_live_violations(capsys, monkeypatch, tmp_path
     monkeypatch.setenv("TELEMETRY_PROVIDER", "none")
     telemetry = TelemetryService(status_interval=0.05)
     try:
-        telemetry.track_sync("memory_created", {"type": "video", "size_bytes": 5})
-        telemetry.track_sync("search_query", {})
+        telemetry.track_sync(
+            "memory_created", {"type": "video", "size_bytes": 5}, developer_id="dev_1"
+        )
+        telemetry.track_sync("search_query", {}, developer_id="dev_1")
         assert telemetry.flush(5.0)
         deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline:

@@ -144,3 +144,56 @@ class TestForgetAndMaintenance:
         assert main(["maintenance", "compact"]) == 0
         assert open_store(settings).count() == 0
         assert Path(os.environ["TENANTRY_DATA_DIR"], "events").is_dir()
+
+
+class TestReportWords:
+    """Issue 22's CLI items: a version, a clear word for an unknown developer and for an empty
+    report, errors in plain words, table titles on their own line, a private --html file."""
+
+    def test_version(self, capsys):
+        """``tenantry --version`` (and -V) prints the version and exits 0."""
+        from tenantry import __version__
+
+        assert main(["--version"]) == 0 and main(["-V"]) == 0
+        assert capsys.readouterr().out == f"tenantry {__version__}\n" * 2
+
+    def test_unknown_developer_is_an_error(self, filled, capsys):
+        """An unknown --developer exits 1 with 'no such developer', nothing on stdout."""
+        assert main(["report", "developer-events", "--developer", "dev_doesnotexist"]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == "error: no such developer: dev_doesnotexist\n"
+
+    def test_empty_report_says_no_data_with_the_range(self, filled, capsys):
+        """A report with no rows says so, with the range it covered (not an empty frame)."""
+        argv = ["report", "developer-events", "--developer", "dev_2", "--since", "2020-01-01"]
+        assert main([*argv, "--until", "2020-01-31"]) == 0
+        out = capsys.readouterr().out
+        assert out == "no data for developer-events of dev_2 from 2020-01-01 to 2020-01-31\n"
+
+    def test_errors_have_no_class_names(self, capsys, tmp_path):
+        """An unwritable --html path and a mistyped command are plain words."""
+        assert main(["report", "event-counts", "--html", str(tmp_path / "no" / "x.html")]) == 1
+        assert main(["reprot"]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert (
+            err[0] == f"error: cannot write {tmp_path / 'no' / 'x.html'}: No such file or directory"
+        )
+        assert err[1].startswith("error: No such command 'reprot'")
+        assert not any("Error:" in line or "Exception" in line for line in err)
+
+    def test_title_line_above_the_table_and_private_html(
+        self, filled, capsys, tmp_path, monkeypatch
+    ):
+        """On a narrow terminal the title is a line of its own (never wrapped mid-word inside
+        the table frame); --html is written with mode 0600."""
+        monkeypatch.setenv("COLUMNS", "30")
+        page = tmp_path / "report.html"
+        assert (
+            main(["report", "memories-per-end-user", "--developer", "dev_2", "--html", str(page)])
+            == 0
+        )
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0] == "memories-per-end-user"
+        assert lines[1].startswith(("┏", "+", "┌"))
+        assert (page.stat().st_mode & 0o777) == 0o600

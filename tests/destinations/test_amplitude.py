@@ -233,7 +233,7 @@ class TestDailyQuota:
         )
         ids = new_uuids(3)
         for insert_id, user in zip(ids, ("dev_quota", "dev_quota", "dev_other"), strict=True):
-            client.track(BaseEvent("memory_created", user_id=user, insert_id=insert_id))
+            client.track(BaseEvent("memory_created", user_id=user, insert_id=insert_id))  # noqa: TNT004 - the official SDK is the oracle
         client.flush()
         assert done.wait(10.0), outcomes
         client.shutdown()

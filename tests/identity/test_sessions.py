@@ -21,7 +21,7 @@ def test_revoke_by_id_stops_token_and_dashboard_logins(store, developer):
     keep = store.create_session(developer.id)
     gone = store.create_session(developer.id)
     assert gone.id.startswith("ses_") and gone.id != keep.id
-    logins = DashboardSessions(store)
+    logins = DashboardSessions(store, admin_token="adm_0123456789")
     _, from_gone = logins.create(developer.id, session_id=gone.id)
     _, from_keep = logins.create(developer.id, session_id=keep.id)
     _, admin = logins.create(None)
@@ -37,16 +37,46 @@ def test_revoke_by_id_stops_token_and_dashboard_logins(store, developer):
 
 
 def test_logins_are_hashed_and_expire(store, developer):
-    """The table holds the cookie's SHA-256 only; a login past its TTL is gone."""
-    logins = DashboardSessions(store, ttl=0.05)
-    _, raw = logins.create(None)
+    """The table holds a developer login's cookie as its SHA-256 only, an admin login's as a
+    hash keyed with the admin token (neither the cookie nor its plain hash); a login past its
+    TTL is gone."""
+    session_id = store.create_session(developer.id).id
+    logins = DashboardSessions(store, admin_token="adm_0123456789")
+    _, raw = logins.create(developer.id, session_id=session_id)
+    _, admin = logins.create(None)
     with store._engine.connect() as conn:
         hashes = conn.execute(text("SELECT token_hash FROM dashboard_sessions")).scalars().all()
-    assert hashes == [digest(raw)]
+    assert digest(raw) in hashes and len(hashes) == 2
+    assert not {admin, digest(admin)} & set(hashes)
     import time
 
+    short = DashboardSessions(store, admin_token="adm_0123456789", ttl=0.05)
+    _, raw = short.create(developer.id, session_id=session_id)
+    _, admin = short.create(None)
     time.sleep(0.1)
-    assert logins.lookup(raw) is None
+    assert short.lookup(raw) is None and short.lookup(admin) is None
+
+
+def test_admin_logins_are_bound_to_the_admin_token(store, developer):
+    """An admin login ends when the admin token changes or is removed; a developer's login
+    does not depend on it; ``revoke_all`` ends every login."""
+    _, admin = DashboardSessions(store, admin_token="adm_first_0123").create(None)
+    session = store.create_session(developer.id)
+    _, dev = DashboardSessions(store, admin_token="adm_first_0123").create(
+        developer.id, session_id=session.id
+    )
+    assert DashboardSessions(store, admin_token="adm_first_0123").lookup(admin) is not None
+    for rotated in (
+        DashboardSessions(store, admin_token="adm_second_456"),
+        DashboardSessions(store),
+    ):
+        assert rotated.lookup(admin) is None
+        assert rotated.lookup(dev).developer_id == developer.id
+    with pytest.raises(ValueError):
+        DashboardSessions(store).create(None)
+    logins = DashboardSessions(store, admin_token="adm_first_0123")
+    assert logins.revoke_all() == 2
+    assert logins.lookup(admin) is None and logins.lookup(dev) is None
 
 
 def test_sessions_from_before_the_migration_get_an_id(tmp_path):

@@ -79,6 +79,37 @@ class TestSyncMode:
         drops = svc.get_status()["drops"]
         assert drops["shutdown:posthog"] == 1 and drops["shutdown"] == 1
 
+    def test_integrations_flush_at_the_end_of_each_request(self):
+        """In sync mode the ASGI middleware's request_done sends the request's api_request
+        before the request is over: no flush() call, no thread."""
+        import asyncio
+
+        from tenantry.asgi import TelemetryMiddleware
+
+        dest = InMemoryDestination()
+        svc = TelemetryService(edition="cloud", mode="sync", destinations=[dest])
+
+        async def app(scope, receive, send):
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        async def call():
+            async def receive():
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def send(message):
+                pass
+
+            scope = {"type": "http", "method": "GET", "path": "/v1/x", "headers": []}
+            await TelemetryMiddleware(app, resolve=lambda r: ("dev_a", None), telemetry=svc)(
+                scope, receive, send
+            )
+
+        asyncio.run(call())
+        assert [e.event for e in dest.events] == ["api_request"]
+        assert svc.get_status()["queued"] == 0
+        svc.shutdown(1.0)
+
     def test_sync_and_durable_refused(self):
         """TELEMETRY_DURABLE needs the threads: asking for both fails at start, naming
         TELEMETRY_MODE."""

@@ -148,7 +148,7 @@ class TestBackPressure:
         sampler = threading.Thread(target=sample)
         sampler.start()
         for i in range(30_000):
-            svc.track_sync("memory_created", PROPS, user_id=f"user_{i % 500}")
+            svc.track_sync("memory_created", PROPS, user_id=f"user_{i % 500}")  # noqa: TNT001 - memory use does not depend on IDs
         try:
             assert svc.flush(60.0)
         finally:

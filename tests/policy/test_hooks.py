@@ -173,16 +173,20 @@ class TestBeforeSend:
         assert counters.get("before_send_errors") == 5
 
     def test_views_of_other_kinds(self):
-        """performance has duration_ms; an api_request has its facts; identify its set_once;
-        group its type and key."""
+        """performance has duration_ms; an api_request and a task_run have their facts;
+        identify its set_once; group its type and key."""
         perf = view(make_draft(kind="performance", event="search", duration_ms=12.5))
         req = view(make_draft(kind="request", event="api_request",
                               duration_ms=("/v1/x/{id}", "GET", 200, 3.5, 10, 20)))  # fmt: skip
+        task = view(make_draft(kind="task", event="task_run",
+                               duration_ms=("billing.send", "SUCCESS", 8.0, 1)))  # fmt: skip
         ident = view(make_draft(kind="identify", event="$identify", duration_ms={"a": 1}))
         group = view(make_draft(kind="group", event="$groupidentify", duration_ms=("co", "acme")))
         assert perf["duration_ms"] == 12.5
         assert req["request"] == {"route": "/v1/x/{id}", "method": "GET", "status": 200,
                                   "duration_ms": 3.5}  # fmt: skip
+        assert task["task"] == {"name": "billing.send", "state": "SUCCESS", "duration_ms": 8.0,
+                                "retries": 1}  # fmt: skip
         assert ident["set_once"] == {"a": 1}
         assert (group["group_type"], group["group_key"]) == ("co", "acme")
 

@@ -119,6 +119,14 @@ class TestErrors:
         """Analytics without credentials is 401."""
         assert seeded.client.get("/v1/analytics/event-counts").status_code == 401
 
+    def test_far_future_until_is_no_bound(self, seeded):
+        """``until=9999-12-31`` (and ``since=0001-01-01``) answer like no bound at all, not a
+        500 (it overflowed a datetime in the local store)."""
+        plain = seeded.client.get("/v1/analytics/event-counts", headers=ADMIN)
+        for params in ({"until": "9999-12-31"}, {"since": "0001-01-01", "until": "9999-12-31"}):
+            r = seeded.client.get("/v1/analytics/event-counts", params=params, headers=ADMIN)
+            assert r.status_code == 200 and r.json() == plain.json() and plain.json()["rows"]
+
     def test_unknown_query(self, seeded):
         """An unknown query name is 404 with a JSON body."""
         r = seeded.client.get("/v1/analytics/nope", headers=ADMIN)

@@ -116,9 +116,9 @@ class TestContextAndUuid:
     )
     def test_uuid_kept_only_when_it_parses(self, running, bad):
         """A uuid field that is not a UUID (a phone number, hex of the wrong length) is replaced
-        by a fresh uuid; a real UUID in another spelling is kept in canonical form."""
+        by a fresh uuid; a UUID in canonical form is kept as it is."""
         real = uuid.uuid4()
-        events = [_event(uuid=bad), _event(uuid=str(real).upper())]
+        events = [_event(uuid=bad), _event(uuid=str(real))]
         r = running.client.post(PATH, json={"events": events})
         assert r.json()["events_processed"] == 2
         running.flush()
@@ -126,12 +126,22 @@ class TestContextAndUuid:
         assert bad not in stored and bad.lower() not in stored
         assert str(real) in stored
 
-    def test_uuid_spelling_does_not_evade_dedup(self, running):
-        """The same UUID sent again in upper case, braces or without hyphens is a duplicate."""
+    def test_only_the_canonical_spelling_passes(self, running):
+        """Issue 19 item 5: the field is no data channel: upper case, braces, bare hex or a URN
+        of a UUID are each replaced by a fresh canonical uuid4 (so they are new events, not
+        duplicates); the canonical spelling is kept, and deduplicated when sent again."""
         u = uuid.uuid4()
-        spellings = [str(u), str(u).upper(), "{" + str(u) + "}", u.hex]
+        spellings = [str(u).upper(), "{" + str(u) + "}", u.hex, u.urn, str(u), str(u)]
         r = running.client.post(PATH, json={"events": [_event(uuid=s) for s in spellings]})
-        assert r.json()["events_processed"] == 1
+        assert r.json()["events_processed"] == 5
+        running.flush()
+        stored = [e.uuid for e in running.relayed.events]
+        assert stored.count(str(u)) == 1
+        assert not {str(u).upper(), "{" + str(u) + "}", u.hex, u.urn} & set(stored)
+        fresh = [x for x in stored[-5:] if x != str(u)]
+        assert len(fresh) == 4 and all(
+            uuid.UUID(x).version == 4 and str(uuid.UUID(x)) == x for x in fresh
+        )
 
 
 class TestPerEventValidation:

@@ -157,13 +157,15 @@ class TestNames:
 
 class TestDashboard:
     def test_admin_dashboard_has_usage(self, usage):
-        """The admin dashboard draws requests and errors per route per day and this month's
-        usage per developer, with both developers' rows."""
+        """The admin dashboard shows requests per day by outcome, usage per route and per
+        month, both developers by email with their dev_ ID on hover and in links."""
         page = usage.client.get("/dashboard", headers=ADMIN).text
-        for section in ("api-usage", "api-daily-usage", "monthly-usage"):
-            assert f"<h2>{section}</h2>" in page
+        for section in ("api-usage", "api-daily-status", "monthly-usage"):
+            assert f'id="{section}"' in page
         assert "<td>/v1/memories</td>" in page and "<td>POST</td>" in page
-        assert usage.devs["A"].id in page and usage.devs["B"].id in page
+        for dev in (usage.devs["A"], usage.devs["B"]):
+            assert f'title="{dev.id}">{dev.email}</a>' in page
+            assert f"/dashboard/developers/{dev.id}?" in page
 
     def test_developer_dashboard_names_own_users_only(self, usage):
         """A developer's dashboard (session login) shows their usage and their end users by
@@ -175,10 +177,10 @@ class TestDashboard:
             )
             assert r.status_code == 303
             page = client.get("/dashboard").text
-        assert "<h2>api-usage</h2>" in page and "<h2>monthly-usage</h2>" in page
-        assert "<td>diana</td>" in page and "<td>eve</td>" in page
-        assert usage.devs["A"].id not in page
-        assert not any(f"<td>{name}</td>" in page for name in USERS["A"])
+        assert 'id="api-usage"' in page and 'id="monthly-usage"' in page
+        assert ">diana</td>" in page and ">eve</td>" in page
+        assert usage.devs["A"].id not in page and usage.devs["A"].email not in page
+        assert not any(f">{name}</td>" in page for name in USERS["A"])
 
 
 class TestOpensourceThroughRelay:

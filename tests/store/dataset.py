@@ -82,6 +82,9 @@ def expected(
         "memories-per-end-user",
         "developer-retention",
         "developer-daily-events",
+        "overview",
+        "recent-events",
+        "end-user-activity",
     )
     if cloud or developer:
         rows = [e for e in rows if e.edition == "cloud"]
@@ -120,6 +123,51 @@ def expected(
             {"developer_id": dev, "date": d.isoformat(), "count": n}
             for (d, dev), n in sorted(c.items())
         ]
+    elif name == "overview":
+        out = [
+            {
+                "developers": len({e.developer_id for e in rows if e.developer_id}),
+                "end_users": len({e.end_user_id for e in rows if e.developer_id and e.end_user_id}),
+                "events": sum(1 for e in rows if e.developer_id),
+                "api_requests": 0,  # the dataset has no api_request events (see test_usage)
+                "errors_4xx": 0,
+                "errors_5xx": 0,
+                "memories": sum(e.event == "memory_created" for e in rows if e.developer_id),
+            }
+        ]
+    elif name == "recent-events":
+        latest = sorted(rows, key=lambda e: (-e.timestamp, e.uuid))[:50]
+        out = [
+            {
+                "time": datetime.fromtimestamp(int(e.timestamp), UTC)
+                .replace(tzinfo=None)
+                .isoformat()
+                + "Z",
+                "event": e.event,
+                "end_user_id": e.end_user_id,
+                "properties": e.properties,
+            }
+            for e in latest
+        ]
+    elif name == "end-user-activity":
+        per = defaultdict(list)
+        for e in rows:
+            if e.end_user_id:
+                per[e.end_user_id].append(e)
+        ranked = sorted(per.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        out = [
+            {
+                "end_user_id": user,
+                "events": len(evs),
+                "memories": sum(e.event == "memory_created" for e in evs),
+                "first_day": min(_day(e) for e in evs).isoformat(),
+                "last_day": max(_day(e) for e in evs).isoformat(),
+            }
+            for user, evs in ranked
+        ]
+    elif name == "installations":
+        oss = [e for e in rows if e.edition == "opensource"]
+        out = [{"installations": len({e.distinct_id for e in oss}), "events": len(oss)}]
     else:
         key = "edition" if name == "edition-distribution" else "os"
         counts, ids = Counter(), defaultdict(set)

@@ -14,7 +14,8 @@ from tenantry.store.queries import DEFINITIONS, QUERIES, run_query, suppress_sma
 from tests.store import dataset
 
 DEV = "dev_002"
-USAGE = ("api-usage", "api-daily-usage", "monthly-usage")  # tests/store/test_usage.py
+# tests/store/test_usage.py
+USAGE = ("api-usage", "api-daily-usage", "api-daily-status", "monthly-usage")
 GENERIC = tuple(name for name in QUERIES if name not in USAGE)  # dataset.expected knows these
 CASES = [
     (name, DEV if DEFINITIONS[name].needs_developer else None, None, None) for name in GENERIC
@@ -153,3 +154,55 @@ class TestSuppression:
         """Groups below the threshold sum into one trailing 'other' row; others stay, count desc."""
         rows = [("linux", 10, 9), ("beos", 3, 1), ("darwin", 20, 5), ("haiku", 2, 2)]
         assert suppress_small_groups(rows, 5) == [("darwin", 20), ("linux", 10), ("other", 5)]
+
+
+class TestBounded:
+    """Reports answer at most ``top`` groups; the rest are summed into ``other`` (issue 20:
+    800,000 distinct event names answered 27 MB)."""
+
+    def test_rankings_keep_the_top_and_sum_the_rest(self, stores, events):
+        """event-counts and top-developers cut to the top N in SQL: N rows plus ``other``,
+        whose value makes the total, on every backend."""
+        unique = len({e.uuid for e in events})
+        for backend, store in stores.items():
+            full = run_query(store, "event-counts", top=None)["rows"]
+            cut = run_query(store, "event-counts", top=2)["rows"]
+            assert cut[:2] == full[:2] and cut[2]["event"] == "other", backend
+            assert len(cut) == 3 and sum(r["count"] for r in cut) == unique
+            users = run_query(store, "top-developers", top=2)["rows"]
+            every = run_query(store, "top-developers", top=None)["rows"]
+            assert users[:2] == every[:2] and users[2]["developer_id"] == "other"
+            assert users[2]["unique_end_users"] == sum(r["unique_end_users"] for r in every[2:])
+
+    def test_series_fold_the_other_developers_per_day(self, stores):
+        """developer-daily-events keeps the top developers' rows; the others are one ``other``
+        row per day, so each day's total is unchanged."""
+        store = stores["local"]
+        full = run_query(store, "developer-daily-events", top=None)["rows"]
+        cut = run_query(store, "developer-daily-events", top=2)["rows"]
+        kept = {r["developer_id"] for r in cut} - {"other"}
+        assert len(kept) == 2 and any(r["developer_id"] == "other" for r in cut)
+
+        def per_day(rows):
+            days = {}
+            for r in rows:
+                days[r["date"]] = days.get(r["date"], 0) + r["count"]
+            return days
+
+        assert per_day(cut) == per_day(full)
+
+    def test_many_event_names_answer_a_bounded_report(self, tmp_path):
+        """5,000 distinct event names: the default report answers 1,001 rows whose counts sum
+        to every event."""
+        names = [f"evt_{i:05d}" for i in range(5000)]
+        evs = [
+            Event(u, names[i % 5000], "anon", 1.79e9 + i, "opensource", {})
+            for i, u in enumerate(new_uuids(6000))
+        ]
+        store = LocalStore(tmp_path)
+        store.write(evs)
+        rows = run_query(store, "event-counts")["rows"]
+        assert len(rows) == 1001 and rows[-1]["event"] == "other"
+        assert sum(r["count"] for r in rows) == 6000
+        assert rows[0] == {"event": names[0], "count": 2}
+        store.close()

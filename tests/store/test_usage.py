@@ -130,6 +130,26 @@ def expected(events: list[Event], name: str, developer: str | None = None) -> li
             {"developer_id": dev, "date": d, "route": r, "method": m, "requests": n, "errors": x}
             for (d, dev, r, m), (n, x) in sorted(groups.items())
         ]
+    if name == "api-daily-status":
+        counts = defaultdict(int)
+        for e in requests:
+            counts[(_day(e).isoformat(), f"{e.properties['status'] // 100}xx")] += 1
+        return [
+            {"date": d, "status_class": c, "requests": n} for (d, c), n in sorted(counts.items())
+        ]
+    if name == "overview":
+        statuses = [e.properties["status"] for e in requests]
+        return [
+            {
+                "developers": len({e.developer_id for e in cloud}),
+                "end_users": len({e.end_user_id for e in cloud if e.end_user_id}),
+                "events": len(cloud),
+                "api_requests": len(requests),
+                "errors_4xx": sum(400 <= s < 500 for s in statuses),
+                "errors_5xx": sum(s >= 500 for s in statuses),
+                "memories": sum(e.event == "memory_created" for e in cloud),
+            }
+        ]
     assert name == "monthly-usage"
     groups = defaultdict(lambda: [0, 0])
     for e in cloud:
@@ -201,6 +221,37 @@ class TestSameRowsOnBothStores:
         assert {r["month"] for r in rows["local"]} == {"2026-09"}
 
 
+class TestStatusClassesAndTiles:
+    @pytest.mark.parametrize("name", ["api-daily-status", "overview"])
+    @pytest.mark.parametrize("developer", [None, "dev_b"])
+    def test_backends_agree_with_python(self, usage, name, developer):
+        """api-daily-status (4xx and 5xx apart, per day) and the dashboard's tiles (overview)
+        are the same on both stores as in plain Python, for everyone and for one developer."""
+        events, stores = usage
+        want = expected(events, name, developer)
+        assert want and (name != "overview" or want[0]["errors_4xx"] > 0)
+        for backend, store in stores.items():
+            got = run_query(store, name, developer=developer)
+            assert got == {"query": name, "rows": want}, backend
+
+    def test_tiles_add_up_to_the_reports(self, usage):
+        """The overview's numbers are the other reports' sums over the same range: requests and
+        5xx errors of api-usage, memories of monthly-usage, developers of api-usage."""
+        _, stores = usage
+        for store in stores.values():
+            since, until = "2026-09-03", "2026-10-11"
+            [tiles] = run_query(store, "overview", since=since, until=until)["rows"]
+            usage_rows = run_query(store, "api-usage", since=since, until=until)["rows"]
+            monthly = run_query(store, "monthly-usage", since=since, until=until)["rows"]
+            status = run_query(store, "api-daily-status", since=since, until=until)["rows"]
+            assert tiles["api_requests"] == sum(r["requests"] for r in usage_rows)
+            assert tiles["errors_5xx"] == sum(r["errors"] for r in usage_rows)
+            assert tiles["errors_4xx"] == sum(
+                r["requests"] for r in status if r["status_class"] == "4xx"
+            )
+            assert tiles["memories"] == sum(r["memories"] for r in monthly)
+
+
 class TestDevelopersKeptApart:
     @pytest.mark.parametrize("name", QUERIES)
     def test_scoped_report_has_only_that_developer(self, usage, name):
@@ -249,59 +300,24 @@ class TestRefusal:
 
 
 class TestCharts:
-    def test_requests_and_errors_per_route_per_day(self):
-        """api-daily-usage draws two stacked charts, requests and errors, one trace per route
-        (method and template), summed over developers, x on whole days."""
-        from tenantry.store.html import _figures, render_html
+    def test_requests_per_route_per_day(self):
+        """api-daily-usage draws one stacked bar trace per route (method and template), summed
+        over developers, x on whole days."""
+        from tenantry.store.html import chart
 
         rows = [
-            {
-                "developer_id": d,
-                "date": day,
-                "route": "/v1/memories",
-                "method": "POST",
-                "requests": n,
-                "errors": e,
-            }
-            for d, day, n, e in [
-                ("dev_a", "2026-09-01", 5, 1),
-                ("dev_b", "2026-09-01", 2, 0),
-                ("dev_a", "2026-09-02", 4, 2),
+            {"developer_id": d, "date": day, "route": r, "method": m, "requests": n, "errors": 0}
+            for d, day, m, r, n in [
+                ("dev_a", "2026-09-01", "POST", "/v1/memories", 5),
+                ("dev_b", "2026-09-01", "POST", "/v1/memories", 2),
+                ("dev_a", "2026-09-02", "POST", "/v1/memories", 4),
+                ("dev_a", "2026-09-02", "GET", "(unmatched)", 3),
             ]
-        ] + [
-            {
-                "developer_id": "dev_a",
-                "date": "2026-09-02",
-                "route": "(unmatched)",
-                "method": "GET",
-                "requests": 3,
-                "errors": 0,
-            }
         ]
-        result = {"query": "api-daily-usage", "rows": rows}
-        requests, errors = _figures(result)
-        assert [(t.name, list(t.x), list(t.y)) for t in requests.data] == [
+        figure = chart({"query": "api-daily-usage", "rows": rows}).figure
+        assert [(t["name"], t["x"], t["y"]) for t in figure["data"]] == [
             ("GET (unmatched)", ["2026-09-02"], [3]),
             ("POST /v1/memories", ["2026-09-01", "2026-09-02"], [7, 4]),
         ]
-        assert [list(t.y) for t in errors.data] == [[0], [1, 2]]
-        assert requests.layout.barmode == "stack" and requests.layout.xaxis.tickformat == "%Y-%m-%d"
-        assert render_html([result], "usage").count("Plotly.newPlot") == 2
-
-    def test_monthly_usage_and_names(self):
-        """monthly-usage is grouped bars of requests and memories per developer with a table;
-        end users are labelled by the developer's own names when shown."""
-        from tenantry.store.html import _figure, render_html
-
-        monthly = {
-            "query": "monthly-usage",
-            "rows": [{"developer_id": "dev_a", "month": "2026-09", "requests": 9, "memories": 4}],
-        }
-        fig = _figure(monthly)
-        assert [(t.name, list(t.y)) for t in fig.data] == [("requests", [9]), ("memories", [4])]
-        assert "<td>dev_a</td>" in render_html([monthly], "m")
-        named = {
-            "query": "memories-per-end-user",
-            "rows": [{"end_user_id": "usr_1", "external_user_id": "alice", "memory_count": 3}],
-        }
-        assert list(_figure(named).data[0].x) == ["alice"]
+        assert figure["layout"]["barmode"] == "stack"
+        assert figure["layout"]["xaxis"]["tickformat"] == "%Y-%m-%d"

@@ -1,6 +1,7 @@
 """The ``tenantry`` command: a light dispatcher in front of the full command set.
 
-``tenantry status`` is part of the core install (no third-party import beyond the core's own).
+``tenantry status`` and ``tenantry lint`` are part of the core install (no third-party import beyond
+the core's own).
 Every other command lives in ``tenantry.cli.commands`` (typer and rich), which needs an extra; without
 it the command fails with one line that names the extra to install. [sqlite-utils; httpx's
 optional ``cli`` extra]
@@ -20,23 +21,32 @@ EXTRA_OF = {
     "developers": "identity",
     "keys": "identity",
     "sessions": "identity",
+    "dashboard": "identity",
     "report": "store",
     "forget": "store",
     "maintenance": "store",
     "plan": "store",
+    "migrate": "migrate",
 }
+# commands of the core install: their own argparse entry points, whatever else is installed
+CORE_COMMANDS = ("status", "lint")
 
 _CORE_HELP = """\
 Usage: tenantry COMMAND [ARGS]...
 
 Tenant-aware, privacy-first product telemetry.
 
+Options:
+  --version, -V   print the version
+
 Commands:
   status        what is collected, where it goes, how to opt out (core install)
+  lint          check telemetry calls: TNT001-TNT006                (core install)
   demo, serve   the seed guide's scenario; the server (HTTP)         (extra: server)
-  developers, keys, sessions   the identity store                     (extra: identity)
+  developers, keys, sessions, dashboard   the identity store          (extra: identity)
   report, forget, maintenance  analytics over the event store        (extra: store)
   plan          check events against a tracking plan; infer one      (extra: store)
+  migrate       rewrite Amplitude/PostHog/Segment calls to tenantry  (extra: migrate)
 
 Install what a command needs with: pip install 'tenantry[EXTRA]'
 """
@@ -61,12 +71,19 @@ def _error(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in args if not a.startswith("-")), None)
-    if command == "status":
-        from tenantry.cli.status import main as status_main
+    if args[:1] in (["--version"], ["-V"]):  # works on the core install too
+        from tenantry import __version__
 
+        sys.stdout.write(f"tenantry {__version__}\n")
+        return 0
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command in CORE_COMMANDS:
+        if command == "status":
+            from tenantry.cli.status import main as command_main
+        else:
+            from tenantry.cli.lint import main as command_main
         try:
-            return status_main(args[args.index("status") + 1 :])
+            return command_main(args[args.index(command) + 1 :])
         except TenantryError as exc:
             _error(str(exc))
             return 2

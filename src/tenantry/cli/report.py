@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tenantry._text import printable
+from tenantry.cli import fail
 from tenantry.cli._output import print_json
 
 
@@ -61,15 +63,25 @@ def register(app: typer.Typer) -> None:
 def report(
     query: str = typer.Argument(..., help="Query name."),
     developer: str | None = typer.Option(None, "--developer", help="Developer ID (dev_...)."),
-    since: str | None = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC)."),
-    until: str | None = typer.Option(None, "--until", help="Last day, YYYY-MM-DD (UTC)."),
+    since: str | None = typer.Option(
+        None, "--since", help="First day, YYYY-MM-DD (UTC), or a time, YYYY-MM-DDTHH:MM."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Last day, YYYY-MM-DD (UTC), or a time (exclusive)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     html_file: Annotated[
-        Path | None, typer.Option("--html", help="Write a chart page to FILE.")
+        Path | None, typer.Option("--html", help="Write a chart page to FILE (mode 0600).")
     ] = None,
     backend: Annotated[
         str | None, typer.Option("--backend", help="local or clickhouse (default: see docs).")
     ] = None,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top", min=1, help="At most this many groups; the rest are summed as 'other'."
+        ),
+    ] = 1000,
 ) -> None:
     from tenantry.config import load_settings
     from tenantry.store import open_store
@@ -79,39 +91,124 @@ def report(
     names, close = _external_ids(settings, query, developer)
     try:
         with open_store(settings, backend) as store:
+            if developer and not _known_developer(settings, store, developer):
+                raise fail(f"no such developer: {printable(developer)}", 1)
             result = run_query(
-                store, query, developer=developer, since=since, until=until, external_ids=names
+                store,
+                query,
+                developer=developer,
+                since=since,
+                until=until,
+                external_ids=names,
+                top=top,
             )
     finally:
         close()
     if html_file is not None:
-        from tenantry.store.html import render_html
-
-        html_file.write_text(render_html([result], f"tenantry: {query}"), encoding="utf-8")
+        _write_html(html_file, result, query, _people(settings, result))
     if as_json:
         print_json(result)
         return
+    if not result["rows"]:
+        typer.echo(f"no data for {query}{_scope_words(developer, since, until)}")
+    else:
+        columns = list(result["rows"][0])
+        _print_table(
+            query,
+            columns,
+            [[printable(row[c], markup=True) for c in columns] for row in result["rows"]],
+            [_numeric(result["rows"], c) for c in columns],
+        )
+    if html_file is not None:
+        typer.echo(f"chart written to {printable(html_file)}")
+
+
+def _print_table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] = ()
+) -> None:
+    """``title`` in bold on its own line (a title set inside a narrow rich table wraps
+    mid-word), then the table (``right[i]``: right-align column i). Cells are printed as given:
+    escape what came from clients first (``_text.printable``)."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    table = Table(title=query, show_header=True, header_style="bold")
-    columns = _columns(query, result)
-    for col in columns:
-        table.add_column(col, justify="right" if _numeric(result["rows"], col) else "left")
-    for row in result["rows"]:  # values come from clients: no control characters, no markup
-        table.add_row(*(printable(row[c], markup=True) for c in columns))
+    console.print(f"[bold]{title}[/bold]", soft_wrap=True)
+    table = Table(show_header=True, header_style="bold")
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="right" if i < len(right) and right[i] else "left")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
-    if html_file is not None:
-        console.print(f"chart written to {printable(html_file, markup=True)}")
 
 
-def _columns(query: str, result: dict) -> list[str]:
-    from tenantry.store.queries import DEFINITIONS
+def _scope_words(developer: str | None, since: str | None, until: str | None) -> str:
+    """`` of dev_x from 2026-01-01 to 2026-01-31`` (what an empty report covered)."""
+    words = f" of {printable(developer)}" if developer else ""
+    if since and until:
+        return f"{words} from {printable(since)} to {printable(until)}"
+    if since:
+        return f"{words} since {printable(since)}"
+    if until:
+        return f"{words} up to {printable(until)}"
+    return f"{words} in the whole store"
 
-    if result["rows"]:
-        return list(result["rows"][0])
-    return list(DEFINITIONS[query].columns) if query in DEFINITIONS else []
+
+def _known_developer(settings, store, developer: str) -> bool:
+    """The identity store knows ``developer``, or the event store has an event of theirs (the
+    identity database may live elsewhere, or not exist on this machine)."""
+    from tenantry.store.base import Scope
+
+    lookup = None
+    try:
+        from tenantry.identity.enrichment import profile_lookup
+
+        lookup = profile_lookup(settings)
+    except ImportError:
+        pass
+    if lookup is not None:
+        try:
+            if lookup(developer) is not None:
+                return True
+        finally:
+            lookup.close()
+    probe = Scope(developer=developer, dedupe=False)
+    rows = store.select("SELECT event FROM {events}", probe, limit=1)
+    return bool(rows)
+
+
+def _people(settings, result: dict):
+    """``Names`` for the HTML page: developers by email, when an identity database knows them
+    (read only: nothing is created)."""
+    from tenantry.store.html import Names
+
+    ids = {r["developer_id"] for r in result["rows"] if r.get("developer_id")}
+    if not ids or settings.edition != "cloud":
+        return Names()
+    try:
+        from tenantry.identity.enrichment import profile_lookup
+    except ImportError:
+        return Names()
+    lookup = profile_lookup(settings)
+    if lookup is None:
+        return Names()
+    try:
+        profiles = {dev: lookup(dev) for dev in ids}
+    finally:
+        lookup.close()
+    return Names({dev: p["email"] for dev, p in profiles.items() if p and p.get("email")})
+
+
+def _write_html(path: Path, result: dict, query: str, names) -> None:
+    """The static chart page, written 0600 (it holds the operator's data)."""
+    from tenantry._files import write_private
+    from tenantry.store.html import render_report
+
+    page = render_report([result], f"tenantry: {query}", names).encode("utf-8")
+    try:
+        write_private(path, page)
+    except OSError as exc:
+        raise fail(f"cannot write {printable(path)}: {exc.strerror or exc}", 1) from None
 
 
 def _numeric(rows: list[dict], column: str) -> bool:

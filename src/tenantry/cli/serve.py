@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 import typer
@@ -21,9 +22,12 @@ def register(app: typer.Typer) -> None:
 
         from tenantry.config import load_settings
         from tenantry.server import create_app
+        from tenantry.server.connections import server_config
 
         app_ = create_app(load_settings())
         typer.echo(f"tenantry: serving on http://{host}:{port} (docs: /docs)", err=True)
-        uvicorn.run(
-            app_, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False
-        )
+        server = uvicorn.Server(server_config(app_, host=host, port=port))
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+        if not server.started:
+            raise typer.Exit(3)  # uvicorn logged why (the port taken, a failed start-up)

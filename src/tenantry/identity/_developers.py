@@ -98,6 +98,46 @@ class Developers:
             id=row.id, email=row.email, country=row.country, created_at=utc(row.created_at)
         )
 
+    def developer_emails(self, developer_ids: list[str]) -> dict[str, str]:
+        """``{dev_ ID: email}`` for those of ``developer_ids`` that exist (the dashboard shows
+        people by email)."""
+        wanted = sorted({d for d in developer_ids if isinstance(d, str) and d})
+        found: dict[str, str] = {}
+        with self._engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    select(developers.c.id, developers.c.email).where(
+                        developers.c.id.in_(wanted[i : i + 500])
+                    )
+                )
+                found.update({row.id: row.email for row in rows})
+        return found
+
+    def find_developers(self, text: str, *, limit: int = 50) -> list[Developer]:
+        """Developers whose email contains ``text`` (case-insensitive) or whose ID starts with
+        it; exact matches first, then by email. An empty ``text`` lists the newest."""
+        text = (text or "").strip()[:320]
+        query = select(
+            developers.c.id, developers.c.email, developers.c.country, developers.c.created_at
+        )
+        if text:
+            escaped = _like_escaped(text)
+            query = query.where(
+                developers.c.email_normalized.like(f"%{escaped.lower()}%", escape="\\")
+                | developers.c.id.like(f"{escaped}%", escape="\\")
+            ).order_by(developers.c.email_normalized)
+        else:
+            query = query.order_by(developers.c.created_at.desc(), developers.c.id)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.limit(limit)).all()
+        found = [
+            Developer(id=r.id, email=r.email, country=r.country, created_at=utc(r.created_at))
+            for r in rows
+        ]
+        exact = text.lower()
+        found.sort(key=lambda d: d.id != text and d.email.lower() != exact)
+        return found
+
     def _require_developer(self, conn: Any, developer_id: str) -> None:
         if not isinstance(developer_id, str) or (
             conn.execute(select(developers.c.id).where(developers.c.id == developer_id)).first()
@@ -198,6 +238,11 @@ def _api_key(row: Any) -> ApiKey:
         revoked_at=utc(row.revoked_at),
         last_used_at=utc(row.last_used_at),
     )
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern with ``\\`` as the escape: its ``%`` and ``_`` are literal."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _check_email(email: Any) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, inspect, select
 
 from tenantry.identity._cache import TTLCache
-from tenantry.identity._engine import make_engine, normalize_url, sqlite_path
+from tenantry.identity._engine import normalize_url, release_engine, shared_engine, sqlite_path
 from tenantry.identity._schema import developers, utc
 
 if TYPE_CHECKING:
@@ -71,7 +71,9 @@ class ProfileLookup:
         return profile
 
     def close(self) -> None:
-        self._engine.dispose()
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            release_engine(engine)
 
 
 def profile_lookup(
@@ -83,14 +85,14 @@ def profile_lookup(
         path = sqlite_path(url)
         if url.get_backend_name() == "sqlite" and (path is None or not path.is_file()):
             return None
-        engine = make_engine(url, create_dirs=False, pragmas=False)
+        engine = shared_engine(url)  # the file exists: nothing is created
         try:
             with engine.connect() as conn:
                 if not inspect(conn).has_table("developers"):
-                    engine.dispose()
+                    release_engine(engine)
                     return None
         except Exception:
-            engine.dispose()
+            release_engine(engine)
             raise
     except Exception as exc:
         logger.info("tenantry: no developer profiles (%s)", exc)

@@ -29,7 +29,7 @@ from tenantry.identity._base import END_USER_CACHE_TTL, MAX_CACHE_TTL, InvalidIn
 from tenantry.identity._cache import TTLCache
 from tenantry.identity._developers import Developers
 from tenantry.identity._end_users import EndUsers
-from tenantry.identity._engine import make_engine, normalize_url
+from tenantry.identity._engine import normalize_url, release_engine, shared_engine
 from tenantry.identity._migrate import upgrade
 from tenantry.identity._resolve import Resolution
 from tenantry.identity._sessions import Sessions
@@ -56,12 +56,13 @@ class IdentityStore(Resolution, EndUsers, Developers, Sessions):
         self.url = normalize_url(url)
         self.cache_ttl = float(cache_ttl)
         self.usage_interval = float(usage_interval)
-        self._engine = make_engine(self.url)
+        self._engine = shared_engine(self.url)  # one per database per process
+        self._closed = False
         self._dialect = self._engine.dialect.name
         try:
             upgrade(self._engine)
         except Exception:
-            self._engine.dispose()
+            release_engine(self._engine)
             raise
         self._keys = TTLCache(cache_ttl, maxsize=100_000)
         self._sessions = TTLCache(cache_ttl, maxsize=100_000)
@@ -100,7 +101,9 @@ class IdentityStore(Resolution, EndUsers, Developers, Sessions):
         self.flush_usage()
         if self._shared is not None:
             self._shared.close()
-        self._engine.dispose()
+        if not self._closed:
+            self._closed = True
+            release_engine(self._engine)
 
     # -- revocations across replicas ----------------------------------------------------------
 

@@ -6,11 +6,12 @@
 
 cloud:      name (credentials masked) -> ids -> swapped ids -> coerce -> secrets (by key, and
             credentials masked in every string value) -> developer identity -> profile
-            -> error/performance -> exact duration -> request facts -> edition
+            -> error/performance -> exact duration -> request facts -> task facts -> edition
 opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets (by key)
-            -> hold an api_request's route -> personal data (credentials, contact URIs and
-            phone-length numbers included) -> pseudonym -> error/performance -> duration bucket
-            -> request facts (template, method, status class, bucket) -> context -> edition
+            -> hold an api_request's route (a task_run's task) -> personal data (credentials,
+            contact URIs and phone-length numbers included) -> pseudonym -> error/performance -> duration bucket
+            -> request facts (template, method, status class, bucket) -> task facts (name,
+            state, bucket, retries) -> context -> edition
 relayed:    (``relayed=True``: events another opensource installation sent to the relay) the
             opensource chain, whatever ``settings.edition``, with the sender's own context
             (``ClientContext``, each field checked) in place of this installation's
@@ -54,8 +55,9 @@ from tenantry.policy.processors import (
     NameEvent,
     Processor,
     Pseudonymize,
-    RequestFacts,
+    RequestProperties,
     SetEdition,
+    TaskProperties,
     apply_kind,
     hold_route,
     normalize_ids,
@@ -109,7 +111,8 @@ def build_chain(
         processors += [
             apply_kind,
             Durations(counters, bucket=False),
-            RequestFacts(private=False),
+            RequestProperties(private=False),
+            TaskProperties(private=False),
             SetEdition("cloud"),
         ]
     elif edition == "opensource":
@@ -127,7 +130,8 @@ def build_chain(
             Pseudonymize(secret, anonymous_id=anonymous_id),
             apply_kind,
             Durations(counters, bucket=True),
-            RequestFacts(private=True),
+            RequestProperties(private=True),
+            TaskProperties(private=True),
             ClientContext() if relayed else AddContext("opensource"),
             SetEdition("opensource"),
         ]

@@ -172,13 +172,15 @@ _EVENT_FIELDS = ("event", "properties", "user_id", "developer_id")
 def view(draft: Draft) -> dict[str, Any]:
     """The event ``before_send`` is given: the call as it was made, before any privacy rule.
 
-    ``type`` (``track``, ``error``, ``performance``, ``request``, ``identify``, ``group``),
-    ``event`` (the first argument: the event name; the error type of ``track_error``; the
-    operation of ``track_performance``; ``api_request``, ``$identify``, ``$groupidentify``),
+    ``type`` (``track``, ``error``, ``performance``, ``request``, ``task``, ``identify``,
+    ``group``), ``event`` (the first argument: the event name; the error type of
+    ``track_error``; the operation of ``track_performance``; ``api_request``, ``task_run``,
+    ``$identify``, ``$groupidentify``),
     ``properties`` (a dict: the caller's properties with the super properties, a copy),
     ``user_id``, ``developer_id``, ``timestamp`` (an aware UTC ``datetime``), ``uuid`` (kept
     across retries and relays); ``duration_ms`` (performance); ``request`` (``route``,
-    ``method``, ``status``, ``duration_ms`` of an ``api_request``); ``set_once`` (identify);
+    ``method``, ``status``, ``duration_ms`` of an ``api_request``); ``task`` (``name``,
+    ``state``, ``duration_ms``, ``retries`` of a ``task_run``); ``set_once`` (identify);
     ``group_type``, ``group_key`` (group)."""
     kind = draft["kind"]
     props = draft.get("properties")
@@ -195,7 +197,9 @@ def view(draft: Draft) -> dict[str, Any]:
     if kind == "performance":
         out["duration_ms"] = extra
     elif kind == "request":
-        out["request"] = _facts(extra)
+        out["request"] = _facts(extra, ("route", "method", "status", "duration_ms"))
+    elif kind == "task":
+        out["task"] = _facts(extra, ("name", "state", "duration_ms", "retries"))
     elif kind == "identify":
         out["set_once"] = dict(extra) if isinstance(extra, Mapping) else extra
     elif kind == "group":
@@ -203,9 +207,8 @@ def view(draft: Draft) -> dict[str, Any]:
     return out
 
 
-def _facts(facts: Any) -> dict[str, Any]:
-    """An ``api_request``'s facts (the middleware's tuple, or an object with those names)."""
-    names = ("route", "method", "status", "duration_ms")
+def _facts(facts: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """A request's or task's facts, by ``names`` (the service's tuple, or an object)."""
     if isinstance(facts, tuple):
         return dict(zip(names, facts, strict=False))
     return {name: getattr(facts, name, None) for name in names}

@@ -102,14 +102,17 @@ def unescaped(text: str) -> str:
 
 
 def _readable(raw: bytes) -> str | None:
-    """``raw`` as text when it is UTF-8 that a person could read (printable, or whitespace)."""
+    """``raw`` as text when it is UTF-8 that a person could read (printable, whitespace, or
+    invisible: a zero-width space hides nothing from a reader, only from a detector)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
     if len(text) < 4:
         return None
-    printable = sum(1 for ch in text if ch.isprintable() or ch in "\t\n\r")
+    seen = _INVISIBLE.sub("", text)
+    printable = sum(1 for ch in seen if ch.isprintable() or ch in "\t\n\r")
+    printable += len(text) - len(seen)
     return text if printable >= 0.9 * len(text) and "\x00" not in text else None
 
 

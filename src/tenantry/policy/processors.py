@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from tenantry.counters import Counters
+from tenantry.facts import UNMATCHED
 from tenantry.limits import MAX_EVENT_NAME, MAX_ID
 from tenantry.policy import credentials, pii
 from tenantry.policy.context import UNKNOWN, duration_bucket
@@ -150,7 +151,8 @@ class CloudIdentity:
     """Cloud: ``distinct_id`` = developer_id; else user_id (counted ``developer_id_fallback``);
     else the process's anonymous ID. Properties gain ``developer_id`` (when known) and
     ``end_user_id`` (when both are known); the draft's ``developer_id``/``end_user_id`` match.
-    An ID that is a credential (an API key passed as ``developer_id``) counts as not given
+    An ID that holds a credential of a known shape (an API key passed as ``developer_id``;
+    ``credentials.has_known_credential``: random-looking IDs stay IDs) counts as not given
     (counted ``credential_ids``): it would otherwise become the vendor's user ID."""
 
     def __init__(self, counters: Counters, *, anonymous_id: str) -> None:
@@ -161,10 +163,10 @@ class CloudIdentity:
 
     def __call__(self, draft: Draft) -> Draft:
         uid, did = draft.get("user_id"), draft.get("developer_id")
-        if uid is not None and credentials.masked(uid):
+        if uid is not None and credentials.has_known_credential(uid):
             uid = draft["user_id"] = None
             self.counters.incr("credential_ids")
-        if did is not None and credentials.masked(did):
+        if did is not None and credentials.has_known_credential(did):
             did = draft["developer_id"] = None
             self.counters.incr("credential_ids")
         props = draft["properties"]
@@ -286,7 +288,6 @@ class Durations:
 METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
-UNMATCHED = "(unmatched)"  # the one template of every request no route matched
 _PARAM = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]{0,63}(?::[A-Za-z_]+)?\}\Z")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.~-]{0,63}\Z")
 _routes: dict[str, str] = {}
@@ -315,17 +316,23 @@ def safe_route(route: str) -> str:
 def hold_route(draft: Draft) -> Draft:
     """Opensource: an ``api_request``'s ``route`` property (an event relayed from another
     installation's middleware) is held aside from the personal-data filter, which would drop
-    it as a path; ``RequestFacts`` puts it back through ``safe_route``."""
-    if draft["event"] == "api_request":
+    it as a path; ``RequestProperties`` puts it back through ``safe_route``. A ``task_run``'s
+    ``task`` (a dotted name) is held the same way for ``TaskProperties``."""
+    event = draft["event"]
+    if event == "api_request":
         route = draft["properties"].pop("route", None)
         if type(route) is str:
             draft["held_route"] = route
+    elif event == "task_run":
+        task = draft["properties"].pop("task", None)
+        if type(task) is str:
+            draft["held_task"] = task
     return draft
 
 
-class RequestFacts:
-    """``kind="request"`` (``tenantry.asgi.TelemetryMiddleware``): the request's facts, handed
-    over as ``(route, method, status, duration_ms, request_bytes, response_bytes)``, become
+class RequestProperties:
+    """``kind="request"`` (``TelemetryService.record_request``): the request's facts, queued
+    as ``(route, method, status, duration_ms, request_bytes, response_bytes)``, become
     properties after the privacy filters ran (they are the router's template and numbers, not
     caller data). cloud: ``route``, ``method``, ``status``, ``duration_ms``, ``request_bytes``,
     ``response_bytes``; opensource: ``route`` (through ``safe_route``), ``method``,
@@ -356,6 +363,60 @@ class RequestFacts:
             props["duration_ms"] = round(ms, 3)
             props["request_bytes"] = received
             props["response_bytes"] = sent
+        return draft
+
+
+# how a task run ended (Celery's states); any other word becomes OTHER
+TASK_STATES = frozenset(
+    {"SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "IGNORED", "PENDING", "STARTED"}
+)
+_TASK_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+_tasks: dict[str, str] = {}
+
+
+def safe_task(name: str) -> str:
+    """A task name that identifies nobody: dotted parts that are identifiers and pass the value
+    checks stay (``billing.tasks.send_invoice``), any other part becomes ``{redacted}``.
+    Memoised (task names repeat)."""
+    known = _tasks.get(name)
+    if known is not None:
+        return known
+    parts = [
+        p if _TASK_PART.match(p) and not pii.is_sensitive(p) else "{redacted}"
+        for p in name[:MAX_NAME].split(".")
+    ]
+    safe = ".".join(parts)
+    if len(_tasks) < 10_000:
+        _tasks[name] = safe
+    return safe
+
+
+class TaskProperties:
+    """``kind="task"`` (``TelemetryService.record_task``): the task run's facts, queued as
+    ``(name, state, duration_ms, retries)``, become properties after the privacy filters ran.
+    cloud: ``task``, ``state``, ``duration_ms``, ``retries``; opensource: ``task`` (through
+    ``safe_task``), ``state``, ``duration_bucket``, ``retries``. A state outside
+    ``TASK_STATES`` becomes ``OTHER``. An opensource ``task_run`` relayed from another
+    installation keeps its ``task`` through ``safe_task`` the same way (held like a route)."""
+
+    def __init__(self, *, private: bool) -> None:
+        self.private = private
+
+    def __call__(self, draft: Draft) -> Draft:
+        if draft["kind"] != "task":
+            held = draft.get("held_task")
+            if held is not None:
+                draft["properties"]["task"] = safe_task(held)
+            return draft
+        name, state, ms, retries = draft["duration_ms"]
+        props = draft["properties"]
+        props["task"] = safe_task(name) if self.private else name[:MAX_NAME]
+        props["state"] = state if state in TASK_STATES else "OTHER"
+        if self.private:
+            props["duration_bucket"] = duration_bucket(ms)
+        else:
+            props["duration_ms"] = round(ms, 3)
+        props["retries"] = retries if type(retries) is int and retries >= 0 else 0
         return draft
 
 

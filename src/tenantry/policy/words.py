@@ -12,21 +12,34 @@ A leaf module: it imports nothing of tenantry's.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# ... and, in a key that is not ASCII, a run of any other script's letters and marks ("пароль",
+# "密码", "पासवर्ड": NFKC has made full-width punctuation ASCII).
+_ANY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\x00-\x7f]+")
+# Latin letters that NFKD does not split into a base letter and an accent.
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
+                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h"})  # fmt: skip
 
 SECRET_WORDS = frozenset(
     {
         "apikey", "apikeys", "password", "passwords", "passwd", "pwd", "pw", "pass", "passphrase",
-        "passcode", "token", "secret", "secrets", "auth", "authorization", "cookie",
-        "cookies", "cred", "creds", "credential", "credentials", "bearer", "sessiontoken",
-        "accesstoken", "refreshtoken", "idtoken", "privatekey", "secretkey", "accesskey",
-        "session", "sessionid", "sessid", "phpsessid", "jsessionid", "sid", "signature", "sig",
-        "otp", "totp", "hotp", "pin", "jwt", "csrf", "xsrf", "dsn", "connectionstring",
-        "sas",
-        # other languages: German, French, Spanish, Portuguese, Italian, Dutch, Polish
-        "passwort", "kennwort", "motdepasse", "contrasena", "contraseña", "clave", "senha",
-        "wachtwoord", "haslo", "hasło",
+        "passcode", "pswd", "pword", "token", "secret", "secrets", "auth",
+        "authorization", "cookie", "cookies", "cred", "creds", "credential", "credentials",
+        "bearer", "sessiontoken", "accesstoken", "refreshtoken", "idtoken", "privatekey",
+        "privkey", "secretkey", "accesskey", "session", "sessionid", "sessid", "phpsessid",
+        "jsessionid", "sid", "signature", "sig", "otp", "totp", "hotp", "pin", "jwt", "csrf",
+        "xsrf", "dsn", "connectionstring", "sas", "pat", "mnemonic", "cvv", "cvc",
+        # other languages, as ``key_words`` spells them (accents folded): German, French,
+        # Spanish, Catalan, Portuguese, Italian, Dutch, Polish, Turkish, Swedish, Danish,
+        # Norwegian, Finnish, Czech, Hungarian, Croatian, Lithuanian, Estonian; Russian and
+        # Ukrainian, Chinese, Japanese, Korean, Hebrew, Hindi, Thai
+        "passwort", "kennwort", "geheim", "geheimnis", "motdepasse", "jeton", "contrasena",
+        "contrasenya", "clave", "secreto", "senha", "segredo", "segreto", "wachtwoord",
+        "haslo", "sifre", "losenord", "adgangskode", "passord", "salasana", "heslo", "jelszo",
+        "lozinka", "slaptazodis", "parool", "пароль", "密码", "密碼", "口令", "パスワード",
+        "暗証番号", "비밀번호", "암호", "סיסמה", "पासवर्ड", "รหัสผ่าน",
     }
 )  # fmt: skip
 # Two adjacent words that together name a secret ("api key", "private_key", "session-id").
@@ -36,9 +49,14 @@ SECRET_PAIRS = frozenset(
         ("session", "id"), ("client", "secret"), ("signing", "key"), ("encryption", "key"),
         ("app", "key"), ("account", "key"), ("license", "key"), ("master", "key"),
         ("ssh", "key"), ("deploy", "key"), ("recovery", "key"), ("connection", "string"),
+        ("consumer", "key"), ("admin", "key"), ("storage", "key"), ("shared", "key"),
         ("mfa", "code"), ("auth", "code"), ("verification", "code"), ("security", "code"),
+        ("recovery", "code"), ("recovery", "codes"), ("backup", "code"), ("backup", "codes"),
         ("one", "time"), ("pass", "word"), ("pass", "phrase"), ("mot", "de"), ("de", "passe"),
-        ("webhook", "url"), ("hook", "url"),
+        ("seed", "phrase"), ("webhook", "url"), ("hook", "url"),
+        # other languages: Vietnamese "mat khau", Indonesian "kata sandi", Arabic, Persian
+        ("mat", "khau"), ("kata", "sandi"), ("كلمة", "المرور"), ("كلمة", "السر"),
+        ("رمز", "عبور"),
     }
 )  # fmt: skip
 # Parameter names that carry a credential in URLs although the word alone names no secret.
@@ -92,9 +110,32 @@ MEASURE_FIRST_WORDS = COUNT_FIRST_WORDS | {"max", "min", "avg"}
 INNOCENT, NAMED, MEASURE = 0, 1, 2
 
 
+def fold(text: str) -> str:
+    """``text`` with the accents of Latin letters removed (``"contraseña"`` -> ``"contrasena"``,
+    ``"hasło"`` -> ``"haslo"``), in NFKC; other scripts keep their marks (``"パスワード"``).
+    ASCII text is returned as is."""
+    if text.isascii():
+        return text
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(ch) and kept and kept[-1].isascii():
+            continue  # an accent on a Latin letter
+        kept.append(ch)
+    return unicodedata.normalize("NFKC", "".join(kept)).translate(_FOLD)
+
+
 def key_words(key: str) -> list[str]:
-    """``"userEmail"`` -> ``["user", "email"]``; ``"x-api-key"`` -> ``["x", "api", "key"]``."""
-    return [w.lower() for w in _WORD.findall(key)]
+    """``"userEmail"`` -> ``["user", "email"]``; ``"x-api-key"`` -> ``["x", "api", "key"]``;
+    ``"Contraseña"`` -> ``["contrasena"]``; ``"пароль_db"`` -> ``["пароль", "db"]``."""
+    if key.isascii():
+        return [w.lower() for w in _WORD.findall(key)]
+    return [w.lower() for w in _ANY_WORD.findall(fold(key))]
+
+
+# Scripts written without spaces between words: a secret word is found inside a longer run
+# ("用户密码", "user password").
+_UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_UNSPACED_SECRET_WORDS: tuple[str, ...] = ()  # filled below, from SECRET_WORDS
 
 
 def is_secret_words(words: list[str]) -> bool:
@@ -103,6 +144,8 @@ def is_secret_words(words: list[str]) -> bool:
     for i, w in enumerate(words):
         if w in SECRET_WORDS:
             return True
+        if not w.isascii() and _UNSPACED.search(w) and any(s in w for s in _UNSPACED_SECRET_WORDS):
+            return True
         if i:
             prev = words[i - 1]
             if (prev, w) in SECRET_PAIRS or prev + w in SECRET_WORDS:
@@ -110,6 +153,9 @@ def is_secret_words(words: list[str]) -> bool:
             if i > 1 and words[i - 2] + prev + w in SECRET_WORDS:  # mot_de_passe
                 return True
     return False
+
+
+_UNSPACED_SECRET_WORDS = tuple(w for w in SECRET_WORDS if _UNSPACED.search(w))
 
 
 def is_pii_words(words: list[str]) -> bool:

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from tenantry.identity.web import API_KEY_HEADER, SESSION_HEADER
-from tenantry.server.common import bearer, error, is_admin, responses, server_state
-from tenantry.store.queries import QUERIES, run_query
+from tenantry.server.common import admin_token_ok, bearer, error, responses, server_state
+from tenantry.store.queries import QUERIES, TOP, run_query
 
 router = APIRouter()
 
@@ -39,10 +39,11 @@ class Viewer:
 
 async def viewer(request: Request) -> Viewer | None:
     """The admin (bearer token) or a developer (``X-API-Key``/``X-Session-Token``); None when
-    the request carries no credential; 401 for a wrong one."""
+    the request carries no credential; 401 for a wrong one (429 once the login limiter's
+    allowance for wrong admin tokens is spent)."""
     token = bearer(request)
     if token is not None:
-        if is_admin(request, token):
+        if await admin_token_ok(request, token):
             return Viewer(None)
         raise error(
             401, "wrong bearer token", "invalid_admin_token", {"WWW-Authenticate": "Bearer"}
@@ -69,6 +70,7 @@ async def analytics(
     developer: str | None = Query(None, max_length=64),
     since: date | None = None,
     until: date | None = None,
+    top: int = Query(TOP, ge=1, le=100_000, description="groups at most; the rest as 'other'"),
 ) -> dict:
     """A report query as JSON: ``{"query": NAME, "rows": [...]}`` (same body as
     ``tenantry report NAME --json``)."""
@@ -87,6 +89,7 @@ async def analytics(
         since=since,
         until=until,
         external_ids=external_names(request),
+        top=top,
     )
 
 

@@ -29,10 +29,10 @@ from tenantry.server.common import (
     bearer,
     client_address,
     error,
-    limit,
     require_admin,
     responses,
     server_state,
+    throttle,
 )
 
 router = APIRouter()
@@ -205,8 +205,8 @@ async def login(body: LoginIn, request: Request) -> dict[str, Any]:
     """Developer login: email and password -> a session token for ``X-Session-Token``.
     Throttled per account and per address (429 with ``Retry-After``)."""
     state = server_state(request)
-    limit(state, "login_address", client_address(request), 1, "address")
-    limit(state, "login_account", body.email.strip().lower(), 1, "account")
+    await throttle(state, "login_address", client_address(request), 1, "address")
+    await throttle(state, "login_account", body.email.strip().lower(), 1, "account")
     async with state.hashing.slot():
         try:
             session = await run_in_threadpool(state.identity.login, body.email, body.password)
@@ -229,7 +229,7 @@ async def revoke_session(
     state = server_state(request)
     owner = await run_in_threadpool(state.identity.session_owner, session_id)
     if bearer(request) is not None:
-        require_admin(request)
+        await require_admin(request)
     else:
         ident = await state.authenticate(request)
         if owner != ident.developer_id:
@@ -247,7 +247,7 @@ async def revoke_session(
 async def telemetry_status(request: Request) -> dict[str, Any]:
     """The server's own telemetry status, and the relay's counters (every tenant's): the admin
     bearer token only."""
-    require_admin(request)
+    await require_admin(request)
     state = server_state(request)
     status = state.telemetry.get_status()
     status["relay"] = state.relay.status() if state.relay else {}

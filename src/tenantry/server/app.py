@@ -1,11 +1,12 @@
 """The FastAPI app factory: shared state, limits, lifespan and the error handlers.
 
     app = create_app()                   # settings from the environment
-    uvicorn.run(app, host="127.0.0.1", port=8000, proxy_headers=False)
+    uvicorn.Server(server_config(app, host="127.0.0.1", port=8000)).run()   # as `tenantry serve`
 
 Reads top-down: ``common`` (server state, error shape) <- the route modules (``api``,
-``relay_routes``, ``analytics``, ``dashboard``) <- this module. Run uvicorn with
-``proxy_headers=False``: which forwarded headers to believe is ``TENANTRY_TRUSTED_PROXIES``'s job.
+``relay_routes``, ``analytics``, ``dashboard``) <- this module. ``connections.server_config``
+runs uvicorn with ``proxy_headers=False`` (which forwarded headers to believe is
+``TENANTRY_TRUSTED_PROXIES``'s job) and with the header timeout and connection caps.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ DEFAULT_ANON_RATE = Rate(per_second=1000, burst=20_000)  # events per installati
 # Login attempts: a person mistyping never meets these; a password guesser does at once.
 DEFAULT_LOGIN_RATE = Rate(per_second=1 / 30, burst=10)  # per account (email)
 DEFAULT_LOGIN_IP_RATE = Rate(per_second=1 / 2, burst=30)  # per client address
+# Wrong admin tokens, dashboard cookies and login forms from every address together (right
+# ones are given back): a distributed guesser meets this; the admin then waits, never the data.
+DEFAULT_LOGIN_OVERALL_RATE = Rate(per_second=1, burst=100)
 # Body caps per route, in bytes; anything else (GET, DELETE, ...) gets DEFAULT_BODY_LIMIT.
 BODY_LIMITS = {
     relay_routes.PATH: MAX_BODY_BYTES,
@@ -67,11 +71,13 @@ def create_app(
     anon_rate: Rate = DEFAULT_ANON_RATE,
     login_rate: Rate = DEFAULT_LOGIN_RATE,
     login_ip_rate: Rate = DEFAULT_LOGIN_IP_RATE,
+    login_overall_rate: Rate = DEFAULT_LOGIN_OVERALL_RATE,
 ) -> FastAPI:
     """The server. Anything not passed (telemetry, identity store, event store) is opened from
     ``settings`` when the app starts and closed when it stops. ``ip_rate``/``anon_rate`` are the
     relay's allowances in events per address / installation; ``login_rate``/``login_ip_rate``
-    in login attempts per account / address."""
+    in login attempts per account / address, ``login_overall_rate`` in failed credential
+    checks (admin token, dashboard cookie, login form) from every address together."""
     settings = settings or load_settings()
     try:
         trusted = parse_networks(settings.trusted_proxies)
@@ -85,6 +91,7 @@ def create_app(
         "relay_installation": anon_rate,
         "login_account": login_rate,
         "login_address": login_ip_rate,
+        "login_overall": login_overall_rate,
     }
 
     @contextlib.asynccontextmanager
@@ -110,6 +117,8 @@ def create_app(
         version=__version__,
         summary="Tenant-aware, privacy-first product telemetry: reference API, relay, analytics.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from web.pages, their files from the package
+        redoc_url=None,
     )
     app.state.server_state = state
     from tenantry.asgi import TelemetryMiddleware, identity_resolver
@@ -124,12 +133,31 @@ def create_app(
         exclude=(relay_routes.PATH, "/v1/telemetry/status", "/v1/analytics/"),
     )
     app.add_middleware(BodyLimit, limits=BODY_LIMITS, default=DEFAULT_BODY_LIMIT)
+    _add_read_timeouts(app, settings)
     _install_error_handlers(app)
+    _install_web(app)
     app.include_router(api.router)
     app.include_router(relay_routes.router)
     app.include_router(analytics.router)
     app.include_router(dashboard.router)
     return app
+
+
+def _install_web(app: FastAPI) -> None:
+    """Pages for browsers: ``/``, ``/docs``, ``/redoc``, the static assets, and HTML in place
+    of the JSON errors above for a browser asking for a page (``web.pages``)."""
+    from tenantry.server.web import assets, pages
+
+    pages.install(app)
+    app.include_router(assets.router)
+
+
+def _add_read_timeouts(app: FastAPI, settings: Settings) -> None:
+    """Outermost: a stalled body is cut (408) wherever it is read, ``BodyLimit``'s drain
+    included. Header timeouts and connection caps are the protocol's (``connections``)."""
+    from tenantry.server.connections import ReadTimeouts
+
+    app.add_middleware(ReadTimeouts, idle=settings.body_idle_timeout, total=settings.body_timeout)
 
 
 def _limits(state: ServerState, rates: dict[str, Rate]) -> None:
@@ -170,7 +198,7 @@ def _open(state: ServerState, relay_destinations: list | None, rates: dict[str, 
         state.telemetry = TelemetryService(s)
         state.owned.append(lambda: state.telemetry.shutdown(5.0))
     state.authenticate = make_authenticator(lambda: state.identity)
-    state.dashboard = DashboardSessions(state.identity)
+    state.dashboard = DashboardSessions(state.identity, admin_token=s.admin_token)
     state.memories = MemoryTable(s.identity_database_url)
     state.owned.append(state.memories.close)
     state.relay = Relay(s, destinations=relay_destinations, dedup=state.relay_dedup)

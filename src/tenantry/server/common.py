@@ -3,22 +3,33 @@ the client is, and the admin check. Routes import this module, never ``app``.
 
 Every error is a 4xx with ``{"error": ..., "code": ...}``; nothing a client sends is echoed back
 when it could be a credential. [FastAPI "Handling errors"; Stripe's error object]
+
+Every admin check (the bearer token on any route, the dashboard's cookie and login form) is one
+``credential_check``: charged to the client's address and to the server as a whole in the login
+limiter before it runs (429 without checking once either allowance is spent), and given back
+when it succeeds, so guessing costs the allowance while the admin's own requests do not. The
+token is compared in constant time (``hmac.compare_digest`` of two SHA-256 digests: not even
+its length leaks).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from tenantry.config import Settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+T = TypeVar("T")
 
 
 class ErrorBody(BaseModel):
@@ -79,8 +90,30 @@ def error(status: int, message: str, code: str, headers: dict | None = None) -> 
 
 
 def limit(state: ServerState, name: str, key: str, cost: float, what: str) -> None:
-    """Charge ``cost`` to ``key`` in limiter ``name``; 429 with ``Retry-After`` when refused."""
-    wait = state.limiters[name].take(key, cost)
+    """Charge ``cost`` to ``key`` in limiter ``name``; 429 with ``Retry-After`` when refused.
+    It may wait on Redis: off the event loop only (routes ``await throttle(...)``)."""
+    _refused(state.limiters[name].take(key, cost), what)
+
+
+async def throttle(state: ServerState, name: str, key: str, cost: float, what: str) -> None:
+    """``limit`` for the event loop: a shared (Redis) limiter is asked from a worker thread."""
+    limiter = state.limiters[name]
+    if getattr(limiter, "remote", False):
+        wait = await run_in_threadpool(limiter.take, key, cost)
+    else:
+        wait = limiter.take(key, cost)
+    _refused(wait, what)
+
+
+async def _refund(state: ServerState, name: str, key: str, cost: float) -> None:
+    limiter = state.limiters[name]
+    if getattr(limiter, "remote", False):
+        await run_in_threadpool(limiter.refund, key, cost)
+    else:
+        limiter.refund(key, cost)
+
+
+def _refused(wait: float, what: str) -> None:
     if wait:
         seconds = max(1, int(wait + 0.999))
         raise error(
@@ -89,6 +122,28 @@ def limit(state: ServerState, name: str, key: str, cost: float, what: str) -> No
             "rate_limited",
             {"Retry-After": str(seconds)},
         )
+
+
+EVERYONE = "*"  # the login limiter's key for the server as a whole
+
+
+async def credential_check(request: Request, check: Callable[[], Awaitable[T]]) -> T:
+    """Run ``check`` (an admin token, a dashboard cookie, a login form) through the login
+    limiter: one attempt is charged to the client's address and to everyone before it runs
+    (429, nothing checked, when either is spent); a truthy result gives the charge back."""
+    state = server_state(request)
+    address = client_address(request)
+    await throttle(state, "login_address", address, 1, "address")
+    try:
+        await throttle(state, "login_overall", EVERYONE, 1, "server (too many wrong logins)")
+    except HTTPException:
+        await _refund(state, "login_address", address, 1)
+        raise
+    result = await check()
+    if result:
+        await _refund(state, "login_address", address, 1)
+        await _refund(state, "login_overall", EVERYONE, 1)
+    return result
 
 
 def parse_networks(text: str | Iterable[str] | None) -> tuple[Network, ...]:
@@ -107,38 +162,119 @@ def parse_networks(text: str | Iterable[str] | None) -> tuple[Network, ...]:
     return tuple(out)
 
 
-def _trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``address`` parsed (a zone ``%eth0`` dropped; IPv4-mapped IPv6 as IPv4), or None."""
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(address.strip().split("%", 1)[0])
     except ValueError:
-        return False
-    return any(ip in net for net in trusted)
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def address_key(address: str, ipv6_prefix: int = 64) -> str:
+    """One spelling per client for the per-address limits: IPv4 as it is (``::ffff:a.b.c.d``
+    is ``a.b.c.d``), IPv6 as its ``/ipv6_prefix`` network, compressed and lower case (one
+    subscriber usually holds a whole /64, so its addresses share one allowance); anything
+    else lower case."""
+    ip = _ip(address)
+    if ip is None:
+        return address.strip().lower()
+    if ip.version == 4 or ipv6_prefix >= 128:
+        return str(ip)
+    return str(ipaddress.ip_network((ip, ipv6_prefix), strict=False))
+
+
+def is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+    """``address`` is in one of the ``trusted`` networks (IPv4-mapped IPv6 as IPv4)."""
+    ip = _ip(address)
+    return ip is not None and any(ip in net for net in trusted)
 
 
 def client_address(request: Request) -> str:
-    """The client's address: the TCP peer, unless the peer is a trusted proxy; then the
-    right-most address in ``X-Forwarded-For`` that is not itself a trusted proxy."""
+    """The client as the per-address limits count it (``address_key``): the TCP peer, unless
+    the peer is a trusted proxy; then the right-most address in ``X-Forwarded-For`` that is not
+    itself a trusted proxy."""
+    state = server_state(request)
+    return address_key(_client_ip(request, state.trusted), state.settings.ipv6_prefix)
+
+
+def _client_ip(request: Request, trusted: tuple[Network, ...]) -> str:
     peer = request.client.host if request.client else "unknown"
-    trusted = server_state(request).trusted
-    if not trusted or not _trusted(peer, trusted):
+    if not trusted or not is_trusted(peer, trusted):
         return peer
     hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
     address = peer
     for hop in reversed([h for h in hops if h]):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
+        if _ip(hop) is None:
             return address  # a garbled hop: believe nothing to its left
         address = hop
-        if not _trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             return hop
     return address
 
 
+def _from_trusted_proxy(request: Request) -> bool:
+    trusted = server_state(request).trusted
+    return bool(trusted) and request.client is not None and is_trusted(request.client.host, trusted)
+
+
+def is_https(request: Request) -> bool:
+    """The client reached the server over TLS: directly, or through a trusted proxy that says
+    so in ``X-Forwarded-Proto`` (the first value: the proxy that faced the client)."""
+    if request.url.scheme == "https":
+        return True
+    if not _from_trusted_proxy(request):
+        return False
+    proto = request.headers.get("x-forwarded-proto", "").split(",", 1)[0]
+    return proto.strip().lower() == "https"
+
+
+def same_origin(request: Request) -> bool:
+    """False when a browser says the request comes from another site (login CSRF). Browsers
+    since 2020-2023 say so in ``Sec-Fetch-Site`` (``same-origin``, or ``none`` for one the user
+    started), which no referrer policy hides; otherwise ``Origin``, or without one ``Referer``,
+    must name the host the request was sent to (``Host``, or a trusted proxy's
+    ``X-Forwarded-Host``); ``Origin: null`` is refused. A request with none of them (curl,
+    scripts) is no cross-site form post."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site.strip().lower() in ("same-origin", "none")
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        return True
+    host = request.headers.get("host", "")
+    if _from_trusted_proxy(request) and request.headers.get("x-forwarded-host"):
+        host = request.headers["x-forwarded-host"].split(",", 1)[0]
+    try:
+        parts = urlsplit(source.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.strip().lower()
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
 def is_admin(request: Request, token: str | None) -> bool:
-    """``token`` is the configured admin token (compared in constant time)."""
+    """``token`` is the configured admin token: compared in constant time, lengths included.
+    Not limited by itself: routes call ``admin_token_ok`` (through the login limiter)."""
     expected = server_state(request).settings.admin_token
-    return bool(expected and token) and hmac.compare_digest(token.encode(), expected.encode())
+    if not expected or not token:
+        return False
+    return hmac.compare_digest(_digest(token), _digest(expected))
+
+
+async def admin_token_ok(request: Request, token: str | None) -> bool:
+    """``is_admin`` as one ``credential_check`` (429 once the login limiter's allowance for
+    this address or for everyone is spent)."""
+
+    async def check() -> bool:
+        return is_admin(request, token)
+
+    return await credential_check(request, check)
 
 
 def bearer(request: Request) -> str | None:
@@ -150,9 +286,10 @@ def bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def require_admin(request: Request) -> None:
-    """401 unless the request carries ``Authorization: Bearer <admin token>``."""
-    if not is_admin(request, bearer(request)):
+async def require_admin(request: Request) -> None:
+    """401 unless the request carries ``Authorization: Bearer <admin token>`` (one
+    ``credential_check``: 429 when the login limiter's allowance is spent)."""
+    if not await admin_token_ok(request, bearer(request)):
         raise error(
             401,
             "send Authorization: Bearer <admin token>",

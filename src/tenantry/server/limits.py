@@ -35,7 +35,10 @@ class Rate:
 
 
 class Limiter:
-    """Token buckets by key. Not thread-safe: call it from the event loop only."""
+    """Token buckets by key, in this process. Not thread-safe: call each one from one thread
+    (the event loop, or the relay's thread)."""
+
+    remote = False  # answers at once: fine on the event loop (a RedisLimiter is not)
 
     def __init__(self, rate: Rate, *, max_keys: int = 100_000) -> None:
         if rate.per_second <= 0 or rate.burst < 1:
@@ -64,6 +67,12 @@ class Limiter:
             bucket[0] -= cost
             return 0.0
         return (cost - bucket[0]) / self.rate.per_second
+
+    def refund(self, key: str, cost: float = 1.0) -> None:
+        """Give back ``cost`` tokens that ``take`` charged (up to a full bucket)."""
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            bucket[0] = min(self.rate.burst, bucket[0] + float(cost))
 
 
 class BodyLimit:

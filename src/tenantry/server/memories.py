@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, select
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.identity._engine import make_engine
+from tenantry.identity._engine import release_engine, shared_engine
 
 metadata = MetaData()
 
@@ -37,10 +37,12 @@ memories = Table(
 
 
 class MemoryTable:
-    """Insert and search memories; one SQLAlchemy engine, created tables on open. Thread-safe."""
+    """Insert and search memories on the identity database's engine (``shared_engine``: one per
+    database per process); created tables on open. Thread-safe."""
 
     def __init__(self, url: Any) -> None:
-        self.engine = make_engine(url)
+        self.engine = shared_engine(url)
+        self._closed = False
         metadata.create_all(self.engine)
         self._pending: list[tuple[dict, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
@@ -103,7 +105,9 @@ class MemoryTable:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def close(self) -> None:
-        self.engine.dispose()
+        if not self._closed:
+            self._closed = True
+            release_engine(self.engine)
 
 
 def _row(developer_id: str, end_user_id: str | None, content: str, meta: dict | None) -> dict:

@@ -6,18 +6,38 @@ personal data is filtered), the client's context fields must pass the same value
 allow-list of shapes, duplicates (same uuid) are dropped, people on the suppression list
 (``tenantry forget``) are dropped by their raw or re-keyed ID, and what is left is handed to the
 relay's destinations (default: the configured event store) by one ``Sender`` each, off the event
-loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never its batch.
-[PostHog capture endpoint; Vector http_server source]
+loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never its batch:
+one that does not validate, one holding a string JSON cannot encode (a lone surrogate:
+``unencodable``), one whose name would go past the day's allowance of distinct event names
+(``too_many_event_names``, see ``EventNames``). A ``uuid`` is kept only in canonical form (what
+``str(uuid.UUID(...))`` prints); anything else, another spelling included, is replaced by a
+fresh one, so the field carries nothing but a UUID. [PostHog capture endpoint; Vector
+http_server source]
+
+All of it (the rate limits, dedup and suppression checks, which may wait on Redis or a file, and
+the shaping) runs on the relay's own thread (``run``), never on the event loop: a slow Redis
+slows the relay, not ``/healthz`` or the API.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid as uuidlib
-from collections.abc import Sequence
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+import orjson
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from tenantry._installation import load_or_create_secret, new_anonymous_id
 from tenantry.config import Settings
@@ -62,6 +82,13 @@ class RelayBatch(BaseModel):
     )
     anonymous_id: str | None = Field(None, max_length=MAX_ANONYMOUS_ID)
 
+    @field_validator("anonymous_id")
+    @classmethod
+    def _encodable_id(cls, value: str | None) -> str | None:
+        if value is not None and not _encodable(value):
+            raise ValueError("not valid Unicode (a lone surrogate)")
+        return value
+
 
 class Rejected(BaseModel):
     index: int
@@ -82,6 +109,48 @@ def _reason(exc: ValidationError) -> str:
 
 
 RELAY_BUFFER_BYTES = 64 * 1024 * 1024  # per destination; beyond half of it the relay says 503
+T = TypeVar("T")
+
+
+class EventNames:
+    """The day's allowance of distinct event names (UTC days, this process): ``per_source``
+    for one installation, ``total`` for all together. ``allow(source, name, now)`` is False for
+    a name past either; names already taken today always pass. Installations are remembered in
+    LRU order up to ``max_entries`` (installation, name) pairs (~100 bytes each); one forgotten
+    starts its count again, the total still holds. One thread only (the relay's)."""
+
+    def __init__(self, per_source: int, total: int, *, max_entries: int = 200_000) -> None:
+        self.per_source = per_source
+        self.total = total
+        self.max_entries = max_entries
+        self._day = -1
+        self._names: set[str] = set()
+        self._by_source: OrderedDict[str, set[str]] = OrderedDict()
+        self._entries = 0
+
+    def allow(self, source: str, name: str, now: float) -> bool:
+        day = int(now // 86400)
+        if day != self._day:
+            self._day, self._names, self._by_source, self._entries = day, set(), OrderedDict(), 0
+        taken = self._by_source.get(source)
+        if taken is None:
+            taken = self._by_source[source] = set()
+        else:
+            self._by_source.move_to_end(source)
+            if name in taken:
+                return True
+        if len(taken) >= self.per_source:
+            return False
+        if name not in self._names:
+            if len(self._names) >= self.total:
+                return False
+            self._names.add(name)
+        taken.add(name)
+        self._entries += 1
+        while self._entries > self.max_entries and len(self._by_source) > 1:
+            _, dropped = self._by_source.popitem(last=False)
+            self._entries -= len(dropped)
+        return True
 
 
 class Relay:
@@ -132,20 +201,40 @@ class Relay:
             dedup = LocalDedup(dedup_size)
         self.dedup = dedup  # first_seen(uuids) -> [bool]; shared via Redis across replicas
         self._two_step = hasattr(dedup, "seen") and hasattr(dedup, "mark")
+        self.names = EventNames(
+            settings.relay_max_event_names, settings.relay_max_event_names_total
+        )
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="tenantry-relay")
         self.fanout.replay()
 
-    def accept(self, batch: RelayBatch) -> tuple[int, list[dict]]:
+    async def run(self, work: Callable[[], T]) -> T:
+        """``work()`` on the relay's thread (one: the limiters and ``EventNames`` it uses are
+        not shared with any other)."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    def accept(self, batch: RelayBatch, source: str | None = None) -> tuple[int, list[dict]]:
         """Validate, shape and queue ``batch``'s events one by one; return how many were kept
-        (not rejected, duplicate, suppressed or dropped by the policy) and the rejections."""
+        (not rejected, duplicate, suppressed or dropped by the policy) and the rejections.
+        ``source`` (the client's address) names the installation when the batch has no
+        ``anonymous_id``. Blocking (Redis, files): call it through ``run``."""
         now = time.time()
         rejected: list[dict] = []
         valid: list[tuple[RelayEvent, str | None]] = []
+        installation = batch.anonymous_id or source or ""
         for index, raw in enumerate(batch.events):
+            if not _encodable(raw):  # a destination could never write it: it alone goes
+                rejected.append({"index": index, "reason": "unencodable"})
+                self.counters.drop("unencodable")
+                continue
             try:
                 item = _EVENT.validate_python(raw)
             except ValidationError as exc:
                 rejected.append({"index": index, "reason": _reason(exc)})
                 self.counters.drop("invalid_event")
+                continue
+            if not self.names.allow(installation, item.event_name, now):
+                rejected.append({"index": index, "reason": "too_many_event_names"})
+                self.counters.drop("too_many_event_names")
                 continue
             valid.append((item, _uuid(item.uuid)))
         known = [uid for _, uid in valid if uid]
@@ -208,7 +297,10 @@ class Relay:
         """Send what can be sent within ``timeout``, then stop; returns the events left unsent
         (counted ``shutdown:<destination>``, or ``shutdown_spooled:<destination>`` when the
         relay spool keeps them for the next start)."""
-        return self.fanout.stop(time.monotonic() + timeout)
+        try:
+            return self.fanout.stop(time.monotonic() + timeout)
+        finally:
+            self._thread.shutdown(wait=False, cancel_futures=True)
 
     def status(self) -> dict[str, Any]:
         snap = self.counters.snapshot()
@@ -217,11 +309,37 @@ class Relay:
 
 
 def _uuid(value: str | None) -> str | None:
-    """The client's uuid in canonical form when ``uuid.UUID`` parses it (kept across relays and
-    deduplicated in that form), else None (the event gets a new one and no dedup)."""
+    """The client's uuid when it is a UUID in canonical form (kept across relays, the dedup
+    key), else None: the event gets a fresh one (and no dedup), so no other spelling, and no
+    data, passes through the field."""
     if not value:
         return None
     try:
-        return str(uuidlib.UUID(value))
+        canonical = str(uuidlib.UUID(value))
     except ValueError:
         return None
+    return value if value == canonical else None
+
+
+def _encodable(value: Any) -> bool:
+    """True unless a string in ``value`` (keys included, at any depth) cannot be encoded as
+    UTF-8 (a lone surrogate such as ``"\\ud800"``, which JSON text may carry as an escape)."""
+    try:
+        orjson.dumps(value)
+        return True
+    except orjson.JSONEncodeError:  # a lone surrogate, or an integer beyond 64 bits
+        return not _has_surrogate(value)
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_surrogate(v) for v in value)
+    return False

@@ -4,6 +4,7 @@
 Allowances are charged per event (a batch of 100 costs 100), per client address (the TCP peer,
 or ``X-Forwarded-For`` only from ``TENANTRY_TRUSTED_PROXIES``) and per installation
 (``anonymous_id``), so neither rotating installation IDs nor a forged header buys a fresh one.
+The limits and ``Relay.accept`` run on the relay's own thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -34,11 +35,15 @@ async def relay_events(batch: RelayBatch, request: Request) -> dict:
         )
     if state.relay.busy():  # accept only what can be delivered: back-pressure to the clients
         raise error(503, "the relay is busy; retry later", "busy", {"Retry-After": "1"})
-    cost = max(1, count)
-    limit(state, "relay_address", client_address(request), cost, "address")
-    if batch.anonymous_id:
-        limit(state, "relay_installation", batch.anonymous_id, cost, "installation")
-    processed, rejected = state.relay.accept(batch)
+    cost, address = max(1, count), client_address(request)
+
+    def work() -> tuple[int, list[dict]]:  # on the relay's thread: Redis is never awaited here
+        limit(state, "relay_address", address, cost, "address")
+        if batch.anonymous_id:
+            limit(state, "relay_installation", batch.anonymous_id, cost, "installation")
+        return state.relay.accept(batch, address)
+
+    processed, rejected = await state.relay.run(work)
     return {
         "success": True,
         "events_received": count,

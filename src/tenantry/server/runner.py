@@ -13,6 +13,8 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+from tenantry.server.connections import server_config
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nobody listens on right now."""
@@ -35,15 +37,7 @@ class ServerThread:
         self.host = host
         self.port = port or free_port(host)
         self.timeout = timeout
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=self.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            proxy_headers=False,  # forwarded headers: TENANTRY_TRUSTED_PROXIES decides
-        )
+        config = server_config(app, host=host, port=self.port, lifespan="on")
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # not the main thread
         self.thread = threading.Thread(target=self.server.run, name="tenantry-server", daemon=True)

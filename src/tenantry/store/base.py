@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -55,13 +55,42 @@ def columns_of(events: Sequence[Event]) -> dict[str, list]:
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Which rows a query may see. Applied by the store to its base relation, never by the query:
-    a per-developer query cannot read another developer's rows by construction."""
+    a per-developer query cannot read another developer's rows by construction.
+
+    ``since``/``until`` are either dates (whole UTC days, ``until`` inclusive: what the reports
+    take) or naive UTC datetimes (an instant, ``until`` exclusive: the dashboard's "last 24
+    hours"). ``bounds()`` gives both as one half-open interval."""
 
     cloud_only: bool = False
     developer: str | None = None
-    since: date | None = None
-    until: date | None = None  # inclusive
+    since: date | datetime | None = None
+    until: date | datetime | None = None  # a date: inclusive; a datetime: exclusive
     dedupe: bool = True  # False: the query only counts distinct values, replays cannot matter
+
+    @property
+    def whole_days(self) -> bool:
+        """True when neither bound is a datetime (rollups by day can answer)."""
+        return not isinstance(self.since, datetime) and not isinstance(self.until, datetime)
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """``[start, end)`` as naive UTC datetimes; None where the scope is open."""
+        start = end = None
+        if self.since is not None:
+            start = _instant(self.since)
+        if self.until is not None:
+            end = _instant(self.until)
+            if not isinstance(self.until, datetime):
+                try:
+                    end += timedelta(days=1)
+                except OverflowError:  # until 9999-12-31: no upper bound
+                    end = None
+        return start, end
+
+
+def _instant(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
 
 
 class EventStore(ABC):
@@ -75,9 +104,10 @@ class EventStore(ABC):
         """Store ``events`` (idempotent on uuid); return how many were handed in."""
 
     @abstractmethod
-    def select(self, sql: str, scope: Scope) -> list[tuple]:
+    def select(self, sql: str, scope: Scope, limit: int | None = None) -> list[tuple]:
         """Run ``sql`` in which ``{events}`` is the scoped, deduplicated relation with the
-        columns of ``COLUMNS`` plus ``day`` (the UTC date of ``timestamp``)."""
+        columns of ``COLUMNS`` plus ``day`` (the UTC date of ``timestamp``); at most ``limit``
+        rows (appended as ``LIMIT``: ``sql`` ends with its ``ORDER BY``)."""
 
     @abstractmethod
     def editions(self) -> set[str]:

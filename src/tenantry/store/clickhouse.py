@@ -44,7 +44,7 @@ except ImportError as exc:  # pragma: no cover - the dependency ships with tenan
 logging.getLogger("clickhouse_driver").addHandler(logging.NullHandler())
 logger = logging.getLogger("tenantry.store")
 
-TABLE = "tenantry_events"
+TABLE = rollups.RAW
 _DDL_RAW = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     uuid String,
@@ -187,6 +187,15 @@ class ClickHouseStore(EventStore):
         if scope.developer is not None:
             conds.append("developer_id = %(developer)s")
             params["developer"] = scope.developer
+        if not scope.whole_days:  # an instant: compare timestamps (no rollup can answer)
+            start, end = scope.bounds()
+            if start is not None:
+                conds.append("timestamp >= toDateTime(%(since)s, 'UTC')")
+                params["since"] = start.isoformat(sep=" ", timespec="seconds")
+            if end is not None:
+                conds.append("timestamp < toDateTime(%(until)s, 'UTC')")
+                params["until"] = end.isoformat(sep=" ", timespec="seconds")
+            return " AND ".join(conds), params
         if scope.since is not None:
             conds.append(f"{day} >= toDate(%(since)s)")
             params["since"] = scope.since.isoformat()
@@ -195,15 +204,18 @@ class ClickHouseStore(EventStore):
             params["until"] = scope.until.isoformat()
         return " AND ".join(conds), params
 
-    def select(self, sql: str, scope: Scope) -> list[tuple]:
+    def select(self, sql: str, scope: Scope, limit: int | None = None) -> list[tuple]:
         rollup = rollups.BY_DEFINITION.get(sql)
-        if rollup is not None and scope.developer is None:
+        if rollup is not None and scope.developer is None and scope.whole_days:
             days, params = self._where(Scope(since=scope.since, until=scope.until), "day")
+            raw_days, _ = self._where(Scope(since=scope.since, until=scope.until))
             cloud = "edition = 'cloud'" if scope.cloud_only else "1"
-            query = rollup.format(days=days, cloud=cloud)
+            query = rollup.format(days=days, cloud=cloud, raw_days=raw_days)
         else:
             where, params = self._where(scope)
             query = sql.replace("%", "%%").format(events=_RELATION.format(where=where))
+        if limit is not None:
+            query += f" LIMIT {int(limit)}"
         return [tuple(row) for row in self._run(query, params)]
 
     def editions(self) -> set[str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from tenantry.store.queries import DEFINITIONS
 
+RAW = "tenantry_events"  # the events table (``clickhouse.TABLE``)
 COUNTS = "tenantry_daily_counts"
 USERS = "tenantry_daily_users"
 IDS = "tenantry_daily_ids"
@@ -75,8 +76,14 @@ def ddl(raw: str) -> list[str]:
 
 
 _OS = "if(os = '', 'unknown', os)"
+_CLOUD = "edition = 'cloud' AND developer_id != ''"
+_STATUSES = (  # the status of each cloud API request in range (``{raw_days}``: on the raw table)
+    f"(SELECT visitParamExtractFloat(properties, 'status') AS s FROM {RAW} "
+    f"WHERE event = 'api_request' AND {_CLOUD} AND {{raw_days}})"
+)
 # Per query name: the SQL over the rollups, and the definition's SQL it stands for. ``{cloud}``
-# and ``{days}`` are the scope's conditions; a developer-scoped query reads the raw table.
+# and ``{days}`` are the scope's conditions (``{raw_days}``: the same days on the raw table); a
+# developer-scoped query reads the raw table.
 _SQL = {
     "top-developers": (
         f"SELECT developer_id, uniqExactIfMerge(users) AS n FROM {USERS} WHERE {{days}} "
@@ -107,10 +114,46 @@ _SQL = {
         f"ALL INNER JOIN (SELECT {_OS} AS o, uniqExactMerge(ids) AS ids FROM {IDS} "
         "WHERE edition = 'opensource' AND {cloud} AND {days} GROUP BY o) AS i USING o"
     ),
+    "monthly-usage": (
+        "SELECT developer_id, substring(toString(day), 1, 7) AS m, "
+        "sumIf(n, event = 'api_request') AS requests, sumIf(n, event = 'memory_created') AS mem "
+        f"FROM {COUNTS} WHERE edition = 'cloud' AND developer_id != '' "
+        "AND event IN ('api_request', 'memory_created') AND {days} "
+        "GROUP BY developer_id, m HAVING requests + mem > 0 ORDER BY m, developer_id"
+    ),
+    # the tiles: counts from the rollups; 4xx and 5xx need each request's status (raw rows)
+    "overview": (
+        "SELECT (SELECT count() FROM (SELECT developer_id, sum(n) AS c FROM "
+        f"{COUNTS} WHERE {_CLOUD} AND {{days}} GROUP BY developer_id HAVING c > 0)), "
+        f"(SELECT uniqExactIfMerge(users) FROM {USERS} WHERE {{days}}), "
+        f"(SELECT sum(n) FROM {COUNTS} WHERE {_CLOUD} AND {{days}}), "
+        f"(SELECT sumIf(n, event = 'api_request') FROM {COUNTS} WHERE {_CLOUD} AND {{days}}), "
+        f"(SELECT countIf(s >= 400 AND s < 500) FROM {_STATUSES}), "
+        f"(SELECT countIf(s >= 500) FROM {_STATUSES}), "
+        f"(SELECT sumIf(n, event = 'memory_created') FROM {COUNTS} WHERE {_CLOUD} AND {{days}})"
+    ),
+    "installations": (
+        f"SELECT ids, c FROM (SELECT edition, sum(n) AS c FROM {COUNTS} "
+        "WHERE edition = 'opensource' AND {days} GROUP BY edition HAVING c > 0) AS s "
+        f"ALL INNER JOIN (SELECT edition, uniqExactMerge(ids) AS ids FROM {IDS} "
+        "WHERE edition = 'opensource' AND {days} GROUP BY edition) AS i USING edition"
+    ),
+}
+# The totals a top-N query subtracts what it kept from (``Fold.total``), per query name.
+_TOTALS = {
+    "top-developers": f"SELECT uniqExactIfMerge(users) FROM {USERS} WHERE {{days}}",
+    "event-counts": f"SELECT sum(n) FROM {COUNTS} WHERE {{cloud}} AND {{days}}",
 }
 # Keyed by the definition's SQL text: a definition that changes falls back to the raw table
 # (right, only slower) until its rollup SQL is updated here.
 BY_DEFINITION = {DEFINITIONS[name].sql: sql for name, sql in _SQL.items() if name in DEFINITIONS}
+BY_DEFINITION.update(
+    {
+        DEFINITIONS[name].fold.total: sql
+        for name, sql in _TOTALS.items()
+        if name in DEFINITIONS and DEFINITIONS[name].fold and DEFINITIONS[name].fold.total
+    }
+)
 
 
 def reconcile_sql(raw: str) -> str:

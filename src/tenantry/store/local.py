@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -190,13 +190,13 @@ class LocalStore(EventStore):
         if scope.developer is not None:
             conds.append("developer_id = $developer")
             params["developer"] = scope.developer
-        if scope.since is not None:
+        start, end = scope.bounds()
+        if start is not None:
             conds.append("timestamp >= $since")
-            params["since"] = datetime(scope.since.year, scope.since.month, scope.since.day)
-        if scope.until is not None:
-            end = datetime(scope.until.year, scope.until.month, scope.until.day)
+            params["since"] = start
+        if end is not None:
             conds.append("timestamp < $until")
-            params["until"] = end + timedelta(days=1)
+            params["until"] = end
         return " AND ".join(conds), params
 
     @staticmethod
@@ -217,13 +217,15 @@ class LocalStore(EventStore):
         body = " UNION ALL ".join(parts) if parts else f"SELECT * FROM {_EMPTY} WHERE {where}"
         return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM ({body}))"
 
-    def select(self, sql: str, scope: Scope) -> list[tuple]:
+    def select(self, sql: str, scope: Scope, limit: int | None = None) -> list[tuple]:
         where, params = self._where(scope)
         cur = self._cursor()
         try:
             with _flock(self._read_lock, fcntl.LOCK_SH):
                 fresh, compacted = self._list()
                 query = sql.format(events=self._relation(fresh, compacted, where, scope.dedupe))
+                if limit is not None:
+                    query += f" LIMIT {int(limit)}"
                 return cur.execute(query, params).fetchall()
         except duckdb.Error as exc:
             raise StoreError(f"local event store query failed: {exc}") from exc

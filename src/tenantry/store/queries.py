@@ -11,10 +11,10 @@ Percentiles are nearest-rank: ``p95`` of a group of n values is its ceil(95 n / 
 smallest value, an integer rank, so DuckDB and ClickHouse return the same value.
 
 Sampled events (``TelemetryService(sample_rates=...)``) carry their rate as ``$sample_rate``;
-the usage reports (``api-usage``, ``api-daily-usage``, ``monthly-usage``) count each as 1/rate
-events (``{weight:}``; a missing or invalid rate counts 1), rounded to a whole number, so they
-stay unbiased estimates. Percentiles need no weight: a uniform sample keeps them. The other
-reports count the events kept.
+the usage reports (``api-usage``, ``api-daily-usage``, ``api-daily-status``, ``monthly-usage``)
+count each as 1/rate events (``{weight:}``; a missing or invalid rate counts 1), rounded to a
+whole number, so they stay unbiased estimates. Percentiles need no weight: a uniform sample
+keeps them. The other reports count the events kept.
 
     run_query(store, "top-developers")
     -> {"query": "top-developers", "rows": [{"developer_id": ..., "unique_end_users": 3}, ...]}
@@ -24,13 +24,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+
+import orjson
 
 from tenantry.errors import PrivacyRefused, QueryError
 from tenantry.store.base import EventStore, Scope
+from tenantry.store.folding import OTHER, Fold, fold_keys, fold_ranked, suppress_small_groups
 
-OTHER = "other"
+__all__ = ["DEFINITIONS", "OTHER", "QUERIES", "TOP", "Query", "run_query", "suppress_small_groups"]
+
+TOP = 1000  # groups a report answers at most; the rest are folded into ``other`` (folding.py)
+# The range a store can hold (ClickHouse's DateTime ends in 2106): a bound beyond it is no bound.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2105, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,8 @@ class Query:
     distinct_only: bool = False  # counts only distinct values: the store may skip uuid dedupe
     end_users: bool = False  # rows keyed by end_user_id: may show the developer's own names
     across_developers: bool = False  # rows are developers: for the operator, never one developer
+    fold: Fold | None = None  # bounded to the top N groups plus ``other`` (folding.py)
+    one_row: bool = False  # a single row of totals (0, never missing, over an empty range)
     help: str = ""
 
 
@@ -112,6 +121,12 @@ _API_REQUESTS = (
 )
 _REQUESTS = "CAST(floor(sum(w) + 0.5) AS Int64)"
 _ERRORS = "CAST(floor(sum(CASE WHEN status >= 500 THEN w ELSE 0 END) + 0.5) AS Int64)"
+_MEMORIES = "sum(CASE WHEN event = 'memory_created' THEN 1 ELSE 0 END)"
+_STATUS_CLASS = (
+    "CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' "
+    "WHEN status >= 300 THEN '3xx' ELSE '2xx' END"
+)
+_PER_DEVELOPER_DAY = ("date",)
 
 
 _DEFINITIONS = (
@@ -121,6 +136,7 @@ _DEFINITIONS = (
         "SELECT event, count(*) AS n FROM {events} GROUP BY event ORDER BY n DESC, event",
         cloud=True,
         needs_developer=True,
+        fold=Fold("event", ("count",), total="SELECT count(*) FROM {events}"),
         help="events of one developer, by name",
     ),
     Query(
@@ -129,6 +145,7 @@ _DEFINITIONS = (
         "SELECT count(*) FROM {events} WHERE event = 'memory_created'",
         cloud=True,
         needs_developer=True,
+        one_row=True,
         help="memories one developer created, across all their end users",
     ),
     Query(
@@ -139,6 +156,11 @@ _DEFINITIONS = (
         cloud=True,
         across_developers=True,
         distinct_only=True,
+        fold=Fold(
+            "developer_id",
+            ("unique_end_users",),
+            total="SELECT count(DISTINCT end_user_id) FROM {events} WHERE developer_id IS NOT NULL",
+        ),
         help="developers by distinct active end users",
     ),
     Query(
@@ -150,6 +172,12 @@ _DEFINITIONS = (
         cloud=True,
         needs_developer=True,
         end_users=True,
+        fold=Fold(
+            "end_user_id",
+            ("memory_count",),
+            total="SELECT count(*) FROM {events} "
+            "WHERE event = 'memory_created' AND end_user_id IS NOT NULL",
+        ),
         help="memories per end user of one developer",
     ),
     Query(
@@ -159,6 +187,7 @@ _DEFINITIONS = (
         "WHERE developer_id IS NOT NULL GROUP BY developer_id, day ORDER BY day, developer_id",
         cloud=True,
         distinct_only=True,
+        fold=Fold("developer_id", ("unique_end_users",), by=_PER_DEVELOPER_DAY),
         help="distinct end users per developer and day",
     ),
     Query(
@@ -167,6 +196,7 @@ _DEFINITIONS = (
         "SELECT developer_id, day, count(*) AS n FROM {events} "
         "WHERE developer_id IS NOT NULL GROUP BY developer_id, day ORDER BY day, developer_id",
         cloud=True,
+        fold=Fold("developer_id", ("count",), by=_PER_DEVELOPER_DAY),
         help="events per day per developer",
     ),
     Query(
@@ -177,6 +207,7 @@ _DEFINITIONS = (
         f"FROM {_API_REQUESTS} GROUP BY developer_id, route, method "
         "ORDER BY developer_id, requests DESC, route, method",
         cloud=True,
+        fold=Fold("developer_id", ("requests", "errors"), by=("route", "method")),
         help="API requests per developer and route: count, 5xx errors, p50 and p95 latency (ms)",
     ),
     Query(
@@ -186,7 +217,17 @@ _DEFINITIONS = (
         f"FROM {_API_REQUESTS} GROUP BY developer_id, day, route, method "
         "ORDER BY day, developer_id, route, method",
         cloud=True,
+        fold=Fold("developer_id", ("requests", "errors"), by=("date", "route", "method")),
         help="API requests and 5xx errors per developer, route and day",
+    ),
+    Query(
+        "api-daily-status",
+        ("date", "status_class", "requests"),
+        f"SELECT day, {_STATUS_CLASS} AS c, {_REQUESTS} AS requests FROM {_API_REQUESTS} "
+        "GROUP BY day, c ORDER BY day, c",
+        cloud=True,
+        help="API requests per day by status class (2xx, 3xx, 4xx client errors, 5xx server "
+        "errors)",
     ),
     Query(
         "monthly-usage",
@@ -200,13 +241,70 @@ _DEFINITIONS = (
         "AND event IN ('api_request', 'memory_created')) "
         "GROUP BY developer_id, m ORDER BY m, developer_id",
         cloud=True,
+        fold=Fold("developer_id", ("requests", "memories"), by=("month",)),
         help="API requests and memories per developer and month (YYYY-MM)",
+    ),
+    Query(
+        "overview",
+        (
+            "developers",
+            "end_users",
+            "events",
+            "api_requests",
+            "errors_4xx",
+            "errors_5xx",
+            "memories",
+        ),
+        "SELECT count(DISTINCT developer_id), count(DISTINCT end_user_id), count(*), "
+        "sum(CASE WHEN event = 'api_request' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN event = 'api_request' AND {num:status} >= 400 "
+        "AND {num:status} < 500 THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN event = 'api_request' AND {num:status} >= 500 THEN 1 ELSE 0 END), "
+        f"{_MEMORIES} FROM {{events}} WHERE developer_id IS NOT NULL",
+        cloud=True,
+        one_row=True,
+        help="the dashboard's tiles: active developers, active end users, events, API requests, "
+        "4xx and 5xx answers, memories",
+    ),
+    Query(
+        "recent-events",
+        ("time", "event", "end_user_id", "properties"),
+        "SELECT timestamp, event, end_user_id, properties FROM {events} "
+        "ORDER BY timestamp DESC, uuid LIMIT 50",
+        cloud=True,
+        needs_developer=True,
+        end_users=True,
+        help="one developer's latest 50 events: time (UTC), event, end user, properties",
+    ),
+    Query(
+        "end-user-activity",
+        ("end_user_id", "events", "memories", "first_day", "last_day"),
+        f"SELECT end_user_id, count(*) AS n, {_MEMORIES} AS m, min(day), max(day) "
+        "FROM {events} WHERE end_user_id IS NOT NULL GROUP BY end_user_id "
+        "ORDER BY n DESC, end_user_id",
+        cloud=True,
+        needs_developer=True,
+        end_users=True,
+        fold=Fold(
+            "end_user_id",
+            ("events", "memories"),
+            total=f"SELECT count(*), {_MEMORIES} FROM {{events}} WHERE end_user_id IS NOT NULL",
+        ),
+        help="one developer's end users: events, memories, first and last active day",
     ),
     Query(
         "event-counts",
         ("event", "count"),
         "SELECT event, count(*) AS n FROM {events} GROUP BY event ORDER BY n DESC, event",
+        fold=Fold("event", ("count",), total="SELECT count(*) FROM {events}"),
         help="events by name (any edition)",
+    ),
+    Query(
+        "installations",
+        ("installations", "events"),
+        "SELECT count(DISTINCT distinct_id), count(*) FROM {events} WHERE edition = 'opensource'",
+        one_row=True,
+        help="opensource installations (distinct pseudonyms) and their events",
     ),
     Query(
         "edition-distribution",
@@ -228,37 +326,89 @@ DEFINITIONS = {q.name: q for q in _DEFINITIONS}
 QUERIES = tuple(DEFINITIONS)
 
 
-def _date(value: date | str | None, flag: str) -> date | None:
-    if value is None or isinstance(value, date) and not isinstance(value, datetime):
-        return value
+def parse_moment(value: date | str | None, flag: str) -> date | datetime | None:
+    """A range bound: a date (``YYYY-MM-DD``, a whole UTC day) or an instant (ISO 8601 with a
+    time; read as UTC without an offset), kept within what a store can hold (1970 to 2105): a
+    bound beyond that is no bound (``--until 9999-12-31``), never an overflow."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise QueryError(
+                f"--{flag}: {text[:40]!r} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM)"
+            ) from None
     if isinstance(value, datetime):
-        return value.date()
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise QueryError(f"--{flag}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float):  # durations: ms to the microsecond, equal on every backend
-        return round(value, 3)
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        raise QueryError(f"--{flag}: expected a date")
+    if flag == "until" and day > LAST_DAY or flag == "since" and day < FIRST_DAY:
+        return None
+    if day < FIRST_DAY:
+        return FIRST_DAY
+    if day > LAST_DAY:
+        return LAST_DAY
     return value
 
 
-def suppress_small_groups(rows: list[tuple], min_group_size: int) -> list[tuple[Any, int]]:
-    """Fold groups seen by fewer than ``min_group_size`` distinct ids into one ``other`` row.
-    ``rows`` are ``(key, count, distinct_ids)``; the result is ``(key, count)``, count desc,
-    ``other`` last."""
-    kept = [(k, int(n)) for k, n, ids in rows if ids >= min_group_size]
-    folded = sum(int(n) for _, n, ids in rows if ids < min_group_size)
-    kept.sort(key=lambda r: (-r[1], str(r[0])))
-    if folded:
-        kept.append((OTHER, folded))
-    return kept
+def _plain(column: str, value: Any) -> Any:
+    if column == "time" and isinstance(value, int | float):  # epoch seconds (chdb)
+        value = datetime.fromtimestamp(value, UTC)
+    if isinstance(value, float):  # durations: ms to the microsecond, equal on every backend
+        return round(value, 3)
+    if isinstance(value, datetime):
+        if column == "time":  # an event's moment: ISO 8601, UTC, to the second
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return value.isoformat(timespec="seconds") + "Z"
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if column == "properties" and isinstance(value, str):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return {}
+    return value
+
+
+def _check_edition(store: EventStore, query: Query, editions: set[str] | None) -> None:
+    if not query.cloud:
+        return
+    if editions is None:
+        editions = store.editions()
+    if editions and "cloud" not in editions:
+        raise PrivacyRefused(
+            f"{query.name} is a user-level query and this store holds only anonymous "
+            "(opensource) data; user-level queries over it are refused"
+        )
+
+
+def _select(
+    store: EventStore, query: Query, scope: Scope, top: int | None, min_group_size: int
+) -> list[dict]:
+    """The query's rows as dicts, bounded to ``top`` groups plus ``other``."""
+    sql = spelled(query.sql, store.backend)
+    fold = query.fold if top is not None else None
+    ranked = fold is not None and fold.total is not None
+    rows = store.select(sql, scope, limit=top + 1 if ranked else None)
+    if query.suppress:
+        rows = suppress_small_groups(rows, min_group_size)
+    if query.one_row:
+        rows = [tuple(v or 0 for v in row) for row in rows[:1]] or [(0,) * len(query.columns)]
+    out = [{col: _plain(col, v) for col, v in zip(query.columns, row, strict=True)} for row in rows]
+    if ranked and len(out) > top:
+        [totals] = store.select(spelled(fold.total, store.backend), scope)
+        return fold_ranked(out, fold, top, totals)
+    if fold is not None and not ranked:
+        return fold_keys(out, fold, top)
+    return out
 
 
 def run_query(
@@ -270,8 +420,15 @@ def run_query(
     until: date | str | None = None,
     min_group_size: int | None = None,
     external_ids: Callable[[str, list[str]], dict[str, str]] | None = None,
+    top: int | None = TOP,
+    editions: set[str] | None = None,
 ) -> dict:
     """Run the report query ``name``; return ``{"query": name, "rows": [{column: value}]}``.
+
+    ``since``/``until``: dates (whole UTC days, both inclusive) or instants (``until``
+    exclusive); see ``parse_moment``. ``top``: at most that many groups (event names, end
+    users, developers), the rest summed into ``other`` rows (None: every group).
+    ``editions``: the store's ``editions()`` when the caller already asked (a page of queries).
 
     ``external_ids(developer_id, end_user_ids) -> {end_user_id: external_user_id}`` (the
     identity store's ``external_ids``): rows keyed by an end user of ``developer`` also show
@@ -282,31 +439,21 @@ def run_query(
         raise QueryError(f"unknown query {name!r}; choose from {', '.join(QUERIES)}")
     if query.needs_developer and not developer:
         raise QueryError(f"{name} needs --developer")
+    if top is not None and top < 1:
+        raise QueryError("--top must be at least 1")
     scope = Scope(
         cloud_only=query.cloud,
         developer=developer or None,
-        since=_date(since, "since"),
-        until=_date(until, "until"),
+        since=parse_moment(since, "since"),
+        until=parse_moment(until, "until"),
         dedupe=not query.distinct_only,
     )
-    if scope.since and scope.until and scope.since > scope.until:
+    start, end = scope.bounds()
+    if start is not None and end is not None and start >= end:
         raise QueryError("--since is after --until")
-    if query.cloud:
-        editions = store.editions()
-        if editions and "cloud" not in editions:
-            raise PrivacyRefused(
-                f"{name} is a user-level query and this store holds only anonymous "
-                "(opensource) data; user-level queries over it are refused"
-            )
-    rows = store.select(spelled(query.sql, store.backend), scope)
-    if query.suppress:
-        rows = suppress_small_groups(rows, min_group_size or store.min_group_size)
-    result = {
-        "query": name,
-        "rows": [
-            {col: _plain(v) for col, v in zip(query.columns, row, strict=True)} for row in rows
-        ],
-    }
+    _check_edition(store, query, editions)
+    k = min_group_size or store.min_group_size
+    result = {"query": name, "rows": _select(store, query, scope, top, k)}
     if query.end_users and external_ids is not None and scope.developer:
         _add_external_ids(result["rows"], scope.developer, external_ids)
     return result
