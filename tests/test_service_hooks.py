@@ -80,9 +80,9 @@ class TestShapingOptions:
         """properties= go on every event, register adds to them for later events only, and
         the event's own properties win; in opensource they are still filtered."""
         svc, dest = cloud(properties={"service": "api", "type": "default"})
-        svc.track_sync("first", {"type": "text"})
+        svc.track_sync("first", {"type": "text"}, developer_id="dev_a")
         svc.register({"region": "eu"})
-        svc.track_sync("second", {})
+        svc.track_sync("second", {}, developer_id="dev_a")
         svc.register("not a dict")  # type: ignore[arg-type] - swallowed, counted
         assert svc.flush(5.0)
         first, second = (e.properties for e in dest.events)
@@ -95,7 +95,7 @@ class TestShapingOptions:
             edition="opensource", destinations=[oss_dest],
             properties={"owner": "alice@example.com", "tier": "pro"},
         )  # fmt: skip
-        oss.track_sync("e", {})
+        oss.track_sync("e", {}, developer_id="dev_a")
         assert oss.shutdown(5.0)
         [event] = oss_dest.events
         assert event.properties["tier"] == "pro" and "owner" not in event.properties
@@ -130,7 +130,7 @@ class TestShapingOptions:
 
         svc, dest = cloud(before_send=fn)
         for name in ("healthcheck", "boom", "ok"):
-            svc.track_sync(name, {"a": 1})
+            svc.track_sync(name, {"a": 1}, developer_id="dev_a")
         assert svc.flush(5.0)
         assert [(e.event, e.properties.get("hooked")) for e in dest.events] == [
             ("boom", None),
@@ -161,7 +161,7 @@ class TestPersonProfiles:
         svc = TelemetryService(
             edition="opensource", destinations=["posthog"], **fake_posthog.settings()
         )
-        svc.track_sync("memory_created", {"type": "text"}, user_id="user_1")
+        svc.track_sync("memory_created", {"type": "text"}, user_id="user_1", developer_id="dev_a")
         assert svc.shutdown(5.0)
         [event] = fake_posthog.requests[0].body["batch"]
         assert event["properties"].get("$process_person_profile") is (None if opt_in else False)

@@ -155,7 +155,9 @@ POSTHOG_CALLS = {
     ),
     "group": (
         lambda svc: svc.group("company", "acme", GROUP, developer_id=DEV),
-        lambda client: client.group_identify("company", "acme", GROUP, distinct_id=DEV),
+        lambda client: client.group_identify(  # noqa: TNT004 - the official SDK is the oracle
+            "company", "acme", GROUP, distinct_id=DEV
+        ),
     ),
 }
 

@@ -56,7 +56,7 @@ class TestSyncMode:
         svc = TelemetryService(
             edition="opensource", mode="sync", destinations=["posthog"], **fake_posthog.settings()
         )
-        svc.track_sync("memory_created", {})
+        svc.track_sync("memory_created", {}, developer_id="dev_a")
         started = time.monotonic()
         assert svc.flush(0.5) is False
         assert time.monotonic() - started < 3.0
@@ -73,9 +73,9 @@ class TestSyncMode:
         svc = TelemetryService(
             edition="opensource", mode="sync", destinations=["posthog"], **fake_posthog.settings()
         )
-        svc.track_sync("a", {})
+        svc.track_sync("a", {}, developer_id="dev_a")
         assert svc.shutdown(0.3) is False
-        svc.track_sync("b", {})
+        svc.track_sync("b", {}, developer_id="dev_a")
         drops = svc.get_status()["drops"]
         assert drops["shutdown:posthog"] == 1 and drops["shutdown"] == 1
 
