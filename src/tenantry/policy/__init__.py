@@ -4,13 +4,15 @@
     relay = build_chain(settings, ..., relayed=True)   # for events relayed from installations
     event = shape(chain, draft)          # Event, or None when the event is dropped
 
-cloud:      name (credentials masked) -> ids -> swapped ids -> coerce -> secrets (by key, and
-            credentials masked in every string value) -> developer identity -> profile
-            -> error/performance -> exact duration -> request facts -> edition
-opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets (by key)
-            -> hold an api_request's route -> personal data (credentials, contact URIs and
-            phone-length numbers included) -> pseudonym -> error/performance -> duration bucket
-            -> request facts (template, method, status class, bucket) -> context -> edition
+cloud:      the call's IDs -> swapped ids -> name (credentials and IDs masked) -> coerce
+            -> secrets (by key, credentials masked in every string value, the call's IDs kept
+            out) -> developer identity -> profile -> error/performance -> exact duration
+            -> request facts -> edition
+opensource: the call's IDs -> swapped ids -> name (a harmless token) -> coerce (no object
+            turned into text) -> only what is known to be harmless (``harmless``: booleans,
+            numbers that are no identifier, short tokens, planned values; the call's IDs and
+            secret keys never) -> pseudonym -> error/performance -> duration bucket -> request
+            facts (template, method, status class, bucket) -> context -> edition
 relayed:    (``relayed=True``: events another opensource installation sent to the relay) the
             opensource chain, whatever ``settings.edition``, with the sender's own context
             (``ClientContext``, each field checked) in place of this installation's
@@ -21,8 +23,8 @@ NaN/Infinity values are left out (both editions); tenantry's own fields (``devel
 context) win over caller properties of the same name.
 
 Counters (``incr``): ``swapped_ids``, ``developer_id_fallback``, ``secrets_removed``,
-``credentials_masked``, ``credential_ids``,
-``pii_removed``, ``redacted_event_name``, ``profile_lookup_errors``, ``invalid_duration``,
+``credentials_masked``, ``credential_ids``, ``call_ids_removed``,
+``pii_removed`` and ``pii_removed:<reason>``, ``redacted_event_name``, ``profile_lookup_errors``, ``invalid_duration``,
 ``invalid_properties``, ``truncated_strings``, ``capped_keys``, ``capped_items``,
 ``capped_depth``, ``cycles``, ``non_finite_numbers``, ``dropped_objects``, ``repr_objects``.
 Drops: ``invalid_event_name``, ``shaping_error``. [structlog processors]
@@ -35,14 +37,17 @@ from collections.abc import Callable, Mapping
 from types import FunctionType, MethodType
 from typing import Any
 
+from tenantry.config import OPTIONS
 from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
-from tenantry.policy import credentials, pii
+from tenantry.policy import credentials, pii, words
+from tenantry.policy.call_ids import GatherIds
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.context import AddContext, ClientContext
 from tenantry.policy.privacy import FilterPersonalData, StripSecrets
 from tenantry.policy.processors import (
+    KINDS,
     REDACTED,
     AddProfile,
     CloudIdentity,
@@ -55,8 +60,6 @@ from tenantry.policy.processors import (
     RequestFacts,
     SetEdition,
     apply_kind,
-    hold_route,
-    normalize_ids,
 )
 
 __all__ = ["Chain", "Processor", "build_chain", "redact", "shape"]
@@ -65,7 +68,9 @@ logger = logging.getLogger("tenantry.policy")
 
 
 class Chain(list):
-    """A list of processors that knows where to count its shaping errors."""
+    """A list of processors that knows where to count its shaping errors, and which of them
+    act on each kind of call (``by_kind``: a processor with a ``kinds`` attribute is left out
+    for the other kinds). Built once: changing the list later does not change ``by_kind``."""
 
     def __init__(self, processors: list[Processor], counters: Counters | None = None) -> None:
         # Bound ``__call__`` methods are called faster than instances (no slot lookup per call).
@@ -73,6 +78,14 @@ class Chain(list):
             p if isinstance(p, FunctionType | MethodType) else p.__call__ for p in processors
         )
         self.counters = counters
+        self.by_kind = {
+            kind: [
+                q
+                for p, q in zip(processors, self, strict=True)
+                if kind in getattr(p, "kinds", KINDS)
+            ]
+            for kind in KINDS
+        }
 
 
 def build_chain(
@@ -90,11 +103,12 @@ def build_chain(
     ``ConfigError`` for an empty secret in opensource mode (a pseudonym needs a key) and for an
     unknown edition."""
     edition = "opensource" if relayed else settings.edition
+    ids = GatherIds(_secrets(settings))
     if edition == "cloud":
         processors: list[Processor] = [
-            NameEvent(counters, private=False),
-            normalize_ids,
+            ids,
             FixSwappedIds(counters),
+            NameEvent(counters, private=False),
             CoerceProperties(counters, keep_objects=True),
             StripSecrets(counters, mask_values=True),
             CloudIdentity(counters, anonymous_id=anonymous_id),
@@ -111,12 +125,10 @@ def build_chain(
         if not secret:
             raise ConfigError("TELEMETRY_SECRET: opensource mode needs a non-empty secret")
         processors = [
-            NameEvent(counters, private=True),
-            normalize_ids,
+            ids,
             FixSwappedIds(counters),
+            NameEvent(counters, private=True),
             CoerceProperties(counters, keep_objects=False),
-            StripSecrets(counters),
-            hold_route,
             FilterPersonalData(counters),
             Pseudonymize(secret, anonymous_id=anonymous_id),
             apply_kind,
@@ -130,11 +142,19 @@ def build_chain(
     return Chain(processors, counters)
 
 
+def _secrets(settings: Any) -> list[str]:
+    """The values of this installation's secret settings (destination API keys, the
+    pseudonym secret, the admin token...): never sent, in either edition."""
+    return [
+        v for o in OPTIONS if o.secret and isinstance(v := getattr(settings, o.field, None), str)
+    ]
+
+
 def shape(chain: Chain, draft: Draft) -> Event | None:
     """Run ``chain`` over ``draft``; the ``Event``, or None when a processor dropped it. Never
     raises: a processor's exception drops the event, counted ``shaping_error``."""
     try:
-        for processor in chain:
+        for processor in chain.by_kind.get(draft["kind"], chain):
             draft = processor(draft)
             if draft is None:
                 return None
@@ -171,8 +191,8 @@ def redact(obj: Any, _depth: int = 0) -> Any:
                     verdict = pii.secret_key_verdict(k)
                     k = credentials.mask(k)
                 else:
-                    verdict = 0
-                if verdict == 1 or (verdict == 2 and not isinstance(v, int | float)):
+                    verdict = words.INNOCENT
+                if not words.keeps(verdict, v):
                     out[k] = REDACTED
                 else:
                     out[k] = redact(v, _depth + 1)

@@ -65,12 +65,16 @@ def pii_key_verdict(key: str) -> int:
 # -- values ------------------------------------------------------------------------------------
 
 MAX_SAFE_STRING = 64  # longer strings are free text in opensource
-_FAST_SAFE = re.compile(r"[A-Za-z][A-Za-z_-]{0,14}\Z")  # short, letters only: never identifying
+# Short and letters only: never identifying, too short to be an encoding (normalize.MIN_BASE64).
+_FAST_SAFE = re.compile(r"[A-Za-z]{1,11}\Z")
 _ISO_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z"
 )
 _PATTERNS = {  # order matters: the first kind that matches at the earliest position is named
-    "email": r"[^@\s]+@[^@\s]+",
+    "email": r"[^@\s]+@[^@\s]+"
+    # written out: alice(at)example.com, alice_at_example_dot_com, alice [at] example [dot] com
+    r"|(?i:[a-z0-9]+[\s_.(\[{-]+at[\s_.)\]}-]+[a-z0-9-]+"
+    r"(?:(?:[\s_.(\[{-]+dot[\s_.)\]}-]+|\.)[a-z]{2,})+)",
     "url": r"\A[A-Za-z][A-Za-z0-9+.-]*://|\A(?:www\.|mailto:|file:)",
     "path": r"\A(?:/|~|\.{1,2}[/\\]|[A-Za-z]:[\\/]|\\\\)|\\|/[^/]*/",
     "jwt": r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.",
@@ -78,14 +82,27 @@ _PATTERNS = {  # order matters: the first kind that matches at the earliest posi
         r"(?:\b|_)(?:sk|pk|rk)_(?:live|test)_|\A(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
         r"|AIza|hf_|npm_|shpat_|sq0atp-|tn[ts]_)|\A(?:AKIA|ASIA)[A-Z0-9]{12,}"
     ),
-    "ipv4": r"(?:\d{1,3}\.){3}\d{1,3}",
+    # dotted, or with dashes or underscores (ip-10-0-0-1.ec2.internal, 10_0_0_1)
+    "ipv4": r"(?<!\d)\d{1,3}(?P<ip_sep>[._-])\d{1,3}(?P=ip_sep)\d{1,3}(?P=ip_sep)\d{1,3}(?!\d)",
+    "hex_number": r"(?<![A-Za-z0-9])0[xX][0-9A-Fa-f]{6,}",
     "ssn": r"\A\d{3}-\d{2}-\d{4}\Z",
     "iban": r"\A[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}\Z",
-    "phone": r"\A\+?[\d().\- #]{7,}\Z",
+    "phone": r"\A\+?(?=(?:\D*\d){7})[\d().\- #]{7,}\Z",  # seven digits or more: 1.26.18 is none
+    "mac": (
+        r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?P<mac_sep>[:_-])[0-9A-Fa-f]{2}"
+        r"(?:(?P=mac_sep)[0-9A-Fa-f]{2}){4}(?![0-9A-Fa-f])"
+        r"|(?<![0-9A-Fa-f])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f])"
+    ),
     "ipv6": r"\A\[?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?\]?(?::\d+)?\Z",
     "uuid": r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}",
     "hex": r"[0-9A-Fa-f]{16,}",
-    "prefixed_id": r"\A[A-Za-z]{2,12}[_-](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4,}\Z",
+    # usr_1234, cus_NffrFeUfNV2Hib: two digits or more, or a digit in mixed case (us-central1
+    # is a region)
+    "prefixed_id": (
+        r"\A[A-Za-z]{2,12}[_-](?=(?:[A-Za-z]*\d){2}|(?=[A-Za-z0-9]*\d)(?=[a-z0-9]*[A-Z])"
+        r"(?=[A-Z0-9]*[a-z]))[A-Za-z0-9]{4,}\Z"
+    ),
+    "ulid": r"\A[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\Z",
     "domain": (
         r"\A(?:[A-Za-z0-9-]+\.)+(?:com|org|net|io|dev|ai|app|co|edu|gov|info|biz|me|de|uk|fr"
         r"|nl|eu|us|ca|au|jp|cn|ru|in|br|local|internal|lan|localhost)\Z"
@@ -108,6 +125,38 @@ CONTACT_SCHEMES = frozenset(
     }
 )  # fmt: skip
 _SENSITIVE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS.items()))
+# Dates inside a value (gpt-4o-2024-08-06, claude-3-5-sonnet-20241022) are no identifier: they
+# are taken out before the digits are counted.
+_DATE_PART = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?P<sep>[-_.]?)(?:0[1-9]|1[0-2])(?P=sep)(?:0[1-9]|[12]\d|3[01])(?!\d)"
+)
+# Seven or more digits in a row, single separators allowed between them: a phone number
+# (415_555_0100, 415/555/0100, +1-415-555-0100x12), an account, card or snowflake number.
+_DIGIT_RUN = re.compile(r"\d(?:[-._/()+:x]?\d){6,}")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+MAX_SEGMENT_DIGITS = 4  # a run of letters and digits with more is an ID (QQ123456C, 94107)
+# Capitals and digits in three or more alternating groups: a licence plate (AB12CDE, 7ABC123,
+# AB-123-CD, KA-01-AB-1234), not a product name (H100, RTX4090, SHA256, UTF-8).
+_PLATE = re.compile(r"\A(?=(?:[A-Z0-9]-?){5,10}\Z)(?:[A-Z]+-?[0-9]+-?[A-Z]|[0-9]+-?[A-Z]+-?[0-9])")
+# Eight or more capitals and digits in one run, at least three of each: an ID card, tax or
+# passport number (ABCDE1234F, GODE561231HDFRRN09), not a name (SECP256K1 is lower case).
+_ID_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Z0-9]{8,}(?![A-Za-z0-9]))(?=(?:[A-Z]*[0-9]){3})(?=(?:[0-9]*[A-Z]){3})"
+)
+# Hex digits with letters and digits both, eight or more (an address or a key written in hex,
+# fb156dd5, 247b-f053-edb5-826f-...; a seven-digit commit hash stays), alone or in groups.
+_HEX_GROUPS = re.compile(r"[0-9A-Fa-f]+(?:[-_:.][0-9A-Fa-f]+)*\Z")
+_MIXED_HEX = re.compile(r"(?=[0-9A-Fa-f]*[0-9])(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{8,}")
+_SEPARATORS = re.compile(r"[-_:.]")
+# A file's name: the documented extensions of documents, media, archives, code, data and keys.
+_FILE = re.compile(
+    r"[^.]\.(?:pdf|docx?|xlsx?|pptx?|od[tsp]|rtf|txt|md|csv|tsv|json|ya?ml|xml|html?|ini|cfg"
+    r"|conf|toml|env|log|bak|tmp|sql|db|sqlite3?|jpe?g|png|gif|bmp|tiff?|webp|heic|svg|ico|mp[34]"
+    r"|m4a|wav|flac|ogg|mov|avi|mkv|webm|zip|tar|gz|tgz|bz2|xz|7z|rar|py|ipynb|js|ts|tsx|jsx|java"
+    r"|kt|c|h|cpp|hpp|cs|go|rs|rb|php|sh|bat|ps1|pem|key|crt|cer|p12|pfx|pub|eml|msg|ics|vcf|apk"
+    r"|exe|dmg|iso|bin|dat|parquet|avro|pkl|pt|gguf|onnx|safetensors)\Z",
+    re.IGNORECASE,
+)
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z_-]*\Z")
 _WHITESPACE = re.compile(r"\s")
 _DIGITS = re.compile(r"\d")
@@ -133,25 +182,18 @@ def shannon_entropy(s: str) -> float:
 
 
 def looks_random(s: str) -> bool:
-    """A token-like string: >= 16 characters that mix classes the way keys do, not words."""
-    if len(s) < 16:
+    """A token-like string: 12 or more letters and digits that break into short pieces the way
+    random keys do (``Zk8qLm3RtY7vNp2W``: ``Zk 8 q Lm 3 Rt ...``), not into words and numbers
+    (``claude-3-5-sonnet-20241022``, ``ConnectionResetError``, ``v1.2.3-rc.1+build.5``)."""
+    runs = _ALNUM_RUN.findall(s)
+    if sum(map(len, runs)) < 12:
         return False
-    upper = lower = digit = 0
-    for ch in s:
-        if ch.isdigit():
-            digit += 1
-        elif ch.isupper():
-            upper += 1
-        elif ch.islower():
-            lower += 1
-    letters = upper + lower
-    if digit and letters:
-        mixed = True
-    elif letters and not digit:
-        mixed = lower and 0.3 <= upper / letters <= 0.7  # random base62, not camelCase
-    else:
-        mixed = False
-    return bool(mixed) and shannon_entropy(s) >= 3.0
+    pieces = most = 0
+    for run in runs:
+        n = len(words.key_words(run))
+        pieces += n
+        most = max(most, n)
+    return most >= 4 and sum(map(len, runs)) / pieces < 2.5 and shannon_entropy(s) >= 3.0
 
 
 def detect(value: str) -> str | None:
@@ -191,6 +233,28 @@ def detect(value: str) -> str | None:
         return "card"
     if looks_random(value):
         return "high_entropy"
+    return shaped(value)
+
+
+def shaped(value: str) -> str | None:
+    """The kind of identifier a short value is shaped like, by its digits and its form:
+    ``"digits"`` (seven or more digits in a row, or more than ``MAX_SEGMENT_DIGITS`` in one run
+    of letters and digits, dates left out), ``"plate"``, ``"id_code"`` or ``"file_name"``;
+    else None."""
+    undated = _DATE_PART.sub("_", value) if _DIGITS.search(value) else value
+    if _DIGIT_RUN.search(undated):
+        return "digits"
+    for run in _ALNUM_RUN.findall(undated):
+        if len(run) > MAX_SEGMENT_DIGITS and sum(ch.isdigit() for ch in run) > MAX_SEGMENT_DIGITS:
+            return "digits"
+    if _HEX_GROUPS.match(value) and _MIXED_HEX.fullmatch(_SEPARATORS.sub("", value)):
+        return "hex"
+    if _PLATE.match(value):
+        return "plate"
+    if _ID_CODE.search(value):
+        return "id_code"
+    if _FILE.search(value):
+        return "file_name"
     return None
 
 

@@ -18,11 +18,11 @@ import re
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
-from uuid import UUID
 
 from tenantry.counters import Counters
-from tenantry.limits import MAX_EVENT_NAME, MAX_ID
-from tenantry.policy import credentials, pii
+from tenantry.limits import MAX_EVENT_NAME
+from tenantry.policy import credentials, harmless
+from tenantry.policy.coerce import shows_other_text
 from tenantry.policy.context import UNKNOWN, duration_bucket
 from tenantry.policy.pseudonym import Pseudonymizer
 
@@ -30,6 +30,9 @@ logger = logging.getLogger("tenantry.policy")
 
 Draft = dict[str, Any]
 Processor = Callable[[Draft], "Draft | None"]
+# The kinds of call (``draft["kind"]``). A processor that acts on some of them only says which
+# in a ``kinds`` attribute; the chain does not call it for the others (``policy.Chain``).
+KINDS = ("track", "error", "performance", "request")
 
 MAX_NAME = MAX_EVENT_NAME  # the relay accepts exactly what the library produces
 REDACTED = credentials.REDACTED
@@ -37,10 +40,14 @@ REDACTED = credentials.REDACTED
 
 class NameEvent:
     """The event name as a ``str``. ``None``, empty or blank names drop the event (counted
-    ``invalid_event_name``): an unnamed event cannot be analysed. In cloud any other value
-    becomes its text, with any credential in it masked (counted ``credentials_masked``); in
-    opensource a name that looks personal (an email, an ID, free text) or
-    that is not text/number/enum becomes ``"unknown"`` (counted ``redacted_event_name``)."""
+    ``invalid_event_name``): an unnamed event cannot be analysed.
+
+    In cloud any other value becomes its text, with any credential in it masked (counted
+    ``credentials_masked``). In opensource the name follows the same model as every value
+    (``harmless.name_reason``: a short token, or a few plain words, "Memory Created"); a name
+    that is not one, or is no str, number or enum of those (an object's text, bytes, a path)
+    is not sent: it becomes ``"unknown"`` (counted ``redacted_event_name``). The call's IDs
+    are kept out of the name by the filters that see the whole event (``privacy``)."""
 
     def __init__(self, counters: Counters, *, private: bool) -> None:
         self.counters = counters
@@ -55,14 +62,14 @@ class NameEvent:
             self.counters.drop("invalid_event_name")
             return None
         if self.private:
-            if not pii.is_safe_name(name):
+            if harmless.name_reason(name) is not None:
                 self.counters.incr("redacted_event_name")
                 name = UNKNOWN
         else:
             if len(name) > MAX_NAME:
                 name = name[:MAX_NAME]
-            masked = credentials.masked(name)
-            if masked:  # "" when the name holds no credential  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
+            masked = credentials.masked(name)  # "" when the name holds no credential
+            if masked:  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
                 self.counters.incr("credentials_masked")
                 name = masked
         draft["event"] = name
@@ -74,45 +81,23 @@ class NameEvent:
         if isinstance(name, Enum):
             return self._text(name.value)
         if isinstance(name, str):
+            if self.private and shows_other_text(name):
+                return self._unknown()
             return str.__str__(name)
-        if isinstance(name, bytes | bytearray):
-            return bytes(name[: MAX_NAME * 4]).decode("utf-8", "replace")
         if isinstance(name, int | float) and not isinstance(name, bool):
             return str(name) if not isinstance(name, float) or math.isfinite(name) else None
-        if self.private:  # an object's text could be anything
-            self.counters.incr("redacted_event_name")
-            return UNKNOWN
+        if self.private:  # an object's text (bytes, a path, a repr) could be anything
+            return self._unknown()
+        if isinstance(name, bytes | bytearray):
+            return bytes(name[: MAX_NAME * 4]).decode("utf-8", "replace")
         try:
             return str(name)[:MAX_NAME]
         except Exception:
             return type(name).__name__
 
-
-def _as_id(value: Any) -> str | None:
-    if value is None:
-        return None
-    if type(value) is str:
-        return value[:MAX_ID] or None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str | int | UUID):
-        return str(value)[:MAX_ID] or None
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")[:MAX_ID] or None
-    if isinstance(value, Enum):
-        return _as_id(value.value)
-    return None
-
-
-def normalize_ids(draft: Draft) -> Draft:
-    """``user_id``/``developer_id`` become ``str`` or ``None`` (empty strings, bools and
-    arbitrary objects are "not given"; ints, UUIDs, bytes, enums give their text)."""
-    uid, did = draft.get("user_id"), draft.get("developer_id")
-    if type(uid) is not str or not uid:
-        draft["user_id"] = _as_id(uid)
-    if type(did) is not str or not did:
-        draft["developer_id"] = _as_id(did)
-    return draft
+    def _unknown(self) -> str:
+        self.counters.incr("redacted_event_name")
+        return UNKNOWN
 
 
 class FixSwappedIds:
@@ -254,9 +239,14 @@ def apply_kind(draft: Draft) -> Draft:
     return draft
 
 
+apply_kind.kinds = frozenset({"error", "performance"})  # type: ignore[attr-defined]
+
+
 class Durations:
     """``kind="performance"``: ``duration_ms`` exact (cloud) or ``duration_bucket`` (opensource).
     A duration that is not a finite number >= 0 adds nothing (counted ``invalid_duration``)."""
+
+    kinds = frozenset({"performance"})
 
     def __init__(self, counters: Counters, *, bucket: bool) -> None:
         self.counters = counters
@@ -294,8 +284,9 @@ _routes: dict[str, str] = {}
 
 def safe_route(route: str) -> str:
     """A route template that identifies nobody: ``{param}`` segments stay, literal segments
-    stay when they are words that pass the value checks, anything else (a number, an ID, an
-    email: a raw path passed by mistake) becomes ``{redacted}``. Memoised (routes repeat)."""
+    stay when they are words that are harmless tokens (``harmless.token_reason``), anything
+    else (a number, an ID, an email: a raw path passed by mistake) becomes ``{redacted}``.
+    Memoised (routes repeat)."""
     known = _routes.get(route)
     if known is not None:
         return known
@@ -303,24 +294,13 @@ def safe_route(route: str) -> str:
         return route
     parts = []
     for seg in route[:512].split("/"):
-        if seg and not _PARAM.match(seg) and (not _WORD.match(seg) or pii.is_sensitive(seg)):
+        if seg and not _PARAM.match(seg) and (not _WORD.match(seg) or harmless.token_reason(seg)):
             seg = "{redacted}"
         parts.append(seg)
     safe = "/".join(parts)
     if len(_routes) < 10_000:
         _routes[route] = safe
     return safe
-
-
-def hold_route(draft: Draft) -> Draft:
-    """Opensource: an ``api_request``'s ``route`` property (an event relayed from another
-    installation's middleware) is held aside from the personal-data filter, which would drop
-    it as a path; ``RequestFacts`` puts it back through ``safe_route``."""
-    if draft["event"] == "api_request":
-        route = draft["properties"].pop("route", None)
-        if type(route) is str:
-            draft["held_route"] = route
-    return draft
 
 
 class RequestFacts:
@@ -335,11 +315,10 @@ class RequestFacts:
     def __init__(self, *, private: bool) -> None:
         self.private = private
 
+    kinds = frozenset({"request"})
+
     def __call__(self, draft: Draft) -> Draft:
         if draft["kind"] != "request":
-            held = draft.get("held_route")
-            if held is not None:
-                draft["properties"]["route"] = safe_route(held)
             return draft
         route, method, status, ms, received, sent = draft["duration_ms"]
         props = draft["properties"]
