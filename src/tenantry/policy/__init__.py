@@ -4,11 +4,11 @@
     relay = build_chain(settings, ..., relayed=True)   # for events relayed from installations
     event = shape(chain, draft)          # Event, or None when the event is dropped
 
-cloud:      the call's IDs -> swapped ids -> name (credentials and IDs masked) -> coerce
+cloud:      the call's IDs (swapped back) -> name (credentials and IDs masked) -> coerce
             -> secrets (by key, credentials masked in every string value, the call's IDs kept
             out) -> developer identity -> profile -> error/performance -> exact duration
             -> request facts -> edition
-opensource: the call's IDs -> swapped ids -> name (a harmless token) -> coerce (no object
+opensource: the call's IDs (swapped back) -> name (a harmless token) -> coerce (no object
             turned into text) -> only what is known to be harmless (``harmless``: booleans,
             numbers that are no identifier, short tokens, planned values; the call's IDs and
             secret keys never) -> pseudonym -> error/performance -> duration bucket -> request
@@ -103,11 +103,10 @@ def build_chain(
     ``ConfigError`` for an empty secret in opensource mode (a pseudonym needs a key) and for an
     unknown edition."""
     edition = "opensource" if relayed else settings.edition
-    ids = GatherIds(_secrets(settings))
+    ids = GatherIds(_secrets(settings), swap=FixSwappedIds(counters))
     if edition == "cloud":
         processors: list[Processor] = [
             ids,
-            FixSwappedIds(counters),
             NameEvent(counters, private=False),
             CoerceProperties(counters, keep_objects=True),
             StripSecrets(counters, mask_values=True),
@@ -126,7 +125,6 @@ def build_chain(
             raise ConfigError("TELEMETRY_SECRET: opensource mode needs a non-empty secret")
         processors = [
             ids,
-            FixSwappedIds(counters),
             NameEvent(counters, private=True),
             CoerceProperties(counters, keep_objects=False),
             FilterPersonalData(counters),

@@ -27,6 +27,8 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from tenantry.limits import MAX_ID
 
 __all__ = ["CallIds", "GatherIds", "as_id"]
@@ -34,9 +36,9 @@ __all__ = ["CallIds", "GatherIds", "as_id"]
 MIN_LENGTH = 3
 MIN_CONTAINED = 4
 MIN_SECRET = 8  # a configured secret shorter than this is not looked for
+MIN_NUMBER = 1000  # a number below this identifies nobody (and equals no bool)
 _DIGIT_RUN = re.compile(r"\d{4,}")
 _MEMO_SIZE = 1024  # distinct sets of IDs whose CallIds are kept
-CLEAN = 64  # texts each CallIds remembers as holding none of its IDs
 
 
 def as_id(value: Any) -> str | None:
@@ -58,43 +60,62 @@ def as_id(value: Any) -> str | None:
 
 
 class CallIds:
-    """The IDs to look for, lower-cased (``exact``; ``parts``: those looked for inside other
-    text), as integers (``numbers``) and as given (``originals``, longest first, for masking).
-    ``clean``: texts already found to hold none of them (at most ``CLEAN`` of them): the
-    filters skip ``found_in`` for those, so a call's repeated keys and values cost one set
-    look-up each."""
+    """The IDs to look for: lower-cased (``exact``; ``parts``: those looked for inside other
+    text), as integers (``numbers``), as given (``originals``, longest first, for masking), and
+    as ``needles`` for ``in_event``."""
 
-    __slots__ = ("exact", "parts", "numbers", "originals", "shortest", "clean")
+    __slots__ = ("exact", "parts", "numbers", "originals", "needles", "escaped", "last_clean")
 
     def __init__(self, ids: Iterable[str], secrets: Iterable[str] = ()) -> None:
         found = [i for i in ids if len(i) >= MIN_LENGTH]
         lowered = {i.lower() for i in found}
         lowered.update(s.lower() for s in secrets)
         self.exact = frozenset(lowered)
-        self.shortest = min(map(len, lowered), default=0)
         self.parts = tuple(i for i in lowered if len(i) >= MIN_CONTAINED)
         self.numbers = frozenset(
-            int(run) for i in found if any(ch.isdigit() for ch in i) for run in _numbers(i)
+            n
+            for i in found
+            if any(ch.isdigit() for ch in i)
+            for n in map(int, _numbers(i))
+            if n >= MIN_NUMBER
         )
         self.originals = tuple(sorted({*found, *secrets}, key=len, reverse=True))
-        self.clean: set[str] = set()
+        # In the JSON of an event: a long ID anywhere, a short one as a whole string, a number.
+        short = {f'"{i}"' for i in lowered if len(i) < MIN_CONTAINED}
+        self.needles = (*self.parts, *short, *(str(n) for n in self.numbers))
+        # an ID that JSON writes escaped cannot be looked for in it
+        self.escaped = any(ch in '"\\' or ch < " " for i in lowered for ch in i)
+        # the last event found to hold none: the same event again (a call's events repeat)
+        # is answered by one comparison
+        self.last_clean: tuple[str, dict] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.exact)
 
-    def found_in(self, text: str) -> bool:
-        """``text`` is, or contains, one of the IDs (any case). A text that holds none is
-        remembered in ``clean``."""
-        if len(text) >= self.shortest:
-            low = text.lower()
-            if low in self.exact:
+    def in_event(self, name: str, props: dict) -> bool:
+        """Whether one of the IDs may be in the event: its name or any key, string or number of
+        its properties (JSON-safe, as coerced). One serialisation and one search per event, so
+        an event costs the same however many texts it has; a yes (seldom: also a longer number
+        that holds a numeric ID, or an ID JSON escapes) sends the filters item by item."""
+        last = self.last_clean
+        if last is not None and last[0] == name and last[1] == props:
+            return False
+        if self.escaped:
+            return True
+        try:
+            blob = orjson.dumps((name, props)).decode().lower()
+        except Exception:
+            return True
+        for needle in self.needles:  # noqa: SIM110 - a loop: no generator on the hot path
+            if needle in blob:
                 return True
-            for part in self.parts:
-                if part in low:
-                    return True
-        if len(self.clean) < CLEAN:
-            self.clean.add(text)
+        self.last_clean = (name, props.copy())
         return False
+
+    def found_in(self, text: str) -> bool:
+        """``text`` is, or contains, one of the IDs (any case)."""
+        low = text.lower()
+        return low in self.exact or any(part in low for part in self.parts)
 
     def is_number(self, value: int | float) -> bool:
         """``value`` is one of the IDs written as a number (``12345``, ``12345.0``)."""
@@ -125,14 +146,16 @@ def _numbers(text: str) -> list[str]:
 class GatherIds:
     """Processor, first in the chain: the call's IDs. ``user_id``/``developer_id`` become
     ``str`` or ``None`` (``as_id``: empty strings, bools and other objects are "not given";
-    ints, UUIDs, bytes, enums give their text), and ``draft["call_ids"]`` becomes the
-    ``CallIds`` to look for (None when there are none): those two, the raw IDs
-    ``pipeline.shaping`` passed in ``draft["call_ids"]`` (a tuple of any values), and
-    ``secrets``. Memoised per distinct set of IDs (calls repeat their IDs)."""
+    ints, UUIDs, bytes, enums give their text), are swapped back when ``swap`` (the seed
+    guide's rule, ``processors.FixSwappedIds``) says they look swapped, and
+    ``draft["call_ids"]`` becomes the ``CallIds`` to look for (None when there are none):
+    those two, the raw IDs ``pipeline.shaping`` passed in ``draft["call_ids"]`` (a tuple of any
+    values), and ``secrets``. Memoised per distinct set of IDs (calls repeat their IDs)."""
 
-    def __init__(self, secrets: Iterable[Any] = ()) -> None:
+    def __init__(self, secrets: Iterable[Any] = (), *, swap: Any = None) -> None:
         self.secrets = tuple(s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET)
-        self._memo: dict[tuple, CallIds | None] = {}
+        self.swap = swap
+        self._memo: dict[tuple, tuple[CallIds | None, bool]] = {}
 
     def __call__(self, draft: dict) -> dict:
         uid, did = draft.get("user_id"), draft.get("developer_id")
@@ -142,11 +165,15 @@ class GatherIds:
             draft["developer_id"] = did = as_id(did)
         raw = draft.get("call_ids")
         key = (uid, did) if type(raw) is not tuple else (uid, did, *map(as_id, raw))
-        ids = self._memo.get(key, self)
-        if ids is self:
+        known = self._memo.get(key)
+        if known is None:
             ids = CallIds([i for i in key if i is not None], self.secrets) or None
+            known = (ids, self.swap is not None and self.swap.swapped(uid, did))
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
-            self._memo[key] = ids
-        draft["call_ids"] = ids
+            self._memo[key] = known
+        draft["call_ids"], swapped = known
+        if swapped:
+            draft["user_id"], draft["developer_id"] = did, uid
+            self.swap.note()
         return draft

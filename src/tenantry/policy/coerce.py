@@ -64,6 +64,11 @@ class CoerceProperties:
 
     def __call__(self, draft: dict) -> dict:
         props = draft.get("properties")
+        if type(props) is dict:
+            flat = self._flat(props)
+            if flat is not None:
+                draft["properties"] = flat
+                return draft
         tally: dict[str, int] = {}
         if props is None:
             draft["properties"] = {}
@@ -82,6 +87,29 @@ class CoerceProperties:
         return self._value(value, 1, set(), {})
 
     # -- the walk ------------------------------------------------------------------------------
+    def _flat(self, d: dict) -> dict | None:
+        """The usual event, without the walk: a copy of ``d`` when every key is a ``str`` within
+        ``max_key`` and every value a ``str`` within ``max_string``, a bool, None, an int of 64
+        bits or a finite float (at most ``max_keys`` of them); else None."""
+        if len(d) > self.max_keys:
+            return None
+        max_string, max_key = self.max_string, self.max_key
+        for k, v in d.items():
+            if type(k) is not str or len(k) > max_key:
+                return None
+            tv = type(v)
+            if tv is str:
+                if len(v) > max_string:
+                    return None
+            elif not (
+                tv is bool
+                or v is None
+                or (tv is int and _INT_MIN <= v <= _INT_MAX)
+                or (tv is float and v - v == 0.0)  # finite: inf - inf and nan - nan are nan
+            ):
+                return None
+        return d.copy()
+
     def _dict(self, d: Mapping, depth: int, seen: set[int], tally: dict[str, int]) -> dict:
         out: dict[str, Any] = {}
         seen.add(id(d))

@@ -182,18 +182,55 @@ def shannon_entropy(s: str) -> float:
 
 
 def looks_random(s: str) -> bool:
-    """A token-like string: 12 or more letters and digits that break into short pieces the way
-    random keys do (``Zk8qLm3RtY7vNp2W``: ``Zk 8 q Lm 3 Rt ...``), not into words and numbers
-    (``claude-3-5-sonnet-20241022``, ``ConnectionResetError``, ``v1.2.3-rc.1+build.5``)."""
+    """A token-like string, not words and numbers (``claude-3-5-sonnet-20241022``,
+    ``ConnectionResetError``, ``v1.2.3-rc.1+build.5`` are not): 10 or more letters and digits
+    that break into short pieces the way random keys do (``Zk8qLm3RtY7vNp2W``: ``Zk 8 q Lm 3
+    Rt ...``), or that switch case or between letters and digits at least every third
+    character (``dQw4w9WgXcQ``), or one unbroken run of 16 or more that mixes letters with
+    digits, or lower with upper case in a random proportion (30-70% capitals); with nearly as
+    much entropy per character as its length allows (3 bits from 12 characters on)."""
     runs = _ALNUM_RUN.findall(s)
-    if sum(map(len, runs)) < 12:
+    total = sum(map(len, runs))
+    if total < 10 or shannon_entropy(s) < min(3.0, 0.85 * math.log2(len(s))):
         return False
     pieces = most = 0
     for run in runs:
         n = len(words.key_words(run))
         pieces += n
         most = max(most, n)
-    return most >= 4 and sum(map(len, runs)) / pieces < 2.5 and shannon_entropy(s) >= 3.0
+        if len(run) >= 16 and _mixed(run):
+            return True
+        if len(run) >= 10 and _switches(run) >= 0.3 * (len(run) - 1):
+            return True
+    return most >= 4 and total / pieces < 2.5
+
+
+def _switches(run: str) -> int:
+    """How often ``run`` turns from lower to upper case or between letters and digits: about
+    every other character in a random key, once a word in camelCase (``getUserById``)."""
+    n = 0
+    prev_lower = prev_digit = prev_alpha = False
+    for ch in run:
+        digit = ch.isdigit()
+        if (prev_lower and ch.isupper()) or (prev_alpha and digit) or (prev_digit and not digit):
+            n += 1
+        prev_lower, prev_digit, prev_alpha = ch.islower(), digit, not digit
+    return n
+
+
+def _mixed(run: str) -> bool:
+    upper = lower = digit = 0
+    for ch in run:
+        if ch.isdigit():
+            digit += 1
+        elif ch.isupper():
+            upper += 1
+        else:
+            lower += 1
+    letters = upper + lower
+    if digit and letters:
+        return True
+    return bool(lower) and 0.3 <= upper / letters <= 0.7
 
 
 def detect(value: str) -> str | None:

@@ -4,9 +4,8 @@
 values, and keeps the call's own IDs out of the event; ``FilterPersonalData`` (opensource)
 keeps only what is known to be harmless (``harmless``: booleans, numbers that are no
 identifier, short tokens, the operator's planned values) and counts everything else by reason.
-Both walk the fresh copy that ``CoerceProperties`` made, at any depth, and ask ``CallIds``
-about every key and string they keep (``v not in ids.clean``: the texts already known to hold
-none of the call's IDs are answered by one set look-up).
+Both walk the fresh copy that ``CoerceProperties`` made, at any depth, then ask ``CallIds``
+once whether the event may hold one of the call's IDs, and only then walk it item by item.
 """
 
 from __future__ import annotations
@@ -42,13 +41,15 @@ class StripSecrets:
 
     def __call__(self, draft: Draft) -> Draft:
         tally = [0, 0, 0]
+        props = draft["properties"]
+        _strip(props, tally, self.mask_values)
         ids = draft.get("call_ids") if self.mask_values else None
-        if ids is not None:
+        if ids is not None and ids.in_event(draft["event"], props):  # seldom: item by item
+            _cut_ids(props, ids, tally)
             name = draft["event"]
-            if name not in ids.clean and ids.found_in(name):
+            if ids.found_in(name):
                 draft["event"] = ids.masked(name, REDACTED) or REDACTED
                 tally[2] += 1
-        _strip(draft["properties"], tally, self.mask_values, ids)
         if tally[0]:
             self.counters.incr("secrets_removed", tally[0])
         if tally[1]:
@@ -58,52 +59,66 @@ class StripSecrets:
         return draft
 
 
-def _strip(obj: dict | list, tally: list[int], mask: bool, ids: CallIds | None) -> None:
-    """``tally``: [secret keys removed, string values masked, call IDs removed]."""
+def _strip(obj: dict | list, tally: list[int], mask: bool) -> None:
+    """``tally``: [secret keys removed, string values masked, ...]."""
     secret_key_verdict = pii.secret_key_verdict
     keeps = words.keeps
     masked_text = credentials.masked
-    clean = ids.clean if ids is not None else _NOTHING
     is_dict = type(obj) is dict
-    gone = None
+    secret = None
     for k, v in obj.items() if is_dict else enumerate(obj):
         tv = type(v)
         if is_dict:
             verdict = secret_key_verdict(k)
             if verdict and not keeps(verdict, v):
-                gone = [k] if gone is None else gone + [k]
-                tally[0] += 1
-                continue
-            if ids is not None and k not in clean and ids.found_in(k):
-                gone = [k] if gone is None else gone + [k]
-                tally[2] += 1
+                if secret is None:
+                    secret = []
+                secret.append(k)
                 continue
         if tv is str:
             if mask:
                 masked = masked_text(v)
                 if masked:
-                    obj[k] = v = masked  # an existing key or index: safe while iterating
+                    obj[k] = masked  # an existing key or index: safe while iterating
                     tally[1] += 1
-            if ids is not None and v not in clean and ids.found_in(v):
-                tally[2] += 1
-                v = ids.masked(v, REDACTED)
-                if v is not None:
-                    obj[k] = v
-                elif is_dict:
-                    gone = [k] if gone is None else gone + [k]
-                else:
-                    obj[k] = REDACTED
         elif tv is dict or tv is list:
-            _strip(v, tally, mask, ids)
-        elif ids is not None and ids.numbers and (tv is int or tv is float) and ids.is_number(v):
-            tally[2] += 1
-            if is_dict:
-                gone = [k] if gone is None else gone + [k]
+            _strip(v, tally, mask)
+    if secret:
+        for k in secret:
+            del obj[k]
+        tally[0] += len(secret)
+
+
+def _cut_ids(obj: dict | list, ids: CallIds, tally: list[int]) -> None:
+    """Cloud, when the event may hold one of the call's IDs (``CallIds.in_event``): keys that
+    hold one, and values and numbers equal to one, go (in a list, the item becomes
+    ``[REDACTED]``); inside a longer text each becomes ``[REDACTED]``."""
+    is_dict = type(obj) is dict
+    gone = []
+    for k, v in obj.items() if is_dict else enumerate(obj):
+        tv = type(v)
+        if is_dict and ids.found_in(k):
+            gone.append(k)
+        elif tv is str and ids.found_in(v):
+            v = ids.masked(v, REDACTED)
+            if v is not None:
+                obj[k] = v
+            elif is_dict:
+                gone.append(k)
             else:
                 obj[k] = REDACTED
-    if gone:
-        for k in gone:
-            del obj[k]
+        elif (tv is int or tv is float) and ids.is_number(v):
+            if is_dict:
+                gone.append(k)
+            else:
+                obj[k] = REDACTED
+        else:
+            if tv is dict or tv is list:
+                _cut_ids(v, ids, tally)
+            continue
+        tally[2] += 1
+    for k in gone:
+        del obj[k]
 
 
 class FilterPersonalData:
@@ -134,21 +149,23 @@ class FilterPersonalData:
 
     def __call__(self, draft: Draft) -> Draft:
         removed: dict[str, int] = {}
-        ids = draft.get("call_ids")
         name = draft.get("event")
         props = draft["properties"]
         route = props.pop("route", None) if name == "api_request" else None
-        props = draft["properties"] = _filter(props, removed, ids, draft.get("vouched") or _NOTHING)
-        if ids is not None and type(name) is str and name not in ids.clean and ids.found_in(name):
-            draft["event"] = UNKNOWN
-            self.counters.incr("redacted_event_name")
+        props = _filter(props, removed, draft.get("vouched") or _NOTHING)
+        ids = draft.get("call_ids")
+        if ids is not None and ids.in_event(name, props):  # seldom: item by item
+            props = _without_ids(props, ids, removed)
+            if type(name) is str and ids.found_in(name):
+                draft["event"] = UNKNOWN
+                self.counters.incr("redacted_event_name")
         if type(route) is str:
             props["route"] = _safe_route(route, ids)
+        draft["properties"] = props
         if removed:
-            counters = self.counters
-            counters.incr("pii_removed", sum(removed.values()))
-            for reason, n in removed.items():
-                counters.incr("pii_removed:" + reason, n)
+            counts = {"pii_removed:" + reason: n for reason, n in removed.items()}
+            counts["pii_removed"] = sum(removed.values())
+            self.counters.incr_many(counts)
         return draft
 
 
@@ -160,12 +177,11 @@ def _safe_route(route: str, ids: CallIds | None) -> str:
     return safe_route(route)
 
 
-def _filter(d: dict, removed: dict[str, int], ids: CallIds | None, vouched: frozenset) -> dict:
+def _filter(d: dict, removed: dict[str, int], vouched: frozenset) -> dict:
     out = {}
     key_reason = harmless.key_reason
     token_reason = harmless.token_reason
     keeps = words.keeps
-    clean = ids.clean if ids is not None else _NOTHING
     for k, v in d.items():
         tv = type(v)
         if vouched and k in vouched and (tv is str or tv is int or tv is float or tv is bool):
@@ -175,22 +191,15 @@ def _filter(d: dict, removed: dict[str, int], ids: CallIds | None, vouched: froz
         if judged is not None and not keeps(judged[0], v):
             removed[judged[1]] = removed.get(judged[1], 0) + 1
             continue
-        if ids is not None and k not in clean and ids.found_in(k):
-            removed["call_id"] = removed.get("call_id", 0) + 1
-            continue
         if tv is str:
             reason = token_reason(v)
-            if reason is None and ids is not None and v not in clean and ids.found_in(v):
-                reason = "call_id"
         elif tv is bool or v is None:
             out[k] = v
             continue
         elif tv is int or tv is float:
             reason = harmless.number_reason(k, v)
-            if reason is None and ids is not None and ids.numbers and ids.is_number(v):
-                reason = "call_id"
         elif tv is dict:
-            out[k] = _filter(v, removed, ids, _NOTHING)
+            out[k] = _filter(v, removed, _NOTHING)
             continue
         elif tv is list:
             out[k] = len(v)
@@ -201,4 +210,21 @@ def _filter(d: dict, removed: dict[str, int], ids: CallIds | None, vouched: froz
             out[k] = v
         else:
             removed[reason] = removed.get(reason, 0) + 1
+    return out
+
+
+def _without_ids(d: dict, ids: CallIds, removed: dict[str, int]) -> dict:
+    """``d`` (already filtered) less the keys and strings that hold one of the call's IDs and
+    the numbers equal to one (``pii_removed:call_id``)."""
+    out = {}
+    for k, v in d.items():
+        tv = type(v)
+        if (
+            ids.found_in(k)
+            or (tv is str and ids.found_in(v))
+            or ((tv is int or tv is float) and ids.is_number(v))
+        ):
+            removed["call_id"] = removed.get("call_id", 0) + 1
+            continue
+        out[k] = _without_ids(v, ids, removed) if tv is dict else v
     return out

@@ -22,6 +22,7 @@ from typing import Any
 from tenantry.counters import Counters
 from tenantry.limits import MAX_EVENT_NAME
 from tenantry.policy import credentials, harmless
+from tenantry.policy._memo import memoised
 from tenantry.policy.coerce import shows_other_text
 from tenantry.policy.context import UNKNOWN, duration_bucket
 from tenantry.policy.pseudonym import Pseudonymizer
@@ -52,28 +53,38 @@ class NameEvent:
     def __init__(self, counters: Counters, *, private: bool) -> None:
         self.counters = counters
         self.private = private
+        # a name as given -> (the name sent or None to drop, the counter to count or None)
+        self._known = memoised(longest=MAX_NAME)(self._judge)
 
     def __call__(self, draft: Draft) -> Draft | None:
         name = draft.get("event")
         if type(name) is not str:
             name = self._text(name)
-        name = name.strip() if name is not None else ""
+            if name is None:
+                name = ""
+        sent, counter = self._known(name)
+        if counter is not None:
+            if sent is None:
+                self.counters.drop(counter)
+                return None
+            self.counters.incr(counter)
+        draft["event"] = sent
+        return draft
+
+    def _judge(self, name: str) -> tuple[str | None, str | None]:
+        name = name.strip()
         if not name:
-            self.counters.drop("invalid_event_name")
-            return None
+            return None, "invalid_event_name"
         if self.private:
             if harmless.name_reason(name) is not None:
-                self.counters.incr("redacted_event_name")
-                name = UNKNOWN
-        else:
-            if len(name) > MAX_NAME:
-                name = name[:MAX_NAME]
-            masked = credentials.masked(name)  # "" when the name holds no credential
-            if masked:  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
-                self.counters.incr("credentials_masked")
-                name = masked
-        draft["event"] = name
-        return draft
+                return UNKNOWN, "redacted_event_name"
+            return name, None
+        if len(name) > MAX_NAME:
+            name = name[:MAX_NAME]
+        masked = credentials.masked(name)  # "" when the name holds no credential
+        if masked:  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
+            return masked, "credentials_masked"
+        return name, None
 
     def _text(self, name: Any) -> str | None:
         if name is None:
@@ -102,7 +113,8 @@ class NameEvent:
 
 class FixSwappedIds:
     """The seed guide's "don't swap the IDs": ``user_id="dev_..."`` with ``developer_id="usr_..."``
-    is swapped back, counted ``swapped_ids``, with one warning per process."""
+    is swapped back, counted ``swapped_ids``, with one warning per process. In the chain,
+    ``GatherIds`` applies it (its decision memoised with the call's IDs)."""
 
     warned = False  # class-wide: once per process
 
@@ -112,23 +124,33 @@ class FixSwappedIds:
         self.user_prefix = user_prefix
 
     def __call__(self, draft: Draft) -> Draft:
-        uid = draft["user_id"]
-        if uid is None or not uid.startswith(self.developer_prefix):
-            return draft
-        did = draft["developer_id"]
-        if did is not None and did.startswith(self.user_prefix):
+        uid, did = draft["user_id"], draft["developer_id"]
+        if self.swapped(uid, did):
             draft["user_id"], draft["developer_id"] = did, uid
-            self.counters.incr("swapped_ids")
-            if not FixSwappedIds.warned:
-                FixSwappedIds.warned = True
-                logger.warning(
-                    "tenantry: user_id and developer_id look swapped (user_id=%s..., "
-                    "developer_id=%s...); swapping them back. Pass user_id=<end user>, "
-                    "developer_id=<API key owner>.",
-                    self.developer_prefix,
-                    self.user_prefix,
-                )
+            self.note()
         return draft
+
+    def swapped(self, uid: str | None, did: str | None) -> bool:
+        """Whether ``(uid, did)`` look swapped (``GatherIds`` asks once per pair of IDs)."""
+        return (
+            uid is not None
+            and did is not None
+            and uid.startswith(self.developer_prefix)
+            and did.startswith(self.user_prefix)
+        )
+
+    def note(self) -> None:
+        """Count one swap (``swapped_ids``); warn on the first of the process."""
+        self.counters.incr("swapped_ids")
+        if not FixSwappedIds.warned:
+            FixSwappedIds.warned = True
+            logger.warning(
+                "tenantry: user_id and developer_id look swapped (user_id=%s..., "
+                "developer_id=%s...); swapping them back. Pass user_id=<end user>, "
+                "developer_id=<API key owner>.",
+                self.developer_prefix,
+                self.user_prefix,
+            )
 
 
 class CloudIdentity:
