@@ -5,6 +5,7 @@ never leave as text, whatever their ``__str__``, ``__repr__`` or bytes say."""
 from __future__ import annotations
 
 import enum
+import random
 import string
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
@@ -169,3 +170,16 @@ def test_objects_never_leave_as_text(value, name_is_object):
     blob = orjson.dumps(event.to_record()).decode()
     assert MARK not in blob and "heldmark" not in blob, blob
     assert event.properties["type"] == "text"
+
+
+def test_random_keys_are_no_tokens():
+    """Random keys (base62 and URL-safe base64, 16 to 40 characters, from a fixed seed) are
+    not harmless tokens: at least 99% of 2,000 are refused."""
+    rng = random.Random("random-keys")
+    alphabets = [string.ascii_letters + string.digits, string.ascii_letters + string.digits + "-_"]
+    keys = [
+        "".join(rng.choice(alphabets[i % 2]) for _ in range(rng.randrange(16, 41)))
+        for i in range(2000)
+    ]
+    passed = [k for k in keys if harmless.token_reason(k) is None]
+    assert len(passed) <= 20, passed[:10]

@@ -4,10 +4,10 @@
     relay = build_chain(settings, ..., relayed=True)   # for events relayed from installations
     event = shape(chain, draft)          # Event, or None when the event is dropped
 
-cloud:      the call's IDs (swapped back) -> name (credentials and IDs masked) -> coerce
-            -> secrets (by key, credentials masked in every string value, the call's IDs kept
-            out) -> developer identity -> profile -> error/performance -> exact duration
-            -> request facts -> edition
+cloud:      the call's IDs (swapped back) -> name (credentials masked) -> coerce -> secrets
+            (by key, credentials masked in every string value, the call's IDs kept out of the
+            name and the properties) -> developer identity -> profile -> error/performance
+            -> exact duration -> request facts -> edition
 opensource: the call's IDs (swapped back) -> name (a harmless token) -> coerce (no object
             turned into text) -> only what is known to be harmless (``harmless``: booleans,
             numbers that are no identifier, short tokens, planned values; the call's IDs and
@@ -22,10 +22,13 @@ NaN/Infinity values are left out (both editions); tenantry's own fields (``devel
 ``end_user_id``, profile ``email``/``country``, ``error_type``/``operation``, the opensource
 context) win over caller properties of the same name.
 
+A processor with a ``kinds`` attribute (``apply_kind``, ``Durations``, ``RequestFacts``) is
+called only for those kinds of call (``Chain.by_kind``).
+
 Counters (``incr``): ``swapped_ids``, ``developer_id_fallback``, ``secrets_removed``,
-``credentials_masked``, ``credential_ids``, ``call_ids_removed``,
-``pii_removed`` and ``pii_removed:<reason>``, ``redacted_event_name``, ``profile_lookup_errors``, ``invalid_duration``,
-``invalid_properties``, ``truncated_strings``, ``capped_keys``, ``capped_items``,
+``credentials_masked``, ``credential_ids``, ``call_ids_removed``, ``pii_removed`` and
+``pii_removed:<reason>``, ``redacted_event_name``, ``profile_lookup_errors``,
+``invalid_duration``, ``invalid_properties``, ``truncated_strings``, ``capped_keys``, ``capped_items``,
 ``capped_depth``, ``cycles``, ``non_finite_numbers``, ``dropped_objects``, ``repr_objects``.
 Drops: ``invalid_event_name``, ``shaping_error``. [structlog processors]
 """

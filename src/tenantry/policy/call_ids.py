@@ -5,18 +5,20 @@ A caller who echoes its own IDs into properties (``{"owner": user_id}``, ``{user
 call's raw ``user_id`` and ``developer_id``, the ones an identity object gave (its external
 user ID and API key when it carries them: ``pipeline.shaping`` hands them over in
 ``draft["call_ids"]``), and this installation's own secrets (the settings marked secret:
-destination API keys, ``TELEMETRY_SECRET``, the admin token). The filters then ask ``CallIds``:
+destination API keys, ``TELEMETRY_SECRET``, the admin token). The filters then ask
+``CallIds``, once per event (``in_event``) and item by item only when that says yes:
 
-- opensource (``privacy.FilterPersonalData``, ``NameEvent``): a value or key that is, or
-  contains, one of them is removed (``pii_removed:call_id``);
-- cloud (``privacy.StripSecrets``, ``NameEvent``): the IDs appear only where the seed guide puts
-  them (``end_user_id``, ``developer_id``, the primary ID, added after this check); a value
-  equal to one or a key containing one is removed, and inside a longer text each one becomes
-  ``[REDACTED]`` (``call_ids_removed``).
+- opensource (``privacy.FilterPersonalData``): a value, key or event name that is, or
+  contains, one of them is removed (``pii_removed:call_id``; the name becomes ``unknown``);
+- cloud (``privacy.StripSecrets``): the IDs appear only where the seed guide puts them
+  (``end_user_id``, ``developer_id``, the primary ID, added after this check); a value equal
+  to one or a key containing one is removed, and inside a longer text (the event name too)
+  each one becomes ``[REDACTED]`` (``call_ids_removed``).
 
 Matching ignores case. An ID shorter than ``MIN_LENGTH`` characters is not looked for (``"1"``
 would remove every 1); one is looked for inside other text from ``MIN_CONTAINED`` characters;
-a number matches when it equals a numeric ID or a run of four or more digits of one.
+a number (from ``MIN_NUMBER`` on) matches when it equals a numeric ID or a run of four or more
+digits of one.
 """
 
 from __future__ import annotations
