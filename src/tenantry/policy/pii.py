@@ -103,10 +103,6 @@ _PATTERNS = {  # order matters: the first kind that matches at the earliest posi
         r"(?=[A-Z0-9]*[a-z]))[A-Za-z0-9]{4,}\Z"
     ),
     "ulid": r"\A[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\Z",
-    "domain": (
-        r"\A(?:[A-Za-z0-9-]+\.)+(?:com|org|net|io|dev|ai|app|co|edu|gov|info|biz|me|de|uk|fr"
-        r"|nl|eu|us|ca|au|jp|cn|ru|in|br|local|internal|lan|localhost)\Z"
-    ),
 }
 # Tokens anywhere in a text (for ``redact``).
 TOKEN = re.compile(
@@ -148,6 +144,26 @@ _ID_CODE = re.compile(
 _HEX_GROUPS = re.compile(r"[0-9A-Fa-f]+(?:[-_:.][0-9A-Fa-f]+)*\Z")
 _MIXED_HEX = re.compile(r"(?=[0-9A-Fa-f]*[0-9])(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{8,}")
 _SEPARATORS = re.compile(r"[-_:.]")
+# A host name: labels and a top-level domain, every country's or a common generic one.
+_HOST = re.compile(r"\A(?:[A-Za-z0-9-]+\.)+([A-Za-z]{2,11})\Z")
+TOP_LEVEL_DOMAINS = frozenset(
+    (  # noqa: SIM905
+        # generic, the common ones, and the names of internal networks
+        "com org net io dev ai app co edu gov mil int info biz me name pro xyz site online store "
+        "shop tech blog cloud top club live space website email world today life digital link "
+        "click page art design studio agency media news one plus tv cc ws fm ly gg "
+        "local internal lan localhost localdomain home corp intranet "
+        # every country's (ISO 3166 two-letter codes in the root zone)
+        "ac ad ae af ag al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs "
+        "bt bw by bz ca cd cf cg ch ci ck cl cm cn cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg "
+        "er es et eu fi fj fk fo fr ga gd ge gf gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr "
+        "ht hu id ie il im in iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li "
+        "lk lr ls lt lu lv ma mc md mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc "
+        "ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru "
+        "rw sa sb sc sd se sg sh si sk sl sm sn so sr ss st sv sx sy sz tc td tf tg th tj tk tl tm "
+        "tn to tr tt tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ye yt za zm zw"
+    ).split()
+)
 # A file's name: the documented extensions of documents, media, archives, code, data and keys.
 _FILE = re.compile(
     r"[^.]\.(?:pdf|docx?|xlsx?|pptx?|od[tsp]|rtf|txt|md|csv|tsv|json|ya?ml|xml|html?|ini|cfg"
@@ -276,8 +292,8 @@ def detect(value: str) -> str | None:
 def shaped(value: str) -> str | None:
     """The kind of identifier a short value is shaped like, by its digits and its form:
     ``"digits"`` (seven or more digits in a row, or more than ``MAX_SEGMENT_DIGITS`` in one run
-    of letters and digits, dates left out), ``"plate"``, ``"id_code"`` or ``"file_name"``;
-    else None."""
+    of letters and digits, dates left out), ``"hex"``, ``"domain"`` (a host name),
+    ``"plate"``, ``"id_code"`` or ``"file_name"``; else None."""
     undated = _DATE_PART.sub("_", value) if _DIGITS.search(value) else value
     if _DIGIT_RUN.search(undated):
         return "digits"
@@ -286,6 +302,9 @@ def shaped(value: str) -> str | None:
             return "digits"
     if _HEX_GROUPS.match(value) and _MIXED_HEX.fullmatch(_SEPARATORS.sub("", value)):
         return "hex"
+    host = _HOST.match(value)
+    if host is not None and host.group(1).lower() in TOP_LEVEL_DOMAINS:
+        return "domain"
     if _PLATE.match(value):
         return "plate"
     if _ID_CODE.search(value):
