@@ -481,6 +481,26 @@ def machine_ids() -> list[Vector]:
     return out
 
 
+def machine_names() -> list[Vector]:
+    """Host, instance and resource names that identify a machine or an account."""
+    rng = random.Random("machine_names")
+    up = lambda n: "".join(rng.choice(string.ascii_uppercase + DIGITS) for _ in range(n))  # noqa: E731
+    hx = lambda n: "".join(rng.choice("0123456789abcdef") for _ in range(n))  # noqa: E731
+    items = []
+    for fmt in ["DESKTOP-{U}", "LAPTOP-{U}", "WIN-{U}", "{w}-mbp.local", "{w}.corp.internal",
+                "i-{h17}", "vol-{h17}", "sg-{h17}", "ami-{h17}",
+                "arn:aws:iam::{n12}:user/{w}", "web-{h9}-{w5}", "{w}-pc.lan"]:  # fmt: skip
+        w = _word(rng, 7)
+        value = fmt.format(U=up(7), w=w, w5=_word(rng, 5), h17=hx(17), h9=hx(9), n12=_num(rng, 12))
+        frag = value.split("-", 1)[-1] if value[0].isupper() else value
+        if "{w}" in fmt:
+            frag = w
+        elif "{n12}" in fmt:
+            frag = value.split("::")[1][:12]
+        items.append((value, (frag.lower(),)))
+    return _vectors("machine_names", items)
+
+
 def hashed_pii() -> list[Vector]:
     rng = random.Random("hashed_pii")
     items = []
@@ -760,7 +780,7 @@ CLASSES: tuple[Callable[[], list[Vector]], ...] = (
     user_id_echo, developer_id_echo, identity_ids, cjk, cyrillic, arabic, devanagari,
     other_scripts, latin_diacritics, relative_paths, path_objects, phones_text, phones_numeric,
     ipv4, ipv6, macs, emails_spelled, emails_encoded, objects, credential_keys, secret_tokens,
-    jwts, machine_ids, hashed_pii, ibans, cards, national_ids, plates, coordinates,
+    jwts, machine_ids, machine_names, hashed_pii, ibans, cards, national_ids, plates, coordinates,
     birth_dates, street_addresses, urls, free_text, event_names, data_keys,
     nested_containers, invisible_and_lookalike,
 )  # fmt: skip
