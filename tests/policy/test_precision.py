@@ -56,7 +56,8 @@ HARMLESS = [
     ("ratio", 0.8372619), ("cache_hit_rate", 0.93), ("score", 0.71), ("temperature", 0.2),
     ("top_k", 5), ("page_size", 50), ("depth", 2), ("attempt", 1), ("cost_usd", 0.0042),
     ("created_at_ms", 1_764_000_000_000), ("p95_ms", 870.0), ("queue_depth", 7),
-    ("percent", 42.5), ("dimensions", 1536),
+    ("percent", 42.5), ("dimensions", 1536), ("duration_bucket", "<10ms"),
+    ("duration_bucket", ">5s"),
     # booleans and nulls
     ("has_metadata", True), ("is_retry", False), ("streaming", True), ("cached", False),
     ("success", True), ("dry_run", False), ("parent", None),

@@ -8,7 +8,8 @@
 
 What is harmless:
 - a string that is a short token of a safe ASCII alphabet (letters, digits and ``. _ : + -``,
-  at most ``MAX_TOKEN`` characters; ``/`` only in a MIME type or a ``product/1.2`` version;
+  at most ``MAX_TOKEN`` characters, perhaps after a ``$``, ``<`` or ``>``; ``/`` only in a
+  MIME type or a ``product/1.2`` version;
   ``text``, ``eu-west-1``, ``gpt-4o-mini``, ``application/json``, ``1.2.3``, ``TimeoutError``,
   ISO dates) that no detector of ``pii`` flags (emails, phones and other digit runs, IPs, MAC
   addresses, IDs, plates, file names, domains, tokens, random strings) and that hides no
@@ -38,8 +39,9 @@ from tenantry.policy._memo import memoised
 __all__ = ["MAX_TOKEN", "key_reason", "name_reason", "number_reason", "token_reason"]
 
 MAX_TOKEN = pii.MAX_SAFE_STRING  # longer strings are free text
-# Letters, digits and . _ : + - (a leading $ too: PostHog's own names, "$lib").
-_TOKEN = re.compile(r"\$?[A-Za-z0-9_][A-Za-z0-9._:+-]*\Z")
+# Letters, digits and . _ : + -, after a $ (PostHog's own names, "$lib") or a < or > (the
+# duration buckets "<10ms", ">5s").
+_TOKEN = re.compile(r"[$<>]?[A-Za-z0-9_][A-Za-z0-9._:+-]*\Z")
 _MIME = re.compile(
     r"(?:application|audio|font|image|message|model|multipart|text|video)"
     r"/[A-Za-z0-9][A-Za-z0-9.+-]*\Z"
