@@ -1,8 +1,10 @@
 """CPU cost of shaping one event with the edition policy, per edition, beside an older tree.
 
-Events: a typical small one (the seed guide's ``{"type": "text", "has_metadata": True}``), a
-PII-heavy one (emails, IPs, tokens, paths, nested dicts and lists), and one whose message is new
-in every event (an error string with a request number: the value checks' memo never helps).
+Events: a typical small one (the seed guide's ``{"type": "text", "has_metadata": True}``, from
+1,000 end users in turn), a PII-heavy one (emails, IPs, tokens, paths, nested dicts and lists),
+one whose message is new in every event (an error string with a request number: the value
+checks' memo never helps), and the typical one from a new end user in every event
+(``new-user``: the call's IDs are gathered anew each time).
 Baselines measured in the same run on the same properties: ``dict(props)`` (the cheapest copy),
 ``orjson.dumps(props)``, cloud with secrets stripped by key only (``cloud-keys``), and the same
 events shaped by the policy of an older commit (``BASELINE``, the tree before issue 19's
@@ -51,6 +53,7 @@ UNIQUE_TEXT = {
     "route": "/v1/memories",
 }
 EVENTS = {"typical": TYPICAL, "pii-heavy": PII_HEAVY, "unique-text": UNIQUE_TEXT}
+NEW_USERS = "new-user"  # the typical event, from a user never seen before in every event
 PROFILE = {"email": "developer@company.com", "country": "US"}
 CHAINS = ("cloud-keys", "cloud", "opensource")
 
@@ -85,13 +88,13 @@ def _props(props: dict, i: int) -> dict:
     return props.copy()
 
 
-def _drafts(props: dict, n: int) -> list[dict]:
+def _drafts(props: dict, n: int, users: int = 1000, first: int = 0) -> list[dict]:
     return [
         {
             "kind": "track",
             "event": "memory_created",
             "properties": _props(props, i),
-            "user_id": f"usr_{i % 1000}",
+            "user_id": f"usr_{first + i % users}",
             "developer_id": "dev_abc123",
             "timestamp": 1_764_000_000.0 + i,
             "uuid": f"00000000-0000-4000-8000-{i:012d}",
@@ -101,10 +104,10 @@ def _drafts(props: dict, n: int) -> list[dict]:
     ]
 
 
-def _shape_us(chain, props: dict, n: int) -> float:
+def _shape_us(chain, props: dict, n: int, **users: int) -> float:
     from tenantry.policy import shape
 
-    drafts = _drafts(props, n)
+    drafts = _drafts(props, n, **users)
     started = time.process_time()
     for d in drafts:
         shape(chain, d)
@@ -132,6 +135,12 @@ def measure(n: int) -> dict[str, dict[str, float]]:
             _shape_us(chain, props, n // 10)  # warm the memos
             row[name] = _shape_us(chain, props, n)
         out[label] = row
+    # every event from a user not seen before: what a call's IDs cost to gather the first time
+    row = {"dict": out["typical"]["dict"], "dumps": out["typical"]["dumps"]}
+    for name, chain in chains.items():
+        _shape_us(chain, TYPICAL, n // 10)
+        row[name] = _shape_us(chain, TYPICAL, n, users=n, first=10**7)
+    out[NEW_USERS] = row
     return out
 
 

@@ -24,6 +24,7 @@ digits of one.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any
@@ -33,14 +34,16 @@ import orjson
 
 from tenantry.limits import MAX_ID
 
-__all__ = ["CallIds", "GatherIds", "as_id"]
+__all__ = ["CallIds", "GatherIds", "Secrets", "as_id"]
 
 MIN_LENGTH = 3
 MIN_CONTAINED = 4
 MIN_SECRET = 8  # a configured secret shorter than this is not looked for
 MIN_NUMBER = 1000  # a number below this identifies nobody (and equals no bool)
 _DIGIT_RUN = re.compile(r"\d{4,}")
-_MEMO_SIZE = 1024  # distinct sets of IDs whose CallIds are kept
+_NONE: frozenset[int] = frozenset()
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON writes escaped
+_MEMO_SIZE = 4096  # distinct sets of IDs whose CallIds are kept
 
 
 def as_id(value: Any) -> str | None:
@@ -61,38 +64,55 @@ def as_id(value: Any) -> str | None:
     return None
 
 
+class Secrets:
+    """This installation's secrets as ``CallIds`` looks for them, made once per chain."""
+
+    __slots__ = ("values", "needles", "escaped")
+
+    def __init__(self, values: Iterable[Any] = ()) -> None:
+        self.values = tuple(v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET)
+        self.needles = tuple(v.lower() for v in self.values)
+        self.escaped = any(_ESCAPED.search(v) for v in self.values)
+
+
+NO_SECRETS = Secrets()
+
+
 class CallIds:
-    """The IDs to look for: lower-cased (``exact``; ``parts``: those looked for inside other
-    text), as integers (``numbers``), as given (``originals``, longest first, for masking), and
-    as ``needles`` for ``in_event``."""
+    """The IDs of one call to look for (``ids``: the call's own, ``MIN_LENGTH`` characters or
+    more; ``secrets``: the installation's), as ``needles`` for ``in_event`` and as integers
+    (``numbers``). Built per distinct set of IDs, so cheaply: what only the item-by-item search
+    needs (``exact``, ``parts``, ``originals``) is made on its first use."""
 
-    __slots__ = ("exact", "parts", "numbers", "originals", "needles", "escaped", "last_clean")
+    __slots__ = ("ids", "secrets", "needles", "numbers", "escaped", "last_clean", "_lists")
 
-    def __init__(self, ids: Iterable[str], secrets: Iterable[str] = ()) -> None:
-        found = [i for i in ids if len(i) >= MIN_LENGTH]
-        lowered = {i.lower() for i in found}
-        lowered.update(s.lower() for s in secrets)
-        self.exact = frozenset(lowered)
-        self.parts = tuple(i for i in lowered if len(i) >= MIN_CONTAINED)
-        self.numbers = frozenset(
-            n
-            for i in found
-            if any(ch.isdigit() for ch in i)
-            for n in map(int, _numbers(i))
-            if n >= MIN_NUMBER
-        )
-        self.originals = tuple(sorted({*found, *secrets}, key=len, reverse=True))
+    def __init__(self, ids: tuple[str, ...], secrets: Secrets | None = None) -> None:
+        # Built once per distinct set of IDs (a new end user's first event): C-level steps only.
+        secrets = secrets or NO_SECRETS
+        self.ids = ids
+        self.secrets = secrets.values
         # In the JSON of an event: a long ID anywhere, a short one as a whole string, a number.
-        short = {f'"{i}"' for i in lowered if len(i) < MIN_CONTAINED}
-        self.needles = (*self.parts, *short, *(str(n) for n in self.numbers))
+        needles = list(map(str.lower, ids))
+        if min(map(len, needles), default=MIN_CONTAINED) < MIN_CONTAINED:
+            needles = [low if len(low) >= MIN_CONTAINED else f'"{low}"' for low in needles]
+        needles += secrets.needles
+        runs = _DIGIT_RUN.findall("\x00".join(ids))  # no run of digits across two IDs
+        numbers = frozenset(map(int, runs)) if runs else _NONE
+        if numbers and min(numbers) < MIN_NUMBER:
+            numbers = frozenset([n for n in numbers if n >= MIN_NUMBER])
+        if numbers:
+            needles += map(str, numbers)
+        self.needles = tuple(needles)
+        self.numbers = numbers
         # an ID that JSON writes escaped cannot be looked for in it
-        self.escaped = any(ch in '"\\' or ch < " " for i in lowered for ch in i)
+        self.escaped = secrets.escaped or any(map(_ESCAPED.search, ids))
         # the last event found to hold none: the same event again (a call's events repeat)
         # is answered by one comparison
         self.last_clean: tuple[str, dict] | None = None
+        self._lists: tuple[frozenset[str], tuple[str, ...], tuple[str, ...]] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.exact)
+        return bool(self.ids or self.secrets)
 
     def in_event(self, name: str, props: dict) -> bool:
         """Whether one of the IDs may be in the event: its name or any key, string or number of
@@ -114,10 +134,24 @@ class CallIds:
         self.last_clean = (name, props.copy())
         return False
 
+    def _search_lists(self) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+        """``(exact, parts, originals)``: every ID lower-cased; those looked for inside other
+        text; every ID as given, longest first."""
+        if self._lists is None:
+            every = (*self.ids, *self.secrets)
+            lowered = frozenset(i.lower() for i in every)
+            self._lists = (
+                lowered,
+                tuple(i for i in lowered if len(i) >= MIN_CONTAINED),
+                tuple(sorted(set(every), key=len, reverse=True)),
+            )
+        return self._lists
+
     def found_in(self, text: str) -> bool:
         """``text`` is, or contains, one of the IDs (any case)."""
+        exact, parts, _ = self._search_lists()
         low = text.lower()
-        return low in self.exact or any(part in low for part in self.parts)
+        return low in exact or any(part in low for part in parts)
 
     def is_number(self, value: int | float) -> bool:
         """``value`` is one of the IDs written as a number (``12345``, ``12345.0``)."""
@@ -130,19 +164,13 @@ class CallIds:
     def masked(self, text: str, replacement: str) -> str | None:
         """``text`` with each ID in it replaced by ``replacement``; None when ``text`` is one
         of the IDs, or holds one in a spelling that cannot be cut out exactly."""
-        if text.lower() in self.exact:
+        exact, _, originals = self._search_lists()
+        if text.lower() in exact:
             return None
-        for original in self.originals:
+        for original in originals:
             if original in text:
                 text = text.replace(original, replacement)
         return None if self.found_in(text) else text
-
-
-def _numbers(text: str) -> list[str]:
-    """The numbers an ID may be written as: itself when it is all digits, and its runs of four
-    or more digits (``usr_12345`` -> ``12345``)."""
-    runs = _DIGIT_RUN.findall(text)
-    return [text, *runs] if text.isdigit() else runs
 
 
 class GatherIds:
@@ -155,9 +183,9 @@ class GatherIds:
     values), and ``secrets``. Memoised per distinct set of IDs (calls repeat their IDs)."""
 
     def __init__(self, secrets: Iterable[Any] = (), *, swap: Any = None) -> None:
-        self.secrets = tuple(s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET)
+        self.secrets = Secrets(secrets)
         self.swap = swap
-        self._memo: dict[tuple, tuple[CallIds | None, bool]] = {}
+        self._memo: OrderedDict[tuple, tuple[CallIds | None, bool]] = OrderedDict()
 
     def __call__(self, draft: dict) -> dict:
         uid, did = draft.get("user_id"), draft.get("developer_id")
@@ -169,11 +197,13 @@ class GatherIds:
         key = (uid, did) if type(raw) is not tuple else (uid, did, *map(as_id, raw))
         known = self._memo.get(key)
         if known is None:
-            ids = CallIds([i for i in key if i is not None], self.secrets) or None
+            found = tuple({i: 0 for i in key if i is not None and len(i) >= MIN_LENGTH})
+            ids = CallIds(found, self.secrets) if found or self.secrets.values else None
             known = (ids, self.swap is not None and self.swap.swapped(uid, did))
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            self._memo[key] = known
+            memo = self._memo
+            if len(memo) >= _MEMO_SIZE:  # the oldest goes (one at a time: no pause to free all)
+                memo.popitem(last=False)
+            memo[key] = known
         draft["call_ids"], swapped = known
         if swapped:
             draft["user_id"], draft["developer_id"] = did, uid
