@@ -41,7 +41,8 @@ class Vector:
     user_id: Any = "usr_corpus_base"
     developer_id: Any = "dev_corpus_base"
     identity: Any = None
-    digits: tuple[str, ...] = field(default=())  # also looked for among the event's digits
+    # also looked for among the event's digits (as is every fragment of 5 or more digits)
+    digits: tuple[str, ...] = field(default=())
 
 
 def _word(rng: random.Random, n: int = 6) -> str:
@@ -239,10 +240,7 @@ def phones_text() -> list[Vector]:
                 "sms:{a}{m}{l}", "ph{a}-{m}-{l}"]:  # fmt: skip
         a, m, last = _phone(rng)
         items.append((fmt.format(a=a, m=m, l=last, e=_num(rng, 3)), (f"{m}{last}",)))
-    out = _vectors("phones_text", items)
-    for v in out:
-        v.digits = v.fragments
-    return out
+    return _vectors("phones_text", items)
 
 
 def phones_numeric() -> list[Vector]:
@@ -474,11 +472,7 @@ def machine_ids() -> list[Vector]:
         text = str(value)
         frag = text.strip("{}").removeprefix("urn:uuid:")[-12:].lower()
         items.append((value, (frag,)))
-    out = _vectors("uuids_ulids_snowflakes", items)
-    for v in out:
-        if all(ch.isdigit() for ch in v.fragments[0]):
-            v.digits = v.fragments
-    return out
+    return _vectors("uuids_ulids_snowflakes", items)
 
 
 def machine_names() -> list[Vector]:
@@ -526,10 +520,7 @@ def ibans() -> list[Vector]:
         value = [iban, " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)), iban.lower(),
                  "-".join(iban[i : i + 4] for i in range(0, len(iban), 4))][form]  # fmt: skip
         items.append((value, (body[-8:],)))
-    out = _vectors("ibans", items)
-    for v in out:
-        v.digits = v.fragments
-    return out
+    return _vectors("ibans", items)
 
 
 def cards() -> list[Vector]:
@@ -552,10 +543,7 @@ def cards() -> list[Vector]:
         value = [number, " ".join(groups), "-".join(groups), int(number), float(int(number)),
                  "card" + number, ".".join(groups), number[:6] + "_" + number[6:]][i % 8]  # fmt: skip
         items.append((value, (number[-10:],)))
-    out = _vectors("credit_cards", items)
-    for v in out:
-        v.digits = v.fragments
-    return out
+    return _vectors("credit_cards", items)
 
 
 def national_ids() -> list[Vector]:
@@ -586,11 +574,7 @@ def national_ids() -> list[Vector]:
     for v in values:
         compact = "".join(ch for ch in v if ch.isalnum())
         items.append((v, (compact[-7:].lower(),)))
-    out = _vectors("national_ids", items)
-    for v in out:
-        if v.fragments[0].isdigit():
-            v.digits = v.fragments
-    return out
+    return _vectors("national_ids", items)
 
 
 def plates() -> list[Vector]:
