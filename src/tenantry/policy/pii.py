@@ -1,12 +1,15 @@
-"""Detectors: which keys name secrets or personal data, which values look identifying.
+"""Detectors: which keys name secrets or measures, which values look identifying.
 
 Keys are matched on their *words* (snake_case, camelCase, kebab-case, dots and spaces are split),
 never on substrings: ``keyboard_layout`` and ``monkey_count`` are innocent, ``userEmail`` and
-``filePath`` are not. Values are checked by a fast path (a short run of letters is safe) and
-then by one combined regex plus a few programmatic checks (Luhn, Shannon entropy).
+``filePath`` are not. ``detect(value)`` names what a short value looks like (an email in any
+spelling, a URL or path, a token, an IP or MAC address, a phone or other run of digits, a UUID,
+ULID or prefixed ID, a host name, a plate or ID code, a file name, a random string), by one
+combined regex and a few programmatic checks (Luhn, entropy, digit runs). It is one half of the
+opensource rule: ``harmless`` first admits only short tokens of a safe alphabet, then asks
+``detect`` which of those are still personal.
 
-The verdicts for keys and short strings are memoised (``_memo.memoised``): telemetry repeats
-itself, and the processors call these functions once per key and value.
+The key verdicts are memoised (``_memo.memoised``); ``harmless`` memoises the value verdicts.
 """
 
 from __future__ import annotations
@@ -51,17 +54,6 @@ def is_measure_key(key: str) -> bool:
     return words.is_measure_words(words.key_words(key))
 
 
-@memoised()
-def pii_key_verdict(key: str) -> int:
-    """0: innocent key; 1: names personal data, a secret or an identifier, or is itself personal
-    data (``"alice@example.com": 1``); 2: names personal data but as a flag or a measure
-    (``has_email``, ``url_count``): kept when its value is a number or bool."""
-    if not is_safe_name(key):  # the key itself is an email, a path, an ID, free text...
-        return 1
-    kw = words.key_words(key)
-    return words.pii_words_verdict(kw) or words.secret_words_verdict(kw)
-
-
 # -- values ------------------------------------------------------------------------------------
 
 MAX_SAFE_STRING = 64  # longer strings are free text in opensource
@@ -104,12 +96,6 @@ _PATTERNS = {  # order matters: the first kind that matches at the earliest posi
     ),
     "ulid": r"\A[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\Z",
 }
-# Tokens anywhere in a text (for ``redact``).
-TOKEN = re.compile(
-    r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\b(?:sk|pk|rk)_(?:live|test)_\w+"
-    r"|\b(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|AIza|hf_|npm_|shpat_|sq0atp-)[\w-]+"
-    r"|\b(?:AKIA|ASIA)[A-Z0-9]{12,}"
-)
 # ``scheme:rest`` without ``//``; a scheme that names a way to reach someone (or a place) is
 # personal whatever follows it; any other one is judged by what it carries.
 _URI_SCHEME = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]{1,31}):(?!//)(.*)\Z", re.S)
@@ -173,7 +159,6 @@ _FILE = re.compile(
     r"|exe|dmg|iso|bin|dat|parquet|avro|pkl|pt|gguf|onnx|safetensors)\Z",
     re.IGNORECASE,
 )
-_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z_-]*\Z")
 _WHITESPACE = re.compile(r"\s")
 _DIGITS = re.compile(r"\d")
 
@@ -312,21 +297,3 @@ def shaped(value: str) -> str | None:
     if _FILE.search(value):
         return "file_name"
     return None
-
-
-@memoised(longest=MAX_SAFE_STRING)
-def is_sensitive(value: str) -> bool:
-    """``detect(value) is not None`` (a string longer than ``MAX_SAFE_STRING`` is free text)."""
-    return len(value) > MAX_SAFE_STRING or detect(value) is not None
-
-
-@memoised(longest=MAX_SAFE_STRING)
-def is_safe_name(name: str) -> bool:
-    """A name (event, operation, error type, property key) passes the value checks, or is a few
-    plain words of letters ("Memory Created", "Memory Type")."""
-    if not name or len(name) > MAX_SAFE_STRING:
-        return False
-    if not is_sensitive(name):
-        return True
-    words = name.split()
-    return len(words) > 1 and all(_PLAIN_WORD.match(w) for w in words)
