@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -187,6 +188,7 @@ def _drop_tree(where: Path) -> None:
     subprocess.run(
         ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], capture_output=True
     )
+    shutil.rmtree(where.parent, ignore_errors=True)
 
 
 def main(quick: bool = False) -> None:
