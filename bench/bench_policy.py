@@ -1,21 +1,27 @@
-"""CPU cost of shaping one event with the edition policy, per edition.
+"""CPU cost of shaping one event with the edition policy, per edition, beside an older tree.
 
-Events: a typical small one (the seed guide's ``{"type": "text", "has_metadata": True}``), a
-PII-heavy one (emails, IPs, tokens, paths, nested dicts and lists), and one whose message is new
-in every event (an error string with a request number: the value checks' memo never helps).
+Events: a typical small one (the seed guide's ``{"type": "text", "has_metadata": True}``, from
+1,000 end users in turn), a PII-heavy one (emails, IPs, tokens, paths, nested dicts and lists),
+one whose message is new in every event (an error string with a request number: the value
+checks' memo never helps), and the typical one from a new end user in every event
+(``new-user``: the call's IDs are gathered anew each time).
 Baselines measured in the same run on the same properties: ``dict(props)`` (the cheapest copy),
-``orjson.dumps(props)``, and cloud with secrets stripped by key only (``cloud-keys``: the chain
-before issue 11's value checks), so ``cloud/keys`` is what checking every string value for
-credentials costs. Numbers are best-of-3 process CPU time per event, in microseconds.
+``orjson.dumps(props)``, cloud with secrets stripped by key only (``cloud-keys``), and the same
+events shaped by the policy of an older commit (``BASELINE``, the tree before issue 19's
+positive model, or ``TENANTRY_BENCH_BASELINE=<commit>``), checked out in a temporary
+``git worktree`` and measured in its own subprocess. The two trees take turns (three rounds
+each) so a busy machine slows both alike. Numbers are best-of-rounds process CPU time per
+event, in microseconds.
 
-Target (issue 2): shaping a typical small event costs a few us, so the whole pipeline stays
-within ~15 us CPU per event.
+Targets (issue 19): a typical event costs <= 5 us in opensource and <= 4 us in cloud, a
+PII-heavy one <= 20 us.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -26,10 +32,10 @@ from pathlib import Path
 
 import orjson
 
-from tenantry.config import Settings
-from tenantry.counters import Counters
-from tenantry.policy import build_chain, shape
-from tenantry.policy.privacy import StripSecrets
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BASELINE = "6974f97"  # main before issue 19 (words.py and normalize.py, the old filter)
+ROUNDS = 3
 
 TYPICAL = {"type": "text", "has_metadata": True}
 PII_HEAVY = {
@@ -49,10 +55,19 @@ UNIQUE_TEXT = {
     "error": "connection reset by peer after {i} ms (request r{i}, retry 2 of 5)",
     "route": "/v1/memories",
 }
+EVENTS = {"typical": TYPICAL, "pii-heavy": PII_HEAVY, "unique-text": UNIQUE_TEXT}
+NEW_USERS = "new-user"  # the typical event, from a user never seen before in every event
 PROFILE = {"email": "developer@company.com", "country": "US"}
+CHAINS = ("cloud-keys", "cloud", "opensource")
 
 
+# -- measured in a subprocess, against whichever tenantry is on sys.path -----------------------
 def _chain(edition: str, *, values: bool = True) -> list:
+    from tenantry.config import Settings
+    from tenantry.counters import Counters
+    from tenantry.policy import build_chain
+    from tenantry.policy.privacy import StripSecrets
+
     chain = build_chain(
         Settings(edition=edition),
         secret=b"bench-secret-0123456789abcdef0123",
@@ -61,10 +76,12 @@ def _chain(edition: str, *, values: bool = True) -> list:
         counters=Counters(),
     )
     if not values:  # the keys-only baseline: StripSecrets without value checks
-        for i, p in enumerate(chain):
-            owner = getattr(p, "__self__", None)
-            if isinstance(owner, StripSecrets):
-                chain[i] = StripSecrets(owner.counters, mask_values=False).__call__
+        processors = [getattr(p, "__self__", p) for p in chain]  # the instances, or functions
+        processors = [
+            StripSecrets(p.counters, mask_values=False) if isinstance(p, StripSecrets) else p
+            for p in processors
+        ]
+        chain = type(chain)(processors, chain.counters)
     return chain
 
 
@@ -74,13 +91,13 @@ def _props(props: dict, i: int) -> dict:
     return props.copy()
 
 
-def _drafts(props: dict, n: int) -> list[dict]:
+def _drafts(props: dict, n: int, users: int = 1000, first: int = 0) -> list[dict]:
     return [
         {
             "kind": "track",
             "event": "memory_created",
             "properties": _props(props, i),
-            "user_id": f"usr_{i % 1000}",
+            "user_id": f"usr_{first + i % users}",
             "developer_id": "dev_abc123",
             "timestamp": 1_764_000_000.0 + i,
             "uuid": f"00000000-0000-4000-8000-{i:012d}",
@@ -90,33 +107,90 @@ def _drafts(props: dict, n: int) -> list[dict]:
     ]
 
 
-def _best(fn, n: int, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        elapsed = fn(n)
-        best = min(best, elapsed / n * 1e6)
-    return best
+def _shape_us(chain, props: dict, n: int, **users: int) -> float:
+    from tenantry.policy import shape
+
+    drafts = _drafts(props, n, **users)
+    started = time.process_time()
+    for d in drafts:
+        shape(chain, d)
+    return (time.process_time() - started) / n * 1e6
 
 
-def _time_shape(chain, props):
-    def run(n: int) -> float:
-        drafts = _drafts(props, n)
-        started = time.process_time()
-        for d in drafts:
-            shape(chain, d)
-        return time.process_time() - started
-
-    return run
+def _baseline_us(op, props: dict, n: int) -> float:
+    started = time.process_time()
+    for _ in range(n):
+        op(props)
+    return (time.process_time() - started) / n * 1e6
 
 
-def _time_baseline(op, props):
-    def run(n: int) -> float:
-        started = time.process_time()
-        for _ in range(n):
-            op(props)
-        return time.process_time() - started
+def measure(n: int) -> dict[str, dict[str, float]]:
+    """One round: {event: {chain: us/event}} for the tenantry on ``sys.path``."""
+    chains = {
+        "cloud-keys": _chain("cloud", values=False),
+        "cloud": _chain("cloud"),
+        "opensource": _chain("opensource"),
+    }
+    out: dict[str, dict[str, float]] = {}
+    for label, props in EVENTS.items():
+        row = {"dict": _baseline_us(dict, props, n), "dumps": _baseline_us(orjson.dumps, props, n)}
+        for name, chain in chains.items():
+            _shape_us(chain, props, n // 10)  # warm the memos
+            row[name] = _shape_us(chain, props, n)
+        out[label] = row
+    # every event from a user not seen before: what a call's IDs cost to gather the first time
+    row = {"dict": out["typical"]["dict"], "dumps": out["typical"]["dumps"]}
+    for name, chain in chains.items():
+        _shape_us(chain, TYPICAL, n // 10)
+        row[name] = _shape_us(chain, TYPICAL, n, users=n, first=10**7)
+    out[NEW_USERS] = row
+    return out
 
-    return run
+
+# -- the driver: both trees, in turns ----------------------------------------------------------
+def _round(src: Path, n: int) -> dict[str, dict[str, float]]:
+    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{HERE}"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import bench_policy, json; print(json.dumps(bench_policy.measure({n})))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tempfile.gettempdir(),
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _best(rounds: list[dict]) -> dict[str, dict[str, float]]:
+    return {
+        label: {k: min(r[label][k] for r in rounds) for k in rounds[0][label]}
+        for label in rounds[0]
+    }
+
+
+def _old_tree(commit: str) -> tuple[Path | None, str]:
+    """A temporary worktree of ``commit`` (its ``src``), or None and why not."""
+    where = Path(tempfile.mkdtemp(prefix="tenantry-bench-")) / "tree"
+    try:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), commit],
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return None, f"no worktree of {commit}: {getattr(exc, 'stderr', b'') or exc}"
+    return where, ""
+
+
+def _drop_tree(where: Path) -> None:
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], capture_output=True
+    )
+    shutil.rmtree(where.parent, ignore_errors=True)
 
 
 # -- cloud: the credential scan (issue 19 item 3) --------------------------------------------------
@@ -143,12 +217,15 @@ def _cloud_numbers(n: int) -> dict:
 
     chain = _chain("cloud")
     events = {
-        label: _best(_time_shape(chain, props), n)
+        label: min(_shape_us(chain, props, n) for _ in range(3))
         for label, props in (("typical", TYPICAL), ("pii-heavy", PII_HEAVY),
                              ("unique-text", UNIQUE_TEXT))
     }  # fmt: skip
     scan = credentials.masked.__self__.compute  # the memo's function: every call scans
-    values = {label: _best(_time_baseline(scan, text), n) for label, text in SCAN_TEXTS.items()}
+    values = {
+        label: min(_baseline_us(scan, text, n) for _ in range(3))
+        for label, text in SCAN_TEXTS.items()
+    }
     return {"events": events, "values": values}
 
 
@@ -189,28 +266,40 @@ def cloud_section(quick: bool = False) -> None:
 
 def main(quick: bool = False) -> None:
     n = 2_000 if quick else 20_000
-    chains = {
-        "cloud": _chain("cloud"),
-        "cloud-keys": _chain("cloud", values=False),
-        "opensource": _chain("opensource"),
-    }
-    print(f"{n} events per run, best of 3, process CPU us/event")
+    commit = os.environ.get("TENANTRY_BENCH_BASELINE", BASELINE)
+    old, why = _old_tree(commit)
+    new_rounds, old_rounds = [], []
+    try:
+        for _ in range(1 if quick else ROUNDS):
+            if old is not None:
+                old_rounds.append(_round(old / "src", n))
+            new_rounds.append(_round(ROOT / "src", n))
+    finally:
+        if old is not None:
+            _drop_tree(old)
+    new = _best(new_rounds)
+    print(f"{n} events per run, best of {len(new_rounds)} rounds, process CPU us/event")
+    if old is None:
+        print(f"(old tree unavailable: {why})")
     print(f"{'event':12} {'dict(props)':>12} {'orjson.dumps':>13} {'cloud-keys':>11} {'cloud':>8}"
-          f" {'opensource':>11} {'cloud/keys':>11} {'cloud/dumps':>12} {'oss/dumps':>10}")  # fmt: skip
-    for label, props in (
-        ("typical", TYPICAL),
-        ("pii-heavy", PII_HEAVY),
-        ("unique-text", UNIQUE_TEXT),
-    ):
-        base_dict = _best(_time_baseline(dict, props), n)
-        base_dumps = _best(_time_baseline(orjson.dumps, props), n)
-        keys = _best(_time_shape(chains["cloud-keys"], props), n)
-        cloud = _best(_time_shape(chains["cloud"], props), n)
-        oss = _best(_time_shape(chains["opensource"], props), n)
-        print(
-            f"{label:12} {base_dict:12.3f} {base_dumps:13.3f} {keys:11.2f} {cloud:8.2f} {oss:11.2f}"
-            f" {cloud / keys:10.2f}x {cloud / base_dumps:11.1f}x {oss / base_dumps:9.1f}x"
+          f" {'opensource':>11} {'cloud/keys':>11} {'oss/dumps':>10}"
+          f" {'old cloud':>10} {'old oss':>8} {'cloud/old':>10} {'oss/old':>8}")  # fmt: skip
+    old_best = _best(old_rounds) if old_rounds else None
+    for label, row in new.items():
+        line = (
+            f"{label:12} {row['dict']:12.3f} {row['dumps']:13.3f} {row['cloud-keys']:11.2f}"
+            f" {row['cloud']:8.2f} {row['opensource']:11.2f} {row['cloud'] / row['cloud-keys']:10.2f}x"
+            f" {row['opensource'] / row['dumps']:9.1f}x"
         )
+        if old_best is not None:
+            o = old_best[label]
+            line += (
+                f" {o['cloud']:10.2f} {o['opensource']:8.2f}"
+                f" {row['cloud'] / o['cloud']:9.2f}x {row['opensource'] / o['opensource']:7.2f}x"
+            )
+        print(line)
+    if old_best is not None:
+        print(f"(old = {commit}; cloud/old and oss/old below 1.00x: the new policy is cheaper)")
     cloud_section(quick)
 
 
@@ -218,4 +307,4 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--cloud-json"]:  # the baseline's numbers, for cloud_section
         print(json.dumps(_cloud_numbers(int(sys.argv[2]))))
     else:
-        main()
+        main("--quick" in sys.argv)

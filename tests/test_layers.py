@@ -59,6 +59,18 @@ def test_the_tree_keeps_every_contract():
             "tenantry.policy.processors -> fastapi",
         ),
         ("events.py", "import tenantry.pipeline", "layers", "tenantry.events -> tenantry.pipeline"),
+        (
+            "policy/pii.py",
+            "from tenantry.policy import privacy",
+            "policy-layers",
+            "tenantry.policy.pii -> tenantry.policy.privacy",
+        ),
+        (
+            "policy/words.py",
+            "import tenantry.counters",
+            "policy-leaves",
+            "tenantry.policy.words -> tenantry.counters",
+        ),
     ],
 )
 def test_a_wrong_import_breaks_its_contract(tmp_path, module, wrong_import, contract, reported):

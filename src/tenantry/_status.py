@@ -19,7 +19,8 @@ COLLECTED = {
     ],
     "opensource": [
         "event name",
-        "non-identifying property values (short identifiers, numbers, booleans, counts)",
+        "property values known to be harmless: booleans, numbers that are no identifier,"
+        " short tokens, planned values (lists as counts); everything else dropped",
         "edition, os, arch, tenantry version, python version",
         "a keyed pseudonym of the user (HMAC with a secret that never leaves this installation)",
         "timestamp and event uuid",

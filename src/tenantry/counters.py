@@ -28,6 +28,13 @@ class Counters:
         with self._lock:
             self._values[name] += n
 
+    def incr_many(self, counts: dict[str, int]) -> None:
+        """``incr`` for several names at once, under one lock."""
+        with self._lock:
+            values = self._values
+            for name, n in counts.items():
+                values[name] += n
+
     def drop(self, reason: str, n: int = 1) -> None:
         """Count ``n`` events dropped for ``reason``."""
         with self._lock:

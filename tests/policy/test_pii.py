@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenantry.policy import pii
+from tenantry.policy import harmless, pii
 
 
 class TestKeyWords:
@@ -62,7 +62,8 @@ class TestDetect:
         assert not pii.luhn_ok("4111111111111112")
 
     def test_safe_names(self):
-        """Event names may have spaces when each word is harmless."""
-        assert pii.is_safe_name("Memory Created")
-        assert not pii.is_safe_name("sent to alice@example.com")
-        assert not pii.is_safe_name("")
+        """Event names and keys may be a few plain words; not words that hold an address."""
+        assert harmless.name_reason("Memory Created") is None
+        assert harmless.name_reason("sent to alice@example.com") == "text"
+        assert harmless.name_reason("alice at example dot com") == "text"
+        assert harmless.name_reason("") is None  # judged as empty; NameEvent drops empty names

@@ -11,6 +11,7 @@ from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
 from tenantry.policy import Chain, build_chain, redact, shape
+from tenantry.policy.call_ids import GatherIds
 from tenantry.policy.context import AddContext
 from tenantry.policy.privacy import FilterPersonalData, StripSecrets
 from tenantry.policy.processors import (
@@ -22,7 +23,6 @@ from tenantry.policy.processors import (
     Pseudonymize,
     SetEdition,
     apply_kind,
-    normalize_ids,
 )
 from tests.policy.conftest import ANON, SECRET, make_draft
 
@@ -63,14 +63,27 @@ class TestNameEvent:
         assert p({"event": "Memory Created"})["event"] == "Memory Created"
 
 
-class TestNormalizeIds:
+class TestGatherIds:
     def test_ids_become_str_or_none(self):
         """Empty strings, bools and objects are no ID; ints and bytes give their text."""
-        d = normalize_ids({"user_id": "", "developer_id": 42})
-        assert d == {"user_id": None, "developer_id": "42"}
-        d = normalize_ids({"user_id": True, "developer_id": b"dev_x"})
-        assert d == {"user_id": None, "developer_id": "dev_x"}
-        assert normalize_ids({"user_id": object(), "developer_id": None})["user_id"] is None
+        gather = GatherIds()
+        d = gather({"user_id": "", "developer_id": 42})
+        assert (d["user_id"], d["developer_id"]) == (None, "42")
+        d = gather({"user_id": True, "developer_id": b"dev_x"})
+        assert (d["user_id"], d["developer_id"]) == (None, "dev_x")
+        assert gather({"user_id": object(), "developer_id": None})["user_id"] is None
+
+    def test_call_ids_gathered_from_ids_identity_and_secrets(self):
+        """The IDs to look for are the draft's IDs, the raw ones shaping handed over and the
+        configured secrets; with none of them there is nothing to look for."""
+        gather = GatherIds(["amplitude-key-0123456789", "short"])
+        d = gather({"user_id": "usr_1", "developer_id": "dev_abc", "call_ids": ("alice", 12345)})
+        ids = d["call_ids"]
+        for found in ("usr_1", "DEV_ABC", "x-alice-y", "12345", "amplitude-key-0123456789"):
+            assert ids.found_in(found), found
+        assert not ids.found_in("short") and not ids.found_in("text")
+        assert ids.is_number(12345) and ids.is_number(12345.0) and not ids.is_number(1234)
+        assert GatherIds()({"user_id": None, "developer_id": None})["call_ids"] is None
 
 
 class TestFixSwappedIds:

@@ -1,4 +1,5 @@
-"""Queued calls -> shaped events, on the worker thread: the identity's IDs, the suppression list
+"""Queued calls -> shaped events, on the worker thread: the identity's IDs (the call's raw IDs
+kept in ``draft["call_ids"]`` for the policy to look for), the suppression list
 (``tenantry forget``), the event time (``tenantry.timestamps``), a fresh uuid, then the policy
 chain. ``TELEMETRY_DEBUG=1`` logs each shaped event, secrets redacted.
 
@@ -11,6 +12,7 @@ profile's ``$identify`` (``policy.people``); without ``people``, those calls are
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -36,7 +38,9 @@ def shape_calls(
     people = getattr(chain, "people", None)  # cloud people updates (``policy.people.People``)
     ids = iter(new_uuids(len(calls)))
     for kind, name, props, user_id, developer_id, identity, ts, now, extra in calls:
+        raw_ids = None
         if identity is not None:
+            raw_ids = _identity_ids(identity, user_id, developer_id)
             developer_id = getattr(identity, "developer_id", developer_id)
             user_id = getattr(identity, "end_user_id", None) or user_id
         if suppression is not None and _suppressed(suppression, user_id, developer_id):
@@ -51,6 +55,7 @@ def shape_calls(
             "timestamp": now if ts is None else event_time(ts, now, counters),
             "uuid": next(ids),
             "duration_ms": extra,
+            "call_ids": raw_ids,
             "accepted_at": now,  # super properties in force when the call was made
         }
         if kind in PEOPLE_KINDS:
@@ -70,6 +75,18 @@ def shape_calls(
             logger.info("tenantry event %s", orjson.dumps(redact(event.to_dict())).decode())
         out.append(event)
     return out
+
+
+def _identity_ids(identity: Any, user_id: Any, developer_id: Any) -> tuple:
+    """Every raw ID of a call made with an identity object: the IDs the caller passed (the
+    identity's replace them in the draft) and the external user ID and API key the identity
+    carries, if any. The policy looks for them all in what the call sends
+    (``policy.call_ids``)."""
+    out = [user_id, developer_id]
+    for name in ("external_user_id", "api_key"):
+        with contextlib.suppress(Exception):  # a property that raises gives nothing
+            out.append(getattr(identity, name, None))
+    return tuple(out)
 
 
 def _suppressed(suppression: Any, user_id: Any, developer_id: Any) -> bool:

@@ -4,14 +4,17 @@
     relay = build_chain(settings, ..., relayed=True)   # for events relayed from installations
     event = shape(chain, draft)          # Event, or None when the event is dropped
 
-cloud:      name (credentials masked) -> ids -> swapped ids -> coerce -> secrets (by key, and
-            credentials masked in every string value) -> developer identity -> profile
-            -> error/performance -> exact duration -> request facts -> task facts -> edition
-opensource: name (checked) -> ids -> swapped ids -> coerce (no reprs) -> secrets (by key)
-            -> hold an api_request's route (a task_run's task) -> personal data (credentials,
-            contact URIs and phone-length numbers included) -> pseudonym -> error/performance -> duration bucket
-            -> request facts (template, method, status class, bucket) -> task facts (name,
-            state, bucket, retries) -> context -> edition
+cloud:      the call's IDs (swapped back) -> name (credentials masked) -> coerce -> [tracking
+            plan] -> secrets
+            (by key, credentials masked in every string value, the call's IDs kept out of the
+            name and the properties) -> developer identity -> profile -> error/performance
+            -> exact duration -> request facts -> task facts -> edition
+opensource: the call's IDs (swapped back) -> name (a harmless token) -> coerce (no object
+            turned into text) -> [tracking plan] -> only what is known to be harmless
+            (``harmless``: booleans, numbers that are no identifier, short tokens, planned
+            values; the call's IDs and secret keys never) -> pseudonym -> error/performance -> duration bucket -> request
+            facts (template, method, status class, bucket) -> task facts (name, state, bucket,
+            retries) -> context -> edition
 relayed:    (``relayed=True``: events another opensource installation sent to the relay) the
             opensource chain, whatever ``settings.edition``, with the sender's own context
             (``ClientContext``, each field checked) in place of this installation's
@@ -21,10 +24,14 @@ NaN/Infinity values are left out (both editions); tenantry's own fields (``devel
 ``end_user_id``, profile ``email``/``country``, ``error_type``/``operation``, the opensource
 context) win over caller properties of the same name.
 
+A processor with a ``kinds`` attribute (``apply_kind``, ``Durations``, ``RequestProperties``,
+``TaskProperties``) is
+called only for those kinds of call (``Chain.by_kind``).
+
 Counters (``incr``): ``swapped_ids``, ``developer_id_fallback``, ``secrets_removed``,
-``credentials_masked``, ``credential_ids``,
-``pii_removed``, ``redacted_event_name``, ``profile_lookup_errors``, ``invalid_duration``,
-``invalid_properties``, ``truncated_strings``, ``capped_keys``, ``capped_items``,
+``credentials_masked``, ``credential_ids``, ``call_ids_removed``, ``pii_removed`` and
+``pii_removed:<reason>``, ``redacted_event_name``, ``profile_lookup_errors``,
+``invalid_duration``, ``invalid_properties``, ``truncated_strings``, ``capped_keys``, ``capped_items``,
 ``capped_depth``, ``cycles``, ``non_finite_numbers``, ``dropped_objects``, ``repr_objects``.
 Drops: ``invalid_event_name``, ``shaping_error``. [structlog processors]
 """
@@ -37,15 +44,18 @@ from types import FunctionType, MethodType
 from typing import Any
 
 from tenantry._plan import Plan
+from tenantry.config import OPTIONS
 from tenantry.counters import Counters
 from tenantry.errors import ConfigError
 from tenantry.events import Event
-from tenantry.policy import credentials, pii
+from tenantry.policy import credentials, pii, words
+from tenantry.policy.call_ids import GatherIds
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.context import AddContext, ClientContext
 from tenantry.policy.plan import ApplyPlan
 from tenantry.policy.privacy import FilterPersonalData, StripSecrets
 from tenantry.policy.processors import (
+    KINDS,
     REDACTED,
     AddProfile,
     CloudIdentity,
@@ -59,8 +69,6 @@ from tenantry.policy.processors import (
     SetEdition,
     TaskProperties,
     apply_kind,
-    hold_route,
-    normalize_ids,
 )
 
 __all__ = ["Chain", "Processor", "build_chain", "redact", "shape"]
@@ -69,7 +77,9 @@ logger = logging.getLogger("tenantry.policy")
 
 
 class Chain(list):
-    """A list of processors that knows where to count its shaping errors."""
+    """A list of processors that knows where to count its shaping errors, and which of them
+    act on each kind of call (``by_kind``: a processor with a ``kinds`` attribute is left out
+    for the other kinds). Built once: changing the list later does not change ``by_kind``."""
 
     def __init__(self, processors: list[Processor], counters: Counters | None = None) -> None:
         # Bound ``__call__`` methods are called faster than instances (no slot lookup per call).
@@ -77,6 +87,14 @@ class Chain(list):
             p if isinstance(p, FunctionType | MethodType) else p.__call__ for p in processors
         )
         self.counters = counters
+        self.by_kind = {
+            kind: [
+                q
+                for p, q in zip(processors, self, strict=True)
+                if kind in getattr(p, "kinds", KINDS)
+            ]
+            for kind in KINDS
+        }
 
 
 def build_chain(
@@ -96,11 +114,11 @@ def build_chain(
     ``ConfigError`` for an empty secret in opensource mode (a pseudonym needs a key) and for an
     unknown edition."""
     edition = "opensource" if relayed else settings.edition
+    ids = GatherIds(_secrets(settings), swap=FixSwappedIds(counters))
     if edition == "cloud":
         processors: list[Processor] = [
+            ids,
             NameEvent(counters, private=False),
-            normalize_ids,
-            FixSwappedIds(counters),
             CoerceProperties(counters, keep_objects=True),
             *([ApplyPlan(plan, counters)] if plan is not None else []),
             StripSecrets(counters, mask_values=True),
@@ -119,13 +137,10 @@ def build_chain(
         if not secret:
             raise ConfigError("TELEMETRY_SECRET: opensource mode needs a non-empty secret")
         processors = [
+            ids,
             NameEvent(counters, private=True),
-            normalize_ids,
-            FixSwappedIds(counters),
             CoerceProperties(counters, keep_objects=False),
             *([ApplyPlan(plan, counters)] if plan is not None else []),
-            StripSecrets(counters),
-            hold_route,
             FilterPersonalData(counters),
             Pseudonymize(secret, anonymous_id=anonymous_id),
             apply_kind,
@@ -140,11 +155,19 @@ def build_chain(
     return Chain(processors, counters)
 
 
+def _secrets(settings: Any) -> list[str]:
+    """The values of this installation's secret settings (destination API keys, the
+    pseudonym secret, the admin token...): never sent, in either edition."""
+    return [
+        v for o in OPTIONS if o.secret and isinstance(v := getattr(settings, o.field, None), str)
+    ]
+
+
 def shape(chain: Chain, draft: Draft) -> Event | None:
     """Run ``chain`` over ``draft``; the ``Event``, or None when a processor dropped it. Never
     raises: a processor's exception drops the event, counted ``shaping_error``."""
     try:
-        for processor in chain:
+        for processor in chain.by_kind.get(draft["kind"], chain):
             draft = processor(draft)
             if draft is None:
                 return None
@@ -181,8 +204,8 @@ def redact(obj: Any, _depth: int = 0) -> Any:
                     verdict = pii.secret_key_verdict(k)
                     k = credentials.mask(k)
                 else:
-                    verdict = 0
-                if verdict == 1 or (verdict == 2 and not isinstance(v, int | float)):
+                    verdict = words.INNOCENT
+                if not words.keeps(verdict, v):
                     out[k] = REDACTED
                 else:
                     out[k] = redact(v, _depth + 1)

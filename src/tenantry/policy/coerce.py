@@ -2,13 +2,17 @@
 
 - ``str`` stays (cut at ``max_string``); ``bool``/``None`` stay; ``int`` stays within 64 bits,
   else becomes its decimal string; ``float``/``Decimal`` stay when finite, else the key is dropped.
-- ``Enum`` -> its value; ``bytes`` -> UTF-8 text (bad bytes replaced); ``datetime``/``date``/
-  ``time`` -> ISO 8601; ``timedelta`` -> seconds; ``UUID``/paths -> ``str``.
+- ``Enum`` -> its value; ``datetime``/``date``/``time`` -> ISO 8601; ``timedelta`` -> seconds;
+  ``int``/``float``/``Decimal`` subclasses -> the number.
 - mappings -> ``dict`` with ``str`` keys, at most ``max_keys`` of them; lists, tuples, sets ->
   ``list`` of at most ``max_items``; nesting deeper than ``max_depth`` and reference cycles are
   dropped.
-- anything else: ``repr`` (cut short) in cloud; dropped in opensource, where a repr could carry
-  anything.
+- objects whose text is made, not held, in cloud: ``bytes`` -> UTF-8 text (bad bytes
+  replaced), ``UUID``/paths -> ``str``, ``str`` subclasses -> the text they hold, anything
+  else -> its ``repr`` (cut short). In opensource none of them is ever turned into text (a
+  ``__str__``/``__repr__``, a path, bytes could carry anything): they are dropped, as keys too;
+  a ``str`` subclass stays only when it shows the text it holds (no ``__str__``/``__repr__`` of
+  its own).
 
 Every cut is counted (``truncated_strings``, ``capped_keys``, ``capped_depth``, ``cycles``,
 ``non_finite_numbers``, ``dropped_objects``). The caller's objects are never modified: every
@@ -60,6 +64,11 @@ class CoerceProperties:
 
     def __call__(self, draft: dict) -> dict:
         props = draft.get("properties")
+        if type(props) is dict:
+            flat = self._flat(props)
+            if flat is not None:
+                draft["properties"] = flat
+                return draft
         tally: dict[str, int] = {}
         if props is None:
             draft["properties"] = {}
@@ -78,6 +87,29 @@ class CoerceProperties:
         return self._value(value, 1, set(), {})
 
     # -- the walk ------------------------------------------------------------------------------
+    def _flat(self, d: dict) -> dict | None:
+        """The usual event, without the walk: a copy of ``d`` when every key is a ``str`` within
+        ``max_key`` and every value a ``str`` within ``max_string``, a bool, None, an int of 64
+        bits or a finite float (at most ``max_keys`` of them); else None."""
+        if len(d) > self.max_keys:
+            return None
+        max_string, max_key = self.max_string, self.max_key
+        for k, v in d.items():
+            if type(k) is not str or len(k) > max_key:
+                return None
+            tv = type(v)
+            if tv is str:
+                if len(v) > max_string:
+                    return None
+            elif not (
+                tv is bool
+                or v is None
+                or (tv is int and _INT_MIN <= v <= _INT_MAX)
+                or (tv is float and v - v == 0.0)  # finite: inf - inf and nan - nan are nan
+            ):
+                return None
+        return d.copy()
+
     def _dict(self, d: Mapping, depth: int, seen: set[int], tally: dict[str, int]) -> dict:
         out: dict[str, Any] = {}
         seen.add(id(d))
@@ -158,6 +190,8 @@ class CoerceProperties:
         if isinstance(v, Enum):
             return self._value(v.value, depth, seen, tally)
         if isinstance(v, str):
+            if not self.keep_objects and shows_other_text(v):
+                return self._object(v, tally)
             return self._value(str.__str__(v), depth, seen, tally)
         if isinstance(v, int):  # subclasses of int (bool is handled above)
             return self._value(int(v), depth, seen, tally)
@@ -167,19 +201,23 @@ class CoerceProperties:
             except (ValueError, OverflowError):
                 f = math.nan
             return self._value(f, depth, seen, tally)
-        if isinstance(v, bytes | bytearray | memoryview):
-            text = bytes(v[: self.max_string * 4]).decode("utf-8", "replace")
-            return self._value(text, depth, seen, tally)
         if isinstance(v, datetime | date | time):
             return v.isoformat()
         if isinstance(v, timedelta):
             return v.total_seconds()
+        if not self.keep_objects:
+            return self._object(v, tally)
+        if isinstance(v, bytes | bytearray | memoryview):
+            text = bytes(v[: self.max_string * 4]).decode("utf-8", "replace")
+            return self._value(text, depth, seen, tally)
         if isinstance(v, UUID | PurePath):
             return str(v)
         return self._object(v, tally)
 
     def _key(self, k: Any) -> Any:
         if isinstance(k, str):
+            if not self.keep_objects and shows_other_text(k):
+                return DROP
             k = str.__str__(k)
         elif k is None:
             k = "null"
@@ -187,16 +225,18 @@ class CoerceProperties:
             k = "true" if k else "false"
         elif isinstance(k, Enum):
             return self._key(k.value)
-        elif isinstance(k, int | float | Decimal | UUID):
+        elif isinstance(k, int | float | Decimal):
+            k = str(k)
+        elif not self.keep_objects:
+            return DROP
+        elif isinstance(k, UUID):
             k = str(k)
         elif isinstance(k, bytes):
             k = k.decode("utf-8", "replace")
-        elif self.keep_objects:
+        else:
             k = self._object(k, {})
             if k is DROP:
                 return DROP
-        else:
-            return DROP
         return k[: self.max_key]
 
     def _object(self, v: Any, tally: dict[str, int]) -> Any:
@@ -215,3 +255,9 @@ class CoerceProperties:
     def _cut(self, s: str, tally: dict[str, int]) -> str:
         tally["truncated_strings"] = tally.get("truncated_strings", 0) + 1
         return s[: self.max_string]
+
+
+def shows_other_text(value: str) -> bool:
+    """A ``str`` subclass that shows other text than it holds (its own ``__str__``/``__repr__``)."""
+    cls = type(value)
+    return cls.__str__ is not str.__str__ or cls.__repr__ is not str.__repr__

@@ -41,7 +41,8 @@ from tenantry.limits import MAX_ID
 from tenantry.policy import credentials
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.privacy import StripSecrets
-from tenantry.policy.processors import Draft, Processor, normalize_ids
+from tenantry.policy.call_ids import as_id
+from tenantry.policy.processors import Draft, Processor
 
 logger = logging.getLogger("tenantry.policy")
 
@@ -87,8 +88,7 @@ class People:
             draft = self.before_send(draft)
             if draft is None:
                 return None
-        normalize_ids(draft)
-        did = draft["developer_id"]
+        did = as_id(draft.get("developer_id"))
         if did is not None and credentials.masked(did):
             did = None
             self.counters.incr("credential_ids")

@@ -1,12 +1,15 @@
-"""Detectors: which keys name secrets or personal data, which values look identifying.
+"""Detectors: which keys name secrets or measures, which values look identifying.
 
 Keys are matched on their *words* (snake_case, camelCase, kebab-case, dots and spaces are split),
 never on substrings: ``keyboard_layout`` and ``monkey_count`` are innocent, ``userEmail`` and
-``filePath`` are not. Values are checked by a fast path (a short run of letters is safe) and
-then by one combined regex plus a few programmatic checks (Luhn, Shannon entropy).
+``filePath`` are not. ``detect(value)`` names what a short value looks like (an email in any
+spelling, a URL or path, a token, an IP or MAC address, a phone or other run of digits, a UUID,
+ULID or prefixed ID, a host name, a plate or ID code, a file name, a random string), by one
+combined regex and a few programmatic checks (Luhn, entropy, digit runs). It is one half of the
+opensource rule: ``harmless`` first admits only short tokens of a safe alphabet, then asks
+``detect`` which of those are still personal.
 
-The verdicts for keys and short strings are memoised (``_memo.memoised``): telemetry repeats
-itself, and the processors call these functions once per key and value.
+The key verdicts are memoised (``_memo.memoised``); ``harmless`` memoises the value verdicts.
 """
 
 from __future__ import annotations
@@ -51,26 +54,19 @@ def is_measure_key(key: str) -> bool:
     return words.is_measure_words(words.key_words(key))
 
 
-@memoised()
-def pii_key_verdict(key: str) -> int:
-    """0: innocent key; 1: names personal data, a secret or an identifier, or is itself personal
-    data (``"alice@example.com": 1``); 2: names personal data but as a flag or a measure
-    (``has_email``, ``url_count``): kept when its value is a number or bool."""
-    if not is_safe_name(key):  # the key itself is an email, a path, an ID, free text...
-        return 1
-    kw = words.key_words(key)
-    return words.pii_words_verdict(kw) or words.secret_words_verdict(kw)
-
-
 # -- values ------------------------------------------------------------------------------------
 
 MAX_SAFE_STRING = 64  # longer strings are free text in opensource
-_FAST_SAFE = re.compile(r"[A-Za-z][A-Za-z_-]{0,14}\Z")  # short, letters only: never identifying
+# Short and letters only: never identifying, too short to be an encoding (normalize.MIN_BASE64).
+_FAST_SAFE = re.compile(r"[A-Za-z]{1,11}\Z")
 _ISO_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z"
 )
 _PATTERNS = {  # order matters: the first kind that matches at the earliest position is named
-    "email": r"[^@\s]+@[^@\s]+",
+    "email": r"[^@\s]+@[^@\s]+"
+    # written out: alice(at)example.com, alice_at_example_dot_com, alice [at] example [dot] com
+    r"|(?i:[a-z0-9]+[\s_.(\[{-]+at[\s_.)\]}-]+[a-z0-9-]+"
+    r"(?:(?:[\s_.(\[{-]+dot[\s_.)\]}-]+|\.)[a-z]{2,})+)",
     "url": r"\A[A-Za-z][A-Za-z0-9+.-]*://|\A(?:www\.|mailto:|file:)",
     "path": r"\A(?:/|~|\.{1,2}[/\\]|[A-Za-z]:[\\/]|\\\\)|\\|/[^/]*/",
     "jwt": r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.",
@@ -78,25 +74,28 @@ _PATTERNS = {  # order matters: the first kind that matches at the earliest posi
         r"(?:\b|_)(?:sk|pk|rk)_(?:live|test)_|\A(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
         r"|AIza|hf_|npm_|shpat_|sq0atp-|tn[ts]_)|\A(?:AKIA|ASIA)[A-Z0-9]{12,}"
     ),
-    "ipv4": r"(?:\d{1,3}\.){3}\d{1,3}",
+    # dotted, or with dashes or underscores (ip-10-0-0-1.ec2.internal, 10_0_0_1)
+    "ipv4": r"(?<!\d)\d{1,3}(?P<ip_sep>[._-])\d{1,3}(?P=ip_sep)\d{1,3}(?P=ip_sep)\d{1,3}(?!\d)",
+    "hex_number": r"(?<![A-Za-z0-9])0[xX][0-9A-Fa-f]{6,}",
     "ssn": r"\A\d{3}-\d{2}-\d{4}\Z",
     "iban": r"\A[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}\Z",
-    "phone": r"\A\+?[\d().\- #]{7,}\Z",
+    "phone": r"\A\+?(?=(?:\D*\d){7})[\d().\- #]{7,}\Z",  # seven digits or more: 1.26.18 is none
+    "mac": (
+        r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}(?P<mac_sep>[:_-])[0-9A-Fa-f]{2}"
+        r"(?:(?P=mac_sep)[0-9A-Fa-f]{2}){4}(?![0-9A-Fa-f])"
+        r"|(?<![0-9A-Fa-f])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f])"
+    ),
     "ipv6": r"\A\[?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?\]?(?::\d+)?\Z",
     "uuid": r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}",
     "hex": r"[0-9A-Fa-f]{16,}",
-    "prefixed_id": r"\A[A-Za-z]{2,12}[_-](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4,}\Z",
-    "domain": (
-        r"\A(?:[A-Za-z0-9-]+\.)+(?:com|org|net|io|dev|ai|app|co|edu|gov|info|biz|me|de|uk|fr"
-        r"|nl|eu|us|ca|au|jp|cn|ru|in|br|local|internal|lan|localhost)\Z"
+    # usr_1234, cus_NffrFeUfNV2Hib: two digits or more, or a digit in mixed case (us-central1
+    # is a region)
+    "prefixed_id": (
+        r"\A[A-Za-z]{2,12}[_-](?=(?:[A-Za-z]*\d){2}|(?=[A-Za-z0-9]*\d)(?=[a-z0-9]*[A-Z])"
+        r"(?=[A-Z0-9]*[a-z]))[A-Za-z0-9]{4,}\Z"
     ),
+    "ulid": r"\A[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\Z",
 }
-# Tokens anywhere in a text (for ``redact``).
-TOKEN = re.compile(
-    r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\b(?:sk|pk|rk)_(?:live|test)_\w+"
-    r"|\b(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|AIza|hf_|npm_|shpat_|sq0atp-)[\w-]+"
-    r"|\b(?:AKIA|ASIA)[A-Z0-9]{12,}"
-)
 # ``scheme:rest`` without ``//``; a scheme that names a way to reach someone (or a place) is
 # personal whatever follows it; any other one is judged by what it carries.
 _URI_SCHEME = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]{1,31}):(?!//)(.*)\Z", re.S)
@@ -108,7 +107,58 @@ CONTACT_SCHEMES = frozenset(
     }
 )  # fmt: skip
 _SENSITIVE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS.items()))
-_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z_-]*\Z")
+# Dates inside a value (gpt-4o-2024-08-06, claude-3-5-sonnet-20241022) are no identifier: they
+# are taken out before the digits are counted.
+_DATE_PART = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?P<sep>[-_.]?)(?:0[1-9]|1[0-2])(?P=sep)(?:0[1-9]|[12]\d|3[01])(?!\d)"
+)
+# Seven or more digits in a row, single separators allowed between them: a phone number
+# (415_555_0100, 415/555/0100, +1-415-555-0100x12), an account, card or snowflake number.
+_DIGIT_RUN = re.compile(r"\d(?:[-._/()+:x]?\d){6,}")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+MAX_SEGMENT_DIGITS = 4  # a run of letters and digits with more is an ID (QQ123456C, 94107)
+# Capitals and digits in three or more alternating groups: a licence plate (AB12CDE, 7ABC123,
+# AB-123-CD, KA-01-AB-1234), not a product name (H100, RTX4090, SHA256, UTF-8).
+_PLATE = re.compile(r"\A(?=(?:[A-Z0-9]-?){5,10}\Z)(?:[A-Z]+-?[0-9]+-?[A-Z]|[0-9]+-?[A-Z]+-?[0-9])")
+# Eight or more capitals and digits in one run, at least three of each: an ID card, tax or
+# passport number (ABCDE1234F, GODE561231HDFRRN09), not a name (SECP256K1 is lower case).
+_ID_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Z0-9]{8,}(?![A-Za-z0-9]))(?=(?:[A-Z]*[0-9]){3})(?=(?:[0-9]*[A-Z]){3})"
+)
+# Hex digits with letters and digits both, eight or more (an address or a key written in hex,
+# fb156dd5, 247b-f053-edb5-826f-...; a seven-digit commit hash stays), alone or in groups.
+_HEX_GROUPS = re.compile(r"[0-9A-Fa-f]+(?:[-_:.][0-9A-Fa-f]+)*\Z")
+_MIXED_HEX = re.compile(r"(?=[0-9A-Fa-f]*[0-9])(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{8,}")
+_SEPARATORS = re.compile(r"[-_:.]")
+# A host name: labels and a top-level domain, every country's or a common generic one.
+_HOST = re.compile(r"\A(?:[A-Za-z0-9-]+\.)+([A-Za-z]{2,11})\Z")
+TOP_LEVEL_DOMAINS = frozenset(
+    (  # noqa: SIM905
+        # generic, the common ones, and the names of internal networks
+        "com org net io dev ai app co edu gov mil int info biz me name pro xyz site online store "
+        "shop tech blog cloud top club live space website email world today life digital link "
+        "click page art design studio agency media news one plus tv cc ws fm ly gg "
+        "local internal lan localhost localdomain home corp intranet "
+        # every country's (ISO 3166 two-letter codes in the root zone)
+        "ac ad ae af ag al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs "
+        "bt bw by bz ca cd cf cg ch ci ck cl cm cn cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg "
+        "er es et eu fi fj fk fo fr ga gd ge gf gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr "
+        "ht hu id ie il im in iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li "
+        "lk lr ls lt lu lv ma mc md mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc "
+        "ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru "
+        "rw sa sb sc sd se sg sh si sk sl sm sn so sr ss st sv sx sy sz tc td tf tg th tj tk tl tm "
+        "tn to tr tt tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ye yt za zm zw"
+    ).split()
+)
+# A file's name: the documented extensions of documents, media, archives, code, data and keys.
+_FILE = re.compile(
+    r"[^.]\.(?:pdf|docx?|xlsx?|pptx?|od[tsp]|rtf|txt|md|csv|tsv|json|ya?ml|xml|html?|ini|cfg"
+    r"|conf|toml|env|log|bak|tmp|sql|db|sqlite3?|jpe?g|png|gif|bmp|tiff?|webp|heic|svg|ico|mp[34]"
+    r"|m4a|wav|flac|ogg|mov|avi|mkv|webm|zip|tar|gz|tgz|bz2|xz|7z|rar|py|ipynb|js|ts|tsx|jsx|java"
+    r"|kt|c|h|cpp|hpp|cs|go|rs|rb|php|sh|bat|ps1|pem|key|crt|cer|p12|pfx|pub|eml|msg|ics|vcf|apk"
+    r"|exe|dmg|iso|bin|dat|parquet|avro|pkl|pt|gguf|onnx|safetensors)\Z",
+    re.IGNORECASE,
+)
 _WHITESPACE = re.compile(r"\s")
 _DIGITS = re.compile(r"\d")
 
@@ -133,25 +183,55 @@ def shannon_entropy(s: str) -> float:
 
 
 def looks_random(s: str) -> bool:
-    """A token-like string: >= 16 characters that mix classes the way keys do, not words."""
-    if len(s) < 16:
+    """A token-like string, not words and numbers (``claude-3-5-sonnet-20241022``,
+    ``ConnectionResetError``, ``v1.2.3-rc.1+build.5`` are not): 10 or more letters and digits
+    that break into short pieces the way random keys do (``Zk8qLm3RtY7vNp2W``: ``Zk 8 q Lm 3
+    Rt ...``), or that switch case or between letters and digits at least every third
+    character (``dQw4w9WgXcQ``), or one unbroken run of 16 or more that mixes letters with
+    digits, or lower with upper case in a random proportion (30-70% capitals); with nearly as
+    much entropy per character as its length allows (3 bits from 12 characters on)."""
+    runs = _ALNUM_RUN.findall(s)
+    total = sum(map(len, runs))
+    if total < 10 or shannon_entropy(s) < min(3.0, 0.85 * math.log2(len(s))):
         return False
+    pieces = most = 0
+    for run in runs:
+        n = len(words.key_words(run))
+        pieces += n
+        most = max(most, n)
+        if len(run) >= 16 and _mixed(run):
+            return True
+        if len(run) >= 10 and _switches(run) >= 0.3 * (len(run) - 1):
+            return True
+    return most >= 4 and total / pieces < 2.5
+
+
+def _switches(run: str) -> int:
+    """How often ``run`` turns from lower to upper case or between letters and digits: about
+    every other character in a random key, once a word in camelCase (``getUserById``)."""
+    n = 0
+    prev_lower = prev_digit = prev_alpha = False
+    for ch in run:
+        digit = ch.isdigit()
+        if (prev_lower and ch.isupper()) or (prev_alpha and digit) or (prev_digit and not digit):
+            n += 1
+        prev_lower, prev_digit, prev_alpha = ch.islower(), digit, not digit
+    return n
+
+
+def _mixed(run: str) -> bool:
     upper = lower = digit = 0
-    for ch in s:
+    for ch in run:
         if ch.isdigit():
             digit += 1
         elif ch.isupper():
             upper += 1
-        elif ch.islower():
+        else:
             lower += 1
     letters = upper + lower
     if digit and letters:
-        mixed = True
-    elif letters and not digit:
-        mixed = lower and 0.3 <= upper / letters <= 0.7  # random base62, not camelCase
-    else:
-        mixed = False
-    return bool(mixed) and shannon_entropy(s) >= 3.0
+        return True
+    return bool(lower) and 0.3 <= upper / letters <= 0.7
 
 
 def detect(value: str) -> str | None:
@@ -191,22 +271,29 @@ def detect(value: str) -> str | None:
         return "card"
     if looks_random(value):
         return "high_entropy"
+    return shaped(value)
+
+
+def shaped(value: str) -> str | None:
+    """The kind of identifier a short value is shaped like, by its digits and its form:
+    ``"digits"`` (seven or more digits in a row, or more than ``MAX_SEGMENT_DIGITS`` in one run
+    of letters and digits, dates left out), ``"hex"``, ``"domain"`` (a host name),
+    ``"plate"``, ``"id_code"`` or ``"file_name"``; else None."""
+    undated = _DATE_PART.sub("_", value) if _DIGITS.search(value) else value
+    if _DIGIT_RUN.search(undated):
+        return "digits"
+    for run in _ALNUM_RUN.findall(undated):
+        if len(run) > MAX_SEGMENT_DIGITS and sum(ch.isdigit() for ch in run) > MAX_SEGMENT_DIGITS:
+            return "digits"
+    if _HEX_GROUPS.match(value) and _MIXED_HEX.fullmatch(_SEPARATORS.sub("", value)):
+        return "hex"
+    host = _HOST.match(value)
+    if host is not None and host.group(1).lower() in TOP_LEVEL_DOMAINS:
+        return "domain"
+    if _PLATE.match(value):
+        return "plate"
+    if _ID_CODE.search(value):
+        return "id_code"
+    if _FILE.search(value):
+        return "file_name"
     return None
-
-
-@memoised(longest=MAX_SAFE_STRING)
-def is_sensitive(value: str) -> bool:
-    """``detect(value) is not None`` (a string longer than ``MAX_SAFE_STRING`` is free text)."""
-    return len(value) > MAX_SAFE_STRING or detect(value) is not None
-
-
-@memoised(longest=MAX_SAFE_STRING)
-def is_safe_name(name: str) -> bool:
-    """A name (event, operation, error type, property key) passes the value checks, or is a few
-    plain words of letters ("Memory Created", "Memory Type")."""
-    if not name or len(name) > MAX_SAFE_STRING:
-        return False
-    if not is_sensitive(name):
-        return True
-    words = name.split()
-    return len(words) > 1 and all(_PLAIN_WORD.match(w) for w in words)

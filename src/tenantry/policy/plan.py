@@ -37,7 +37,7 @@ from typing import Any
 
 from tenantry._plan import EventRule, Plan
 from tenantry.counters import OTHER, Counters
-from tenantry.policy import pii
+from tenantry.policy import harmless, pii
 from tenantry.policy.context import CONTEXT_KEYS
 from tenantry.policy.processors import Draft
 
@@ -80,7 +80,7 @@ def own_properties(event: str) -> frozenset[str]:
 
 def label(name: str) -> str:
     """An event or property name as status shows it: ``(redacted)`` when it looks like data."""
-    return name if pii.is_safe_name(name) else REDACTED_NAME
+    return name if harmless.name_reason(name) is None else REDACTED_NAME
 
 
 class _Compiled:

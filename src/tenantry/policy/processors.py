@@ -18,12 +18,13 @@ import re
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
-from uuid import UUID
 
 from tenantry.counters import Counters
 from tenantry.facts import UNMATCHED
-from tenantry.limits import MAX_EVENT_NAME, MAX_ID
-from tenantry.policy import credentials, pii
+from tenantry.limits import MAX_EVENT_NAME
+from tenantry.policy import credentials, harmless
+from tenantry.policy._memo import memoised
+from tenantry.policy.coerce import shows_other_text
 from tenantry.policy.context import UNKNOWN, duration_bucket
 from tenantry.policy.pseudonym import Pseudonymizer
 
@@ -31,6 +32,9 @@ logger = logging.getLogger("tenantry.policy")
 
 Draft = dict[str, Any]
 Processor = Callable[[Draft], "Draft | None"]
+# The kinds of call (``draft["kind"]``). A processor that acts on some of them only says which
+# in a ``kinds`` attribute; the chain does not call it for the others (``policy.Chain``).
+KINDS = ("track", "error", "performance", "request", "task")
 
 MAX_NAME = MAX_EVENT_NAME  # the relay accepts exactly what the library produces
 REDACTED = credentials.REDACTED
@@ -38,36 +42,50 @@ REDACTED = credentials.REDACTED
 
 class NameEvent:
     """The event name as a ``str``. ``None``, empty or blank names drop the event (counted
-    ``invalid_event_name``): an unnamed event cannot be analysed. In cloud any other value
-    becomes its text, with any credential in it masked (counted ``credentials_masked``); in
-    opensource a name that looks personal (an email, an ID, free text) or
-    that is not text/number/enum becomes ``"unknown"`` (counted ``redacted_event_name``)."""
+    ``invalid_event_name``): an unnamed event cannot be analysed.
+
+    In cloud any other value becomes its text, with any credential in it masked (counted
+    ``credentials_masked``). In opensource the name follows the same model as every value
+    (``harmless.name_reason``: a short token, or a few plain words, "Memory Created"); a name
+    that is not one, or is no str, number or enum of those (an object's text, bytes, a path)
+    is not sent: it becomes ``"unknown"`` (counted ``redacted_event_name``). The call's IDs
+    are kept out of the name by the filters that see the whole event (``privacy``)."""
 
     def __init__(self, counters: Counters, *, private: bool) -> None:
         self.counters = counters
         self.private = private
+        # a name as given -> (the name sent or None to drop, the counter to count or None)
+        self._known = memoised(longest=MAX_NAME)(self._judge)
 
     def __call__(self, draft: Draft) -> Draft | None:
         name = draft.get("event")
         if type(name) is not str:
             name = self._text(name)
-        name = name.strip() if name is not None else ""
-        if not name:
-            self.counters.drop("invalid_event_name")
-            return None
-        if self.private:
-            if not pii.is_safe_name(name):
-                self.counters.incr("redacted_event_name")
-                name = UNKNOWN
-        else:
-            if len(name) > MAX_NAME:
-                name = name[:MAX_NAME]
-            masked = credentials.masked(name)
-            if masked:  # "" when the name holds no credential  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
-                self.counters.incr("credentials_masked")
-                name = masked
-        draft["event"] = name
+            if name is None:
+                name = ""
+        sent, counter = self._known(name)
+        if counter is not None:
+            if sent is None:
+                self.counters.drop(counter)
+                return None
+            self.counters.incr(counter)
+        draft["event"] = sent
         return draft
+
+    def _judge(self, name: str) -> tuple[str | None, str | None]:
+        name = name.strip()
+        if not name:
+            return None, "invalid_event_name"
+        if self.private:
+            if harmless.name_reason(name) is not None:
+                return UNKNOWN, "redacted_event_name"
+            return name, None
+        if len(name) > MAX_NAME:
+            name = name[:MAX_NAME]
+        masked = credentials.masked(name)  # "" when the name holds no credential
+        if masked:  # track_error("invalid key tnt_...") keeps "invalid key [REDACTED]"
+            return masked, "credentials_masked"
+        return name, None
 
     def _text(self, name: Any) -> str | None:
         if name is None:
@@ -75,50 +93,29 @@ class NameEvent:
         if isinstance(name, Enum):
             return self._text(name.value)
         if isinstance(name, str):
+            if self.private and shows_other_text(name):
+                return self._unknown()
             return str.__str__(name)
-        if isinstance(name, bytes | bytearray):
-            return bytes(name[: MAX_NAME * 4]).decode("utf-8", "replace")
         if isinstance(name, int | float) and not isinstance(name, bool):
             return str(name) if not isinstance(name, float) or math.isfinite(name) else None
-        if self.private:  # an object's text could be anything
-            self.counters.incr("redacted_event_name")
-            return UNKNOWN
+        if self.private:  # an object's text (bytes, a path, a repr) could be anything
+            return self._unknown()
+        if isinstance(name, bytes | bytearray):
+            return bytes(name[: MAX_NAME * 4]).decode("utf-8", "replace")
         try:
             return str(name)[:MAX_NAME]
         except Exception:
             return type(name).__name__
 
-
-def _as_id(value: Any) -> str | None:
-    if value is None:
-        return None
-    if type(value) is str:
-        return value[:MAX_ID] or None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str | int | UUID):
-        return str(value)[:MAX_ID] or None
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")[:MAX_ID] or None
-    if isinstance(value, Enum):
-        return _as_id(value.value)
-    return None
-
-
-def normalize_ids(draft: Draft) -> Draft:
-    """``user_id``/``developer_id`` become ``str`` or ``None`` (empty strings, bools and
-    arbitrary objects are "not given"; ints, UUIDs, bytes, enums give their text)."""
-    uid, did = draft.get("user_id"), draft.get("developer_id")
-    if type(uid) is not str or not uid:
-        draft["user_id"] = _as_id(uid)
-    if type(did) is not str or not did:
-        draft["developer_id"] = _as_id(did)
-    return draft
+    def _unknown(self) -> str:
+        self.counters.incr("redacted_event_name")
+        return UNKNOWN
 
 
 class FixSwappedIds:
     """The seed guide's "don't swap the IDs": ``user_id="dev_..."`` with ``developer_id="usr_..."``
-    is swapped back, counted ``swapped_ids``, with one warning per process."""
+    is swapped back, counted ``swapped_ids``, with one warning per process. In the chain,
+    ``GatherIds`` applies it (its decision memoised with the call's IDs)."""
 
     warned = False  # class-wide: once per process
 
@@ -128,23 +125,33 @@ class FixSwappedIds:
         self.user_prefix = user_prefix
 
     def __call__(self, draft: Draft) -> Draft:
-        uid = draft["user_id"]
-        if uid is None or not uid.startswith(self.developer_prefix):
-            return draft
-        did = draft["developer_id"]
-        if did is not None and did.startswith(self.user_prefix):
+        uid, did = draft["user_id"], draft["developer_id"]
+        if self.swapped(uid, did):
             draft["user_id"], draft["developer_id"] = did, uid
-            self.counters.incr("swapped_ids")
-            if not FixSwappedIds.warned:
-                FixSwappedIds.warned = True
-                logger.warning(
-                    "tenantry: user_id and developer_id look swapped (user_id=%s..., "
-                    "developer_id=%s...); swapping them back. Pass user_id=<end user>, "
-                    "developer_id=<API key owner>.",
-                    self.developer_prefix,
-                    self.user_prefix,
-                )
+            self.note()
         return draft
+
+    def swapped(self, uid: str | None, did: str | None) -> bool:
+        """Whether ``(uid, did)`` look swapped (``GatherIds`` asks once per pair of IDs)."""
+        return (
+            uid is not None
+            and did is not None
+            and uid.startswith(self.developer_prefix)
+            and did.startswith(self.user_prefix)
+        )
+
+    def note(self) -> None:
+        """Count one swap (``swapped_ids``); warn on the first of the process."""
+        self.counters.incr("swapped_ids")
+        if not FixSwappedIds.warned:
+            FixSwappedIds.warned = True
+            logger.warning(
+                "tenantry: user_id and developer_id look swapped (user_id=%s..., "
+                "developer_id=%s...); swapping them back. Pass user_id=<end user>, "
+                "developer_id=<API key owner>.",
+                self.developer_prefix,
+                self.user_prefix,
+            )
 
 
 class CloudIdentity:
@@ -256,9 +263,14 @@ def apply_kind(draft: Draft) -> Draft:
     return draft
 
 
+apply_kind.kinds = frozenset({"error", "performance"})  # type: ignore[attr-defined]
+
+
 class Durations:
     """``kind="performance"``: ``duration_ms`` exact (cloud) or ``duration_bucket`` (opensource).
     A duration that is not a finite number >= 0 adds nothing (counted ``invalid_duration``)."""
+
+    kinds = frozenset({"performance"})
 
     def __init__(self, counters: Counters, *, bucket: bool) -> None:
         self.counters = counters
@@ -295,8 +307,9 @@ _routes: dict[str, str] = {}
 
 def safe_route(route: str) -> str:
     """A route template that identifies nobody: ``{param}`` segments stay, literal segments
-    stay when they are words that pass the value checks, anything else (a number, an ID, an
-    email: a raw path passed by mistake) becomes ``{redacted}``. Memoised (routes repeat)."""
+    stay when they are words that are harmless tokens (``harmless.token_reason``), anything
+    else (a number, an ID, an email: a raw path passed by mistake) becomes ``{redacted}``.
+    Memoised (routes repeat)."""
     known = _routes.get(route)
     if known is not None:
         return known
@@ -304,30 +317,13 @@ def safe_route(route: str) -> str:
         return route
     parts = []
     for seg in route[:512].split("/"):
-        if seg and not _PARAM.match(seg) and (not _WORD.match(seg) or pii.is_sensitive(seg)):
+        if seg and not _PARAM.match(seg) and (not _WORD.match(seg) or harmless.token_reason(seg)):
             seg = "{redacted}"
         parts.append(seg)
     safe = "/".join(parts)
     if len(_routes) < 10_000:
         _routes[route] = safe
     return safe
-
-
-def hold_route(draft: Draft) -> Draft:
-    """Opensource: an ``api_request``'s ``route`` property (an event relayed from another
-    installation's middleware) is held aside from the personal-data filter, which would drop
-    it as a path; ``RequestProperties`` puts it back through ``safe_route``. A ``task_run``'s
-    ``task`` (a dotted name) is held the same way for ``TaskProperties``."""
-    event = draft["event"]
-    if event == "api_request":
-        route = draft["properties"].pop("route", None)
-        if type(route) is str:
-            draft["held_route"] = route
-    elif event == "task_run":
-        task = draft["properties"].pop("task", None)
-        if type(task) is str:
-            draft["held_task"] = task
-    return draft
 
 
 class RequestProperties:
@@ -342,11 +338,10 @@ class RequestProperties:
     def __init__(self, *, private: bool) -> None:
         self.private = private
 
+    kinds = frozenset({"request"})
+
     def __call__(self, draft: Draft) -> Draft:
         if draft["kind"] != "request":
-            held = draft.get("held_route")
-            if held is not None:
-                draft["properties"]["route"] = safe_route(held)
             return draft
         route, method, status, ms, received, sent = draft["duration_ms"]
         props = draft["properties"]
@@ -382,7 +377,7 @@ def safe_task(name: str) -> str:
     if known is not None:
         return known
     parts = [
-        p if _TASK_PART.match(p) and not pii.is_sensitive(p) else "{redacted}"
+        p if _TASK_PART.match(p) and not harmless.token_reason(p) else "{redacted}"
         for p in name[:MAX_NAME].split(".")
     ]
     safe = ".".join(parts)
@@ -397,16 +392,15 @@ class TaskProperties:
     cloud: ``task``, ``state``, ``duration_ms``, ``retries``; opensource: ``task`` (through
     ``safe_task``), ``state``, ``duration_bucket``, ``retries``. A state outside
     ``TASK_STATES`` becomes ``OTHER``. An opensource ``task_run`` relayed from another
-    installation keeps its ``task`` through ``safe_task`` the same way (held like a route)."""
+    installation keeps its ``task`` through ``safe_task`` (``privacy.FilterPersonalData``)."""
 
     def __init__(self, *, private: bool) -> None:
         self.private = private
 
+    kinds = frozenset({"task"})
+
     def __call__(self, draft: Draft) -> Draft:
         if draft["kind"] != "task":
-            held = draft.get("held_task")
-            if held is not None:
-                draft["properties"]["task"] = safe_task(held)
             return draft
         name, state, ms, retries = draft["duration_ms"]
         props = draft["properties"]

@@ -67,18 +67,32 @@ PII_WORDS = frozenset(
         "email", "emails", "mail", "name", "names", "firstname", "lastname", "fullname",
         "surname", "username", "nickname", "phone", "mobile", "tel", "telephone", "fax",
         "address", "addr", "street", "zip", "zipcode", "postcode", "postal", "city",
-        "ssn", "dob", "birthday", "birthdate", "born", "age", "gender", "passport", "license",
-        "iban", "card", "cc", "cvv", "account", "person", "owner", "author",
+        "ssn", "dob", "birthday", "birthdate", "birth", "born", "age", "gender", "passport",
+        "geburtsdatum", "geburtstag", "nacimiento", "naissance", "nascita",
+        "license", "licence", "plate", "vin", "nin", "nino", "national", "citizen", "iban",
+        "bic", "card", "cc", "cvv", "account", "person", "owner", "author", "contact", "nick",
+        "displayname", "patient",
         # identifiers
         "id", "ids", "uuid", "guid", "identifier", "ip", "ipv4", "ipv6", "mac", "imei",
-        "fingerprint", "userid", "distinct",
+        "fingerprint", "userid", "distinct", "imsi", "msisdn", "iccid", "serial", "ssid",
+        "bssid",
         # places and machines
         "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder",
         "url", "urls", "uri", "link", "href", "host", "hostname", "domain", "location", "geo",
-        "lat", "lon", "lng", "latitude", "longitude", "coordinates",
+        "lat", "lon", "lng", "latitude", "longitude", "coordinates", "coords", "coord", "gps",
+        "geohash", "apartment", "apt",
         # free text
         "content", "text", "query", "message", "msg", "body", "comment", "note", "notes",
         "description", "title", "subject", "prompt", "payload",
+    }
+)  # fmt: skip
+# A key that ends with one of these describes personal data without holding it: "content_type",
+# "email_format", "file_type", "ip_version" (the value is still judged as any value).
+PII_DESCRIPTOR_WORDS = frozenset(
+    {
+        "type", "types", "kind", "format", "class", "category", "encoding", "language", "lang",
+        "mime", "scheme", "version", "provider", "source", "status", "state", "mode", "method",
+        "strategy", "policy", "enabled", "present", "valid", "verified",
     }
 )  # fmt: skip
 # A key that is (or ends with) one of these names a person: "user", "end_user", "customer".
@@ -160,11 +174,13 @@ _UNSPACED_SECRET_WORDS = tuple(w for w in SECRET_WORDS if _UNSPACED.search(w))
 
 def is_pii_words(words: list[str]) -> bool:
     """True when the words name personal data or an identifier (``user_email``, ``file_name``,
-    ``end_user``)."""
+    ``end_user``), not only its kind (``content_type``, ``email_format``: ``PII_DESCRIPTOR_WORDS``)."""
     if not words:
         return False
     if words[-1] in PERSON_LAST_WORDS:
         return True
+    if len(words) > 1 and words[-1] in PII_DESCRIPTOR_WORDS:
+        return False
     for i, w in enumerate(words):
         if w in PII_WORDS:
             return True

@@ -1,0 +1,211 @@
+"""The IDs of one call, looked for in everything the call sends.
+
+A caller who echoes its own IDs into properties (``{"owner": user_id}``, ``{user_id: 3}``,
+``f"signup_{user_id}"``) would send them in clear. ``GatherIds`` collects, per draft, the
+call's raw ``user_id`` and ``developer_id``, the ones an identity object gave (its external
+user ID and API key when it carries them: ``pipeline.shaping`` hands them over in
+``draft["call_ids"]``), and this installation's own secrets (the settings marked secret:
+destination API keys, ``TELEMETRY_SECRET``, the admin token). The filters then ask
+``CallIds``, once per event (``in_event``) and item by item only when that says yes:
+
+- opensource (``privacy.FilterPersonalData``): a value, key or event name that is, or
+  contains, one of them is removed (``pii_removed:call_id``; the name becomes ``unknown``);
+- cloud (``privacy.StripSecrets``): the IDs appear only where the seed guide puts them
+  (``end_user_id``, ``developer_id``, the primary ID, added after this check); a value equal
+  to one or a key containing one is removed, and inside a longer text (the event name too)
+  each one becomes ``[REDACTED]`` (``call_ids_removed``).
+
+Matching ignores case. An ID shorter than ``MIN_LENGTH`` characters is not looked for (``"1"``
+would remove every 1); one is looked for inside other text from ``MIN_CONTAINED`` characters;
+a number (from ``MIN_NUMBER`` on) matches when it equals a numeric ID or a run of four or more
+digits of one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from tenantry.limits import MAX_ID
+
+__all__ = ["CallIds", "GatherIds", "Secrets", "as_id"]
+
+MIN_LENGTH = 3
+MIN_CONTAINED = 4
+MIN_SECRET = 8  # a configured secret shorter than this is not looked for
+MIN_NUMBER = 1000  # a number below this identifies nobody (and equals no bool)
+_DIGIT_RUN = re.compile(r"\d{4,}")
+_NONE: frozenset[int] = frozenset()
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON writes escaped
+_MEMO_SIZE = 4096  # distinct sets of IDs whose CallIds are kept
+
+
+def as_id(value: Any) -> str | None:
+    """An ID as text: ``str`` (cut at ``MAX_ID``), ``int``, ``UUID``, ``bytes`` and enums give
+    their text; ``None``, empty strings, bools and other objects are "not given"."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return value[:MAX_ID] or None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str | int | UUID):
+        return str(value)[:MAX_ID] or None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")[:MAX_ID] or None
+    if isinstance(value, Enum):
+        return as_id(value.value)
+    return None
+
+
+class Secrets:
+    """This installation's secrets as ``CallIds`` looks for them, made once per chain."""
+
+    __slots__ = ("values", "needles", "escaped")
+
+    def __init__(self, values: Iterable[Any] = ()) -> None:
+        self.values = tuple(v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET)
+        self.needles = tuple(v.lower() for v in self.values)
+        self.escaped = any(_ESCAPED.search(v) for v in self.values)
+
+
+NO_SECRETS = Secrets()
+
+
+class CallIds:
+    """The IDs of one call to look for (``ids``: the call's own, ``MIN_LENGTH`` characters or
+    more; ``secrets``: the installation's), as ``needles`` for ``in_event`` and as integers
+    (``numbers``). Built per distinct set of IDs, so cheaply: what only the item-by-item search
+    needs (``exact``, ``parts``, ``originals``) is made on its first use."""
+
+    __slots__ = ("ids", "secrets", "needles", "numbers", "escaped", "last_clean", "_lists")
+
+    def __init__(self, ids: tuple[str, ...], secrets: Secrets | None = None) -> None:
+        # Built once per distinct set of IDs (a new end user's first event): C-level steps only.
+        secrets = secrets or NO_SECRETS
+        self.ids = ids
+        self.secrets = secrets.values
+        # In the JSON of an event: a long ID anywhere, a short one as a whole string, a number.
+        needles = list(map(str.lower, ids))
+        if min(map(len, needles), default=MIN_CONTAINED) < MIN_CONTAINED:
+            needles = [low if len(low) >= MIN_CONTAINED else f'"{low}"' for low in needles]
+        needles += secrets.needles
+        runs = _DIGIT_RUN.findall("\x00".join(ids))  # no run of digits across two IDs
+        numbers = frozenset(map(int, runs)) if runs else _NONE
+        if numbers and min(numbers) < MIN_NUMBER:
+            numbers = frozenset([n for n in numbers if n >= MIN_NUMBER])
+        if numbers:
+            needles += map(str, numbers)
+        self.needles = tuple(needles)
+        self.numbers = numbers
+        # an ID that JSON writes escaped cannot be looked for in it
+        self.escaped = secrets.escaped or any(map(_ESCAPED.search, ids))
+        # the last event found to hold none: the same event again (a call's events repeat)
+        # is answered by one comparison
+        self.last_clean: tuple[str, dict] | None = None
+        self._lists: tuple[frozenset[str], tuple[str, ...], tuple[str, ...]] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.ids or self.secrets)
+
+    def in_event(self, name: str, props: dict) -> bool:
+        """Whether one of the IDs may be in the event: its name or any key, string or number of
+        its properties (JSON-safe, as coerced). One serialisation and one search per event, so
+        an event costs the same however many texts it has; a yes (seldom: also a longer number
+        that holds a numeric ID, or an ID JSON escapes) sends the filters item by item."""
+        last = self.last_clean
+        if last is not None and last[0] == name and last[1] == props:
+            return False
+        if self.escaped:
+            return True
+        try:
+            blob = orjson.dumps((name, props)).decode().lower()
+        except Exception:
+            return True
+        for needle in self.needles:  # noqa: SIM110 - a loop: no generator on the hot path
+            if needle in blob:
+                return True
+        self.last_clean = (name, props.copy())
+        return False
+
+    def _search_lists(self) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+        """``(exact, parts, originals)``: every ID lower-cased; those looked for inside other
+        text; every ID as given, longest first."""
+        if self._lists is None:
+            every = (*self.ids, *self.secrets)
+            lowered = frozenset(i.lower() for i in every)
+            self._lists = (
+                lowered,
+                tuple(i for i in lowered if len(i) >= MIN_CONTAINED),
+                tuple(sorted(set(every), key=len, reverse=True)),
+            )
+        return self._lists
+
+    def found_in(self, text: str) -> bool:
+        """``text`` is, or contains, one of the IDs (any case)."""
+        exact, parts, _ = self._search_lists()
+        low = text.lower()
+        return low in exact or any(part in low for part in parts)
+
+    def is_number(self, value: int | float) -> bool:
+        """``value`` is one of the IDs written as a number (``12345``, ``12345.0``)."""
+        if type(value) is float:
+            if not value.is_integer():
+                return False
+            value = int(value)
+        return value in self.numbers or -value in self.numbers
+
+    def masked(self, text: str, replacement: str) -> str | None:
+        """``text`` with each ID in it replaced by ``replacement``; None when ``text`` is one
+        of the IDs, or holds one in a spelling that cannot be cut out exactly."""
+        exact, _, originals = self._search_lists()
+        if text.lower() in exact:
+            return None
+        for original in originals:
+            if original in text:
+                text = text.replace(original, replacement)
+        return None if self.found_in(text) else text
+
+
+class GatherIds:
+    """Processor, first in the chain: the call's IDs. ``user_id``/``developer_id`` become
+    ``str`` or ``None`` (``as_id``: empty strings, bools and other objects are "not given";
+    ints, UUIDs, bytes, enums give their text), are swapped back when ``swap`` (the seed
+    guide's rule, ``processors.FixSwappedIds``) says they look swapped, and
+    ``draft["call_ids"]`` becomes the ``CallIds`` to look for (None when there are none):
+    those two, the raw IDs ``pipeline.shaping`` passed in ``draft["call_ids"]`` (a tuple of any
+    values), and ``secrets``. Memoised per distinct set of IDs (calls repeat their IDs)."""
+
+    def __init__(self, secrets: Iterable[Any] = (), *, swap: Any = None) -> None:
+        self.secrets = Secrets(secrets)
+        self.swap = swap
+        self._memo: OrderedDict[tuple, tuple[CallIds | None, bool]] = OrderedDict()
+
+    def __call__(self, draft: dict) -> dict:
+        uid, did = draft.get("user_id"), draft.get("developer_id")
+        if type(uid) is not str or not uid:
+            draft["user_id"] = uid = as_id(uid)
+        if type(did) is not str or not did:
+            draft["developer_id"] = did = as_id(did)
+        raw = draft.get("call_ids")
+        key = (uid, did) if type(raw) is not tuple else (uid, did, *map(as_id, raw))
+        known = self._memo.get(key)
+        if known is None:
+            found = tuple({i: 0 for i in key if i is not None and len(i) >= MIN_LENGTH})
+            ids = CallIds(found, self.secrets) if found or self.secrets.values else None
+            known = (ids, self.swap is not None and self.swap.swapped(uid, did))
+            memo = self._memo
+            if len(memo) >= _MEMO_SIZE:  # the oldest goes (one at a time: no pause to free all)
+                memo.popitem(last=False)
+            memo[key] = known
+        draft["call_ids"], swapped = known
+        if swapped:
+            draft["user_id"], draft["developer_id"] = did, uid
+            self.swap.note()
+        return draft
