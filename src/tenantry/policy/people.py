@@ -39,9 +39,9 @@ from tenantry.counters import Counters
 from tenantry.events import GROUP_IDENTIFY, IDENTIFY, Event, new_uuids
 from tenantry.limits import MAX_ID
 from tenantry.policy import credentials
+from tenantry.policy.call_ids import as_id
 from tenantry.policy.coerce import CoerceProperties
 from tenantry.policy.privacy import StripSecrets
-from tenantry.policy.call_ids import as_id
 from tenantry.policy.processors import Draft, Processor
 
 logger = logging.getLogger("tenantry.policy")
