@@ -2,6 +2,15 @@
 
 Drops are counted as ``dropped`` in total and by reason under ``drops`` (``queue_full``,
 ``shutdown``, ``rejected:<why>``, ``suppressed``, ...). [Vector; OpenTelemetry dropped counts]
+
+A drop is also counted as ``lost`` unless its reason is one of ``INTENDED``: the policy doing
+what it was asked (a forgotten person, a nameless event), not delivery failing. ``flush()`` is
+True only while nothing was lost.
+
+Reasons are bounded: a destination that rejects each event with a reason of its own (a vendor's
+message, say) must not grow one key per event. Each family of reasons (the part before ``:``,
+``rejected`` in ``rejected:http_400``) keeps at most ``MAX_REASONS`` names; later names of that
+family are counted under ``<family>:other``. Each reason is cut at ``MAX_REASON`` characters.
 """
 
 from __future__ import annotations
@@ -9,22 +18,45 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+#: drops that are the caller's or the operator's choice, carried out: not losses
+INTENDED = frozenset(
+    {"suppressed", "invalid_event_name", "sampled", "before_send", "duplicate", "not_in_plan"}
+)
+MAX_REASONS = 32  # distinct names per family of reasons
+MAX_REASON = 100  # characters of one reason
+
+
+def bounded_key(table: dict[str, object], reason: str, families: Counter[str]) -> str:
+    """``reason`` as ``table`` may gain it: itself while its family has fewer than
+    ``MAX_REASONS`` names (``families`` counts them, updated here), else ``<family>:other``."""
+    reason = reason[:MAX_REASON]
+    if reason in table:
+        return reason
+    family, sep, _ = reason.partition(":")
+    if families[family] >= MAX_REASONS:
+        return f"{family}:other" if sep else "other"
+    families[family] += 1
+    return reason
+
 
 class Counters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values: Counter[str] = Counter()
         self._drops: Counter[str] = Counter()
+        self._families: Counter[str] = Counter()
 
     def incr(self, name: str, n: int = 1) -> None:
         with self._lock:
             self._values[name] += n
 
     def drop(self, reason: str, n: int = 1) -> None:
-        """Count ``n`` events dropped for ``reason``."""
+        """Count ``n`` events dropped for ``reason`` (and ``lost``, unless it is ``INTENDED``)."""
         with self._lock:
             self._values["dropped"] += n
-            self._drops[reason] += n
+            if reason not in INTENDED:
+                self._values["lost"] += n
+            self._drops[bounded_key(self._drops, reason, self._families)] += n
 
     def get(self, name: str) -> int:
         with self._lock:
