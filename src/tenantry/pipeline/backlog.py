@@ -6,7 +6,7 @@ loop leave most of them waiting. Each stage is held to the budget, with back-pre
 them:
 
     track() -> queue (raw calls) -> compacted chunks -> worker shapes -> one buffer per sender
-               ~380 B/call          ~60 B/call                             ~600 B/event
+               ~390 B/call          ~60 B/call                             ~600 B/event
 
 - ``Budget.used`` is one number for every stage: the caller adds a cheap estimate of its call
   (``call_bytes``: no JSON, no walk over values), the worker and the senders move and subtract
@@ -43,8 +43,13 @@ from tenantry.pipeline.overflow import Overflow, Spilled
 Call = tuple
 ACCEPTED_AT = 7  # index of the accept time (``time.time()``) in a call
 
-CALL_BYTES = 256  # a call's tuple, its clock reading, a fresh ID string, deque slot
-PROP_BYTES = 64  # per property of the caller's (copied) dict
+# Measured with tracemalloc (CPython 3.11): a call's tuple, its clock reading and deque slot,
+# an empty dict copy and a fresh ID string come to ~270 B; a dict copy grows ~20 B a key, plus
+# whatever values the caller made for this call alone (a fresh int 28 B, a short string ~50 B).
+# The estimate weighs keys, not values: typical calls (a few keys, some fresh values) come within
+# 15% (tests/pipeline/test_memory.py measures it); packing makes a call's size exact.
+CALL_BYTES = 288  # a call's tuple, its clock reading, a fresh ID string, deque slot, {}
+PROP_BYTES = 24  # per property of the caller's (copied) dict
 CHUNK_OVERHEAD = 96  # a chunk's bytes object and its entry in the deque
 SPILLED_BYTES = 200  # a chunk on disk: its ``Spilled`` reference and its entry in the deque
 

@@ -257,6 +257,7 @@ class Sender:
                         len(self._ready) >= cfg.max_events
                         or self._flushing
                         or now - oldest >= cfg.max_age
+                        or self.bytes > self.soft_bytes  # the worker waits for this buffer
                     )
                     if due:
                         return self._take(cfg)
