@@ -3,9 +3,10 @@
 Drops are counted as ``dropped`` in total and by reason under ``drops`` (``queue_full``,
 ``shutdown``, ``rejected:<why>``, ``suppressed``, ...). [Vector; OpenTelemetry dropped counts]
 
-A drop is also counted as ``lost`` unless its reason is one of ``INTENDED``: the policy doing
-what it was asked (a forgotten person, a nameless event), not delivery failing. ``flush()`` is
-True only while nothing was lost.
+A drop is also counted as ``lost`` unless its reason is one of ``NOT_LOST``: the policy doing
+what it was asked (a forgotten person, a nameless event, a sampled-out one), or an event that was
+never accepted (``resolve_failed``: the ASGI middleware could not tell whose request it was), not
+delivery failing. ``flush()`` is True only while nothing was lost.
 
 Reasons are bounded: a destination that rejects each event with a reason of its own (a vendor's
 message, say) must not grow one key per event. Each family of reasons (the part before ``:``,
@@ -18,9 +19,17 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-#: drops that are the caller's or the operator's choice, carried out: not losses
-INTENDED = frozenset(
-    {"suppressed", "invalid_event_name", "sampled", "before_send", "duplicate", "not_in_plan"}
+#: drops that are the caller's or the operator's choice carried out, or of events never accepted
+NOT_LOST = frozenset(
+    {
+        "suppressed",
+        "invalid_event_name",
+        "sampled",
+        "before_send",
+        "duplicate",
+        "not_in_plan",
+        "resolve_failed",
+    }
 )
 MAX_REASONS = 32  # distinct names per family of reasons
 MAX_REASON = 100  # characters of one reason
@@ -51,10 +60,10 @@ class Counters:
             self._values[name] += n
 
     def drop(self, reason: str, n: int = 1) -> None:
-        """Count ``n`` events dropped for ``reason`` (and ``lost``, unless it is ``INTENDED``)."""
+        """Count ``n`` events dropped for ``reason`` (and ``lost``, unless it is ``NOT_LOST``)."""
         with self._lock:
             self._values["dropped"] += n
-            if reason not in INTENDED:
+            if reason not in NOT_LOST:
                 self._values["lost"] += n
             self._drops[bounded_key(self._drops, reason, self._families)] += n
 
