@@ -37,9 +37,8 @@ _now = time.time
 _UNSET: Any = object()
 
 WAIT_POLL = 0.001  # seconds between looks for room while a call waits for it
-OVERFLOW_WAIT = (
-    0.1  # the longest a call waits for the worker to spill (TELEMETRY_WHEN_FULL=overflow)
-)
+# TELEMETRY_WHEN_FULL=overflow: the longest a call waits for the worker to spill, in seconds
+OVERFLOW_WAIT = 0.1
 
 
 def _awaitable(sync: Callable[..., None], name: str) -> Callable[..., Coroutine[Any, Any, None]]:

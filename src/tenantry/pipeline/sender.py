@@ -257,7 +257,8 @@ class Sender:
                         len(self._ready) >= cfg.max_events
                         or self._flushing
                         or now - oldest >= cfg.max_age
-                        or self.bytes > self.soft_bytes  # the worker waits for this buffer
+                        # the worker waits for this buffer (not in an outage: retries wait)
+                        or (self.bytes > self.soft_bytes and not self._delayed)
                     )
                     if due:
                         return self._take(cfg)
