@@ -349,18 +349,18 @@ class Sender:
         with self._lock:
             for item in retry:
                 heapq.heappush(self._delayed, item)
-            self._inflight -= len(events)
             self.bytes -= freed
         self._budget.used -= freed
         if final_events:
             self.last_progress = time.monotonic()
-        if self._room is not None:
-            self._room.set()
-        if final_events:
             try:
                 self._on_final(self.name, final_events, final_results)
             except Exception:
                 logger.exception("tenantry: result handling failed")
+        with self._lock:  # only now, once the results are counted: a flush waits for them
+            self._inflight -= len(events)
+        if self._room is not None:
+            self._room.set()
 
 
 def _after_exception(events: Sequence[Event], exc: Exception) -> list[Result]:
