@@ -276,9 +276,12 @@ class TestLifecycle:
         assert st["drops"] == {"shutdown": 1} and st["dropped"] == 1 and st["delivered"] == 100
 
     def test_full_queue_drops_new_events_and_never_blocks(self):
-        """With a tiny queue and a stalled worker, track returns at once and counts queue_full."""
+        """With a tiny queue, a stalled worker and ``when_full="drop"``, track returns at once
+        and counts queue_full."""
         dest = Gated(5)
-        svc = TelemetryService(edition="cloud", destinations=[dest], queue_size=10)
+        svc = TelemetryService(
+            edition="cloud", destinations=[dest], queue_size=10, when_full="drop"
+        )
         svc._worker.wait_ready(5)
         t0 = time.perf_counter()
         n = 0
@@ -467,7 +470,11 @@ class TestReporting:
         monkeypatch.setenv("TENANTRY_DATA_DIR", str(data))
         dest = InMemoryDestination()
         svc = TelemetryService(
-            edition="cloud", destinations=[dest], status_interval=0.05, queue_size=5
+            edition="cloud",
+            destinations=[dest],
+            status_interval=0.05,
+            queue_size=5,
+            when_full="drop",
         )
         svc._worker.wait_ready(5)
         for _ in range(50):  # a burst past the tiny queue: some are dropped as queue_full

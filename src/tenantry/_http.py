@@ -14,6 +14,10 @@ Each destination owns one client, used by its own sender thread only, and replac
 fork (``os.register_at_fork``) so parent and child never share a pooled socket. Failures are
 raised as ``HttpTimeout`` or ``HttpError`` (both ``OSError``) so callers can turn them into
 values; redirects are not followed and nothing is retried here: retrying is the sender's job.
+
+An answer's body is read up to ``max_response_bytes`` (64 KiB: every vendor's answer fits many
+times over); the rest is never read: the connection is closed instead, so a vendor (or anything
+in between) that answers with a huge body cannot grow the host process.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from tenantry import __version__
 __all__ = ["HttpClient", "HttpError", "HttpTimeout", "Response", "basic_auth", "post_json"]
 
 USER_AGENT = f"tenantry/{__version__}"
+MAX_RESPONSE_BYTES = 64 * 1024  # of an answer's body; beyond it the body is cut (``truncated``)
 
 
 class HttpError(OSError):
@@ -50,14 +55,17 @@ class HttpTimeout(HttpError):
 class Response:
     status_code: int
     headers: Mapping[str, str]  # case-insensitive (urllib3's HTTPHeaderDict)
-    content: bytes
+    content: bytes  # at most the client's ``max_response_bytes``
+    truncated: bool = False  # the body was longer: the rest was never read
 
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", "replace")
 
     def json(self) -> dict[str, Any]:
-        """The body as a JSON object; {} when it is not one."""
+        """The body as a JSON object; {} when it is not one (a truncated body never is)."""
+        if self.truncated:
+            return {}
         try:
             data = orjson.loads(self.content)
         except orjson.JSONDecodeError:
@@ -74,8 +82,10 @@ class HttpClient:
         timeout: float = 10.0,
         headers: Mapping[str, str] | None = None,
         maxsize: int = 2,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.timeout = float(timeout)
+        self.max_response_bytes = max_response_bytes
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
         self._maxsize = maxsize
         self._pools: dict[str | None, urllib3.PoolManager] = {}
@@ -96,8 +106,10 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Response:
-        """POST ``body``; return the answer whatever its status. Raises ``HttpError``."""
+        """POST ``body``; return the answer whatever its status, its body read up to
+        ``max_response_bytes``. Raises ``HttpError``."""
         seconds = self.timeout if timeout is None else max(0.001, timeout)
+        limit = self.max_response_bytes
         try:
             r = self._pool_for(url).request(
                 "POST",
@@ -107,14 +119,25 @@ class HttpClient:
                 timeout=urllib3.Timeout(total=seconds),
                 redirect=False,
                 retries=False,
+                preload_content=False,
             )
+            whole = False
+            try:
+                content = r.read(limit + 1)
+                whole = len(content) <= limit
+            finally:
+                if not whole:  # the rest is never read (or reading failed): not reusable
+                    r.close()
+                r.release_conn()
         except _NoConnection as exc:  # a subclass of urllib3's TimeoutError, but not a timeout
             raise HttpError(_reason(exc)) from exc
         except _Urllib3Timeout as exc:
             raise HttpTimeout(f"no answer within {seconds:.3g} s") from exc
         except _Urllib3Error as exc:
             raise HttpError(_reason(exc)) from exc
-        return Response(r.status, r.headers, r.data)
+        if len(content) > limit:
+            return Response(r.status, r.headers, content[:limit], truncated=True)
+        return Response(r.status, r.headers, content)
 
     def close(self) -> None:
         pools, self._pools = list(self._pools.values()), {}

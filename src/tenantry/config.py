@@ -109,6 +109,19 @@ def _destination_names(value: Any) -> tuple[str, ...]:
     return names or ("none",)
 
 
+WHEN_FULL = ("overflow", "block", "drop")
+
+
+def _when_full(value: Any) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.lower()
+    if text not in WHEN_FULL:
+        raise ValueError(f"expected one of {', '.join(WHEN_FULL)}, got {value!r}")
+    return text
+
+
 def _networks(value: Any) -> tuple[str, ...]:
     import ipaddress
 
@@ -475,8 +488,37 @@ OPTIONS: tuple[Option, ...] = (
         _number(int, 1024 * 1024),
         32 * 1024 * 1024,
         "memory that calls waiting to be shaped and the destinations' buffers may hold together "
-        "(at least 1 MiB); new events beyond it are dropped, counted as `queue_bytes`",
+        "(at least 1 MiB); see `TELEMETRY_WHEN_FULL` for what happens beyond it",
         "`33554432` (32 MiB)",
+    ),
+    Option(
+        "when_full",
+        ("TELEMETRY_WHEN_FULL",),
+        _when_full,
+        None,
+        "when that memory is full: `overflow` (calls wait, in order, in an encrypted on-disk "
+        "overflow that only this process can read), `block` (the caller waits up to "
+        "`TELEMETRY_BLOCK_TIMEOUT`; for imports and scripts, never in a web server), `drop` (new "
+        "events are dropped, counted)",
+        "`overflow` when the data dir is writable, else `drop`",
+    ),
+    Option(
+        "overflow_max_bytes",
+        ("TELEMETRY_OVERFLOW_MAX_BYTES",),
+        _number(int, 0),
+        1024 * 1024 * 1024,
+        "disk that the overflow may hold (beyond it new events are dropped, counted as "
+        "`overflow_full`)",
+        "`1073741824` (1 GiB)",
+    ),
+    Option(
+        "block_timeout",
+        ("TELEMETRY_BLOCK_TIMEOUT",),
+        _number(float, 0),
+        5.0,
+        "seconds a `track` call waits for room with `TELEMETRY_WHEN_FULL=block` before its "
+        "event is dropped, counted",
+        "`5`",
     ),
     Option(
         "spool_max_bytes",
@@ -549,6 +591,9 @@ class Settings:
     retention_days: int = 90
     queue_size: int = 100_000
     queue_max_bytes: int = 32 * 1024 * 1024
+    when_full: str | None = None
+    overflow_max_bytes: int = 1024 * 1024 * 1024
+    block_timeout: float = 5.0
     spool_max_bytes: int = 256 * 1024 * 1024
     status_interval: float = 5.0
     min_group_size: int = 5
@@ -677,6 +722,7 @@ __all__ = [
     "ENV_NAMES",
     "OPTIONS",
     "POSTHOG_DEFAULT_HOST",
+    "WHEN_FULL",
     "DESTINATIONS",
     "Option",
     "Settings",

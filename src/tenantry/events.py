@@ -3,6 +3,11 @@
 A *draft* is the plain dict a processor chain works on (see ``tenantry.policy``);
 ``Event`` is the result that is spooled, batched and delivered: a slotted dataclass, not
 frozen (for speed), that no stage changes once it is shaped.
+
+Every ``Event`` that leaves shaping can be encoded as JSON (UTF-8): ``encodable`` repairs the
+strings UTF-8 cannot hold (a lone surrogate such as ``"\\ud800"``, a file name decoded with
+``surrogateescape``) to U+FFFD and sets aside what still cannot be encoded, one event at a time,
+so one bad value never costs its batch.
 """
 
 from __future__ import annotations
@@ -126,6 +131,91 @@ class Event:
     @classmethod
     def loads(cls, data: bytes) -> Event:
         return cls.from_record(orjson.loads(data))
+
+
+# -- encodability ---------------------------------------------------------------------------------
+
+
+def utf8_safe(value: Any) -> tuple[Any, int]:
+    """``value`` with every string (keys too, at any depth) that UTF-8 cannot encode repaired:
+    lone surrogates become U+FFFD, a surrogate pair becomes its character. Returns the value
+    (new containers where something changed; the given ones otherwise) and the number of
+    strings repaired."""
+    if type(value) is str:
+        if value.isascii():  # O(1) in CPython: an ASCII string is always encodable
+            return value, 0
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace"), 1
+        return value, 0
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        repaired = 0
+        for k, v in value.items():
+            k, nk = utf8_safe(k)
+            v, nv = utf8_safe(v)
+            out[k] = v
+            repaired += nk + nv
+        return (out, repaired) if repaired else (value, 0)
+    if isinstance(value, list | tuple):
+        items = [utf8_safe(v) for v in value]
+        repaired = sum(n for _, n in items)
+        return ([v for v, _ in items], repaired) if repaired else (value, 0)
+    return value, 0
+
+
+def _fields(e: Event) -> tuple:
+    """The fields that may hold the caller's values (uuid, timestamp and edition are ours). A
+    tuple, not the dataclass: ``orjson`` encodes it about six times faster."""
+    return (e.event, e.distinct_id, e.developer_id, e.end_user_id, e.properties)
+
+
+def _encodes(event: Event) -> bool:
+    try:
+        orjson.dumps(_fields(event))
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
+def unencodable_indexes(events: Sequence[Event]) -> set[int]:
+    """Positions of the events in ``events`` that JSON cannot encode as they are."""
+    try:
+        orjson.dumps([_fields(e) for e in events])
+        return set()
+    except orjson.JSONEncodeError:
+        return {i for i, e in enumerate(events) if not _encodes(e)}
+
+
+def encodable(events: Sequence[Event]) -> tuple[list[Event], int, int]:
+    """The events of ``events`` that JSON can encode, in order, strings that UTF-8 cannot hold
+    repaired in place (U+FFFD); the number of strings repaired, and the number of events left
+    out because they still could not be encoded. One ``orjson.dumps`` of the whole list when
+    everything encodes (the common case: about 0.15 us per event)."""
+    try:
+        orjson.dumps([_fields(e) for e in events])
+        return list(events), 0, 0
+    except orjson.JSONEncodeError:
+        pass
+    out: list[Event] = []
+    repaired = lost = 0
+    for e in events:
+        if not _encodes(e):
+            n = 0
+            for name in ("event", "distinct_id", "edition", "developer_id", "end_user_id"):
+                value, k = utf8_safe(getattr(e, name))
+                if k:
+                    setattr(e, name, value)
+                    n += k
+            e.properties, k = utf8_safe(e.properties)
+            n += k
+            if not _encodes(e):
+                lost += 1
+                continue
+            repaired += n
+        out.append(e)
+    return out, repaired, lost
 
 
 def events_only(batch: Sequence[Event]) -> Sequence[Event]:

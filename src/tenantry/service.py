@@ -41,6 +41,10 @@ _UNSET: Any = object()
 #: ``request_done`` in ``mode="sync"``: how long the end of a request may wait for the send
 REQUEST_FLUSH_TIMEOUT = 5.0
 
+WAIT_POLL = 0.001  # seconds between looks for room while a call waits for it
+# TELEMETRY_WHEN_FULL=overflow: the longest a call waits for the worker to spill, in seconds
+OVERFLOW_WAIT = 0.1
+
 
 def _awaitable(sync: Callable[..., None], name: str) -> Callable[..., Coroutine[Any, Any, None]]:
     """``sync`` as a coroutine function called ``name``: the same arguments (its signature and
@@ -107,6 +111,7 @@ class TelemetryService:
         self._counters = Counters()
         self._lock = threading.Lock()
         self._closed = False
+        self._no_wait = 0.0  # overflow: calls do not wait for room before this monotonic time
         self._worker: Worker | None = None
         self._queue = None
         self._active = self.settings.active
@@ -202,12 +207,8 @@ class TelemetryService:
                 self._not_running()
                 return
             n = len(q)
-            if n >= self._maxsize:
-                self._counters.drop("queue_full")
-                return
             budget = self._budget
-            if budget.used >= self._max_bytes:
-                self._counters.drop("queue_bytes")
+            if (n >= self._maxsize or budget.used >= self._max_bytes) and not self._room():
                 return
             if type(properties) is dict:
                 props = properties.copy()
@@ -390,6 +391,44 @@ class TelemetryService:
         if self._sync:
             self.flush(REQUEST_FLUSH_TIMEOUT)
 
+    def _room(self) -> bool:
+        """The slow path: the queue or the memory budget is full. True when there is room now.
+
+        ``TELEMETRY_WHEN_FULL=block``: wait up to ``block_timeout`` seconds for room.
+        ``overflow``: wait up to ``OVERFLOW_WAIT`` for the worker to move packed calls to disk (a
+        caller outrunning even that, in a tight loop, is slowed to the disk's pace instead of
+        losing events); after a wait that ran out, calls do not wait again for ``OVERFLOW_WAIT``
+        x 10, so a wedged worker cannot slow every call. Never on tenantry's own threads (they
+        are what makes room). Otherwise, or once the wait runs out, the event is dropped,
+        counted ``queue_full``, ``overflow_full`` (the overflow is at its bound too) or
+        ``queue_bytes``."""
+        worker = self._worker
+        mode = worker.when_full if worker is not None else "drop"
+        if mode == "overflow" and (worker.overflow_full() or time.monotonic() < self._no_wait):
+            mode = "drop"
+        if mode != "drop" and not threading.current_thread().name.startswith("tenantry-"):
+            wait = self.settings.block_timeout if mode == "block" else OVERFLOW_WAIT
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                time.sleep(WAIT_POLL)
+                q = self._queue
+                if q is None:
+                    self._not_running()
+                    return False
+                if len(q) < self._maxsize and self._budget.used < self._max_bytes:
+                    return True
+            if mode == "overflow":
+                self._no_wait = time.monotonic() + 10 * OVERFLOW_WAIT
+        q = self._queue
+        if q is not None and len(q) >= self._maxsize:
+            reason = "queue_full"
+        elif worker is not None and worker.overflow_full():
+            reason = "overflow_full"
+        else:
+            reason = "queue_bytes"
+        self._counters.drop(reason)
+        return False
+
     def _not_running(self) -> None:
         if self._active and self._closed:
             self._counters.drop("shutdown")
@@ -403,8 +442,10 @@ class TelemetryService:
 
     # -- control ------------------------------------------------------------------------------
     def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until everything accepted so far was delivered (or finally rejected).
-        True when nothing is left; False when ``timeout`` ran out first."""
+        """Wait until everything accepted so far has a final result, within ``timeout``.
+        True only when every event accepted so far reached every destination it was meant for;
+        False when ``timeout`` ran out first or any event was lost (rejected, dropped:
+        ``get_status()["drops"]`` says why)."""
         try:
             self._check_pid()
             worker = self._worker
@@ -472,6 +513,7 @@ class TelemetryService:
             "drops",
             "destinations",
             "plan",
+            "per_destination",
         )
         return {k: st[k] for k in keep} | {"updated_at": time.time()}
 
@@ -496,7 +538,9 @@ class TelemetryService:
                 # nowhere to go (opensource), events a sample rate left out
                 "counters": {"identify_skipped": 0, "sampled_out": 0}
                 | {k: v for k, v in snap.items() if k not in ("drops",)},
-                "destinations": {},
+                # CONTRACT.md: the same value as ``providers``; the counts are per_destination
+                "destinations": status["providers"],
+                "per_destination": {},
                 "durable": s.durable,
                 # durable only: seconds since the oldest accepted call not yet written to the
                 # spool (lag), the most it has been (max_lag), and since the oldest write not
@@ -522,8 +566,8 @@ class TelemetryService:
                     "max_lag": round(max(lag, worker.max_durability_lag), 4),
                     "unsynced": round(spool.synced_lag() if spool is not None else lag, 4),
                 }
-            status["memory"] = {"bytes": worker.budget.used, "max_bytes": worker.max_bytes}
-            status["destinations"] = worker.destinations_status()
+            status["memory"] = worker.memory_status()
+            status["per_destination"] = worker.destinations_status()
         return status
 
 

@@ -128,6 +128,82 @@ class TestHttpClient:
         assert req.headers["content-type"] == "application/json"
 
 
+class _Huge(BaseHTTPRequestHandler):
+    """Answers 200 declaring a body of ``size`` bytes and streams zeros until the client hangs
+    up; counts the bytes it got to send in ``sent``."""
+
+    size = 1024**3
+    sent = 0
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(self.size))
+        self.end_headers()
+        block = b"0" * 65536
+        try:
+            for _ in range(self.size // len(block)):
+                self.wfile.write(block)
+                type(self).sent += len(block)
+        except OSError:  # the client closed the connection
+            pass
+
+
+class TestResponseLimit:
+    def test_a_huge_answer_is_cut_and_never_held_in_memory(self):
+        """A vendor answering 200 with a 1 GiB body: each HTTP destination reads 64 KiB of it (the
+        relay 256 KiB), closes the connection and delivers, and the host process never holds
+        more than that (``tracemalloc`` peak), while the server got to send a sliver of it."""
+        import tracemalloc
+
+        from tenantry.destinations.amplitude import AmplitudeDestination
+        from tenantry.destinations.relay import RelayDestination
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Huge)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        settings = load_settings(
+            posthog_api_key="phc_key",
+            posthog_host=base,
+            amplitude_api_key="amp-key",
+            amplitude_server_url=base + "/2/httpapi",
+            relay_url=base,
+        )
+        try:
+            limits = {PostHogDestination: 64 * 1024, AmplitudeDestination: 64 * 1024}
+            limits[RelayDestination] = 256 * 1024  # room for a reason per event of a request
+            for cls, limit in limits.items():
+                dest = cls(settings)
+                _Huge.sent = 0
+                tracemalloc.start()
+                try:
+                    results = dest.send(events(3), 30.0)
+                    peak = tracemalloc.get_traced_memory()[1]
+                finally:
+                    tracemalloc.stop()
+                dest.shutdown(1.0)
+                print(f"\n{cls.name}: peak {peak:,} B traced; server sent {_Huge.sent:,} B")
+                assert [r.status for r in results] == [Status.DELIVERED] * 3
+                assert peak < limit + 512 * 1024
+                assert _Huge.sent < 64 * 1024 * 1024  # not the whole GiB: the client hung up
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def test_a_short_answer_is_read_whole_and_the_connection_kept(self, fake_posthog):
+        """An answer within the limit is read whole and its connection is reused."""
+        client = HttpClient(max_response_bytes=1024)
+        for _ in range(3):
+            r = client.post(fake_posthog.url, b'{"api_key":"k","batch":[]}')
+            assert r.status_code == 200 and not r.truncated and r.json() == {"status": 1}
+        client.close()
+        assert fake_posthog.connections == 1
+
+
 class TestDestinationClient:
     def test_a_forked_child_gets_its_own_connection(self, fake_posthog):
         """After fork the child sends over a new connection and the parent keeps its own: no

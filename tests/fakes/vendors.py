@@ -16,7 +16,8 @@ Knobs (all thread-safe, all off by default): ``refuse_for(s)``, ``fail_next(n, s
 ``throttle(user_ids, for_s)`` (Amplitude 429 with ``throttled_users``/``throttled_events``),
 ``quota(user_ids)`` (``exceeded_daily_quota_users``), ``max_body`` (413 above it),
 ``invalid_event_type`` (Amplitude 400 naming those events), ``hang`` (never answer),
-``script`` (a callable deciding the answer).
+``script`` (a callable deciding the answer), ``light`` (for soaks of millions of events: keep
+no requests and no events, only ``received`` and the set of ``unique`` uuids).
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ class FakeVendor:
         self.connections = 0  # TCP connections accepted (keep-alive reuse keeps this low)
         self.stored: list[dict] = []  # accepted events as the vendor keeps them (see ``store``)
         self.max_body: int | None = None
+        self.light = False
+        self.received = 0  # events accepted, duplicates included (kept in light mode too)
+        self.unique: set[str] = set()  # light mode: the uuids accepted
         self.hang = False
         self.invalid_event_type: str | None = None
         self._throttled: dict[str, float] = {}
@@ -231,8 +235,9 @@ class FakeVendor:
             parts = urlsplit(path)
             path, proxied_to = parts.path + (f"?{parts.query}" if parts.query else ""), h.path
         req = Request(path, headers, raw, body, len(raw), h.client_address[0], proxied_to)
-        with self.lock:
-            self.requests.append(req)
+        if not self.light:
+            with self.lock:
+                self.requests.append(req)
         if self.hang:
             self._released.wait()
             h.close_connection = True
@@ -256,6 +261,10 @@ class FakeVendor:
     def store(self, req: Request, events: list[dict]) -> None:
         """Record accepted events, as received and as the vendor would keep them."""
         with self.lock:
+            self.received += len(events)
+            if self.light:
+                self.unique.update(self.uuid_of(e) for e in events)
+                return
             self.events.extend(events)
             self.stored.extend(self.as_stored(req, e) for e in events)
 

@@ -44,8 +44,9 @@ class Held(InMemoryDestination):
 
 class TestFanOut:
     def test_results_of_several_destinations_are_counted_once(self):
-        """Two destinations: an event is delivered once, not once per destination; each
-        rejection is a ``rejected:<reason>`` drop and ``failed``, and reaches ``on_error``."""
+        """Two destinations: an event is delivered once, not once per destination, and only
+        when both delivered it; each rejection is a ``rejected:<reason>`` drop and reaches
+        ``on_error``; an event one of them rejected is ``failed``, once."""
         counters = Counters()
         errors: list[tuple[str, int]] = []
         good, odd = InMemoryDestination(name="good"), Rejecting(name="odd")
@@ -63,8 +64,11 @@ class TestFanOut:
         assert len(good.events) == len(odd.events) == 10 and rejected > 0
         assert snap["failed"] == rejected and sum(n for _, n in errors) == rejected
         assert {name for name, _ in errors} == {"odd"}
-        assert 10 - rejected <= snap["delivered"] <= 10
-        assert set(fanout.status()) == {"good", "odd"}
+        assert snap["delivered"] == 10 - rejected
+        status = fanout.status()
+        assert status["good"]["delivered"] == 10 and status["good"]["rejected"] == {}
+        assert status["odd"]["delivered"] == 10 - rejected
+        assert status["odd"]["rejected"] == {"odd": rejected}
         assert fanout.stop(time.monotonic() + 1) == 0
 
     def test_stop_returns_and_counts_what_was_never_sent(self, tmp_path):

@@ -46,7 +46,22 @@ class TestSyncMode:
         svc.track_sync("memory_created", {}, developer_id="dev_abc123")
         assert svc.flush(10.0)
         assert len(fake_amplitude.requests) == 3 and len(fake_amplitude.events) == 1
-        assert svc.get_status()["destinations"]["amplitude"]["retried"] == 2
+        assert svc.get_status()["per_destination"]["amplitude"]["retried"] == 2
+        svc.shutdown(1.0)
+
+    def test_a_rejection_is_final_and_counted(self, fake_posthog):
+        """A 400 is final: flush returns True, the event counts failed, the drop is
+        rejected:http_400, and the destination's status has it by reason."""
+        fake_posthog.fail_next(1, 400)
+        svc = TelemetryService(
+            edition="opensource", mode="sync", destinations=["posthog"], **fake_posthog.settings()
+        )
+        svc.track_sync("memory_created", {}, developer_id="dev_a")
+        assert svc.flush(5.0)
+        status = svc.get_status()
+        assert (status["failed"], status["delivered"]) == (1, 0)
+        assert status["drops"] == {"rejected:http_400": 1}
+        assert status["per_destination"]["posthog"]["rejected"] == {"http_400": 1}
         svc.shutdown(1.0)
 
     def test_deadline_keeps_the_rest_for_the_next_flush(self, fake_posthog):

@@ -16,7 +16,7 @@ import time
 import weakref
 from collections.abc import Sequence
 
-from tenantry._http import HttpClient, HttpError, HttpTimeout, Response
+from tenantry._http import MAX_RESPONSE_BYTES, HttpClient, HttpError, HttpTimeout, Response
 from tenantry.config import Settings
 from tenantry.destinations.base import (
     DELIVERED,
@@ -50,6 +50,9 @@ class HttpDestination(Destination):
     #: ``no_api_key``, and one error at start-up says which variable to set.
     api_key_setting: str | None = None
     api_key_env: str | None = None
+    #: the most of an answer's body that is read (``tenantry._http``): a vendor answering with a
+    #: huge body never grows the host process
+    max_response_bytes = MAX_RESPONSE_BYTES
 
     def __init__(
         self,
@@ -86,7 +89,11 @@ class HttpDestination(Destination):
         os.register_at_fork(after_in_child=lambda: _renew_client(ref))
 
     def _new_client(self) -> HttpClient:
-        return HttpClient(timeout=self.timeout, headers={"Content-Type": "application/json"})
+        return HttpClient(
+            timeout=self.timeout,
+            headers={"Content-Type": "application/json"},
+            max_response_bytes=self.max_response_bytes,
+        )
 
     # -- what subclasses provide ----------------------------------------------------------------
     url: str = ""

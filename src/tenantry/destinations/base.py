@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tenantry.events import Event
+from tenantry.events import Event, unencodable_indexes
 from tenantry.retry import parse_retry_after
 
 
@@ -44,6 +44,8 @@ class Result:
 
 
 DELIVERED = Result(Status.DELIVERED)
+#: an event JSON cannot encode: final for that event alone, never a retry of its batch
+UNENCODABLE = Result(Status.REJECTED, None, "unencodable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,5 +91,18 @@ def classify_response(
     return Result.rejected(f"http_{status_code}")
 
 
-def same_result(n: int, result: Result) -> list[Result]:
-    return [result] * n
+def encodable_part(batch: Sequence[Event]) -> tuple[list[Event], set[int]]:
+    """The events of ``batch`` that JSON can encode, and the positions of those it cannot. For a
+    destination that writes a batch as a whole: it writes the first and rejects the others
+    alone (``outcomes``), so one bad value never fails, or retries, its batch."""
+    bad = unencodable_indexes(batch)
+    if not bad:
+        return list(batch), bad
+    return [e for i, e in enumerate(batch) if i not in bad], bad
+
+
+def outcomes(n: int, bad: set[int], result: Result) -> list[Result]:
+    """``result`` for each of ``n`` events, ``UNENCODABLE`` at the positions in ``bad``."""
+    if not bad:
+        return [result] * n
+    return [UNENCODABLE if i in bad else result for i in range(n)]

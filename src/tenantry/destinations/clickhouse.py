@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tenantry.config import Settings
-from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, same_result
+from tenantry.destinations.base import (
+    DELIVERED,
+    BatchConfig,
+    Destination,
+    Result,
+    encodable_part,
+    outcomes,
+)
 from tenantry.errors import ConfigError
 from tenantry.events import Event, events_only
 from tenantry.store.clickhouse import ClickHouseStore
@@ -34,11 +41,15 @@ class ClickHouseDestination(Destination):
         self.store = ClickHouseStore(url, dedup=dedup)
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:  # noqa: ARG002
+        # checked before the dedup window marks any uuid: one bad value never fails its batch
+        events, bad = encodable_part(batch)
         try:
-            self.store.write(list(events_only(batch)))
+            events = events_only(events)  # people updates are for the vendors' profiles
+            if events:
+                self.store.write(list(events))
         except Exception as exc:  # server down or refusing: retried with backoff by the sender
-            return same_result(len(batch), Result.retry(f"clickhouse:{type(exc).__name__}"))
-        return same_result(len(batch), DELIVERED)
+            return outcomes(len(batch), bad, Result.retry(f"clickhouse:{type(exc).__name__}"))
+        return outcomes(len(batch), bad, DELIVERED)
 
     def shutdown(self, timeout: float) -> None:  # noqa: ARG002
         self.store.close()

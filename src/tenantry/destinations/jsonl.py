@@ -2,14 +2,21 @@
 
 Line format (CONTRACT.md): ``{"uuid", "event", "distinct_id", "timestamp", "edition",
 "properties"}``. Each batch is one ``write`` of whole lines with ``O_APPEND``, so several
-processes can share one file without interleaving inside a line. People updates (cloud
-``identify``/``group``, the developer's profile) are acknowledged and not written: the file is a
-capture of events (``tenantry plan check`` reads it).
+processes can share one file without interleaving inside a line.
+
+A full disk (``ENOSPC``, or the file size limit) leaves no torn line and no duplicate: when a
+write stops part-way, the lines written whole are delivered, the file is cut back to the end of
+the last whole line, and the rest of the batch is retried later (the cut happens only while this
+process wrote last, so another writer's lines are never cut). An event that cannot be encoded is
+rejected alone (``unencodable``). People updates (cloud ``identify``/``group``, the developer's
+profile) are acknowledged and not written: the file is a capture of events (``tenantry plan
+check`` reads it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,9 +25,20 @@ import orjson
 
 from tenantry._files import open_private, private_dir
 from tenantry.config import Settings
-from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result
+from tenantry.destinations.base import (
+    DELIVERED,
+    UNENCODABLE,
+    BatchConfig,
+    Destination,
+    Result,
+    Status,
+)
 from tenantry.errors import ConfigError
-from tenantry.events import Event, events_only
+from tenantry.events import Event
+
+logger = logging.getLogger("tenantry")
+#: a people update's result: final, and never turned into a retry by a short write below
+NOT_WRITTEN = Result(Status.DELIVERED, reason="people_update")
 
 
 class JsonlDestination(Destination):
@@ -40,36 +58,72 @@ class JsonlDestination(Destination):
         self._fsync = fsync
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
-        results = [DELIVERED] * len(batch)
-        batch = events_only(batch)  # a capture of events: people updates are not written
         dumps = orjson.dumps
         opt = orjson.OPT_APPEND_NEWLINE
-        data = b"".join(
-            [
-                dumps(
-                    {
-                        "uuid": e.uuid,
-                        "event": e.event,
-                        "distinct_id": e.distinct_id,
-                        "timestamp": e.iso_timestamp,
-                        "edition": e.edition,
-                        "properties": e.properties,
-                    },
-                    option=opt,
+        lines: list[bytes] = []
+        results: list[Result] = []
+        for e in batch:
+            if e.people_update:  # a capture of events: acknowledged, not written
+                results.append(NOT_WRITTEN)
+                continue
+            try:
+                lines.append(
+                    dumps(
+                        {
+                            "uuid": e.uuid,
+                            "event": e.event,
+                            "distinct_id": e.distinct_id,
+                            "timestamp": e.iso_timestamp,
+                            "edition": e.edition,
+                            "properties": e.properties,
+                        },
+                        option=opt,
+                    )
                 )
-                for e in batch
-            ]
-        )
+                results.append(DELIVERED)
+            except orjson.JSONEncodeError:
+                results.append(UNENCODABLE)
+        data = b"".join(lines)
+        written, error = self._write(data)
+        if error is None:
+            return results
+        whole = self._cut_torn_line(data, written)
+        again = Result.retry(f"io:{error.errno}")
+        left = len(lines) - data.count(b"\n", 0, whole)  # lines not written whole
+        for i in range(len(results) - 1, -1, -1):  # the last ``left`` encoded events
+            if left == 0:
+                break
+            if results[i] is DELIVERED:
+                results[i] = again
+                left -= 1
+        return results
+
+    def _write(self, data: bytes) -> tuple[int, OSError | None]:
+        """Write ``data``; the bytes written and, when it stopped part-way, the error."""
+        view = memoryview(data)
+        written = 0
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            while written < len(data):
+                written += os.write(self._fd, view[written:])
             if self._fsync:
                 os.fsync(self._fd)
         except OSError as exc:
-            return [Result.retry(f"io:{exc.errno}")] * len(results)
-        return results
+            return written, exc
+        return written, None
+
+    def _cut_torn_line(self, data: bytes, written: int) -> int:
+        """After a write stopped at ``written`` bytes of ``data``: cut the file back to the end
+        of the last whole line, if this process wrote last. Returns the bytes kept."""
+        whole = data.rfind(b"\n", 0, written) + 1
+        if whole == written:
+            return whole
+        try:
+            end = os.lseek(self._fd, 0, os.SEEK_CUR)  # O_APPEND: the end of this write
+            if os.fstat(self._fd).st_size == end:
+                os.ftruncate(self._fd, end - (written - whole))
+        except OSError:
+            logger.warning("tenantry: jsonl could not cut a torn line in %s", self.path)
+        return whole
 
     def shutdown(self, timeout: float) -> None:
         with contextlib.suppress(OSError):

@@ -24,7 +24,14 @@ import orjson
 
 from tenantry._files import open_private_file, private_dir
 from tenantry.config import Settings
-from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result, same_result
+from tenantry.destinations.base import (
+    DELIVERED,
+    BatchConfig,
+    Destination,
+    Result,
+    encodable_part,
+    outcomes,
+)
 from tenantry.events import Event, events_only
 
 logger = logging.getLogger("tenantry")
@@ -66,15 +73,18 @@ class LocalDestination(Destination):
             _warn_once(self.pending_dir)
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:  # noqa: ARG002
-        events = events_only(batch)  # people updates are for the vendors' profiles
+        events, bad = encodable_part(batch)  # one bad value never fails its batch
+        events = events_only(events)  # people updates are for the vendors' profiles
         try:
-            if self.store is not None:
+            if not events:
+                pass
+            elif self.store is not None:
                 self.store.write(list(events))
-            elif events:
+            else:
                 write_pending(self.pending_dir, events)
         except Exception as exc:  # a full disk or a bad path: values, never exceptions
-            return same_result(len(batch), Result.retry(f"store_error:{type(exc).__name__}"))
-        return same_result(len(batch), DELIVERED)
+            return outcomes(len(batch), bad, Result.retry(f"store_error:{type(exc).__name__}"))
+        return outcomes(len(batch), bad, DELIVERED)
 
     def shutdown(self, timeout: float) -> None:  # noqa: ARG002
         if self.store is not None:

@@ -38,6 +38,9 @@ class RelayDestination(HttpDestination):
         max_events=min(500, MAX_EVENTS_PER_REQUEST), max_bytes=1_000_000, max_age=1.0
     )
     max_request_bytes = min(1_000_000, MAX_BODY_BYTES)  # the relay's own limits (tenantry.limits)
+    # the relay's answer lists each refused event (a reason of at most 200 characters): room
+    # for every event of a request, with the default's margin
+    max_response_bytes = 4 * 64 * 1024
 
     def __init__(self, settings: Settings, **overrides: Any) -> None:
         if not settings.relay_url:

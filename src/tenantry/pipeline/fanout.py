@@ -3,16 +3,25 @@ their results. Used by the library's worker and by the server's relay.
 
     submit(events) -> [spool] -> every Sender -> results -> counters, on_error, spool acks
 
-Accounting, once per final result (on the sender threads):
+Accounting, once per final result (on the sender threads), the same whichever destination
+answers last:
 
-- ``delivered``: events with a final result from every destination (counted once, not once per
-  destination), unless the last of them rejected it;
-- ``rejected:<reason>`` (a drop) and ``failed``, for each rejection by a destination; the
-  ``on_error`` hook gets the destination's name, the rejected events and their results;
+- ``delivered``: events that every destination they were meant for delivered, counted once per
+  event when its last destination has a final result;
+- ``failed``: events that some destination rejected or will never send (counted once per event,
+  at the same moment);
+- ``rejected:<reason>`` (a drop) for each rejection by a destination, ``buffer_full:<name>`` for
+  each event a destination's full buffer dropped; the ``on_error`` hook gets the destination's
+  name, the rejected events and their results;
+- per destination (``status``): its ``delivered``, ``rejected`` by reason and ``failed``;
 - the spool (durable mode): with several destinations, each destination's final results are
   recorded as they come (``Spool.ack_for``) so that a replay sends an event only to the
   destinations still missing it; an event is acked as a whole (``Spool.ack``) once every
   destination has a final result for it.
+
+Events are checked before anything else sees them (``events.encodable``): a string UTF-8 cannot
+hold is repaired (U+FFFD, counted ``repaired_strings``), and an event that still cannot be
+encoded is dropped alone (``unencodable``), never its batch, in the spool or any destination.
 
 ``stop`` counts what no destination got to send: ``shutdown:<destination>`` drops, or
 ``shutdown_spooled:<destination>`` (not a drop: the spool replays it) in durable mode.
@@ -28,7 +37,7 @@ from typing import Any
 
 from tenantry.counters import Counters
 from tenantry.destinations.base import Destination, Result, Status
-from tenantry.events import Event
+from tenantry.events import Event, encodable
 from tenantry.pipeline.backlog import Budget
 from tenantry.pipeline.sender import Sender
 
@@ -59,13 +68,15 @@ class FanOut:
         self.counters = counters
         self.spool = spool
         self._on_error = on_error
-        self._outstanding: dict[str, int] = {}  # uuid -> destinations without a final result
+        # several destinations: uuid -> [destinations without a final result, one failed it]
+        self._outstanding: dict[str, list] = {}
         self._lock = threading.Lock()
         self.senders = [
             Sender(
                 d,
                 counters=counters,
                 on_final=self._final,
+                on_lost=self._lost,
                 budget=budget,
                 soft_bytes=soft_bytes,
                 hard_bytes=hard_bytes,
@@ -77,7 +88,15 @@ class FanOut:
 
     # -- submitting (from the worker or the event loop) -----------------------------------------
     def submit(self, events: list[Event]) -> None:
-        """Spool ``events`` (durable mode), then hand them to every destination."""
+        """Check that ``events`` encode (see the module docstring), spool them (durable mode),
+        then hand them to every destination."""
+        events, repaired, lost = encodable(events)
+        if repaired:
+            self.counters.incr("repaired_strings", repaired)
+        if lost:
+            self.counters.drop("unencodable", lost)
+        if not events:
+            return
         if self.spool is not None:
             self.spool.append(events)
             self.counters.incr("spooled_total", len(events))
@@ -105,7 +124,7 @@ class FanOut:
                 n = len(senders)
                 with self._lock:
                     for e in events:
-                        self._outstanding[e.uuid] = n
+                        self._outstanding[e.uuid] = [n, False]
             for sender in senders:
                 sender.submit(events)
             return
@@ -114,7 +133,7 @@ class FanOut:
             for e in events:
                 names = needs.get(e.uuid)
                 targets = [n for n in by_sender if names is None or n in names]
-                self._outstanding[e.uuid] = len(targets)
+                self._outstanding[e.uuid] = [len(targets), False]
                 for n in targets:
                     by_sender[n].append(e)
         for sender in senders:
@@ -129,47 +148,56 @@ class FanOut:
         ]
         for _e, r in rejected:
             counters.drop(f"rejected:{r.reason or 'unknown'}")
-        if rejected:
-            counters.incr("failed", len(rejected))
-            if self._on_error is not None:
-                try:
-                    self._on_error(name, [e for e, _ in rejected], [r for _, r in rejected])
-                except Exception:
-                    logger.exception("tenantry: on_error callback failed")
+        if rejected and self._on_error is not None:
+            try:
+                self._on_error(name, [e for e, _ in rejected], [r for _, r in rejected])
+            except Exception:
+                logger.exception("tenantry: on_error callback failed")
         spool = self.spool
         if spool is not None and self._many:
             spool.ack_for(name, [e.uuid for e in events])
-        if not self._many:
-            done: Sequence[Event] = events
-            done_ok = len(events) - len(rejected)
-        else:
-            done, done_ok = self._settle(events, {e.uuid for e, _ in rejected})
-        if done_ok:
-            counters.incr("delivered", done_ok)
+        done = self._settle(events, {e.uuid for e, _ in rejected})
         if spool is not None and done:
             # acked here, on the sender thread, the moment the results are in: after a kill,
             # only the batch each sender had in flight can come back as a duplicate
             spool.ack([e.uuid for e in done])
 
-    def _settle(self, events: Sequence[Event], rejected: set[str]) -> tuple[list[Event], int]:
-        """Several destinations; one is final for ``events``: those that now have every
-        destination's result, and how many of them the last one did not reject."""
-        done: list[Event] = []
-        done_ok = 0
-        outstanding = self._outstanding
-        with self._lock:
-            for e in events:
-                left = outstanding.get(e.uuid)
-                if left is None:  # already settled
-                    continue
-                if left <= 1:
-                    outstanding.pop(e.uuid, None)
-                    done.append(e)
-                    if e.uuid not in rejected:
-                        done_ok += 1
-                else:
-                    outstanding[e.uuid] = left - 1
-        return done, done_ok
+    def _lost(self, name: str, events: Sequence[Event], reason: str) -> None:
+        """Destination ``name`` will never send ``events`` (its buffer was full): a drop,
+        ``<reason>:<name>``, and the events fail. In durable mode the spool keeps them for the
+        next start."""
+        self.counters.drop(f"{reason}:{name}", len(events))
+        self._settle(events, {e.uuid for e in events})
+
+    def _settle(self, events: Sequence[Event], failed: set[str]) -> list[Event]:
+        """One destination is final for ``events`` (``failed``: the uuids it did not deliver):
+        count ``delivered`` and ``failed`` for those that now have every destination's result,
+        and return them."""
+        if not self._many:
+            done: Sequence[Event] = events
+            bad = len(failed)
+        else:
+            done = []
+            bad = 0
+            outstanding = self._outstanding
+            with self._lock:
+                for e in events:
+                    entry = outstanding.get(e.uuid)
+                    if entry is None:  # already settled
+                        continue
+                    if e.uuid in failed:
+                        entry[1] = True
+                    if entry[0] <= 1:
+                        del outstanding[e.uuid]
+                        done.append(e)
+                        bad += entry[1]
+                    else:
+                        entry[0] -= 1
+        if len(done) > bad:
+            self.counters.incr("delivered", len(done) - bad)
+        if bad:
+            self.counters.incr("failed", bad)
+        return list(done)
 
     # -- back-pressure --------------------------------------------------------------------------
     def over_soft_limit(self) -> bool:
@@ -196,9 +224,13 @@ class FanOut:
     def destination(self, name: str) -> Destination | None:
         return next((s.destination for s in self.senders if s.name == name), None)
 
-    def status(self) -> dict[str, dict[str, int]]:
-        """Per destination: the sender's counts, its pending events and buffered bytes."""
-        return {s.name: dict(s.stats, pending=s.pending, bytes=s.bytes) for s in self.senders}
+    def status(self) -> dict[str, dict[str, Any]]:
+        """Per destination: ``delivered``, ``rejected`` (by reason), ``failed`` (never sent),
+        ``retried``, ``sent``, ``batches``, and its ``pending`` events and buffered ``bytes``."""
+        return {
+            s.name: dict(s.stats, rejected=dict(s.rejected), pending=s.pending, bytes=s.bytes)
+            for s in self.senders
+        }
 
     def flush(self, deadline: float, upstream: Callable[[], bool] | None = None) -> bool:
         """Send partial batches at once and wait until every destination is idle (True) or
@@ -232,13 +264,13 @@ class FanOut:
             sender.request_flush(True)
         for sender in self.senders:
             sender.stop(max(0.0, deadline - time.monotonic()))
-            lost = len(sender.drain_unsent())
-            if lost:
-                unsent += lost
+            left = sender.drain_unsent()
+            if left:
+                unsent += len(left)
                 if spool is None:
-                    self.counters.drop(f"shutdown:{sender.name}", lost)
+                    sender.lost(left, "shutdown")
                 else:
-                    self.counters.incr(f"shutdown_spooled:{sender.name}", lost)
+                    self.counters.incr(f"shutdown_spooled:{sender.name}", len(left))
         if spool is not None:
             try:
                 spool.close()

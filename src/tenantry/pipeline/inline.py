@@ -11,11 +11,16 @@ end of each invocation (the web integrations do it for you in this mode).
 (what ``track()`` appends to: here it shapes on append), ``budget``, ``flush``, ``stop``,
 ``pending``, ``destination``, ``destinations_status``. The parts are the same: the chain,
 the suppression list and the destinations of ``pipeline.setup.prepare``, built when the
-service is constructed. There is no spool (``TELEMETRY_DURABLE`` needs the threads).
+service is constructed. There is no spool (``TELEMETRY_DURABLE`` needs the threads), and a full
+buffer (``TELEMETRY_QUEUE_SIZE``, ``TELEMETRY_QUEUE_MAX_BYTES``) drops new events, counted as with
+``TELEMETRY_WHEN_FULL=drop``: only ``flush()`` makes room.
 
-Accounting per event, once every destination has a final result for it: ``delivered`` unless
-a destination rejected it; each rejection is a drop ``rejected:<reason>`` and a ``failed``;
-``shutdown`` counts what is still unsent as ``shutdown:<destination>``.
+Accounting as ``pipeline.fanout`` does it: events are checked for encodability first
+(``events.encodable``: ``repaired_strings``, ``unencodable``); once every destination has a
+final result for an event it counts ``delivered``, or ``failed`` when a destination rejected it;
+each rejection is a drop ``rejected:<reason>``; per destination, ``delivered``, ``rejected`` by
+reason, ``retried``, ``sent``, ``batches``; ``shutdown`` counts what is still unsent as
+``shutdown:<destination>``.
 """
 
 from __future__ import annotations
@@ -23,14 +28,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tenantry.config import Settings
-from tenantry.counters import Counters
+from tenantry.counters import MAX_REASON, MAX_REASONS, Counters
 from tenantry.destinations.base import Destination, Result, Status
-from tenantry.events import Event
+from tenantry.events import Event, encodable
 from tenantry.pipeline.backlog import Budget, call_bytes
 from tenantry.pipeline.fanout import OnError
 from tenantry.pipeline.sender import event_bytes
@@ -54,7 +59,8 @@ class _Outbox:
         self.ready: deque[Event] = deque()
         self.later: list[tuple[float, Event]] = []
         self.outage = Outage()
-        self.stats = {"sent": 0, "delivered": 0, "retried": 0, "rejected": 0, "batches": 0}
+        self.stats = {"sent": 0, "delivered": 0, "retried": 0, "failed": 0, "batches": 0}
+        self.rejected: Counter[str] = Counter()  # by reason (at most MAX_REASONS, then other)
 
     def __len__(self) -> int:
         return len(self.ready) + len(self.later)
@@ -117,6 +123,9 @@ class InlineWorker:
         self.wake = threading.Event()  # the service sets it when a batch waits: nobody listens
         self.wake_at = -1
         self.spool = None
+        # nothing but flush() makes room here, so a full buffer drops (TELEMETRY_WHEN_FULL's
+        # block and overflow need the threads): flush at the end of each invocation
+        self.when_full = "drop"
         self.max_durability_lag = 0.0
         self.setup_error: str | None = None
         self.reporter = Reporter(settings.data_dir, counters, settings.status_interval)
@@ -152,6 +161,11 @@ class InlineWorker:
             events = shape_calls(
                 [call], self._chain, self._suppression, self.counters, debug=self.settings.debug
             )
+            events, repaired, lost = encodable(events)
+            if repaired:
+                self.counters.incr("repaired_strings", repaired)
+            if lost:
+                self.counters.drop("unencodable", lost)
             if not events:
                 return
             if not self._outboxes:
@@ -247,20 +261,23 @@ class InlineWorker:
         self, box: _Outbox, final: list[tuple[Event, Result]], settled: list[tuple[Event, bool]]
     ) -> None:
         rejected = [(e, r) for e, r in final if r.status is Status.REJECTED]
-        box.stats["rejected"] += len(rejected)
         box.stats["delivered"] += len(final) - len(rejected)
         for _, r in rejected:
+            reason = (r.reason or "unknown")[:MAX_REASON]
+            if reason not in box.rejected and len(box.rejected) >= MAX_REASONS:
+                reason = "other"
+            box.rejected[reason] += 1
             self.counters.drop(f"rejected:{r.reason or 'unknown'}")
-        if rejected:
-            self.counters.incr("failed", len(rejected))
-            if self._on_error is not None:
-                try:
-                    self._on_error(box.name, [e for e, _ in rejected], [r for _, r in rejected])
-                except Exception:
-                    logger.exception("tenantry: on_error callback failed")
+        if rejected and self._on_error is not None:
+            try:
+                self._on_error(box.name, [e for e, _ in rejected], [r for _, r in rejected])
+            except Exception:
+                logger.exception("tenantry: on_error callback failed")
         ok = sum(1 for _, clean in settled if clean)
         if ok:
             self.counters.incr("delivered", ok)
+        if len(settled) > ok:
+            self.counters.incr("failed", len(settled) - ok)
         if settled:
             self.budget.used -= sum(event_bytes(e) for e, _ in settled)
 
@@ -298,8 +315,25 @@ class InlineWorker:
     def durability_lag(self) -> float:
         return 0.0
 
+    def overflow_full(self) -> bool:
+        return False
+
+    def memory_status(self) -> dict[str, Any]:
+        """Bytes held (events waiting for ``flush``) and their bound."""
+        return {
+            "bytes": self.budget.used,
+            "max_bytes": self.max_bytes,
+            "when_full": self.when_full,
+            "overflow": None,
+        }
+
     def destination(self, name: str) -> Destination | None:
         return next((b.destination for b in self._outboxes if b.name == name), None)
 
     def destinations_status(self) -> dict[str, dict[str, int]]:
-        return {b.name: dict(b.stats, pending=len(b), bytes=0) for b in self._outboxes}
+        """Per destination, as ``FanOut.status``: its counts, ``rejected`` by reason, and the
+        events it still holds (``pending``)."""
+        return {
+            b.name: dict(b.stats, rejected=dict(b.rejected), pending=len(b), bytes=0)
+            for b in self._outboxes
+        }

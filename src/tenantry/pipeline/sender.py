@@ -12,6 +12,10 @@ shaping for it while it is sending (back-pressure, so a backlog waits upstream i
 ``hard_bytes`` where new events for it are dropped, ``buffer_full:<name>`` (a destination that
 stopped answering cannot take the whole budget). The bytes are an estimate per event
 (``event_bytes``) and count in the service's ``Budget`` until the event's result is final.
+
+``stats`` are this destination's own counts: ``delivered``, ``rejected`` (by reason, bounded as
+``Counters`` bounds them), ``failed`` (never sent: dropped from its full buffer or left at
+shutdown), ``retried``, ``sent`` and ``batches``.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ import itertools
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 
-from tenantry.counters import Counters
+from tenantry.counters import MAX_REASON, MAX_REASONS, Counters
 from tenantry.destinations.base import Destination, Result, Status
-from tenantry.events import Event
+from tenantry.events import Event, unencodable_indexes
 from tenantry.pipeline.backlog import Budget
 from tenantry.retry import Backoff, Outage
 
@@ -34,6 +38,8 @@ logger = logging.getLogger("tenantry")
 
 # Called with (destination name, events, their final results) once per send, from the sender thread.
 OnFinal = Callable[[str, Sequence[Event], Sequence[Result]], None]
+# Called with (destination name, events, reason) for events this destination will never send.
+OnLost = Callable[[str, Sequence[Event], str], None]
 
 EVENT_BYTES = 256  # a shaped event: the object, its uuid, distinct_id and properties dict
 EVENT_PROP_BYTES = 48  # per property
@@ -54,6 +60,7 @@ class Sender:
         *,
         counters: Counters,
         on_final: OnFinal,
+        on_lost: OnLost | None = None,
         max_buffer: int = 200_000,
         backoff: Backoff | None = None,
         send_timeout: float = 10.0,
@@ -66,6 +73,7 @@ class Sender:
         self.name = destination.name
         self._counters = counters
         self._on_final = on_final
+        self._on_lost = on_lost
         self._max_buffer = max_buffer
         self._outage = Outage(backoff)  # when untimed retries go: the sender alone waits
         self._send_timeout = send_timeout
@@ -86,7 +94,8 @@ class Sender:
         self._flushing = False
         self._stopping = False
         self._deadline: float | None = None
-        self.stats = {"sent": 0, "delivered": 0, "retried": 0, "rejected": 0, "batches": 0}
+        self.stats = {"sent": 0, "delivered": 0, "retried": 0, "failed": 0, "batches": 0}
+        self.rejected: Counter[str] = Counter()  # by reason (at most MAX_REASONS, then other)
         self._thread: threading.Thread | None = threading.Thread(
             target=self._run, name=f"tenantry-send-{self.name}", daemon=True
         )
@@ -129,8 +138,20 @@ class Sender:
             size += b
             n += 1
         if n < len(events):
-            self._counters.drop(f"buffer_full:{self.name}", len(events) - n)
+            self.lost(events[n:], "buffer_full")
         return events[:n], size
+
+    def lost(self, events: Sequence[Event], reason: str) -> None:
+        """``events`` will never be sent to this destination: counted ``failed`` here and
+        reported to ``on_lost`` (which counts the drop), or else dropped as ``<reason>:<name>``."""
+        self.stats["failed"] += len(events)
+        if self._on_lost is not None:
+            try:
+                self._on_lost(self.name, events, reason)
+            except Exception:
+                logger.exception("tenantry: result handling failed")
+        else:
+            self._counters.drop(f"{reason}:{self.name}", len(events))
 
     def over_soft_limit(self, alone: bool = False) -> bool:
         """True while this sender holds more than ``soft_bytes`` and is still making progress
@@ -236,6 +257,8 @@ class Sender:
                         len(self._ready) >= cfg.max_events
                         or self._flushing
                         or now - oldest >= cfg.max_age
+                        # the worker waits for this buffer (not in an outage: retries wait)
+                        or (self.bytes > self.soft_bytes and not self._delayed)
                     )
                     if due:
                         return self._take(cfg)
@@ -281,7 +304,7 @@ class Sender:
                 )
         except Exception as exc:  # a destination broke its promise: treat as a retryable failure
             logger.warning("tenantry: %s.send raised %s: %s", self.name, type(exc).__name__, exc)
-            results = [Result.retry(f"exception:{type(exc).__name__}")] * len(events)
+            results = _after_exception(events, exc)
         self.stats["batches"] += 1
         self.stats["sent"] += len(events)
         delivered = Status.DELIVERED
@@ -307,9 +330,15 @@ class Sender:
                 else:
                     final_events.append(event)
                     final_results.append(result)
-            n_rejected = sum(1 for r in final_results if r.status is Status.REJECTED)
+            n_rejected = 0
+            for r in final_results:
+                if r.status is Status.REJECTED:
+                    n_rejected += 1
+                    reason = (r.reason or "unknown")[:MAX_REASON]
+                    if reason not in self.rejected and len(self.rejected) >= MAX_REASONS:
+                        reason = "other"
+                    self.rejected[reason] += 1
             self.stats["retried"] += len(retry)
-            self.stats["rejected"] += n_rejected
             self.stats["delivered"] += len(final_events) - n_rejected
         else:  # the common case: everything delivered at the first try
             self._outage.succeeded()
@@ -320,15 +349,26 @@ class Sender:
         with self._lock:
             for item in retry:
                 heapq.heappush(self._delayed, item)
-            self._inflight -= len(events)
             self.bytes -= freed
         self._budget.used -= freed
         if final_events:
             self.last_progress = time.monotonic()
-        if self._room is not None:
-            self._room.set()
-        if final_events:
             try:
                 self._on_final(self.name, final_events, final_results)
             except Exception:
                 logger.exception("tenantry: result handling failed")
+        with self._lock:  # only now, once the results are counted: a flush waits for them
+            self._inflight -= len(events)
+        if self._room is not None:
+            self._room.set()
+
+
+def _after_exception(events: Sequence[Event], exc: Exception) -> list[Result]:
+    """Results for a batch whose ``send`` raised: an event that JSON cannot encode is rejected
+    (``unencodable``: a local encoding error is never retried, and never holds up its batch);
+    the others are retried."""
+    again = Result.retry(f"exception:{type(exc).__name__}")
+    bad = unencodable_indexes(events)
+    if not bad:
+        return [again] * len(events)
+    return [Result.rejected("unencodable") if i in bad else again for i in range(len(events))]

@@ -1,7 +1,8 @@
 """The worker's setup, run once on the worker thread (so constructing a ``TelemetryService`` does
 no I/O on the caller's thread): the installation secret, the developer-profile lookup, the
-policy chain, the suppression list, the destinations and the first-run notice, the fan-out, and
-in durable mode the spool with the replay of what earlier processes left in it.
+policy chain, the suppression list, the destinations and the first-run notice, the fan-out, in
+durable mode the spool with the replay of what earlier processes left in it, and what to do when
+the memory budget is full (``TELEMETRY_WHEN_FULL``; with ``overflow``, the ``Overflow``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tenantry.destinations import build
 from tenantry.destinations.base import Destination
 from tenantry.pipeline.backlog import Budget
 from tenantry.pipeline.fanout import FanOut, OnError
+from tenantry.pipeline.overflow import Overflow, writable
 from tenantry.policy import build_chain
 from tenantry.policy.hooks import Hooks, ServiceChain
 
@@ -36,6 +38,8 @@ class Parts:
     chain: Any  # the policy chain (``policy.build_chain``)
     suppression: Any  # ``store.suppression.SuppressionList``, or None without the store extra
     fanout: FanOut
+    when_full: str  # "overflow", "block" or "drop" (``TELEMETRY_WHEN_FULL``, resolved)
+    overflow: Overflow | None  # with "overflow"
 
 
 def set_up(
@@ -76,7 +80,25 @@ def set_up(
         room=room,
     )
     fanout.replay()
-    return Parts(chain=chain, suppression=suppression, fanout=fanout)
+    when_full = when_full_for(s)
+    overflow = None
+    if when_full == "overflow":  # nothing is created on disk before the first chunk spills
+        overflow = Overflow(s.data_dir / "overflow", s.overflow_max_bytes)
+    return Parts(
+        chain=chain,
+        suppression=suppression,
+        fanout=fanout,
+        when_full=when_full,
+        overflow=overflow,
+    )
+
+
+def when_full_for(s: Settings) -> str:
+    """``TELEMETRY_WHEN_FULL`` as set, else ``overflow`` when the data dir is writable (or can be
+    created) and ``drop`` when it is not."""
+    if s.when_full is not None:
+        return s.when_full
+    return "overflow" if writable(s.data_dir) else "drop"
 
 
 def prepare(

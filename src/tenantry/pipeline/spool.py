@@ -43,6 +43,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+import orjson
+
 from tenantry._files import open_private, open_private_file, private_dir
 from tenantry.counters import Counters
 from tenantry.events import Event
@@ -180,7 +182,8 @@ class Spool:
     def append(self, events: list[Event]) -> None:
         """Write ``events`` (one ``write``; the sync thread ``fsync``s it). Never raises: when the
         disk fails the events go on undurably (still delivered from memory), counted as
-        ``spool_errors``."""
+        ``spool_errors``; an event that cannot be encoded is left out alone (the fan-out checks
+        every event first, so this is a second line of defence), counted ``spool_unencodable``."""
         if not events:
             return
         with self._lock:
@@ -189,6 +192,9 @@ class Spool:
             try:
                 self._append(events)
             except OSError as exc:
+                self._counters.incr("spool_errors", len(events))
+                logger.error("tenantry: spool write failed (%s); events not durable", exc)
+            except Exception as exc:  # never let one event's bytes stop the worker
                 self._counters.incr("spool_errors", len(events))
                 logger.error("tenantry: spool write failed (%s); events not durable", exc)
 
@@ -202,7 +208,11 @@ class Spool:
         offset = self._offset
         placed = []
         for e in events:
-            rec = frame(e.dumps())
+            try:
+                rec = frame(e.dumps())
+            except orjson.JSONEncodeError:
+                self._counters.incr("spool_unencodable")
+                continue
             placed.append((e.uuid, (seg, offset)))
             chunks.append(rec)
             offset += len(rec)

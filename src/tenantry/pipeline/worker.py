@@ -41,6 +41,9 @@ GROUP = 512  # calls shaped, spooled and handed to the senders together
 SLICE = 0.05  # seconds of work before the loop looks at reports again
 DURABLE_INTERVAL = 0.01  # the worker's longest sleep in durable mode
 DURABLE_MAX_WAIT = 0.1  # durable mode: a call never waits longer than this for a sender's room
+# overflow: packed calls go to disk once the budget is a 1/SPILL_AT used, which leaves room for
+# the senders' buffers and for the calls that arrive between two turns of the worker
+SPILL_AT = 4
 
 
 class Worker:
@@ -61,9 +64,13 @@ class Worker:
         self.settings = settings
         self.counters = counters
         self.budget = Budget()
-        self.backlog = Backlog(self.budget)
+        self.backlog = Backlog(self.budget, counters=counters)
         self.queue: deque[Call] = self.backlog.queue
         self.max_bytes = settings.queue_max_bytes
+        # TELEMETRY_WHEN_FULL, resolved by setup (which may look at the disk); until then the
+        # backlog cannot spill, and only an explicit ``block`` blocks
+        self.when_full = settings.when_full if settings.when_full == "block" else "drop"
+        self.backlog.spill_at = self.max_bytes // SPILL_AT
         # calls shaped together: a group's shaped events land in a sender at once, so a small
         # budget shapes smaller groups (1/64 KiB of the budget each, 16 to GROUP calls)
         self._group = max(16, min(GROUP, self.max_bytes // 65536))
@@ -105,6 +112,8 @@ class Worker:
             parts = self._set_up()
             self._chain, self._suppression = parts.chain, parts.suppression
             self.spool = parts.fanout.spool
+            self.backlog.overflow = parts.overflow
+            self.when_full = parts.when_full
             self.fanout = parts.fanout
         except Exception as exc:
             self.setup_error = f"{type(exc).__name__}: {exc}"
@@ -197,9 +206,26 @@ class Worker:
         fanout = self.fanout
         return fanout.destination(name) if fanout is not None else None
 
-    def destinations_status(self) -> dict[str, dict[str, int]]:
+    def destinations_status(self) -> dict[str, dict[str, Any]]:
         fanout = self.fanout
         return fanout.status() if fanout is not None else {}
+
+    def overflow_full(self) -> bool:
+        """True when the overflow declined its last chunk (at ``TELEMETRY_OVERFLOW_MAX_BYTES``)."""
+        overflow = self.backlog.overflow
+        return overflow is not None and overflow.full
+
+    def memory_status(self) -> dict[str, Any]:
+        """Bytes held in memory and their bound; what happens when it is full; the overflow."""
+        overflow = self.backlog.overflow
+        return {
+            "bytes": self.budget.used,
+            "max_bytes": self.max_bytes,
+            "when_full": self.when_full,
+            "overflow": None
+            if overflow is None
+            else dict(overflow.status(), calls=self.backlog.spilled),
+        }
 
     def _upstream_idle(self) -> bool:
         """For ``flush``: wakes the worker; True when it has nothing left to shape."""
@@ -221,7 +247,8 @@ class Worker:
 
     def flush(self, deadline: float) -> bool:
         """Shape and send everything accepted so far, by ``deadline`` (``time.monotonic()``).
-        True when all of it has a final result and setup did not fail."""
+        True when all of it has a final result, setup did not fail, and no event was lost
+        (``Counters``: a drop whose reason is not an intended one, a rejection included)."""
         if not self._ready.wait(max(0.0, deadline - time.monotonic())):
             return False
         fanout = self.fanout
@@ -229,7 +256,7 @@ class Worker:
             while not self._upstream_idle() and time.monotonic() < deadline:
                 time.sleep(0.002)
             return False
-        return fanout.flush(deadline, self._upstream_idle)
+        return fanout.flush(deadline, self._upstream_idle) and not self.counters.get("lost")
 
     def stop(self, deadline: float) -> int:
         """Stop shaping and sending by ``deadline``. Returns the events left undelivered."""

@@ -303,8 +303,12 @@ class Relay:
             self._thread.shutdown(wait=False, cancel_futures=True)
 
     def status(self) -> dict[str, Any]:
+        """The relay's counters, with ``destinations`` (the names) and ``per_destination`` (each
+        one's counters), the keys ``TelemetryService.get_status()`` uses."""
         snap = self.counters.snapshot()
-        snap["destinations"] = self.fanout.status()
+        per = self.fanout.status()
+        snap["destinations"] = list(per)
+        snap["per_destination"] = per
         return snap
 
 
