@@ -268,8 +268,8 @@ class TelemetryService:
                 facts.request_bytes,
                 facts.response_bytes,
             )
-        except Exception:  # not a RequestFacts: the integration's bug, counted
-            self._swallowed()
+        except Exception:  # not a RequestFacts: the integration's bug, counted, never accepted
+            self.count_drop("invalid_facts")
             return
         self._record("request", event, None, end_user_id, developer_id, None, None, extra)
 
@@ -287,8 +287,8 @@ class TelemetryService:
         and the retries. Never raises, never blocks."""
         try:
             extra = (facts.name, facts.state, facts.duration_ms, facts.retries)
-        except Exception:
-            self._swallowed()
+        except Exception:  # not a TaskFacts
+            self.count_drop("invalid_facts")
             return
         self._record("task", event, None, end_user_id, developer_id, None, None, extra)
 
