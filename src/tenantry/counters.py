@@ -36,6 +36,7 @@ NOT_LOST = frozenset(
         "duplicate",
         "unplanned_event",  # a tracking plan with `unplanned: {events: drop}`
         "resolve_failed",
+        "invalid_facts",  # record_request/record_task given something else: never accepted
     }
 )
 MAX_REASONS = 32  # distinct names per family of reasons

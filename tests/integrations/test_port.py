@@ -93,7 +93,7 @@ def test_record_request_and_record_task_through_the_port():
         1,
     )
     drops = svc.get_status()["drops"]
-    assert drops["resolve_failed"] == 2 and drops["track_error"] == 1
+    assert drops["resolve_failed"] == 2 and drops["invalid_facts"] == 1
     svc.shutdown(5.0)
     off, _ = service(enabled=False)
     assert not off.enabled
