@@ -2,30 +2,52 @@
 policy chain of each edition without options (the baseline, measured in the same run), with a
 ``before_send`` that returns the event as it is, with one that scrubs it (drops a key, adds
 one), with 3 super properties, and with sampling (another event name sampled: the look-up
-only; this event sampled at 0.1: nine in ten stop at the decision). Also: ``sampled_in`` alone, the developer's-profile
+only; this event sampled at 0.1: nine in ten stop at the decision). Also: each processor alone
+on the same drafts (less noisy on a loaded machine), ``sampled_in`` alone, the developer's-profile
 check before each cloud event (``People.announce`` once the profile was sent), and the caller's
 cost of ``track_sync`` in ``mode="sync"`` (it shapes) beside the default threads mode (CPU of
 the calling thread only).
 
-Numbers are best-of-3 process CPU time per event, in microseconds. ``python bench/run.py hooks``.
+Numbers are best-of-5 process CPU time per event, in microseconds. ``python bench/run.py hooks``.
 """
 
 from __future__ import annotations
 
 import time
 
-from bench_policy import _best, _chain, _time_shape
+from bench_policy import _chain, _drafts, _shape_us
 
 from tenantry import TelemetryService
 from tenantry.counters import Counters
 from tenantry.events import Event, new_uuids
-from tenantry.policy.hooks import Hooks, ServiceChain, sampled_in
+from tenantry.policy.hooks import (
+    BeforeSend,
+    Hooks,
+    Sample,
+    ServiceChain,
+    SuperProperties,
+    sampled_in,
+)
 from tenantry.policy.people import People
 from tenantry.testing import InMemoryDestination
 
 TYPICAL = {"type": "text", "has_metadata": True}
 PROFILE = {"email": "developer@company.com", "country": "US", "created_at": "2026-01-02"}
 ANON = "anon_00000000000000000000000000000000"
+
+
+def _best(fn, n: int, repeat: int = 5) -> float:
+    """The lowest of ``repeat`` runs of ``fn(n)`` (microseconds per event)."""
+    return min(fn(n) for _ in range(repeat))
+
+
+def _per_event(fn):
+    """``fn(n)`` -> seconds, as microseconds per event."""
+    return lambda n: fn(n) / n * 1e6
+
+
+def _time_shape(chain, props):
+    return lambda n: _shape_us(chain, props, n)
 
 
 def _identity(event):
@@ -43,6 +65,19 @@ def _service_chain(edition: str, **options) -> ServiceChain:
     return ServiceChain(
         _chain(edition), Hooks(**options), counters=counters, people=False, anonymous_id=ANON
     )
+
+
+def _time_alone(processor):
+    """``processor`` alone over ``n`` typical drafts (seconds)."""
+
+    def run(n: int) -> float:
+        drafts = _drafts(TYPICAL, n)
+        started = time.process_time()
+        for d in drafts:
+            processor(d)
+        return time.process_time() - started
+
+    return run
 
 
 def _time_sampled_in(n: int) -> float:
@@ -81,7 +116,7 @@ def _time_track(mode: str):
 
 def main(quick: bool = False) -> None:
     n = 2_000 if quick else 20_000
-    print(f"{n} events per run, best of 3, process CPU us/event (typical event, 2 properties)")
+    print(f"{n} events per run, best of 5, process CPU us/event (typical event, 2 properties)")
     print(f"{'chain':11} {'options':28} {'us/event':>9} {'+us':>7} {'ratio':>6}")
     cases = (
         ("no options (baseline)", {}),
@@ -100,10 +135,20 @@ def main(quick: bool = False) -> None:
         raw = _best(_time_shape(_chain(edition), TYPICAL), n)
         print(f"{edition:11} {'edition chain alone':28} {raw:9.2f} {raw - base:+7.2f}")
     print()
-    print(f"sampled_in(uuid, 0.1) alone: {_best(_time_sampled_in, n):.2f} us")
-    print(f"profile check before a cloud event (already sent): {_best(_time_announce, n):.2f} us")
-    threads = _best(_time_track("threads"), n)
-    sync = _best(_time_track("sync"), n)
+    counters = Counters()
+    for label, processor in (
+        ("BeforeSend(identity)", BeforeSend(_identity, counters)),
+        ("BeforeSend(scrub)", BeforeSend(_scrub, counters)),
+        ("SuperProperties (3)", SuperProperties({"service": "api", "region": "eu", "v": 3})),
+        ("Sample (0.1)", Sample({"memory_created": 0.1}, counters)),
+    ):
+        alone = _best(_per_event(_time_alone(processor)), n)
+        print(f"{label} alone: {alone:.2f} us")
+    print(f"sampled_in(uuid, 0.1) alone: {_best(_per_event(_time_sampled_in), n):.2f} us")
+    announce = _best(_per_event(_time_announce), n)
+    print(f"profile check before a cloud event (already sent): {announce:.2f} us")
+    threads = _best(_per_event(_time_track("threads")), n)
+    sync = _best(_per_event(_time_track("sync")), n)
     print(
         f"track_sync caller cost: threads {threads:.2f} us, sync {sync:.2f} us "
         f"(shapes on the caller's thread: {sync / threads:.1f}x)"
