@@ -35,9 +35,9 @@ from typing import Any
 from tenantry.config import Settings
 from tenantry.counters import MAX_REASON, MAX_REASONS, Counters
 from tenantry.destinations.base import Destination, Result, Status
-from tenantry.events import Event, encodable
+from tenantry.events import Event
 from tenantry.pipeline.backlog import Budget, call_bytes
-from tenantry.pipeline.fanout import OnError
+from tenantry.pipeline.fanout import OnError, encodable_counted
 from tenantry.pipeline.sender import event_bytes
 from tenantry.pipeline.setup import prepare
 from tenantry.pipeline.shaping import Call, shape_calls
@@ -161,11 +161,7 @@ class InlineWorker:
             events = shape_calls(
                 [call], self._chain, self._suppression, self.counters, debug=self.settings.debug
             )
-            events, repaired, lost = encodable(events)
-            if repaired:
-                self.counters.incr("repaired_strings", repaired)
-            if lost:
-                self.counters.drop("unencodable", lost)
+            events = encodable_counted(events, self.counters)
             if not events:
                 return
             if not self._outboxes:
