@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import venv
@@ -37,7 +38,8 @@ def new_venv(path: Path, *requirements: str, timeout: float = 900) -> tuple[Path
 
 
 def installed(python: Path) -> dict[str, str]:
-    """``{distribution name (lower case): version}`` in the venv of ``python``."""
+    """``{distribution name (normalised as PEP 503 does: lower case, runs of ``-_.`` as one
+    ``-``): version}`` in the venv of ``python``."""
     listed = subprocess.run(
         [str(python), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
         capture_output=True,
@@ -45,6 +47,6 @@ def installed(python: Path) -> dict[str, str]:
         check=True,
     ).stdout
     return {
-        n.lower(): v
+        re.sub(r"[-_.]+", "-", n).lower(): v
         for n, v in (line.split("==", 1) for line in listed.splitlines() if "==" in line)
     }
