@@ -20,7 +20,6 @@ import string
 import zlib
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any
 
 from tests.policy.leak_vectors import DIGITS, LOWER, Vector, _num, _vectors, _word, place
 
@@ -275,7 +274,7 @@ def crypto_wallets() -> list[Vector]:
                  eth, "0x" + "".join(c.upper() if rng.random() < 0.5 else c for c in eth),
                  f"ltc1q{bech(38)}", f"r{b58(33)}", b58(44), f"T{b58(33)}", f"D{b58(33)}",
                  f"{handle}.eth", f"{handle}.sol", f"{handle}.crypto", f"{handle}.nft",
-                 f"{handle}.wallet", f"{handle}.x", f"{handle}.bnb", f"{handle}.dao",
+                 f"{handle}.wallet", f"{handle}.bitcoin", f"{handle}.bnb", f"{handle}.dao",
                  f"{handle}.lens", f"{handle}.eth"][i]  # fmt: skip
         frag = handle if i >= 12 else value[-10:].lower()
         items.append((value, (frag,)))
@@ -371,8 +370,10 @@ def locations() -> list[Vector]:
         elif kind == 2:
             value = "".join(rng.choice(_PLUS) for _ in range(8)) + "+" + rng.choice(_PLUS) * 2
         elif kind == 3:
-            value = "".join(rng.choice(_PLUS) for _ in range(4)) + "+" + "".join(
-                rng.choice(_PLUS) for _ in range(2)
+            value = (
+                "".join(rng.choice(_PLUS) for _ in range(4))
+                + "+"
+                + "".join(rng.choice(_PLUS) for _ in range(2))
             )
         elif kind == 4:
             value = f"{rng.choice(['sw', 'ec', 'n', 'se', 'w'])}{rng.randrange(1, 20)}" \
@@ -496,8 +497,8 @@ CLASSES: tuple[Callable[[], list[Vector]], ...] = (
 # -- the documented limits ---------------------------------------------------------------------
 def single_words_and_handles() -> list[Vector]:
     """A single word or a lower-case handle under a key that names nothing personal: a first
-    name, a surname, ``first.last``, ``first_last``, leetspeak, rot13 or reversed: any short
-    token of letters may be one."""
+    name, a surname, ``first.last``, ``first_last``, leetspeak, rot13 or reversed, a wallet
+    name under ``.x`` (``2.x`` is a version): any short token of letters may be one."""
     rng = random.Random("single_words_and_handles")
     items = []
     for i in range(20):
@@ -505,7 +506,7 @@ def single_words_and_handles() -> list[Vector]:
         value = [first, last.lower(), f"{first.lower()}.{last.lower()}", f"{first.lower()}_{last.lower()}",
                  first.lower().translate(str.maketrans("aeio", "4310")), codecs.encode(last.lower(), "rot13"),
                  last.lower()[::-1], f"{first.lower()}{rng.randrange(10, 99)}", f"{first[0]}{last}".lower(),
-                 f"{last}-{first}".lower()][i % 10]  # fmt: skip
+                 f"{last}-{first}".lower(), f"{first.lower()}.x"][i % 11]  # fmt: skip
         items.append((value, (value,)))
     return _vectors("limit:single_words_and_handles", items)
 

@@ -23,6 +23,7 @@ digits of one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -40,6 +41,8 @@ MIN_LENGTH = 3
 MIN_CONTAINED = 4
 MIN_SECRET = 8  # a configured secret shorter than this is not looked for
 MIN_NUMBER = 1000  # a number below this identifies nobody (and equals no bool)
+MIN_PART = 5  # a text this long that is part of an ID (or of its digest) is refused
+MIN_PART_NUMBER = 10_000  # ... and a number with this many digits
 _DIGIT_RUN = re.compile(r"\d{4,}")
 _NONE: frozenset[int] = frozenset()
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON writes escaped
@@ -84,7 +87,17 @@ class CallIds:
     (``numbers``). Built per distinct set of IDs, so cheaply: what only the item-by-item search
     needs (``exact``, ``parts``, ``originals``) is made on its first use."""
 
-    __slots__ = ("ids", "secrets", "needles", "numbers", "escaped", "last_clean", "_lists")
+    __slots__ = (
+        "ids",
+        "secrets",
+        "needles",
+        "numbers",
+        "escaped",
+        "last_clean",
+        "_lists",
+        "_hay",
+        "_parts",
+    )
 
     def __init__(self, ids: tuple[str, ...], secrets: Secrets | None = None) -> None:
         # Built once per distinct set of IDs (a new end user's first event): C-level steps only.
@@ -110,6 +123,8 @@ class CallIds:
         # is answered by one comparison
         self.last_clean: tuple[str, dict] | None = None
         self._lists: tuple[frozenset[str], tuple[str, ...], tuple[str, ...]] | None = None
+        self._hay: tuple[str, str] | None = None
+        self._parts: dict[str, bool] = {}
 
     def __bool__(self) -> bool:
         return bool(self.ids or self.secrets)
@@ -160,6 +175,47 @@ class CallIds:
                 return False
             value = int(value)
         return value in self.numbers or -value in self.numbers
+
+    def _haystack(self) -> tuple[str, str]:
+        """``(texts, digits)``: the call's IDs in lower case, each reversed, and the hex digests
+        (MD5, SHA-1, SHA-256) of each as given, in lower and in upper case; and the IDs' runs of
+        digits. Made on first use (opensource only asks)."""
+        if self._hay is None:
+            parts: list[str] = []
+            for given in self.ids:
+                low = given.lower()
+                parts += (low, low[::-1])
+                for variant in dict.fromkeys((given, low, given.upper())):
+                    raw = variant.encode()
+                    parts += (
+                        hashlib.md5(raw, usedforsecurity=False).hexdigest(),
+                        hashlib.sha1(raw, usedforsecurity=False).hexdigest(),
+                        hashlib.sha256(raw).hexdigest(),
+                    )
+            digits = "\x00".join(_DIGIT_RUN.findall("\x00".join(self.ids)))
+            self._hay = ("\x00".join(parts), digits)
+        return self._hay
+
+    def holds_part(self, text: str) -> bool:
+        """``text`` (``MIN_PART`` characters or more) is a part of one of the call's IDs, of one
+        written backwards, or of the hex digest of one: a prefix, a suffix, a half of an ID
+        split over two keys, ``md5(user_id)[:8]`` (any case)."""
+        if len(text) < MIN_PART:
+            return False
+        known = self._parts.get(text)
+        if known is None:
+            known = text.lower() in self._haystack()[0]
+            if len(self._parts) < _MEMO_SIZE:
+                self._parts[text] = known
+        return known
+
+    def holds_number(self, value: int | float) -> bool:
+        """``value`` (``MIN_PART_NUMBER`` or more, integral) is a run of the digits of one of
+        the call's IDs."""
+        magnitude = -value if value < 0 else value
+        if magnitude < MIN_PART_NUMBER or (type(value) is float and not value.is_integer()):
+            return False
+        return str(int(magnitude)) in self._haystack()[1]
 
     def masked(self, text: str, replacement: str) -> str | None:
         """``text`` with each ID in it replaced by ``replacement``; None when ``text`` is one
