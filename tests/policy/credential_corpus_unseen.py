@@ -189,9 +189,11 @@ CONTAINERS: dict[str, Any] = {
     "bcrypt-hash": _one("{s}", _bcrypt),
     "sha512crypt-shadow": _one("{u}:$6$rounds=5000$saltsalt${s}:19700:0:99999:7:::",
                                lambda g: g.s(B62 + "./", 86)),
+    "yescrypt-shadow": _one("{u}:$y$j9T$F5Jx5fExrKuJdvsXYOZQr1${s}:19700:0:99999:7:::",
+                            lambda g: g.s(B62 + "./", 43)),
     "htpasswd-apr1": _one("{u}:$apr1$x7Kd9Q2b${s}", lambda g: g.s(B62 + "./", 22)),
     "argon2-hash": _one("$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ${s}", lambda g: g.s(B64, 43)),
-    "django-pbkdf2": _one("pbkdf2_sha256$600000$Xk2Lm9Qp$${s}", lambda g: g.s(B64, 43) + "="),
+    "django-pbkdf2": _one("pbkdf2_sha256$600000$Xk2Lm9Qp${s}", lambda g: g.s(B64, 43) + "="),
     "pwdump-ntlm": _one("Administrator:500:aad3b435b51404eeaad3b435b51404ee:{s}:::", _hexkey),
     "cookie-gh-sess": _one("Cookie: logged_in=yes; _gh_sess={s}; tz=UTC", _key),
     "cookie-wordpress": _one("wordpress_logged_in_5c016e8f0f95f039102cbe8366c5c7f3=admin%7C1764000000%7C{s}",
@@ -221,7 +223,7 @@ CONTAINERS: dict[str, Any] = {
     "wpa-psk": _one('network={{\n    ssid="home"\n    psk="{s}"\n}}'),
     "secret-word-more-languages": lambda g: (lambda n, s: (f"{n}: {s}", (s,)))(
         g.pick(["parola", "geslo", "парола", "лозинка", "κωδικός", "kata laluan", "wagwoord",
-                "lykilorð", "palavra-passe", "gaga"]), g.password()),
+                "lykilorð", "palavra-passe", "sandi"]), g.password()),
     "k8s-secret-data": lambda g: (lambda s: (
         f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  license: {_b64(s)}\n",
         (s, _b64(s))))(g.s(LOWER + DIGITS, 24)),

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from tenantry.policy import words
+from tenantry.policy import credential_commands, words
 from tenantry.policy._memo import memoised
 from tenantry.policy._trie import trie
 from tenantry.policy.randomness import looks_random
@@ -45,6 +45,8 @@ def _hint() -> str:
     keywords of the commands and SQL read here; lower case, as a prefix tree (``_trie``)."""
     stems = set(words.SECRET_WORDS) | {w.split("-")[-1] for w in words.QUERY_WORDS}
     stems |= {"identified", "mysql", "mariadb", "sshpass", "redis-cli", "curl"}
+    stems |= {*words.GLUED_SUFFIXES, *credential_commands.GATE_WORDS}
+    stems |= {*words.WEAK_LAST_WORDS, *words.VENDOR_WORDS}
     kept: list[str] = []
     for stem in sorted(stems, key=len):
         if not any(k in stem for k in kept):
@@ -134,7 +136,10 @@ def _name_verdict(name: str) -> int:
     name_words = words.key_words(name)
     if name_words and name_words[-1] in _EXCEPTION_WORDS:
         return words.INNOCENT
-    return words.secret_words_verdict(name_words)
+    verdict = words.secret_words_verdict(name_words)
+    if not verdict and words.is_weak_secret_words(name_words):
+        return words.WEAK
+    return verdict
 
 
 @memoised()
@@ -155,7 +160,7 @@ def _verdict(text: str, start: int, name: str) -> int:
     previous = [w.lower() for w in before.groups() if w]
     return words.secret_words_verdict(
         [w for p in previous for w in words.key_words(p)] + words.key_words(name)
-    )
+    ) or (words.WEAK if verdict == words.WEAK else words.INNOCENT)
 
 
 def _value_of(text: str) -> object:
@@ -233,6 +238,8 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
                 if regex is _PAIR and m.group("sep") == ":" and _starts_line(text, m):
                     line = _LINE_VALUE.match(text, m.end())
                     span = (m.end(), line.end()) if line else None
+                    if line is None or _BLOCK.fullmatch(line.group(0)):
+                        span = _block(text, m, span)
                 else:
                     span = _value_span(text, m.end())
                 if span and _masks(verdict, text[slice(*span)]):
@@ -248,6 +255,7 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
                 span = _value_span(text, m.end())
                 if span:
                     yield span
+    yield from credential_commands.spans(text, low, _name_verdict)
     if "</" in text:
         for m in _TAG.finditer(text):
             if _masks(_name_verdict(m.group("name")), m.group("value")):
@@ -259,6 +267,27 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
                 yield span
     if _LONG_TOKEN.search(text) is not None or any(f" {c} " in low for c in _CONNECTIVES):
         yield from _prose(text)
+
+
+# A YAML block scalar's indicator (``password: |``, ``secret: >-``): the value is the lines below.
+_BLOCK = re.compile(r"[|>][-+0-9]*")
+
+
+def _block(text: str, m: re.Match[str], span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The lines below the pair ``m`` that are indented deeper than its own line (a block
+    scalar, or a value written on the next line), from the end of ``m``; else ``span``."""
+    start = text.rfind("\n", 0, m.start()) + 1
+    own = len(text[start : m.start()]) - len(text[start : m.start()].lstrip(" \t-"))
+    pos = text.find("\n", m.end())
+    end = None
+    while pos >= 0 and pos + 1 < len(text):
+        line_end = text.find("\n", pos + 1)
+        line = text[pos + 1 : len(text) if line_end < 0 else line_end]
+        if line.strip() and len(line) - len(line.lstrip(" \t")) <= own:
+            break
+        end = len(text) if line_end < 0 else line_end
+        pos = line_end
+    return (m.end(), end) if end is not None else span
 
 
 def _starts_line(text: str, m: re.Match[str]) -> bool:

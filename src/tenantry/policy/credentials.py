@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 
-from tenantry.policy import normalize
+from tenantry.policy import credential_commands, normalize
 from tenantry.policy._memo import memoised
 from tenantry.policy._trie import trie
 from tenantry.policy.credential_formats import FORMATS, Format
@@ -223,6 +223,8 @@ def _mask_view(text: str, random: bool, depth: int) -> str:
         out = mask_pairs(out)
     if "@" in out and ":" in out:
         out = _mask_userinfo(out)
+    if out.count(":") >= 4:
+        out = redact_spans(out, credential_commands.pgpass_spans(out))
     if len(out) >= normalize.MIN_BASE64 and _RUN.search(out) is not None:
         out = _mask_runs(out, random, depth)
     return out

@@ -35,16 +35,21 @@ def secret_key_verdict(key: str) -> int:
     """0: not a secret; 1: the key's words name a secret (``api_key``, ``sessionToken``,
     ``Cookie``, ``auth``, ``x-api-key``) or the key itself holds a credential; 2: names a
     secret as a flag or a measure (``token_count``, ``has_password``, ``session_duration_ms``):
-    kept when its value is a number or a bool."""
-    verdict = words.secret_words_verdict(words.key_words(key))
+    kept when its value is a number or a bool; 3 (``words.WEAK``): names one only when the
+    value looks like a key (``SENTRY_KEY``, ``datadog_app``)."""
+    kw = words.key_words(key)
+    verdict = words.secret_words_verdict(kw)
     if verdict:
         return verdict
-    return 1 if len(key) > 3 and credentials.has_credential(key) else 0
+    if len(key) > 3 and credentials.has_credential(key):
+        return words.NAMED
+    return words.WEAK if words.is_weak_secret_words(kw) else words.INNOCENT
 
 
 def is_secret_key(key: str) -> bool:
-    """True when the key names a secret in any form (``secret_key_verdict(key) != 0``)."""
-    return bool(secret_key_verdict(key))
+    """True when the key names a secret, as it is or as a measure (``NAMED``, ``MEASURE``: a
+    vendor's ``*_KEY``, ``WEAK``, names one only by its value)."""
+    return secret_key_verdict(key) in (words.NAMED, words.MEASURE)
 
 
 @memoised()

@@ -245,8 +245,12 @@ def names_an_action(words: list[str]) -> bool:
 
 
 # Verdicts for keys: ``INNOCENT``; ``NAMED`` (the key's words name a secret, or personal data);
-# ``MEASURE`` (they do, but as a flag or a measure: kept when the value is a number or a bool).
-INNOCENT, NAMED, MEASURE = 0, 1, 2
+# ``MEASURE`` (they do, but as a flag or a measure: kept when the value is a number or a bool);
+# ``WEAK`` (they name a secret only when the value looks like a key: ``is_weak_secret_words``).
+INNOCENT, NAMED, MEASURE, WEAK = 0, 1, 2, 3
+# A value that looks like a key: 16 or more letters, digits and ``_ + = -`` with a letter and a
+# digit (``SENTRY_KEY=9f86d081884c7d65...``; ``sort_key=created_at`` is no key).
+KEYISH = re.compile(r"(?=[A-Za-z_+=-]*[0-9])(?=[0-9_+=-]*[A-Za-z])[A-Za-z0-9_+=-]{16,}")
 
 
 def fold(text: str) -> str:
@@ -365,5 +369,8 @@ NUMBER_TYPES = (int, float, bool)
 
 def keeps(verdict: int, value: object) -> bool:
     """Whether a value survives its key's verdict: always under an innocent key, under a
-    ``MEASURE`` key only as a number or a bool, never under a ``NAMED`` key."""
+    ``MEASURE`` key only as a number or a bool, under a ``WEAK`` key unless it is a string that
+    looks like a key (``KEYISH``), never under a ``NAMED`` key."""
+    if verdict == WEAK:
+        return type(value) is not str or KEYISH.fullmatch(value.strip("\"'` ")) is None
     return verdict == INNOCENT or (verdict == MEASURE and type(value) in NUMBER_TYPES)
