@@ -114,7 +114,7 @@ _PLACEHOLDER = re.compile(
     r"|malformed|mismatch|unknown|unauthorized|forbidden|ok|valid|unset|set|changed|reset"
     r"|updated|provided|present|absent|supplied|not|too|must|should|cannot|is|was|has|does"
     r"|needed|disabled|enabled|basic|digest|oauth2?|saml|oidc|string|str|int|bool|secretstr"
-    r"|object|dict|list|bytes|type|value)[\s\\\"'`.,;:!)]*"
+    r"|object|dict|list|bytes|type|value|file|env|stdin|prompt)[\s\\\"'`.,;:!)]*"
 )
 _ALREADY = re.compile(r"(?i)[\s\\\"'`]*(?:[A-Za-z][\w-]{0,24}[ \t]+)?\[REDACTED\][\s\\\"'`]*")
 
@@ -255,7 +255,9 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
                 span = _value_span(text, m.end())
                 if span:
                     yield span
-    yield from credential_commands.spans(text, low, _name_verdict)
+    for span in credential_commands.spans(text, low, _name_verdict):
+        if _PLACEHOLDER.fullmatch(text, *span) is None:  # echo "$DOCKER_PASSWORD" | ...
+            yield span
     if "</" in text:
         for m in _TAG.finditer(text):
             if _masks(_name_verdict(m.group("name")), m.group("value")):

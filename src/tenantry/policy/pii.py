@@ -176,15 +176,14 @@ _JOINED_SPLIT = re.compile(r"[-_.]")
 _NUMBER_WORDS = re.compile(
     r"(?i)(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|oh|nil)[-_.]?){5,}"
 )
-# Places in compact codes: geohashes (seven or more characters of their alphabet with two digits,
-# or nine or more with one: about 150 m or finer), what3words addresses (three words and two dots), plus
-# codes (full and short), Maidenhead grid squares (six or eight characters), and the postal
+# Places in compact codes: geohashes (eight or more characters of their alphabet with two digits,
+# or nine or more with one: 40 m or finer; seven would refuse "utf8mb4"), plus codes (full and
+# short), Maidenhead grid squares (six or eight characters), and the postal
 # codes whose digits are too few for the digit rule: British and Canadian (any case), Dutch
 # (four digits and two capitals that are no unit) and Polish (NN-NNN).
 _PLACES = re.compile(
     r"(?P<geohash>\A(?=(?:[0-9]*[b-hjkmnp-z]){3})(?:(?=(?:[b-hjkmnp-z]*[0-9]){2})"
-    r"[0-9b-hjkmnp-z]{7,12}|(?=[b-hjkmnp-z]*[0-9])[0-9b-hjkmnp-z]{9,12})\Z)"
-    r"|(?P<w3w>\A[a-z]{3,}\.[a-z]{3,}\.[a-z]{3,}\Z)"
+    r"[0-9b-hjkmnp-z]{8,12}|(?=[b-hjkmnp-z]*[0-9])[0-9b-hjkmnp-z]{9,12})\Z)"
     r"|(?P<plus_code>(?i:[2-9CFGHJMPQRVWX]{4,8}\+[2-9CFGHJMPQRVWX]{2,3}))"
     r"|(?P<grid_square>\A[A-R]{2}[0-9]{2}[a-x]{2}(?:[0-9]{2})?\Z)"
     r"|(?P<postal_code>(?i:\A[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}\Z|\A[a-z][0-9][a-z][0-9][a-z][0-9]\Z)"

@@ -154,7 +154,7 @@ COUNT_LAST_WORDS = frozenset({"count", "counts", "len", "length", "size", "total
 # ... and a secret key into a flag or a measure: "token_count", "session_duration_ms".
 MEASURE_FIRST_WORDS = COUNT_FIRST_WORDS | {"max", "min", "avg"}
 
-# Names that name a secret only when their value looks like a key (``credential_pairs.KEYISH``):
+# Names that name a secret only when their value looks like a key (``KEYISH``):
 # a last word "key" (``SENTRY_KEY``, ``search_key``) unless the word before it names a kind of
 # key that is no secret (``primary_key``, ``sort_key``), or a vendor's name (gitleaks' rules
 # that find a token by the vendor's name before it: ``DATADOG_APP``, ``meraki = ...``).
@@ -234,6 +234,11 @@ ACTION_WORDS = frozenset(
         "step", "order", "product", "cart", "payment", "subscription", "report",
         "dashboard", "settings", "profile", "notification", "email", "model",
         "prompt", "chat", "tool", "agent", "call", "batch", "export", "import",
+        # the adjectives of plans, themes and variants ("Starter-Plus", "Solarized-Dark")
+        "dark", "light", "plus", "pro", "premium", "basic", "standard", "enterprise", "starter",
+        "free", "default", "custom", "main", "primary", "secondary", "beta", "alpha", "preview",
+        "classic", "modern", "compact", "mono", "sans", "serif", "high", "low", "medium",
+        "small", "large", "auto", "manual", "legacy", "stable", "nightly", "contrast",
     }
 )  # fmt: skip
 
@@ -248,9 +253,13 @@ def names_an_action(words: list[str]) -> bool:
 # ``MEASURE`` (they do, but as a flag or a measure: kept when the value is a number or a bool);
 # ``WEAK`` (they name a secret only when the value looks like a key: ``is_weak_secret_words``).
 INNOCENT, NAMED, MEASURE, WEAK = 0, 1, 2, 3
-# A value that looks like a key: 16 or more letters, digits and ``_ + = -`` with a letter and a
-# digit (``SENTRY_KEY=9f86d081884c7d65...``; ``sort_key=created_at`` is no key).
-KEYISH = re.compile(r"(?=[A-Za-z_+=-]*[0-9])(?=[0-9_+=-]*[A-Za-z])[A-Za-z0-9_+=-]{16,}")
+# A value that looks like a key: 16 or more letters, digits and ``+ / =`` with a letter and a
+# digit, or a UUID (``SENTRY_KEY=9f86d081884c7d65...``, a Heroku key; ``sort_key=created_at``
+# and ``channel=general-2024`` are no keys).
+KEYISH = re.compile(
+    r"(?=[A-Za-z+/=]*[0-9])(?=[0-9+/=]*[A-Za-z])[A-Za-z0-9+/=]{16,}"
+    r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+)
 
 
 def fold(text: str) -> str:
