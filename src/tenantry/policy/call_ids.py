@@ -44,6 +44,7 @@ MIN_NUMBER = 1000  # a number below this identifies nobody (and equals no bool)
 MIN_PART = 5  # a text this long that is part of an ID (or of its digest) is refused
 MIN_PART_NUMBER = 10_000  # ... and a number with this many digits
 _DIGIT_RUN = re.compile(r"\d{4,}")
+_HEXISH = re.compile(r"[0-9a-fA-F]+")
 _NONE: frozenset[int] = frozenset()
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON writes escaped
 _MEMO_SIZE = 4096  # distinct sets of IDs whose CallIds are kept
@@ -96,7 +97,9 @@ class CallIds:
         "last_clean",
         "_lists",
         "_hay",
+        "_digest_hay",
         "_parts",
+        "longest",
     )
 
     def __init__(self, ids: tuple[str, ...], secrets: Secrets | None = None) -> None:
@@ -124,7 +127,9 @@ class CallIds:
         self.last_clean: tuple[str, dict] | None = None
         self._lists: tuple[frozenset[str], tuple[str, ...], tuple[str, ...]] | None = None
         self._hay: tuple[str, str] | None = None
+        self._digest_hay: str | None = None
         self._parts: dict[str, bool] = {}
+        self.longest = max(map(len, ids), default=0)
 
     def __bool__(self) -> bool:
         return bool(self.ids or self.secrets)
@@ -177,34 +182,44 @@ class CallIds:
         return value in self.numbers or -value in self.numbers
 
     def _haystack(self) -> tuple[str, str]:
-        """``(texts, digits)``: the call's IDs in lower case, each reversed, and the hex digests
-        (MD5, SHA-1, SHA-256) of each as given, in lower and in upper case; and the IDs' runs of
-        digits. Made on first use (opensource only asks)."""
+        """``(texts, digits)``: the call's IDs in lower case and each written backwards; their
+        runs of digits. Made on first use (opensource only asks)."""
         if self._hay is None:
+            low = [i.lower() for i in self.ids]
+            texts = "\x00".join(low + [i[::-1] for i in low])
+            self._hay = (texts, "\x00".join(_DIGIT_RUN.findall("\x00".join(self.ids))))
+        return self._hay
+
+    def _digests(self) -> str:
+        """The hex digests (MD5, SHA-1, SHA-256) of each ID as given, in lower and in upper
+        case. Made when a hex text is first asked about (hashing costs; most texts are not)."""
+        if self._digest_hay is None:
             parts: list[str] = []
             for given in self.ids:
-                low = given.lower()
-                parts += (low, low[::-1])
-                for variant in dict.fromkeys((given, low, given.upper())):
+                for variant in dict.fromkeys((given, given.lower(), given.upper())):
                     raw = variant.encode()
                     parts += (
                         hashlib.md5(raw, usedforsecurity=False).hexdigest(),
                         hashlib.sha1(raw, usedforsecurity=False).hexdigest(),
                         hashlib.sha256(raw).hexdigest(),
                     )
-            digits = "\x00".join(_DIGIT_RUN.findall("\x00".join(self.ids)))
-            self._hay = ("\x00".join(parts), digits)
-        return self._hay
+            self._digest_hay = "\x00".join(parts)
+        return self._digest_hay
 
     def holds_part(self, text: str) -> bool:
         """``text`` (``MIN_PART`` characters or more) is a part of one of the call's IDs, of one
         written backwards, or of the hex digest of one: a prefix, a suffix, a half of an ID
         split over two keys, ``md5(user_id)[:8]`` (any case)."""
-        if len(text) < MIN_PART:
-            return False
         known = self._parts.get(text)
         if known is None:
-            known = text.lower() in self._haystack()[0]
+            n = len(text)
+            if n < MIN_PART or (n > self.longest and _HEXISH.fullmatch(text) is None):
+                known = False  # too short, or longer than every ID and no digest's part
+            else:
+                low = text.lower()
+                known = low in self._haystack()[0] or (
+                    _HEXISH.fullmatch(low) is not None and low in self._digests()
+                )
             if len(self._parts) < _MEMO_SIZE:
                 self._parts[text] = known
         return known

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tenantry.counters import Counters
 from tenantry.policy import credentials, harmless, pii, words
-from tenantry.policy.call_ids import CallIds
+from tenantry.policy.call_ids import MIN_PART, CallIds
 from tenantry.policy.context import UNKNOWN
 from tenantry.policy.processors import REDACTED, Draft, safe_route, safe_task
 
@@ -155,7 +155,7 @@ class FilterPersonalData:
         route = props.pop("route", None) if name == "api_request" else None
         task = props.pop("task", None) if name == "task_run" else None
         ids = draft.get("call_ids")
-        props = _filter(props, removed, draft.get("vouched") or _NOTHING, ids or None)
+        props = _filter(props, removed, draft.get("vouched") or _NOTHING, ids)
         if ids is not None and ids.in_event(name, props):  # seldom: item by item
             props = _without_ids(props, ids, removed)
             if type(name) is str and ids.found_in(name):
@@ -188,6 +188,8 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset, ids: CallIds |
     key_reason = harmless.key_reason
     token_reason = harmless.token_reason
     keeps = words.keeps
+    part = ids.holds_part if ids is not None else None
+    min_part = MIN_PART
     for k, v in d.items():
         tv = type(v)
         if vouched and k in vouched and (tv is str or tv is int or tv is float or tv is bool):
@@ -197,7 +199,7 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset, ids: CallIds |
         if judged is not None and not keeps(judged[0], v):
             removed[judged[1]] = removed.get(judged[1], 0) + 1
             continue
-        if ids is not None and ids.holds_part(k):
+        if part is not None and len(k) >= min_part and part(k):
             removed["call_id"] = removed.get("call_id", 0) + 1
             continue
         if tv is str:
@@ -217,7 +219,7 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset, ids: CallIds |
             continue
         else:  # nothing else is left by coercion; should it be, it does not leave
             reason = "object"
-        if reason is None and tv is str and ids is not None and ids.holds_part(v):
+        if reason is None and part is not None and tv is str and len(v) >= min_part and part(v):
             reason = "call_id"
         if reason is None:
             out[k] = v
