@@ -227,6 +227,8 @@ CONTAINERS: dict[str, Any] = {
     "k8s-secret-data": lambda g: (lambda s: (
         f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  license: {_b64(s)}\n",
         (s, _b64(s))))(g.s(LOWER + DIGITS, 24)),
+    "base32-pair": lambda g: (lambda pw: (
+        "cfg " + base64.b32encode(f"password={pw}".encode()).decode(), (pw,)))(g.password()),
     "split-across-properties": lambda g: (lambda a, b: (
         {"key_a": "sk_live_" + a, "key_b": b}, (a,)))(g.s(B62, 6), g.s(B62, 18)),
 }  # fmt: skip

@@ -180,6 +180,7 @@ _NOT_ASCII_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdef")
 _NOT_TEXT_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv0123456789+/-_")
 _DIGITS = re.compile("[0-9]")
 _HEX = re.compile("[0-9A-Fa-f]+")
+_BASE32 = re.compile("[A-Z2-7]+={0,6}")
 
 
 def _may_encode_text(run: str) -> bool:
@@ -189,6 +190,8 @@ def _may_encode_text(run: str) -> bool:
     heads = run[::4]
     if len(heads.translate(_NOT_ASCII_HEADS)) <= len(heads) // 4:
         return True
+    if run.isupper() and _BASE32.fullmatch(run) is not None:
+        return True  # base32 (RFC 4648): capitals and 2-7
     if _DIGITS.search(run) is None:
         return False
     if _HEX.fullmatch(run) is not None:

@@ -77,7 +77,7 @@ SECRET_PAIRS = frozenset(
         ("one", "time"), ("pass", "word"), ("pass", "phrase"), ("mot", "de"), ("de", "passe"),
         ("seed", "phrase"), ("webhook", "url"), ("hook", "url"),
         # other languages: Vietnamese "mat khau", Indonesian "kata sandi", Arabic, Persian
-        ("mat", "khau"), ("kata", "sandi"), ("كلمة", "المرور"), ("كلمة", "السر"),
+        ("mat", "khau"), ("kata", "sandi"), ("kata", "laluan"), ("palavra", "passe"), ("كلمة", "المرور"), ("كلمة", "السر"),
         ("رمز", "عبور"),
         # vendor headers and settings: Azure API Management (``Ocp-Apim-Subscription-Key``),
         # Azure Functions (``x-functions-key``), RapidAPI, WireGuard (``PresharedKey``), HMAC
