@@ -58,6 +58,8 @@ _SHORT_BASE64 = re.compile(r"(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{6,11}\Z")
 _NAME_BYTES = re.compile(rb"[A-Za-z][A-Za-z0-9._@+ -]{3,}\Z")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z_-]*(?: [A-Za-z][A-Za-z_-]*){1,5}\Z")  # "Memory Created"
 _SPACE = re.compile(r"\s")
+# A number in scientific notation ("9.4886e+09": the first digits of a phone number).
+_SCIENTIFIC = re.compile(r"[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+\Z")
 
 PHONE_LENGTH = 10**6  # integral numbers of seven or more digits are shaped like identifiers
 LONGEST_MEASURE = 10**14  # ... a measure keeps up to 14 digits (epoch milliseconds)
@@ -77,6 +79,8 @@ def token_reason(text: str) -> str | None:
     kind = pii.detect(text)
     if kind is not None:
         return kind
+    if _SCIENTIFIC.match(text) and abs(float(text)) >= PHONE_LENGTH:
+        return "digits"
     if len(normalize.views(text)) > 1:  # a base64 or hex segment that reads as text
         return "encoded"
     if _SHORT_BASE64.match(text) and _decodes_to_a_name(text):

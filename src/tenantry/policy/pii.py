@@ -39,10 +39,12 @@ def secret_key_verdict(key: str) -> int:
     value looks like a key (``SENTRY_KEY``, ``datadog_app``)."""
     kw = words.key_words(key)
     verdict = words.secret_words_verdict(kw)
-    if verdict:
+    if verdict == words.NAMED:
         return verdict
     if len(key) > 3 and credentials.has_credential(key):
-        return words.NAMED
+        return words.NAMED  # ... also when its words read as a measure ("...&code_verifier=x9n")
+    if verdict:
+        return verdict
     return words.WEAK if words.is_weak_secret_words(kw) else words.INNOCENT
 
 
