@@ -11,10 +11,15 @@ multi-word name such as ``mot de passe`` or ``api key`` is read across the space
 the value is masked unless the words name a measure or a flag and the value is a number or a
 bool (``words.keeps``: ``token_count=3`` stays), or the value is a placeholder or a status word
 (``token=None``, ``password: ${DB_PASSWORD}``, ``Invalid token: expired``).
+A vendor's name or a last word ``key`` (``words.is_weak_secret_words``: ``SENTRY_KEY``,
+``datadog_app``) names a secret only when the value looks like a key (``words.KEYISH``).
 
 Syntaxes: ``name=value``, ``name: value``, ``name := value``, ``name => value`` with the name
 and the value quoted, escaped-quoted (``\\"``, any depth) or bare (JSON, Python and Ruby reprs,
-YAML, ``.env``, TOML, INI, form and query strings, HTTP headers, connection strings); command
+YAML, also a block scalar ``password: |`` or a value on the next line, ``.env``, TOML, INI, form
+and query strings, HTTP headers, connection strings); the containers of
+``credential_commands`` (command lines, XML properties named by an attribute, HCL variables,
+Kubernetes Secrets); command
 line flags (``--password x``, ``mysql -px``, ``sshpass -p x``, ``redis-cli -a x``, ``curl -u
 user:x``); XML elements and ``key="..." value="..."`` attributes, and ``name``/``value`` pairs in
 JSON or YAML; SQL ``IDENTIFIED BY '...'`` and ``PASSWORD '...'``; prose: a secret word, a verb

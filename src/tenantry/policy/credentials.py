@@ -7,12 +7,12 @@
 
 What counts as a credential, checked in this order on each view of the text:
 
-1. a known format (``credential_formats``: 150 shapes from gitleaks, detect-secrets, trufflehog
-   and the vendors' docs: tenantry's ``tnt_``/``tns_`` keys, cloud, source control, CI,
+1. a known format (``credential_formats``: 178 shapes from gitleaks, detect-secrets, trufflehog,
+   the vendors' docs and the password-hash formats, and 22 prefixes of a key cut short: tenantry's ``tnt_``/``tns_`` keys, cloud, source control, CI,
    registry, chat, payment, email, observability and AI providers' tokens, webhook URLs, chat
    bot tokens, JWTs, PEM and PuTTY private keys, ``Bearer``/``Basic``/... credentials, the
-   user-info of a URL);
-2. the value after a secret name (``credential_pairs``: ``password=...``, ``"api_key": "..."``,
+   user-info of a URL, password hashes, ``code=`` and ``key=`` in a URL's query);
+2. the value after a secret name (``credential_pairs``, ``credential_commands``: ``password=...``, ``"api_key": "..."``,
    headers, flags, XML, SQL, prose; the names judged by ``tenantry.policy.words``), and the
    user-info before a host without a scheme (``deploy:pw@git.example.com:team/app.git``);
 3. the last resort: a token of 20+ characters that mixes upper case, lower case and digits the

@@ -12,10 +12,12 @@ What is harmless:
   MIME type or a ``product/1.2`` version;
   ``text``, ``eu-west-1``, ``gpt-4o-mini``, ``application/json``, ``1.2.3``, ``TimeoutError``,
   ISO dates) that no detector of ``pii`` flags (emails, phones and other digit runs, IPs, MAC
-  addresses, IDs, plates, file names, domains, tokens, random strings) and that hides no
-  encoded text (no base64 or hex segment of it decodes to readable text: ``normalize.views``);
-- a number that is not shaped like an identifier: integral numbers of seven or more digits
-  (phone, card, account and snowflake lengths; floats holding such integers too) are refused,
+  addresses, IDs, plates, file names, domains, tokens, random strings, full names joined into
+  one token, place codes) and that hides no encoded text (no base64, base32 or hex segment of
+  it decodes to readable text: ``normalize.views``; no 6-11 character base64 decodes to a name;
+  no punycode);
+- a number that is not shaped like an identifier: numbers whose integral part has seven or more
+  digits (phone, card, account and snowflake lengths; ``4155550100.25`` too) are refused,
   except up to 14 digits under a key that names a measure (``bytes``, ``created_at``);
 - booleans and nulls.
 

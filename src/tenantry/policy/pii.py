@@ -3,9 +3,10 @@
 Keys are matched on their *words* (snake_case, camelCase, kebab-case, dots and spaces are split),
 never on substrings: ``keyboard_layout`` and ``monkey_count`` are innocent, ``userEmail`` and
 ``filePath`` are not. ``detect(value)`` names what a short value looks like (an email in any
-spelling, a URL or path, a token, an IP or MAC address, a phone or other run of digits, a UUID,
-ULID or prefixed ID, a host name, a plate or ID code, a file name, a random string), by one
-combined regex and a few programmatic checks (Luhn, entropy, digit runs). It is one half of the
+spelling, a URL or path, a token, an IP or MAC address, a phone or other run of digits, spelt
+out too, a UUID, ULID or prefixed ID, a host or wallet name, a plate or ID code, a file name, a
+random string, a full name joined into one token, a place code: geohash, plus code, grid square,
+postal code), by a few regexes and programmatic checks (Luhn, entropy, digit runs). It is one half of the
 opensource rule: ``harmless`` first admits only short tokens of a safe alphabet, then asks
 ``detect`` which of those are still personal.
 
