@@ -43,6 +43,9 @@ MIN_SECRET = 8  # a configured secret shorter than this is not looked for
 MIN_NUMBER = 1000  # a number below this identifies nobody (and equals no bool)
 MIN_PART = 5  # a text this long that is part of an ID (or of its digest) is refused
 MIN_PART_NUMBER = 10_000  # ... and a number with this many digits
+# The longest part of a digest that can reach a filter's part check: ``harmless`` refuses hex of
+# eight or more characters that mixes letters and digits (``pii``: "hex") before it is asked.
+DIGEST_PART = 7
 _DIGIT_RUN = re.compile(r"\d{4,}")
 _HEXISH = re.compile(r"[0-9a-fA-F]+")
 _NONE: frozenset[int] = frozenset()
@@ -99,7 +102,7 @@ class CallIds:
         "_hay",
         "_digest_hay",
         "_parts",
-        "longest",
+        "part_limit",
     )
 
     def __init__(self, ids: tuple[str, ...], secrets: Secrets | None = None) -> None:
@@ -129,7 +132,8 @@ class CallIds:
         self._hay: tuple[str, str] | None = None
         self._digest_hay: str | None = None
         self._parts: dict[str, bool] = {}
-        self.longest = max(map(len, ids), default=0)
+        # a text longer than every ID and than a digest part that can still pass is no part
+        self.part_limit = max(DIGEST_PART, *map(len, ids)) if ids else DIGEST_PART
 
     def __bool__(self) -> bool:
         return bool(self.ids or self.secrets)
@@ -213,7 +217,7 @@ class CallIds:
         known = self._parts.get(text)
         if known is None:
             n = len(text)
-            if n < MIN_PART or (n > self.longest and _HEXISH.fullmatch(text) is None):
+            if n < MIN_PART or (n > self.part_limit and _HEXISH.fullmatch(text) is None):
                 known = False  # too short, or longer than every ID and no digest's part
             else:
                 low = text.lower()

@@ -188,8 +188,11 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset, ids: CallIds |
     key_reason = harmless.key_reason
     token_reason = harmless.token_reason
     keeps = words.keeps
+    # A text may be a part of an ID (or of a digest of one) only when it is ``MIN_PART`` to
+    # ``part_limit`` long: most keys and values are not, and cost no call.
     part = ids.holds_part if ids is not None else None
     min_part = MIN_PART
+    limit = ids.part_limit if ids is not None else 0
     for k, v in d.items():
         tv = type(v)
         if vouched and k in vouched and (tv is str or tv is int or tv is float or tv is bool):
@@ -199,7 +202,7 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset, ids: CallIds |
         if judged is not None and not keeps(judged[0], v):
             removed[judged[1]] = removed.get(judged[1], 0) + 1
             continue
-        if part is not None and len(k) >= min_part and part(k):
+        if min_part <= len(k) <= limit and part(k):
             removed["call_id"] = removed.get("call_id", 0) + 1
             continue
         if tv is str:
@@ -219,7 +222,7 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset, ids: CallIds |
             continue
         else:  # nothing else is left by coercion; should it be, it does not leave
             reason = "object"
-        if reason is None and part is not None and tv is str and len(v) >= min_part and part(v):
+        if reason is None and tv is str and min_part <= len(v) <= limit and part(v):
             reason = "call_id"
         if reason is None:
             out[k] = v
