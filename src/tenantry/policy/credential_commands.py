@@ -72,6 +72,7 @@ _COMMANDS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         ),
     ),
 )
+_ANY_NEEDED = re.compile("|".join(re.escape(w) for needed, _ in _COMMANDS for w in needed))
 # A Kubernetes Secret's data: every value under ``data:`` or ``stringData:``.
 _K8S_KIND = re.compile(r"(?im)^[ \t]*kind:[ \t]*[\"']?secret\b")
 _K8S_DATA = re.compile(r"(?m)^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*$")
@@ -87,6 +88,13 @@ def spans(text: str, low: str, named: Callable[[str], int]) -> Iterator[tuple[in
     """The credentials of the syntaxes above in ``text`` (``low``: it in lower case), as
     ``(start, end)``; ``named(name)`` judges the names XML attributes and HCL variables give
     (a verdict of ``tenantry.policy.words``: 0 for a name that names no secret)."""
+    if _ANY_NEEDED.search(low) is not None:  # seldom: most texts name no such tool
+        yield from _command_spans(text, low, named)
+    if "secret" in low and _K8S_KIND.search(text) is not None:
+        yield from _k8s_data(text)
+
+
+def _command_spans(text: str, low: str, named: Callable[[str], int]) -> Iterator[tuple[int, int]]:
     for needed, regex in _COMMANDS:
         if not any(word in low for word in needed):
             continue
@@ -94,8 +102,6 @@ def spans(text: str, low: str, named: Callable[[str], int]) -> Iterator[tuple[in
             if "name" in regex.groupindex and not named(m.group("name")):
                 continue
             yield m.span("v")
-    if "secret" in low and _K8S_KIND.search(text) is not None:
-        yield from _k8s_data(text)
 
 
 def _k8s_data(text: str) -> Iterator[tuple[int, int]]:

@@ -51,7 +51,10 @@ def _hint() -> str:
     stems = set(words.SECRET_WORDS) | {w.split("-")[-1] for w in words.QUERY_WORDS}
     stems |= {"identified", "mysql", "mariadb", "sshpass", "redis-cli", "curl"}
     stems |= {*words.GLUED_SUFFIXES, *credential_commands.GATE_WORDS}
-    stems |= {*words.WEAK_LAST_WORDS, *words.VENDOR_WORDS}
+    stems |= set(words.VENDOR_WORDS)
+    # ``*_key`` names only as a pair's name (a word "key" alone opens no gate: "invalid key")
+    stems |= {w + sep for w in words.WEAK_LAST_WORDS for sep in ("=", ":", " =", " :", '"', "'",
+                                                                 "\\", ">")}  # fmt: skip
     kept: list[str] = []
     for stem in sorted(stems, key=len):
         if not any(k in stem for k in kept):
