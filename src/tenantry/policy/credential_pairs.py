@@ -11,10 +11,15 @@ multi-word name such as ``mot de passe`` or ``api key`` is read across the space
 the value is masked unless the words name a measure or a flag and the value is a number or a
 bool (``words.keeps``: ``token_count=3`` stays), or the value is a placeholder or a status word
 (``token=None``, ``password: ${DB_PASSWORD}``, ``Invalid token: expired``).
+A vendor's name or a last word ``key`` (``words.is_weak_secret_words``: ``SENTRY_KEY``,
+``datadog_app``) names a secret only when the value looks like a key (``words.KEYISH``).
 
 Syntaxes: ``name=value``, ``name: value``, ``name := value``, ``name => value`` with the name
 and the value quoted, escaped-quoted (``\\"``, any depth) or bare (JSON, Python and Ruby reprs,
-YAML, ``.env``, TOML, INI, form and query strings, HTTP headers, connection strings); command
+YAML, also a block scalar ``password: |`` or a value on the next line, ``.env``, TOML, INI, form
+and query strings, HTTP headers, connection strings); the containers of
+``credential_commands`` (command lines, XML properties named by an attribute, HCL variables,
+Kubernetes Secrets); command
 line flags (``--password x``, ``mysql -px``, ``sshpass -p x``, ``redis-cli -a x``, ``curl -u
 user:x``); XML elements and ``key="..." value="..."`` attributes, and ``name``/``value`` pairs in
 JSON or YAML; SQL ``IDENTIFIED BY '...'`` and ``PASSWORD '...'``; prose: a secret word, a verb
@@ -30,7 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from tenantry.policy import words
+from tenantry.policy import credential_commands, words
 from tenantry.policy._memo import memoised
 from tenantry.policy._trie import trie
 from tenantry.policy.randomness import looks_random
@@ -45,6 +50,11 @@ def _hint() -> str:
     keywords of the commands and SQL read here; lower case, as a prefix tree (``_trie``)."""
     stems = set(words.SECRET_WORDS) | {w.split("-")[-1] for w in words.QUERY_WORDS}
     stems |= {"identified", "mysql", "mariadb", "sshpass", "redis-cli", "curl"}
+    stems |= {*words.GLUED_SUFFIXES, *credential_commands.GATE_WORDS}
+    stems |= set(words.VENDOR_WORDS)
+    # ``*_key`` names only as a pair's name (a word "key" alone opens no gate: "invalid key")
+    stems |= {w + sep for w in words.WEAK_LAST_WORDS for sep in ("=", ":", " =", " :", '"', "'",
+                                                                 "\\", ">")}  # fmt: skip
     kept: list[str] = []
     for stem in sorted(stems, key=len):
         if not any(k in stem for k in kept):
@@ -112,7 +122,7 @@ _PLACEHOLDER = re.compile(
     r"|malformed|mismatch|unknown|unauthorized|forbidden|ok|valid|unset|set|changed|reset"
     r"|updated|provided|present|absent|supplied|not|too|must|should|cannot|is|was|has|does"
     r"|needed|disabled|enabled|basic|digest|oauth2?|saml|oidc|string|str|int|bool|secretstr"
-    r"|object|dict|list|bytes|type|value)[\s\\\"'`.,;:!)]*"
+    r"|object|dict|list|bytes|type|value|file|env|stdin|prompt)[\s\\\"'`.,;:!)]*"
 )
 _ALREADY = re.compile(r"(?i)[\s\\\"'`]*(?:[A-Za-z][\w-]{0,24}[ \t]+)?\[REDACTED\][\s\\\"'`]*")
 
@@ -134,7 +144,10 @@ def _name_verdict(name: str) -> int:
     name_words = words.key_words(name)
     if name_words and name_words[-1] in _EXCEPTION_WORDS:
         return words.INNOCENT
-    return words.secret_words_verdict(name_words)
+    verdict = words.secret_words_verdict(name_words)
+    if not verdict and words.is_weak_secret_words(name_words):
+        return words.WEAK
+    return verdict
 
 
 @memoised()
@@ -155,7 +168,7 @@ def _verdict(text: str, start: int, name: str) -> int:
     previous = [w.lower() for w in before.groups() if w]
     return words.secret_words_verdict(
         [w for p in previous for w in words.key_words(p)] + words.key_words(name)
-    )
+    ) or (words.WEAK if verdict == words.WEAK else words.INNOCENT)
 
 
 def _value_of(text: str) -> object:
@@ -233,6 +246,8 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
                 if regex is _PAIR and m.group("sep") == ":" and _starts_line(text, m):
                     line = _LINE_VALUE.match(text, m.end())
                     span = (m.end(), line.end()) if line else None
+                    if line is None or _BLOCK.fullmatch(line.group(0)):
+                        span = _block(text, m, span)
                 else:
                     span = _value_span(text, m.end())
                 if span and _masks(verdict, text[slice(*span)]):
@@ -248,6 +263,9 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
                 span = _value_span(text, m.end())
                 if span:
                     yield span
+    for span in credential_commands.spans(text, low, _name_verdict):
+        if _PLACEHOLDER.fullmatch(text, *span) is None:  # echo "$DOCKER_PASSWORD" | ...
+            yield span
     if "</" in text:
         for m in _TAG.finditer(text):
             if _masks(_name_verdict(m.group("name")), m.group("value")):
@@ -259,6 +277,27 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
                 yield span
     if _LONG_TOKEN.search(text) is not None or any(f" {c} " in low for c in _CONNECTIVES):
         yield from _prose(text)
+
+
+# A YAML block scalar's indicator (``password: |``, ``secret: >-``): the value is the lines below.
+_BLOCK = re.compile(r"[|>][-+0-9]*")
+
+
+def _block(text: str, m: re.Match[str], span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The lines below the pair ``m`` that are indented deeper than its own line (a block
+    scalar, or a value written on the next line), from the end of ``m``; else ``span``."""
+    start = text.rfind("\n", 0, m.start()) + 1
+    own = len(text[start : m.start()]) - len(text[start : m.start()].lstrip(" \t-"))
+    pos = text.find("\n", m.end())
+    end = None
+    while pos >= 0 and pos + 1 < len(text):
+        line_end = text.find("\n", pos + 1)
+        line = text[pos + 1 : len(text) if line_end < 0 else line_end]
+        if line.strip() and len(line) - len(line.lstrip(" \t")) <= own:
+            break
+        end = len(text) if line_end < 0 else line_end
+        pos = line_end
+    return (m.end(), end) if end is not None else span
 
 
 def _starts_line(text: str, m: re.Match[str]) -> bool:

@@ -7,12 +7,12 @@
 
 What counts as a credential, checked in this order on each view of the text:
 
-1. a known format (``credential_formats``: 150 shapes from gitleaks, detect-secrets, trufflehog
-   and the vendors' docs: tenantry's ``tnt_``/``tns_`` keys, cloud, source control, CI,
+1. a known format (``credential_formats``: 178 shapes from gitleaks, detect-secrets, trufflehog,
+   the vendors' docs and the password-hash formats, and 22 prefixes of a key cut short: tenantry's ``tnt_``/``tns_`` keys, cloud, source control, CI,
    registry, chat, payment, email, observability and AI providers' tokens, webhook URLs, chat
    bot tokens, JWTs, PEM and PuTTY private keys, ``Bearer``/``Basic``/... credentials, the
-   user-info of a URL);
-2. the value after a secret name (``credential_pairs``: ``password=...``, ``"api_key": "..."``,
+   user-info of a URL, password hashes, ``code=`` and ``key=`` in a URL's query);
+2. the value after a secret name (``credential_pairs``, ``credential_commands``: ``password=...``, ``"api_key": "..."``,
    headers, flags, XML, SQL, prose; the names judged by ``tenantry.policy.words``), and the
    user-info before a host without a scheme (``deploy:pw@git.example.com:team/app.git``);
 3. the last resort: a token of 20+ characters that mixes upper case, lower case and digits the
@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 
-from tenantry.policy import normalize
+from tenantry.policy import credential_commands, normalize
 from tenantry.policy._memo import memoised
 from tenantry.policy._trie import trie
 from tenantry.policy.credential_formats import FORMATS, Format
@@ -180,6 +180,7 @@ _NOT_ASCII_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdef")
 _NOT_TEXT_HEADS = str.maketrans("", "", "IJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv0123456789+/-_")
 _DIGITS = re.compile("[0-9]")
 _HEX = re.compile("[0-9A-Fa-f]+")
+_BASE32 = re.compile("[A-Z2-7]+={0,6}")
 
 
 def _may_encode_text(run: str) -> bool:
@@ -189,6 +190,8 @@ def _may_encode_text(run: str) -> bool:
     heads = run[::4]
     if len(heads.translate(_NOT_ASCII_HEADS)) <= len(heads) // 4:
         return True
+    if run.isupper() and _BASE32.fullmatch(run) is not None:
+        return True  # base32 (RFC 4648): capitals and 2-7
     if _DIGITS.search(run) is None:
         return False
     if _HEX.fullmatch(run) is not None:
@@ -223,6 +226,8 @@ def _mask_view(text: str, random: bool, depth: int) -> str:
         out = mask_pairs(out)
     if "@" in out and ":" in out:
         out = _mask_userinfo(out)
+    if out.count(":") >= 4:
+        out = redact_spans(out, credential_commands.pgpass_spans(out))
     if len(out) >= normalize.MIN_BASE64 and _RUN.search(out) is not None:
         out = _mask_runs(out, random, depth)
     return out

@@ -12,10 +12,12 @@ What is harmless:
   MIME type or a ``product/1.2`` version;
   ``text``, ``eu-west-1``, ``gpt-4o-mini``, ``application/json``, ``1.2.3``, ``TimeoutError``,
   ISO dates) that no detector of ``pii`` flags (emails, phones and other digit runs, IPs, MAC
-  addresses, IDs, plates, file names, domains, tokens, random strings) and that hides no
-  encoded text (no base64 or hex segment of it decodes to readable text: ``normalize.views``);
-- a number that is not shaped like an identifier: integral numbers of seven or more digits
-  (phone, card, account and snowflake lengths; floats holding such integers too) are refused,
+  addresses, IDs, plates, file names, domains, tokens, random strings, full names joined into
+  one token, place codes) and that hides no encoded text (no base64, base32 or hex segment of
+  it decodes to readable text: ``normalize.views``; no 6-11 character base64 decodes to a name;
+  no punycode);
+- a number that is not shaped like an identifier: numbers whose integral part has seven or more
+  digits (phone, card, account and snowflake lengths; ``4155550100.25`` too) are refused,
   except up to 14 digits under a key that names a measure (``bytes``, ``created_at``);
 - booleans and nulls.
 
@@ -31,6 +33,8 @@ The verdicts for strings and keys are memoised (``_memo.memoised``): telemetry r
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 from tenantry.policy import normalize, pii, words
@@ -47,9 +51,17 @@ _MIME = re.compile(
     r"/[A-Za-z0-9][A-Za-z0-9.+-]*\Z"
 )
 _PRODUCT = re.compile(r"[A-Za-z][A-Za-z0-9._-]*/v?\d+(?:\.\d+)+[A-Za-z0-9.+-]*\Z|[A-Z]{2,8}/\d\Z")
-_PLAIN = re.compile(r"[A-Za-z]{1,11}\Z")  # letters only, too short to hide an encoding
+_PLAIN = re.compile(r"[A-Za-z]{1,11}\Z")  # letters only, too short to hide an encoding ...
+# Base64 (either alphabet) without padding, too short for ``normalize`` to decode (6-11
+# characters: a first name, a surname, a handle): refused when it decodes to a name-like run
+# of letters, digits and ``. _ @ + -`` (a word of a token, "gpt-4o-mini" or "eu-west-1", does
+# not: its bytes are not that).
+_SHORT_BASE64 = re.compile(r"(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{6,11}\Z")
+_NAME_BYTES = re.compile(rb"[A-Za-z][A-Za-z0-9._@+ -]{3,}\Z")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z_-]*(?: [A-Za-z][A-Za-z_-]*){1,5}\Z")  # "Memory Created"
 _SPACE = re.compile(r"\s")
+# A number in scientific notation ("9.4886e+09": the first digits of a phone number).
+_SCIENTIFIC = re.compile(r"[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+\Z")
 
 PHONE_LENGTH = 10**6  # integral numbers of seven or more digits are shaped like identifiers
 LONGEST_MEASURE = 10**14  # ... a measure keeps up to 14 digits (epoch milliseconds)
@@ -58,8 +70,8 @@ LONGEST_MEASURE = 10**14  # ... a measure keeps up to 14 digits (epoch milliseco
 @memoised(longest=MAX_TOKEN)
 def token_reason(text: str) -> str | None:
     """None when ``text`` is a harmless token (see the module's docstring), else why not."""
-    if _PLAIN.match(text) or not text:
-        return None
+    if not text or (_PLAIN.match(text) and (len(text) < 6 or _one_case(text))):
+        return None  # ... when it is in one case, or a capital and lower case ("Text")
     if len(text) > MAX_TOKEN:
         return "text"
     if not text.isascii():
@@ -69,17 +81,43 @@ def token_reason(text: str) -> str | None:
     kind = pii.detect(text)
     if kind is not None:
         return kind
+    if _SCIENTIFIC.match(text) and abs(float(text)) >= PHONE_LENGTH:
+        return "digits"
     if len(normalize.views(text)) > 1:  # a base64 or hex segment that reads as text
         return "encoded"
+    if _SHORT_BASE64.match(text) and _decodes_to_a_name(text):
+        return "encoded"
     return None
+
+
+def _one_case(text: str) -> bool:
+    return text.islower() or text.isupper() or (text[0].isupper() and text[1:].islower())
+
+
+def _decodes_to_a_name(text: str) -> bool:
+    """``text`` is base64 (either alphabet, padding left out) of a name-like run of bytes."""
+    if len(text) % 4 == 1:
+        return False
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return _NAME_BYTES.match(raw) is not None
 
 
 @memoised(longest=MAX_TOKEN)
 def name_reason(name: str) -> str | None:
     """``token_reason`` for a key or an event name, which may also be a few plain words of
-    letters ("Memory Created", "Memory Type") that do not spell out an address."""
+    letters ("Memory Created", "Memory Type") that do not spell out an address and of which
+    one names an action, a measure or a kind (``words.names_an_action``: "Alice Okonkwo" is
+    refused)."""
     reason = token_reason(name)
-    if reason == "text" and _WORDS.match(name) and pii.detect(name.replace(" ", "_")) is None:
+    if (
+        reason == "text"
+        and _WORDS.match(name)
+        and pii.detect(name.replace(" ", "_")) is None
+        and words.names_an_action(words.key_words(name))
+    ):
         return None
     return reason
 
@@ -106,11 +144,13 @@ def key_reason(key: str) -> tuple[int, str] | None:
 
 def number_reason(key: str, value: int | float) -> str | None:
     """None when ``value`` (an int or a finite float, not a bool) under ``key`` is no identifier;
-    ``"digits"`` for an integral number of 7-14 digits under a key that names no measure (a
-    phone number, an account), ``"long_number"`` for 15 digits or more (cards, snowflake IDs)."""
-    if type(value) is float and not value.is_integer():  # 4155550100.5 is a measurement
-        return None
+    ``"digits"`` for a number whose integral part has 7-14 digits under a key that names no
+    measure (a phone number, an account; ``4155550100.25`` too), ``"long_number"`` for 15
+    digits or more (cards, snowflake IDs)."""
     magnitude = -value if value < 0 else value
+    if type(value) is float and not value.is_integer():
+        # 4155550100.25 holds a phone number: its integral part is judged as an integer
+        magnitude = float(int(magnitude))
     if magnitude < PHONE_LENGTH:
         return None
     if magnitude >= LONGEST_MEASURE:

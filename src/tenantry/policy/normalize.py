@@ -58,6 +58,9 @@ _JSON_SIMPLE = {
 _BASE64_RUN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_BASE64},}}={{0,2}}")
 _ESCAPES = re.compile(r"[%\\&]")
 _HEX_RUN = re.compile(rf"(?:[0-9A-Fa-f]{{2}}){{{MIN_HEX // 2},}}")
+MIN_BASE32 = 16  # 10 bytes
+# Base32 (RFC 4648: capitals and 2-7, padded to eight) as a run of its own.
+_BASE32_RUN = re.compile(rf"(?<![A-Za-z0-9])[A-Z2-7]{{{MIN_BASE32},}}={{0,6}}(?![A-Za-z0-9])")
 
 
 def canonical(text: str) -> str:
@@ -132,10 +135,15 @@ def _from_base64(run: str) -> str | None:
 
 def decoded_segments(text: str) -> list[str]:
     """The readable UTF-8 texts hidden in ``text``'s base64 (standard or URL-safe alphabet,
-    ``MIN_BASE64`` characters or more) and hex (``MIN_HEX`` digits or more) runs: at most
+    ``MIN_BASE64`` characters or more), hex (``MIN_HEX`` digits or more) and base32
+    (``MIN_BASE32`` capitals and digits or more) runs: at most
     ``MAX_SEGMENTS`` of them, each from at most ``MAX_DECODED`` characters."""
     found: list[str] = []
-    for pattern, decode in ((_HEX_RUN, _from_hex), (_BASE64_RUN, _from_base64)):
+    for pattern, decode in (
+        (_HEX_RUN, _from_hex),
+        (_BASE64_RUN, _from_base64),
+        (_BASE32_RUN, _from_base32),
+    ):
         for m in pattern.finditer(text):
             decoded = decode(m.group(0)[:MAX_DECODED])
             if decoded is not None and decoded not in found:
@@ -143,6 +151,16 @@ def decoded_segments(text: str) -> list[str]:
                 if len(found) >= MAX_SEGMENTS:
                     return found
     return found
+
+
+def _from_base32(run: str) -> str | None:
+    body = run.rstrip("=")
+    if len(body) % 8 in (1, 3, 6):  # no base32 text has these lengths
+        return None
+    try:
+        return _readable(base64.b32decode(body + "=" * (-len(body) % 8)))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _from_hex(run: str) -> str | None:

@@ -3,9 +3,10 @@
 Keys are matched on their *words* (snake_case, camelCase, kebab-case, dots and spaces are split),
 never on substrings: ``keyboard_layout`` and ``monkey_count`` are innocent, ``userEmail`` and
 ``filePath`` are not. ``detect(value)`` names what a short value looks like (an email in any
-spelling, a URL or path, a token, an IP or MAC address, a phone or other run of digits, a UUID,
-ULID or prefixed ID, a host name, a plate or ID code, a file name, a random string), by one
-combined regex and a few programmatic checks (Luhn, entropy, digit runs). It is one half of the
+spelling, a URL or path, a token, an IP or MAC address, a phone or other run of digits, spelt
+out too, a UUID, ULID or prefixed ID, a host or wallet name, a plate or ID code, a file name, a
+random string, a full name joined into one token, a place code: geohash, plus code, grid square,
+postal code), by a few regexes and programmatic checks (Luhn, entropy, digit runs). It is one half of the
 opensource rule: ``harmless`` first admits only short tokens of a safe alphabet, then asks
 ``detect`` which of those are still personal.
 
@@ -35,16 +36,23 @@ def secret_key_verdict(key: str) -> int:
     """0: not a secret; 1: the key's words name a secret (``api_key``, ``sessionToken``,
     ``Cookie``, ``auth``, ``x-api-key``) or the key itself holds a credential; 2: names a
     secret as a flag or a measure (``token_count``, ``has_password``, ``session_duration_ms``):
-    kept when its value is a number or a bool."""
-    verdict = words.secret_words_verdict(words.key_words(key))
+    kept when its value is a number or a bool; 3 (``words.WEAK``): names one only when the
+    value looks like a key (``SENTRY_KEY``, ``datadog_app``)."""
+    kw = words.key_words(key)
+    verdict = words.secret_words_verdict(kw)
+    if verdict == words.NAMED:
+        return verdict
+    if len(key) > 3 and credentials.has_credential(key):
+        return words.NAMED  # ... also when its words read as a measure ("...&code_verifier=x9n")
     if verdict:
         return verdict
-    return 1 if len(key) > 3 and credentials.has_credential(key) else 0
+    return words.WEAK if words.is_weak_secret_words(kw) else words.INNOCENT
 
 
 def is_secret_key(key: str) -> bool:
-    """True when the key names a secret in any form (``secret_key_verdict(key) != 0``)."""
-    return bool(secret_key_verdict(key))
+    """True when the key names a secret, as it is or as a measure (``NAMED``, ``MEASURE``: a
+    vendor's ``*_KEY``, ``WEAK``, names one only by its value)."""
+    return secret_key_verdict(key) in (words.NAMED, words.MEASURE)
 
 
 @memoised()
@@ -58,7 +66,7 @@ def is_measure_key(key: str) -> bool:
 
 MAX_SAFE_STRING = 64  # longer strings are free text in opensource
 # Short and letters only: never identifying, too short to be an encoding (normalize.MIN_BASE64).
-_FAST_SAFE = re.compile(r"[A-Za-z]{1,11}\Z")
+_FAST_SAFE = re.compile(r"(?!Mc[A-Z])[A-Za-z]{1,11}\Z")
 _ISO_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z"
 )
@@ -139,6 +147,8 @@ TOP_LEVEL_DOMAINS = frozenset(
         "shop tech blog cloud top club live space website email world today life digital link "
         "click page art design studio agency media news one plus tv cc ws fm ly gg "
         "local internal lan localhost localdomain home corp intranet "
+        # the names wallets go by (ENS, Solana, Unstoppable Domains, Lens, ...)
+        "eth sol crypto nft wallet bnb dao lens bitcoin blockchain zil coin klever polygon "
         # every country's (ISO 3166 two-letter codes in the root zone)
         "ac ad ae af ag al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs "
         "bt bw by bz ca cd cf cg ch ci ck cl cm cn cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg "
@@ -160,6 +170,41 @@ _FILE = re.compile(
     re.IGNORECASE,
 )
 _WHITESPACE = re.compile(r"\s")
+# Two or more capitalised words joined into one token (``Alice-Okonkwo``, ``Priya.Lombardi``,
+# ``Yusuf_Kowalczyk``), or a name with the prefix Mc: a person's full name unless one of the
+# words names an action or a kind (``Memory_Created``, ``Content-Type``: ``words``).
+_JOINED_NAME = re.compile(r"\A(?:[A-Z][a-z]+[-_.])+[A-Z][a-z]+\Z|\AMc[A-Z][a-z]{2,}\Z")
+_JOINED_SPLIT = re.compile(r"[-_.]")
+# Five or more digits spelt out (``four-one-five-five-five...``, ``fivefivefive...``).
+_NUMBER_WORDS = re.compile(
+    r"(?i)(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|oh|nil)[-_.]?){5,}"
+)
+# Places in compact codes: geohashes (eight or more characters of their alphabet with two digits,
+# or nine or more with one: 40 m or finer; seven would refuse "utf8mb4"), plus codes (full and
+# short), Maidenhead grid squares (six or eight characters), and the postal
+# codes whose digits are too few for the digit rule: British and Canadian (any case), Dutch
+# (four digits and two capitals that are no unit) and Polish (NN-NNN).
+_PLACES = re.compile(
+    r"(?P<geohash>\A(?=(?:[0-9]*[b-hjkmnp-z]){3})(?:(?=(?:[b-hjkmnp-z]*[0-9]){2})"
+    r"[0-9b-hjkmnp-z]{8,12}|(?=[b-hjkmnp-z]*[0-9])[0-9b-hjkmnp-z]{9,12})\Z)"
+    r"|(?P<plus_code>(?i:[2-9CFGHJMPQRVWX]{4,8}\+[2-9CFGHJMPQRVWX]{2,3}))"
+    r"|(?P<grid_square>\A[A-R]{2}[0-9]{2}[a-x]{2}(?:[0-9]{2})?\Z)"
+    r"|(?P<postal_code>(?i:\A[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}\Z|\A[a-z][0-9][a-z][0-9][a-z][0-9]\Z)"
+    r"|\A[1-9][0-9]{3}(?!KB|MB|GB|TB|PB|MS|HZ|PX|DP|PT|EM|FPS|SS|SA|SD)[A-Z]{2}\Z"
+    r"|\A[0-9]{2}-[0-9]{3}\Z)"
+)
+# An email written without an @ and without separators around "at" and "dot"
+# (``aliceATexampleDOTcom``, ``aliceatexampledotcom``), or with a capitalised "AT" between
+# separators (``alice_AT_example``), or "at" before a last part that is no time unit
+# (``alice-at-example``; ``created_at_ms`` and ``updated_at_desc`` stay).
+_RUN_EMAIL = re.compile(
+    r"[A-Za-z0-9](?:AT|At)[A-Za-z0-9-]+(?:DOT|Dot)[A-Za-z]{2,}\Z"
+    r"|(?i:[a-z0-9]at[a-z0-9-]{2,}dot(?:com|net|org|edu|gov|io|co|de|uk|fr|es|it|nl|ru|cn|jp|in|br|au|ca|ch|se|pl|info|biz|me|dev)\Z)"
+    r"|[a-z0-9][._+-](?:AT|At)[._-][A-Za-z0-9]"
+    r"|[a-z0-9][._+-]at[._-](?P<last>[a-z0-9-]{3,})\Z"
+)
+_NOT_DOMAINS = frozenset({"desc", "asc", "utc", "epoch", "local", "iso", "unix", "time", "date",
+                          "secs", "seconds", "millis", "nanos", "micros", "start", "end"})  # fmt: skip
 _DIGITS = re.compile(r"\d")
 
 
@@ -274,6 +319,27 @@ def detect(value: str) -> str | None:
     return shaped(value)
 
 
+def _shaped_more(value: str) -> str | None:
+    """The shapes of personal data that are letters as much as digits: a full name joined into
+    one token, digits spelt out, a place code, an email run together, punycode (a name in
+    another script); else None."""
+    if "--" in value and value.lower().startswith("xn--"):
+        return "encoded"
+    if _NUMBER_WORDS.search(value):
+        return "digits"
+    place = _PLACES.search(value)
+    if place is not None:
+        return place.lastgroup
+    email = _RUN_EMAIL.search(value)
+    if email is not None and (email.group("last") or "") not in _NOT_DOMAINS:
+        return "email"
+    if _JOINED_NAME.match(value):
+        parts = [p.lower() for p in _JOINED_SPLIT.split(value)]
+        if not words.names_an_action(parts):
+            return "name"
+    return None
+
+
 def shaped(value: str) -> str | None:
     """The kind of identifier a short value is shaped like, by its digits and its form:
     ``"digits"`` (seven or more digits in a row, or more than ``MAX_SEGMENT_DIGITS`` in one run
@@ -287,6 +353,9 @@ def shaped(value: str) -> str | None:
             return "digits"
     if _HEX_GROUPS.match(value) and _MIXED_HEX.fullmatch(_SEPARATORS.sub("", value)):
         return "hex"
+    kind = _shaped_more(value)
+    if kind is not None:
+        return kind
     host = _HOST.match(value)
     if host is not None and host.group(1).lower() in TOP_LEVEL_DOMAINS:
         return "domain"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tenantry.counters import Counters
 from tenantry.policy import credentials, harmless, pii, words
-from tenantry.policy.call_ids import CallIds
+from tenantry.policy.call_ids import MIN_PART, CallIds
 from tenantry.policy.context import UNKNOWN
 from tenantry.policy.processors import REDACTED, Draft, safe_route, safe_task
 
@@ -154,8 +154,8 @@ class FilterPersonalData:
         props = draft["properties"]
         route = props.pop("route", None) if name == "api_request" else None
         task = props.pop("task", None) if name == "task_run" else None
-        props = _filter(props, removed, draft.get("vouched") or _NOTHING)
         ids = draft.get("call_ids")
+        props = _filter(props, removed, draft.get("vouched") or _NOTHING, ids)
         if ids is not None and ids.in_event(name, props):  # seldom: item by item
             props = _without_ids(props, ids, removed)
             if type(name) is str and ids.found_in(name):
@@ -181,11 +181,18 @@ def _safe_route(route: str, ids: CallIds | None) -> str:
     return safe_route(route)
 
 
-def _filter(d: dict, removed: dict[str, int], vouched: frozenset) -> dict:
+def _filter(d: dict, removed: dict[str, int], vouched: frozenset, ids: CallIds | None) -> dict:
+    """``d`` less what is not known to be harmless; with ``ids``, less what is a part of one
+    of the call's IDs (``CallIds.holds_part``, ``holds_number``), counted ``call_id``."""
     out = {}
     key_reason = harmless.key_reason
     token_reason = harmless.token_reason
     keeps = words.keeps
+    # A text may be a part of an ID (or of a digest of one) only when it is ``MIN_PART`` to
+    # ``part_limit`` long: most keys and values are not, and cost no call.
+    part = ids.holds_part if ids is not None else None
+    min_part = MIN_PART
+    limit = ids.part_limit if ids is not None else 0
     for k, v in d.items():
         tv = type(v)
         if vouched and k in vouched and (tv is str or tv is int or tv is float or tv is bool):
@@ -195,6 +202,9 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset) -> dict:
         if judged is not None and not keeps(judged[0], v):
             removed[judged[1]] = removed.get(judged[1], 0) + 1
             continue
+        if min_part <= len(k) <= limit and part(k):
+            removed["call_id"] = removed.get("call_id", 0) + 1
+            continue
         if tv is str:
             reason = token_reason(v)
         elif tv is bool or v is None:
@@ -202,14 +212,18 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset) -> dict:
             continue
         elif tv is int or tv is float:
             reason = harmless.number_reason(k, v)
+            if reason is None and ids is not None and ids.holds_number(v):
+                reason = "call_id"
         elif tv is dict:
-            out[k] = _filter(v, removed, _NOTHING)
+            out[k] = _filter(v, removed, _NOTHING, ids)
             continue
         elif tv is list:
             out[k] = len(v)
             continue
         else:  # nothing else is left by coercion; should it be, it does not leave
             reason = "object"
+        if reason is None and tv is str and min_part <= len(v) <= limit and part(v):
+            reason = "call_id"
         if reason is None:
             out[k] = v
         else:

@@ -20,7 +20,8 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _ANY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\x00-\x7f]+")
 # Latin letters that NFKD does not split into a base letter and an accent.
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
-                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h"})  # fmt: skip
+                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h", "ð": "d",
+                       "Ð": "D", "þ": "th", "Þ": "Th"})  # fmt: skip
 
 SECRET_WORDS = frozenset(
     {
@@ -40,6 +41,27 @@ SECRET_WORDS = frozenset(
         "haslo", "sifre", "losenord", "adgangskode", "passord", "salasana", "heslo", "jelszo",
         "lozinka", "slaptazodis", "parool", "пароль", "密码", "密碼", "口令", "パスワード",
         "暗証番号", "비밀번호", "암호", "סיסמה", "पासवर्ड", "รหัสผ่าน",
+        # ... Italian, Romanian and Turkish, Slovenian, Bulgarian, Serbian and Macedonian,
+        # Greek, Afrikaans, Icelandic, Portuguese (Portugal), Malay, Indonesian
+        "parola", "geslo", "парола", "лозинка", "κωδικός", "κωδικος", "wagwoord", "lykilord",
+        "palavrapasse", "katalaluan", "sandi",
+        # words glued to a secret word that ``is_secret_words`` does not split (keytool's
+        # ``-storepass``, ``AUTHTOKEN``), and what WireGuard, wpa_supplicant and session
+        # cookies (``_gh_sess``) call a secret
+        "storepass", "keypass", "srcstorepass", "deststorepass", "authtoken", "apitoken",
+        "bottoken", "clientsecret", "appsecret", "psk", "sess",
+    }
+)  # fmt: skip
+# A word that ends with one of these names a secret whatever comes before it (``dbpassword``,
+# ``ROOTPASSWD``, ``slacktoken``); ``pass`` and ``pwd`` only after a word of ``GLUED_BEFORE``
+# (``bypass``, ``compass`` and ``oldpwd`` are innocent).
+GLUED_SUFFIXES = ("password", "passwd", "passphrase", "passwort", "token", "secret", "apikey")
+GLUED_SHORT = ("pass", "pwd", "pw")
+GLUED_BEFORE = frozenset(
+    {
+        "db", "root", "admin", "user", "mysql", "pg", "postgres", "redis", "mongo", "store",
+        "key", "ftp", "smtp", "mail", "sudo", "vault", "wifi", "login", "master", "app", "api",
+        "bot", "sa", "sys", "ldap", "proxy", "ssh", "git", "svc", "service",
     }
 )  # fmt: skip
 # Two adjacent words that together name a secret ("api key", "private_key", "session-id").
@@ -55,8 +77,16 @@ SECRET_PAIRS = frozenset(
         ("one", "time"), ("pass", "word"), ("pass", "phrase"), ("mot", "de"), ("de", "passe"),
         ("seed", "phrase"), ("webhook", "url"), ("hook", "url"),
         # other languages: Vietnamese "mat khau", Indonesian "kata sandi", Arabic, Persian
-        ("mat", "khau"), ("kata", "sandi"), ("كلمة", "المرور"), ("كلمة", "السر"),
+        ("mat", "khau"), ("kata", "sandi"), ("kata", "laluan"), ("palavra", "passe"), ("كلمة", "المرور"), ("كلمة", "السر"),
         ("رمز", "عبور"),
+        # vendor headers and settings: Azure API Management (``Ocp-Apim-Subscription-Key``),
+        # Azure Functions (``x-functions-key``), RapidAPI, WireGuard (``PresharedKey``), HMAC
+        # and publishing keys; SAML assertions, PKCE and OAuth 1 verifiers, WordPress's
+        # login cookie (``wordpress_logged_in_<hash>``)
+        ("subscription", "key"), ("functions", "key"), ("function", "key"),
+        ("rapidapi", "key"), ("preshared", "key"), ("hmac", "key"), ("publish", "key"),
+        ("application", "key"), ("saml", "response"), ("code", "verifier"),
+        ("oauth", "verifier"), ("wordpress", "logged"), ("wordpress", "sec"),
     }
 )  # fmt: skip
 # Parameter names that carry a credential in URLs although the word alone names no secret.
@@ -71,7 +101,10 @@ PII_WORDS = frozenset(
         "geburtsdatum", "geburtstag", "nacimiento", "naissance", "nascita",
         "license", "licence", "plate", "vin", "nin", "nino", "national", "citizen", "iban",
         "bic", "card", "cc", "cvv", "account", "person", "owner", "author", "contact", "nick",
-        "displayname", "patient",
+        "displayname", "patient", "fname", "lname", "mname", "forename", "forenames",
+        "givenname", "familyname", "maiden", "initials", "spouse", "assignee", "reviewer",
+        "approver", "requester", "requestor", "employee", "invitee", "inviter", "attendee",
+        "participant", "signatory", "beneficiary", "guardian", "nextofkin",
         # identifiers
         "id", "ids", "uuid", "guid", "identifier", "ip", "ipv4", "ipv6", "mac", "imei",
         "fingerprint", "userid", "distinct", "imsi", "msisdn", "iccid", "serial", "ssid",
@@ -97,6 +130,8 @@ PII_DESCRIPTOR_WORDS = frozenset(
 )  # fmt: skip
 # A key that is (or ends with) one of these names a person: "user", "end_user", "customer".
 PERSON_LAST_WORDS = frozenset({"user", "users", "customer", "member", "sender", "recipient"})
+# Keys that are only a part of a person's name: ``{"first": "Alice", "last": "Smith"}``.
+NAME_PART_KEYS = frozenset({"first", "last", "middle", "given", "family", "surname"})
 # Words of a key that measure something (a count, a size, a duration, a time): an integer under
 # such a key is a measurement even when it has as many digits as a phone number.
 MEASURE_WORDS = frozenset(
@@ -119,9 +154,112 @@ COUNT_LAST_WORDS = frozenset({"count", "counts", "len", "length", "size", "total
 # ... and a secret key into a flag or a measure: "token_count", "session_duration_ms".
 MEASURE_FIRST_WORDS = COUNT_FIRST_WORDS | {"max", "min", "avg"}
 
+# Names that name a secret only when their value looks like a key (``KEYISH``):
+# a last word "key" (``SENTRY_KEY``, ``search_key``) unless the word before it names a kind of
+# key that is no secret (``primary_key``, ``sort_key``), or a vendor's name (gitleaks' rules
+# that find a token by the vendor's name before it: ``DATADOG_APP``, ``meraki = ...``).
+WEAK_LAST_WORDS = frozenset({"key", "keys"})
+INNOCENT_KEY_KINDS = frozenset(
+    {
+        "primary", "foreign", "public", "pub", "sort", "partition", "cache", "object", "bucket",
+        "idempotency", "dedup", "dedupe", "row", "hash", "shard", "routing", "group", "lookup",
+        "join", "composite", "unique", "natural", "surrogate", "index", "map", "dict", "schema",
+        "field", "column", "attribute", "event", "message", "metric", "label", "translation",
+        "i18n", "cursor", "page", "range", "s3", "blob", "file", "hot", "press", "keyboard",
+        "music", "musical", "table", "record", "entity", "item", "sequence", "registry", "rate",
+        "limit", "lock", "flag", "feature",
+    }
+)  # fmt: skip
+VENDOR_WORDS = frozenset(
+    {
+        "adafruit", "adobe", "airtable", "algolia", "alibaba", "asana", "atlassian",
+        "confluence", "jira", "beamer", "bitbucket", "bittrex", "meraki", "cloudflare",
+        "codecov", "cohere", "coinbase", "confluent", "contentful", "datadog", "discord",
+        "droneci", "dropbox", "etsy", "facebook", "fastly", "finicity", "finnhub", "flickr",
+        "freshbooks", "gitter", "gocardless", "heroku", "hubspot", "intercom", "jfrog",
+        "artifactory", "kraken", "kucoin", "launchdarkly", "linkedin", "mailchimp",
+        "mailgun", "mapbox", "mattermost", "messagebird", "netlify", "newrelic", "nytimes",
+        "okta", "plaid", "privateai", "rapidapi", "sendbird", "sentry", "snyk", "sonar",
+        "squarespace", "sumo", "telegram", "travis", "twitch", "twitter", "yandex", "zendesk",
+    }
+)  # fmt: skip
+
+
+def is_weak_secret_words(words: list[str]) -> bool:
+    """The words name a secret when the value looks like a key: the last is ``key``/``keys``
+    after no word of ``INNOCENT_KEY_KINDS``, or one is a vendor's name (``VENDOR_WORDS``)."""
+    if not words:
+        return False
+    if words[-1] in WEAK_LAST_WORDS and (len(words) == 1 or words[-2] not in INNOCENT_KEY_KINDS):
+        return len(words) > 1
+    return any(w in VENDOR_WORDS for w in words)
+
+
+# The words a name of several plain words is made of when it names an action or a property
+# ("Memory Created", "Signed Up", "Memory Type"): past participles and verbs of product
+# analytics (Segment's and Amplitude's event naming guides), particles, and the words of
+# ``MEASURE_WORDS`` and ``PII_DESCRIPTOR_WORDS``. A name of plain words of which none is one of
+# these ("Alice Okonkwo") is a person's name as far as the rule can tell.
+ACTION_WORDS = frozenset(
+    {
+        "created", "updated", "deleted", "removed", "added", "viewed", "clicked", "opened",
+        "closed", "started", "stopped", "finished", "completed", "failed", "succeeded",
+        "submitted", "sent", "received", "shared", "searched", "selected", "saved", "loaded",
+        "changed", "enabled", "disabled", "toggled", "signed", "logged", "registered",
+        "subscribed", "unsubscribed", "invited", "joined", "left", "uploaded", "downloaded",
+        "imported", "exported", "installed", "uninstalled", "upgraded", "downgraded",
+        "activated", "deactivated", "canceled", "cancelled", "renewed", "paid", "purchased",
+        "refunded", "ordered", "placed", "shipped", "delivered", "returned", "played",
+        "paused", "resumed", "skipped", "scrolled", "hovered", "dismissed", "expanded",
+        "collapsed", "copied", "pasted", "edited", "renamed", "moved", "archived", "restored",
+        "published", "unpublished", "scheduled", "triggered", "retried", "timed", "expired",
+        "verified", "confirmed", "approved", "rejected", "blocked", "reported", "flagged",
+        "liked", "unliked", "followed", "unfollowed", "rated", "reviewed", "commented",
+        "replied", "mentioned", "tagged", "assigned", "resolved", "reopened", "merged",
+        "deployed", "built", "tested", "run", "ran", "called", "requested", "responded",
+        "queued", "processed", "indexed", "synced", "connected", "disconnected", "linked",
+        "unlinked", "authorized", "authenticated", "attempted", "reached", "exceeded",
+        "hit", "missed", "generated", "rendered", "displayed", "shown", "hidden", "used",
+        "applied", "filtered", "sorted", "grouped", "refreshed", "reset", "visited",
+        "landed", "bounced", "converted", "onboarded", "churned", "trial", "view", "click",
+        "open", "close", "start", "stop", "create", "update", "delete", "search", "select",
+        "save", "load", "submit", "send", "share", "sign", "login", "logout", "signup",
+        "checkout", "purchase", "install", "error", "warning", "success", "failure",
+        "up", "in", "out", "on", "off", "down", "back", "over", "by", "of", "to", "with",
+        "per", "from", "and", "or", "the", "a", "an", "new", "first", "last", "total",
+        "page", "screen", "button", "link", "form", "modal", "dialog", "tab", "menu", "item",
+        "memory", "memories", "event", "events", "session", "request", "response", "query",
+        "result", "results", "feature", "flag", "plan", "api", "app", "user", "account",
+        "project", "team", "workspace", "document", "file", "message", "task", "job",
+        "step", "order", "product", "cart", "payment", "subscription", "report",
+        "dashboard", "settings", "profile", "notification", "email", "model",
+        "prompt", "chat", "tool", "agent", "call", "batch", "export", "import",
+        # the adjectives of plans, themes and variants ("Starter-Plus", "Solarized-Dark")
+        "dark", "light", "plus", "pro", "premium", "basic", "standard", "enterprise", "starter",
+        "free", "default", "custom", "main", "primary", "secondary", "beta", "alpha", "preview",
+        "classic", "modern", "compact", "mono", "sans", "serif", "high", "low", "medium",
+        "small", "large", "auto", "manual", "legacy", "stable", "nightly", "contrast",
+    }
+)  # fmt: skip
+
+
+def names_an_action(words: list[str]) -> bool:
+    """One of ``words`` (lower case) is an action, a particle or a word of product analytics,
+    a measure or a descriptor (``ACTION_WORDS``, ``MEASURE_WORDS``, ``PII_DESCRIPTOR_WORDS``)."""
+    return any(w in ACTION_WORDS or w in MEASURE_WORDS or w in PII_DESCRIPTOR_WORDS for w in words)
+
+
 # Verdicts for keys: ``INNOCENT``; ``NAMED`` (the key's words name a secret, or personal data);
-# ``MEASURE`` (they do, but as a flag or a measure: kept when the value is a number or a bool).
-INNOCENT, NAMED, MEASURE = 0, 1, 2
+# ``MEASURE`` (they do, but as a flag or a measure: kept when the value is a number or a bool);
+# ``WEAK`` (they name a secret only when the value looks like a key: ``is_weak_secret_words``).
+INNOCENT, NAMED, MEASURE, WEAK = 0, 1, 2, 3
+# A value that looks like a key: 16 or more letters, digits and ``+ / =`` with a letter and a
+# digit, or a UUID (``SENTRY_KEY=9f86d081884c7d65...``, a Heroku key; ``sort_key=created_at``
+# and ``channel=general-2024`` are no keys).
+KEYISH = re.compile(
+    r"(?=[A-Za-z+/=]*[0-9])(?=[0-9+/=]*[A-Za-z])[A-Za-z0-9+/=]{16,}"
+    r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+)
 
 
 def fold(text: str) -> str:
@@ -156,7 +294,7 @@ def is_secret_words(words: list[str]) -> bool:
     """True when the words name a secret: one word (``password``), two adjacent ones
     (``api key``), or two that make one word when joined (``pass word``, ``mot de passe``)."""
     for i, w in enumerate(words):
-        if w in SECRET_WORDS:
+        if w in SECRET_WORDS or _glued_secret(w):
             return True
         if not w.isascii() and _UNSPACED.search(w) and any(s in w for s in _UNSPACED_SECRET_WORDS):
             return True
@@ -172,12 +310,27 @@ def is_secret_words(words: list[str]) -> bool:
 _UNSPACED_SECRET_WORDS = tuple(w for w in SECRET_WORDS if _UNSPACED.search(w))
 
 
+def _glued_secret(word: str) -> bool:
+    """``word`` is a secret word glued to the word before it: it ends with one of
+    ``GLUED_SUFFIXES`` after at least two letters, or with ``pass``/``pwd``/``pw`` after a word
+    of ``GLUED_BEFORE`` (``dbpass``, ``ROOTPWD``)."""
+    if len(word) < 5 or not word.isalpha():
+        return False
+    for suffix in GLUED_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return True
+    for suffix in GLUED_SHORT:
+        if word.endswith(suffix) and word[: -len(suffix)] in GLUED_BEFORE:
+            return True
+    return False
+
+
 def is_pii_words(words: list[str]) -> bool:
     """True when the words name personal data or an identifier (``user_email``, ``file_name``,
     ``end_user``), not only its kind (``content_type``, ``email_format``: ``PII_DESCRIPTOR_WORDS``)."""
     if not words:
         return False
-    if words[-1] in PERSON_LAST_WORDS:
+    if words[-1] in PERSON_LAST_WORDS or (len(words) == 1 and words[0] in NAME_PART_KEYS):
         return True
     if len(words) > 1 and words[-1] in PII_DESCRIPTOR_WORDS:
         return False
@@ -225,5 +378,8 @@ NUMBER_TYPES = (int, float, bool)
 
 def keeps(verdict: int, value: object) -> bool:
     """Whether a value survives its key's verdict: always under an innocent key, under a
-    ``MEASURE`` key only as a number or a bool, never under a ``NAMED`` key."""
+    ``MEASURE`` key only as a number or a bool, under a ``WEAK`` key unless it is a string that
+    looks like a key (``KEYISH``), never under a ``NAMED`` key."""
+    if verdict == WEAK:
+        return type(value) is not str or KEYISH.fullmatch(value.strip("\"'` ")) is None
     return verdict == INNOCENT or (verdict == MEASURE and type(value) in NUMBER_TYPES)
