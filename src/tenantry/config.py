@@ -36,6 +36,7 @@ from tenantry.errors import ConfigError
 #: destination of ``tenantry.testing`` is not one: tests pass an instance instead
 DESTINATIONS = ("local", "amplitude", "posthog", "relay", "clickhouse", "jsonl", "none")
 EDITIONS = ("cloud", "opensource")
+MODES = ("threads", "sync")  # TELEMETRY_MODE: background threads (default) or none (serverless)
 AMPLITUDE_DEFAULT_URL = "https://api2.amplitude.com/2/httpapi"
 POSTHOG_DEFAULT_HOST = "https://us.i.posthog.com"
 
@@ -74,6 +75,13 @@ def _edition(value: Any) -> str:
     text = value.strip().lower() if isinstance(value, str) else value
     if text not in EDITIONS:
         raise ValueError(f"expected 'cloud' or 'opensource', got {value!r}")
+    return text
+
+
+def _mode(value: Any) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in MODES:
+        raise ValueError(f"expected 'threads' or 'sync', got {value!r}")
     return text
 
 
@@ -432,6 +440,24 @@ OPTIONS: tuple[Option, ...] = (
         "unset",
     ),
     Option(
+        "mode",
+        ("TELEMETRY_MODE",),
+        _mode,
+        "threads",
+        "`sync`: no background threads; `track` shapes the event and `flush()` sends it "
+        "(serverless: AWS Lambda, Cloud Run jobs; README: Serverless)",
+        "`threads`",
+    ),
+    Option(
+        "person_profiles",
+        ("TELEMETRY_PERSON_PROFILES",),
+        _flag,
+        False,
+        "`1`: opensource events sent to PostHog create person profiles (default: personless "
+        "events, `$process_person_profile: false`)",
+        "unset (personless)",
+    ),
+    Option(
         "admin_token",
         ("TENANTRY_ADMIN_TOKEN",),
         _text,
@@ -559,6 +585,8 @@ class Settings:
     plan: Plan | None = None
     debug: bool = False
     durable: bool = False
+    mode: str = "threads"
+    person_profiles: bool = False
     admin_token: str | None = None
     retention_days: int = 90
     queue_size: int = 100_000
@@ -592,6 +620,11 @@ class Settings:
                 value = opt.default
             object.__setattr__(self, opt.field, value)
         object.__setattr__(self, "sources", given)
+        if self.mode == "sync" and self.durable:
+            raise ConfigError(
+                "TELEMETRY_MODE: sync mode sends from flush() and keeps no spool; "
+                "TELEMETRY_DURABLE=1 needs the default threads mode"
+            )
 
     @property
     def active(self) -> bool:

@@ -22,6 +22,13 @@ import orjson
 
 _second_cache: tuple[int, str] = (-1, "")
 
+#: people updates (cloud: ``identify``, ``group``, the developer's profile) travel the pipeline as
+#: events of these names; their properties hold PostHog's fields (``$set``, ``$set_once``;
+#: ``$group_type``, ``$group_key``, ``$group_set``), which each vendor destination encodes
+IDENTIFY = "$identify"
+GROUP_IDENTIFY = "$groupidentify"
+PEOPLE_UPDATES = frozenset((IDENTIFY, GROUP_IDENTIFY))
+
 
 def iso_utc(ts: float) -> str:
     """``ts`` as ISO 8601 UTC with milliseconds. The seconds part is cached (events come in
@@ -62,6 +69,12 @@ class Event:
     properties: dict[str, Any] = field(default_factory=dict)
     developer_id: str | None = None  # cloud only; None in opensource
     end_user_id: str | None = None  # cloud only; None in opensource
+
+    @property
+    def people_update(self) -> bool:
+        """A cloud person or group update (``identify``, ``group``), not an event: only the
+        vendors' profiles take it; the stores, ``jsonl`` and the relay acknowledge and skip it."""
+        return self.event in PEOPLE_UPDATES and self.edition == "cloud"
 
     @property
     def iso_timestamp(self) -> str:
@@ -203,3 +216,11 @@ def encodable(events: Sequence[Event]) -> tuple[list[Event], int, int]:
             repaired += n
         out.append(e)
     return out, repaired, lost
+
+
+def events_only(batch: Sequence[Event]) -> Sequence[Event]:
+    """``batch`` without its people updates (the same object when it has none: the common case)."""
+    for e in batch:
+        if e.event in PEOPLE_UPDATES and e.edition == "cloud":
+            return [e for e in batch if not e.people_update]
+    return batch

@@ -26,10 +26,11 @@ from tenantry._status import shared_status
 from tenantry.config import Settings, load_settings
 from tenantry.counters import Counters
 from tenantry.destinations.base import Destination, Result
-from tenantry.events import Event
+from tenantry.events import GROUP_IDENTIFY, IDENTIFY, Event
 from tenantry.facts import RequestFacts, TaskFacts
 from tenantry.pipeline.backlog import CALL_BYTES, PROP_BYTES
 from tenantry.pipeline.worker import Worker
+from tenantry.policy.hooks import BeforeSendFn, Hooks
 from tenantry.policy.plan import violations_status
 
 logger = logging.getLogger("tenantry")
@@ -37,6 +38,8 @@ logger = logging.getLogger("tenantry")
 _now = time.time
 
 _UNSET: Any = object()
+#: ``request_done`` in ``mode="sync"``: how long the end of a request may wait for the send
+REQUEST_FLUSH_TIMEOUT = 5.0
 
 WAIT_POLL = 0.001  # seconds between looks for room while a call waits for it
 # TELEMETRY_WHEN_FULL=overflow: the longest a call waits for the worker to spill, in seconds
@@ -61,7 +64,12 @@ class TelemetryService:
 
     ``destinations``: names (``["posthog"]``: the ``destinations`` setting, as
     ``TELEMETRY_PROVIDER`` gives it) or ``Destination`` instances such as
-    ``tenantry.testing.InMemoryDestination()``, or both (the names are built from the settings)."""
+    ``tenantry.testing.InMemoryDestination()``, or both (the names are built from the settings).
+
+    ``before_send``: ``fn(event) -> event | None``, on the worker, before the edition's rules;
+    ``sample_rates``: ``{event name: rate}``; ``properties``: super properties for every event
+    (see ``tenantry.policy.hooks``). ``mode="sync"`` (``TELEMETRY_MODE``): no threads; ``track``
+    shapes, ``flush()`` sends (``tenantry.pipeline.inline``)."""
 
     def __init__(
         self,
@@ -71,6 +79,9 @@ class TelemetryService:
         profile_lookup: Callable[[str], Mapping[str, Any] | None] | None = _UNSET,
         on_error: Callable[[str, Sequence[Event], Sequence[Result]], None] | None = None,
         atexit_timeout: float = 5.0,
+        before_send: BeforeSendFn | None = None,
+        sample_rates: Mapping[str, float] | None = None,
+        properties: Mapping[str, Any] | None = None,
         **overrides: Any,
     ) -> None:
         if settings is not None and overrides:
@@ -94,6 +105,9 @@ class TelemetryService:
         self._profile_lookup = "auto" if profile_lookup is _UNSET else profile_lookup
         self._on_error = on_error
         self._atexit_timeout = atexit_timeout
+        self._hooks = Hooks(
+            before_send=before_send, sample_rates=sample_rates, properties=properties
+        )
         self._counters = Counters()
         self._lock = threading.Lock()
         self._closed = False
@@ -101,19 +115,31 @@ class TelemetryService:
         self._worker: Worker | None = None
         self._queue = None
         self._active = self.settings.active
+        self._sync = self.settings.mode == "sync"
         self._pid = os.getpid()
         if self._active:
             self._start()
             _register_process_hooks(self)
 
     # -- lifecycle ------------------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        """``"threads"`` (the default) or ``"sync"``: no threads, ``flush()`` sends (the web
+        integrations call it at the end of each request in this mode)."""
+        return self.settings.mode
+
     def _start(self) -> None:
-        self._worker = Worker(
+        if self.settings.mode == "sync":
+            from tenantry.pipeline.inline import InlineWorker as worker_class
+        else:
+            worker_class = Worker
+        self._worker = worker_class(
             self.settings,
             self._counters,
             destinations=self._destinations,
             profile_lookup=self._profile_lookup,
             on_error=self._on_error,
+            hooks=self._hooks,
         )
         self._worker.reporter.status = self._status_for_file
         self._queue = self._worker.queue
@@ -239,6 +265,66 @@ class TelemetryService:
     track_error = _awaitable(track_error_sync, "track_error")
     track_performance = _awaitable(track_performance_sync, "track_performance")
 
+    # -- people, groups, super properties -------------------------------------------------------
+    def identify(
+        self,
+        developer_id: Any,
+        properties: Mapping[str, Any] | None = None,
+        set_once: Mapping[str, Any] | None = None,
+        *,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Cloud: set the developer's user properties (``set_once``: only where not set yet):
+        Amplitude's Identify, PostHog's ``$set``/``$set_once``. Queued like an event, never
+        raises, never blocks. Opensource: sends nothing (counted ``identify_skipped``)."""
+        try:
+            if self._people_skipped():
+                return
+            if isinstance(set_once, Mapping):
+                set_once = dict(set_once)
+            self._record(
+                "identify", IDENTIFY, properties, None, developer_id, None, timestamp, set_once
+            )
+        except Exception:
+            self._swallowed()
+
+    def group(
+        self,
+        group_type: Any,
+        group_key: Any,
+        properties: Mapping[str, Any] | None = None,
+        *,
+        developer_id: Any = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Cloud: set a group's properties (PostHog ``$groupidentify``, Amplitude group
+        identify), on behalf of ``developer_id`` when given. Opensource: sends nothing (counted
+        ``identify_skipped``)."""
+        try:
+            if self._people_skipped():
+                return
+            pair = (group_type, group_key)
+            self._record(
+                "group", GROUP_IDENTIFY, properties, None, developer_id, None, timestamp, pair
+            )
+        except Exception:
+            self._swallowed()
+
+    def _people_skipped(self) -> bool:
+        if self.settings.edition == "cloud":
+            return False
+        if self._active:
+            self._counters.incr("identify_skipped")
+        return True
+
+    def register(self, properties: Mapping[str, Any]) -> None:
+        """Super properties: added to every event recorded from now on (an event's own
+        properties of the same names win), in both editions (still filtered in opensource)."""
+        try:
+            self._hooks.register(properties)
+        except Exception:
+            self._counters.incr("invalid_properties")
+
     # -- the integrations' port (tenantry.asgi, .wsgi, .django, .flask, .celery) ----------------
     # Everything a framework integration needs, and all it may use: none of them touches a
     # private name of the service (tests/integrations/test_port.py checks).
@@ -300,8 +386,10 @@ class TelemetryService:
 
     def request_done(self) -> None:
         """The integrations call this when a request (or task) is over, after its event was
-        recorded. With background threads there is nothing to do; the hook is where a
-        thread-less mode (``mode="sync"``: serverless) flushes."""
+        recorded. With background threads there is nothing to do; in ``mode="sync"``
+        (serverless) it sends what the request recorded: ``flush(REQUEST_FLUSH_TIMEOUT)``."""
+        if self._sync:
+            self.flush(REQUEST_FLUSH_TIMEOUT)
 
     def _room(self) -> bool:
         """The slow path: the queue or the memory budget is full. True when there is room now.
@@ -437,6 +525,7 @@ class TelemetryService:
         status.update(
             {
                 "version": __version__,
+                "mode": s.mode,
                 "closed": self._closed,
                 "queued": worker.pending() if worker else 0,
                 "accepted": snap.get("accepted", 0),
@@ -445,7 +534,10 @@ class TelemetryService:
                 "failed": snap.get("failed", 0),
                 "spooled": 0,
                 "drops": snap.get("drops", {}),
-                "counters": {k: v for k, v in snap.items() if k not in ("drops",)},
+                # what was meant not to be sent is counted, never dropped: identify/group with
+                # nowhere to go (opensource), events a sample rate left out
+                "counters": {"identify_skipped": 0, "sampled_out": 0}
+                | {k: v for k, v in snap.items() if k not in ("drops",)},
                 # CONTRACT.md: the same value as ``providers``; the counts are per_destination
                 "destinations": status["providers"],
                 "per_destination": {},

@@ -24,27 +24,32 @@ from contextlib import contextmanager
 from typing import Any
 
 from tenantry.destinations.base import DELIVERED, BatchConfig, Destination, Result
-from tenantry.events import Event
+from tenantry.events import Event, events_only
 
 __all__ = ["CapturedEvents", "InMemoryDestination", "capture_events"]
 
 
 class InMemoryDestination(Destination):
     """Keeps every shaped event it is sent, in order, and delivers each. Thread-safe.
-    ``name`` tells several apart (``TelemetryService.destination(name)``)."""
+    ``name`` tells several apart (``TelemetryService.destination(name)``). With ``people``, it
+    also keeps the cloud people updates (``identify``, ``group``, the developer's profile:
+    events named ``$identify``/``$groupidentify``); without, it keeps events only, as the
+    stores do."""
 
     name = "memory"
     batch = BatchConfig(max_events=1000, max_age=0.01)
 
-    def __init__(self, *, name: str = "memory") -> None:
+    def __init__(self, *, name: str = "memory", people: bool = False) -> None:
         self.name = name
+        self.people = people  # an instance attribute over ``Destination.people``
         self._events: list[Event] = []
         self._lock = threading.Lock()
         self.shut_down = False
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:
+        kept = batch if self.people else events_only(batch)
         with self._lock:
-            self._events.extend(batch)
+            self._events.extend(kept)
         return [DELIVERED] * len(batch)
 
     def shutdown(self, timeout: float) -> None:

@@ -25,13 +25,16 @@ def events(n: int, user: str = "dev_abc123", name: str = "memory_created") -> li
 
 class TestAmplitude:
     async def test_example_1_arrives_as_the_seed_guide_says(self, fake_amplitude):
-        """Example 1 through TelemetryService reaches Amplitude as the guide's "Result in Amplitude"."""
+        """Example 1 through TelemetryService reaches Amplitude as the guide's "Result in
+        Amplitude", in the developer's group, after the developer's profile as user properties
+        (an $identify, a millisecond earlier)."""
         svc = service(fake_amplitude, edition="cloud", profile_lookup=PROFILES.get)
         await track_example_1(svc)
         assert svc.shutdown(5.0)
         [body] = [r.body for r in fake_amplitude.requests]
         assert body["api_key"] == "amp-key"
-        [event] = body["events"]
+        [profile, event] = body["events"]
+        assert profile["time"] == event["time"] - 1
         assert isinstance(event.pop("time"), int)
         assert len(event.pop("insert_id")) == 36
         assert event == {
@@ -39,7 +42,10 @@ class TestAmplitude:
             "event_type": "memory_created",
             "library": f"tenantry/{__version__}",
             "event_properties": RESULT_IN_AMPLITUDE,
+            "groups": {"developer": "dev_abc123"},
         }
+        assert profile["event_type"] == "$identify" and profile["user_id"] == "dev_abc123"
+        assert profile["user_properties"] == {"$set": PROFILES["dev_abc123"]}
 
     def test_fields_time_insert_id_and_batch_api(self, fake_amplitude):
         """The Batch API path gets the same body; time is ms and insert_id the event uuid."""

@@ -29,7 +29,7 @@ def events(n: int, edition: str = "opensource", developer: str | None = None) ->
 class TestPostHog:
     async def test_opensource_example_arrives_as_the_seed_guide_says(self, fake_posthog):
         """The opensource example reaches PostHog as the guide's "Result in PostHog": a hashed
-        distinct_id and anonymous properties, plus uuid and timestamp."""
+        distinct_id and anonymous properties, plus uuid and timestamp, as a personless event."""
         svc = service(fake_posthog, edition="opensource")
         await track_example_1(svc)
         assert svc.shutdown(5.0)
@@ -54,6 +54,7 @@ class TestPostHog:
             "$geoip_disable": True,
             "$ip": "0.0.0.0",
             "$is_server": True,
+            "$process_person_profile": False,
         }
         assert b"user_1234" not in req.raw and b"dev_abc123" not in req.raw
 

@@ -17,12 +17,18 @@ def test_no_database_means_none_and_nothing_created(tmp_path):
 
 
 def test_profile_of_known_and_unknown_developers(db_url):
-    """A known developer maps to email and country; an unknown ID or a non-string to None."""
+    """A known developer maps to email, country and created_at (ISO 8601); an unknown ID or a
+    non-string to None."""
     with IdentityStore(db_url) as store:
         dev = store.create_developer("prof@example.com", country="FR")
     lookup = profile_lookup(load_settings(database_url=db_url))
     assert lookup is not None
-    assert dict(lookup(dev.id)) == {"email": "prof@example.com", "country": "FR"}
+    profile = dict(lookup(dev.id))
+    assert profile == {
+        "email": "prof@example.com",
+        "country": "FR",
+        "created_at": dev.created_at.isoformat(),
+    }
     assert lookup("dev_missing") is None
     assert lookup(["unhashable"]) is None
     lookup.close()

@@ -7,7 +7,10 @@ path of ``AMPLITUDE_SERVER_URL``. Both take the same body::
 
 ``user_id`` is the event's primary ID (the developer in cloud), ``insert_id`` its uuid (Amplitude
 deduplicates on it, so retries and spool replays never double-count), ``time`` milliseconds,
-``library`` ``tenantry/<version>`` (amplitude-python sends ``amplitude-python/<version>``).
+``library`` ``tenantry/<version>`` (amplitude-python sends ``amplitude-python/<version>``). A
+cloud event with a developer carries ``groups: {"developer": developer_id}``. People updates
+(``identify``, ``group``) are encoded as amplitude-analytics' ``identify``/``group_identify``
+(``destinations.people``).
 
 No ``ip`` field, in either edition. Through the HTTP V2 and Batch APIs Amplitude takes the
 sending socket's address only when an event says ``"ip": "$remote"`` (Amplitude's own SDKs add
@@ -44,6 +47,7 @@ from tenantry._http import Response
 from tenantry.config import Settings
 from tenantry.destinations._http import HttpDestination
 from tenantry.destinations.base import DELIVERED, BatchConfig, Result
+from tenantry.destinations.people import amplitude_update
 from tenantry.events import Event
 
 logger = logging.getLogger("tenantry")
@@ -57,6 +61,7 @@ _distinct_id = attrgetter("distinct_id")
 
 class AmplitudeDestination(HttpDestination):
     name = "amplitude"
+    people = True  # identify and group: destinations.people
     batch = BatchConfig(max_events=1000, max_bytes=1_000_000, max_age=1.0)
     max_request_bytes = 1_000_000
     api_key_setting = "amplitude_api_key"
@@ -80,16 +85,19 @@ class AmplitudeDestination(HttpDestination):
         self._key_json = orjson.dumps(self.api_key or "")
 
     def encode_event(self, event: Event) -> bytes:
-        return orjson.dumps(
-            {
-                "user_id": event.distinct_id,
-                "event_type": event.event,
-                "time": int(event.timestamp * 1000 + 0.5),
-                "insert_id": event.uuid,
-                "event_properties": event.properties,
-                "library": LIBRARY,
-            }
-        )
+        if event.people_update:
+            return orjson.dumps(amplitude_update(event, LIBRARY))
+        out = {
+            "user_id": event.distinct_id,
+            "event_type": event.event,
+            "time": int(event.timestamp * 1000 + 0.5),
+            "insert_id": event.uuid,
+            "event_properties": event.properties,
+            "library": LIBRARY,
+        }
+        if event.developer_id and event.edition == "cloud":
+            out["groups"] = {"developer": event.developer_id}
+        return orjson.dumps(out)
 
     def envelope(self, parts: list[bytes], events: Sequence[Event]) -> bytes:
         body = b'{"api_key":' + self._key_json + b',"events":[' + b",".join(parts) + b"]"

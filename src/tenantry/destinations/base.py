@@ -62,6 +62,9 @@ class Destination(ABC):
 
     name: str = "destination"
     batch: BatchConfig = BatchConfig()
+    #: takes people updates (cloud ``identify``/``group``, ``Event.people_update``): the vendors
+    #: with person and group profiles do; the others acknowledge and skip them
+    people: bool = False
 
     @abstractmethod
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:

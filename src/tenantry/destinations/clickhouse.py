@@ -20,7 +20,7 @@ from tenantry.destinations.base import (
     outcomes,
 )
 from tenantry.errors import ConfigError
-from tenantry.events import Event
+from tenantry.events import Event, events_only
 from tenantry.store.clickhouse import ClickHouseStore
 
 
@@ -44,8 +44,9 @@ class ClickHouseDestination(Destination):
         # checked before the dedup window marks any uuid: one bad value never fails its batch
         events, bad = encodable_part(batch)
         try:
+            events = events_only(events)  # people updates are for the vendors' profiles
             if events:
-                self.store.write(events)
+                self.store.write(list(events))
         except Exception as exc:  # server down or refusing: retried with backoff by the sender
             return outcomes(len(batch), bad, Result.retry(f"clickhouse:{type(exc).__name__}"))
         return outcomes(len(batch), bad, DELIVERED)

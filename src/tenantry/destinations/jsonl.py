@@ -8,7 +8,9 @@ A full disk (``ENOSPC``, or the file size limit) leaves no torn line and no dupl
 write stops part-way, the lines written whole are delivered, the file is cut back to the end of
 the last whole line, and the rest of the batch is retried later (the cut happens only while this
 process wrote last, so another writer's lines are never cut). An event that cannot be encoded is
-rejected alone (``unencodable``).
+rejected alone (``unencodable``). People updates (cloud ``identify``/``group``, the developer's
+profile) are acknowledged and not written: the file is a capture of events (``tenantry plan
+check`` reads it).
 """
 
 from __future__ import annotations
@@ -23,11 +25,20 @@ import orjson
 
 from tenantry._files import open_private, private_dir
 from tenantry.config import Settings
-from tenantry.destinations.base import DELIVERED, UNENCODABLE, BatchConfig, Destination, Result
+from tenantry.destinations.base import (
+    DELIVERED,
+    UNENCODABLE,
+    BatchConfig,
+    Destination,
+    Result,
+    Status,
+)
 from tenantry.errors import ConfigError
 from tenantry.events import Event
 
 logger = logging.getLogger("tenantry")
+#: a people update's result: final, and never turned into a retry by a short write below
+NOT_WRITTEN = Result(Status.DELIVERED, reason="people_update")
 
 
 class JsonlDestination(Destination):
@@ -52,6 +63,9 @@ class JsonlDestination(Destination):
         lines: list[bytes] = []
         results: list[Result] = []
         for e in batch:
+            if e.people_update:  # a capture of events: acknowledged, not written
+                results.append(NOT_WRITTEN)
+                continue
             try:
                 lines.append(
                     dumps(

@@ -32,7 +32,7 @@ from tenantry.destinations.base import (
     encodable_part,
     outcomes,
 )
-from tenantry.events import Event
+from tenantry.events import Event, events_only
 
 logger = logging.getLogger("tenantry")
 PENDING = "pending"
@@ -74,11 +74,12 @@ class LocalDestination(Destination):
 
     def send(self, batch: Sequence[Event], timeout: float) -> list[Result]:  # noqa: ARG002
         events, bad = encodable_part(batch)  # one bad value never fails its batch
+        events = events_only(events)  # people updates are for the vendors' profiles
         try:
             if not events:
                 pass
             elif self.store is not None:
-                self.store.write(events)
+                self.store.write(list(events))
             else:
                 write_pending(self.pending_dir, events)
         except Exception as exc:  # a full disk or a bad path: values, never exceptions

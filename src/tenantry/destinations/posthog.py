@@ -7,7 +7,11 @@ PostHog deduplicates on ``uuid``, so retries never double-count. Bodies over 64 
 gzipped (``Content-Encoding: gzip``). 5xx, 429 and timeouts are retried (``Retry-After``
 honoured); 413 splits the request; any other 4xx rejects it (``http_<code>``). In the cloud
 edition an event with a developer gets ``properties["$groups"] = {"developer": developer_id}``,
-so PostHog's group analytics can slice by developer.
+so PostHog's group analytics can slice by developer. Opensource events are personless
+(``$process_person_profile: false``: PostHog creates no person profile for the pseudonyms, and
+bills them as anonymous events), relayed ones included, unless ``TELEMETRY_PERSON_PROFILES=1``.
+People updates (``identify``, ``group``) are encoded as posthog-python's ``set``/``set_once``/
+``group_identify`` (``destinations.people``).
 
 What PostHog may infer, in both editions (as posthog-python does, plus the ``$ip`` guard):
 - ``$geoip_disable: true``: no GeoIP enrichment of the event or of the person.
@@ -41,6 +45,7 @@ from tenantry import __version__
 from tenantry.config import Settings
 from tenantry.destinations._http import HttpDestination
 from tenantry.destinations.base import BatchConfig, Result
+from tenantry.destinations.people import posthog_update
 from tenantry.events import Event
 
 GZIP_ABOVE = 64 * 1024  # bytes
@@ -62,6 +67,7 @@ def ingestion_url(host: str) -> str:
 
 class PostHogDestination(HttpDestination):
     name = "posthog"
+    people = True  # identify and group: destinations.people
     batch = BatchConfig(max_events=1000, max_bytes=5_000_000, max_age=1.0)
     max_request_bytes = 5_000_000
     api_key_setting = "posthog_api_key"
@@ -80,6 +86,7 @@ class PostHogDestination(HttpDestination):
         self.gzip_above = gzip_above
         self._key = b'{"api_key":' + orjson.dumps(self.api_key or "")
         self._historical = False  # the flag of the requests being built (one sender thread)
+        self.person_profiles = settings.person_profiles
         self._lib = {
             "$lib": "tenantry",
             "$lib_version": __version__,
@@ -89,9 +96,14 @@ class PostHogDestination(HttpDestination):
         }
 
     def encode_event(self, event: Event) -> bytes:
+        if event.people_update:
+            return orjson.dumps(posthog_update(event, self._lib))
         props = {**event.properties, **self._lib}
-        if event.edition == "cloud" and event.developer_id:
-            props["$groups"] = {"developer": event.developer_id}
+        if event.edition == "cloud":
+            if event.developer_id:
+                props["$groups"] = {"developer": event.developer_id}
+        elif not self.person_profiles:
+            props["$process_person_profile"] = False
         return orjson.dumps(
             {
                 "event": event.event,

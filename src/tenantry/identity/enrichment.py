@@ -1,9 +1,11 @@
-"""Cloud enrichment: a developer's profile (email, country) for shaped events.
+"""Cloud enrichment: a developer's profile (email, country, created_at) for shaped events.
 
 ``profile_lookup(settings)`` returns None when there is no identity database (it never creates
 one: for SQLite it checks that the file exists) or it cannot be read; otherwise a callable
-``developer_id -> {"email", "country"} | None`` with an LRU+TTL cache (a warm lookup is about a
-microsecond). It is called on the telemetry worker thread and never raises.
+``developer_id -> {"email", "country", "created_at"} | None`` with an LRU+TTL cache (a warm lookup is about a
+microsecond). It is called on the telemetry worker thread and never raises. Events get
+``email`` and ``country`` as properties (``policy.processors.AddProfile``); the whole profile
+becomes the developer's user properties at Amplitude and PostHog (``policy.people``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import Engine, inspect, select
 
 from tenantry.identity._cache import TTLCache
 from tenantry.identity._engine import normalize_url, release_engine, shared_engine, sqlite_path
-from tenantry.identity._schema import developers
+from tenantry.identity._schema import developers, utc
 
 if TYPE_CHECKING:
     from tenantry.config import Settings
@@ -29,7 +31,8 @@ _NONE = object()
 
 
 class ProfileLookup:
-    """developer_id -> read-only {"email", "country"} or None; cached; never raises."""
+    """developer_id -> read-only {"email", "country", "created_at"} or None; cached; never
+    raises. ``created_at`` is ISO 8601 text."""
 
     def __init__(self, engine: Engine, *, ttl: float = PROFILE_TTL, maxsize: int = 10_000) -> None:
         self._engine = engine
@@ -48,7 +51,7 @@ class ProfileLookup:
         try:
             with self._engine.connect() as conn:
                 row = conn.execute(
-                    select(developers.c.email, developers.c.country).where(
+                    select(developers.c.email, developers.c.country, developers.c.created_at).where(
                         developers.c.id == developer_id
                     )
                 ).first()
@@ -58,7 +61,12 @@ class ProfileLookup:
                 logger.warning("tenantry: developer profiles unavailable: %s", exc)
             self._cache.set(developer_id, _NONE, ttl=5.0)
             return None
-        profile = MappingProxyType({"email": row.email, "country": row.country}) if row else None
+        profile = None
+        if row:
+            created = utc(row.created_at).isoformat() if row.created_at is not None else None
+            profile = MappingProxyType(
+                {"email": row.email, "country": row.country, "created_at": created}
+            )
         self._cache.set(developer_id, _NONE if profile is None else profile)
         return profile
 

@@ -49,6 +49,17 @@ OnError = Callable[[str, Sequence[Event], Sequence[Result]], None]
 FLUSH_POLL = 0.002  # seconds between looks at the senders while flushing
 
 
+def encodable_counted(events: list[Event], counters: Counters) -> list[Event]:
+    """``events.encodable``, counted: strings repaired (``repaired_strings``), events that still
+    cannot be encoded dropped (``unencodable``). Also used by ``pipeline.inline``."""
+    events, repaired, lost = encodable(events)
+    if repaired:
+        counters.incr("repaired_strings", repaired)
+    if lost:
+        counters.drop("unencodable", lost)
+    return events
+
+
 class FanOut:
     """Feeds every destination the same events and keeps one account of the results; see the
     module docstring. ``spool`` (optional) is written by ``submit`` and closed by ``stop``."""
@@ -90,11 +101,7 @@ class FanOut:
     def submit(self, events: list[Event]) -> None:
         """Check that ``events`` encode (see the module docstring), spool them (durable mode),
         then hand them to every destination."""
-        events, repaired, lost = encodable(events)
-        if repaired:
-            self.counters.incr("repaired_strings", repaired)
-        if lost:
-            self.counters.drop("unencodable", lost)
+        events = encodable_counted(events, self.counters)
         if not events:
             return
         if self.spool is not None:

@@ -22,6 +22,7 @@ from tenantry.pipeline.backlog import Budget
 from tenantry.pipeline.fanout import FanOut, OnError
 from tenantry.pipeline.overflow import Overflow, writable
 from tenantry.policy import build_chain
+from tenantry.policy.hooks import Hooks, ServiceChain
 
 logger = logging.getLogger("tenantry")
 
@@ -50,35 +51,17 @@ def set_up(
     on_error: OnError | None,
     budget: Budget,
     room: threading.Event,
+    hooks: Hooks | None = None,
 ) -> Parts:
     """Build the worker's parts. ``destinations``: instances, and names built from ``settings``;
     None: the ``settings.destinations`` names (one that cannot be built is logged and counted
     ``destination_errors:<name>``).
-    ``profile_lookup`` ``"auto"``: the identity store's, in cloud mode when there is one."""
+    ``profile_lookup`` ``"auto"``: the identity store's, in cloud mode when there is one.
+    ``hooks``: the service's ``before_send``, sampling and super properties."""
     s = settings
-    secret = b""
-    if s.edition == "opensource":
-        secret = _installation.load_or_create_secret(s.data_dir, s.secret)
-    chain = build_chain(
-        s,
-        secret=secret,
-        anonymous_id=_installation.new_anonymous_id(),
-        profile_lookup=_lookup(s) if profile_lookup == "auto" else profile_lookup,
-        counters=counters,
-        plan=s.plan,
+    chain, suppression, destinations = prepare(
+        s, counters, destinations=destinations, profile_lookup=profile_lookup, hooks=hooks
     )
-    suppression = None
-    try:
-        from tenantry.store.suppression import SuppressionList
-
-        suppression = SuppressionList(s.data_dir)
-    except Exception as exc:
-        logger.debug("tenantry: no suppression list (%s)", exc)
-    destinations = _build_destinations(
-        s, s.destinations if destinations is None else destinations, counters
-    )
-    if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in destinations):
-        _installation.show_notice_once(s.data_dir)
     spool = None
     if s.durable:
         from tenantry.pipeline.spool import Spool
@@ -116,6 +99,54 @@ def when_full_for(s: Settings) -> str:
     if s.when_full is not None:
         return s.when_full
     return "overflow" if writable(s.data_dir) else "drop"
+
+
+def prepare(
+    settings: Settings,
+    counters: Counters,
+    *,
+    destinations: Sequence[str | Destination] | None,
+    profile_lookup: ProfileLookup | None | str,
+    hooks: Hooks | None = None,
+) -> tuple[ServiceChain, Any, list[Destination]]:
+    """What shaping and sending need, threads or not (``pipeline.inline``): the chain (with the
+    service's hooks and, in cloud with a destination that takes them, people updates), the
+    suppression list and the destinations; shows the first-run notice."""
+    s = settings
+    secret = b""
+    if s.edition == "opensource":
+        secret = _installation.load_or_create_secret(s.data_dir, s.secret)
+    anonymous_id = _installation.new_anonymous_id()
+    built = _build_destinations(
+        s, s.destinations if destinations is None else destinations, counters
+    )
+    if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in built):
+        _installation.show_notice_once(s.data_dir)
+    lookup = _lookup(s) if profile_lookup == "auto" else profile_lookup
+    chain = build_chain(
+        s,
+        secret=secret,
+        anonymous_id=anonymous_id,
+        profile_lookup=lookup,
+        counters=counters,
+        plan=s.plan,
+    )
+    chain = ServiceChain(
+        chain,
+        hooks,
+        counters=counters,
+        people=s.edition == "cloud" and any(d.people for d in built),
+        anonymous_id=anonymous_id,
+        profile_lookup=lookup,
+    )
+    suppression = None
+    try:
+        from tenantry.store.suppression import SuppressionList
+
+        suppression = SuppressionList(s.data_dir)
+    except Exception as exc:
+        logger.debug("tenantry: no suppression list (%s)", exc)
+    return chain, suppression, built
 
 
 def _lookup(s: Settings) -> ProfileLookup | None:

@@ -2,6 +2,12 @@
 kept in ``draft["call_ids"]`` for the policy to look for), the suppression list
 (``tenantry forget``), the event time (``tenantry.timestamps``), a fresh uuid, then the policy
 chain. ``TELEMETRY_DEBUG=1`` logs each shaped event, secrets redacted.
+
+With the service's chain (``policy.hooks.ServiceChain``) and its ``people`` (cloud, with a
+destination that takes people updates), ``identify``/``group`` calls are shaped by ``people``,
+and an event whose developer's profile this process has not sent yet is preceded by that
+profile's ``$identify`` (``policy.people``); without ``people``, those calls are counted
+``identify_skipped``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import orjson
 from tenantry.counters import Counters
 from tenantry.events import Event, new_uuids
 from tenantry.policy import redact, shape
+from tenantry.policy.people import PEOPLE_KINDS
 from tenantry.timestamps import event_time
 
 logger = logging.getLogger("tenantry")
@@ -28,6 +35,7 @@ def shape_calls(
 ) -> list[Event]:
     """The events ``chain`` keeps of ``calls``; suppressed people are dropped (``suppressed``)."""
     out: list[Event] = []
+    people = getattr(chain, "people", None)  # cloud people updates (``policy.people.People``)
     ids = iter(new_uuids(len(calls)))
     for kind, name, props, user_id, developer_id, identity, ts, now, extra in calls:
         raw_ids = None
@@ -48,8 +56,19 @@ def shape_calls(
             "uuid": next(ids),
             "duration_ms": extra,
             "call_ids": raw_ids,
+            "accepted_at": now,  # super properties in force when the call was made
         }
-        event = shape(chain, draft)
+        if kind in PEOPLE_KINDS:
+            if people is None:  # no destination takes people updates
+                counters.incr("identify_skipped")
+                continue
+            event = people.shape(draft)
+        else:
+            event = shape(chain, draft)
+            if event is not None and people is not None and event.developer_id is not None:
+                profile = people.announce(event)
+                if profile is not None:
+                    out.append(profile)
         if event is None:
             continue
         if debug:

@@ -57,6 +57,7 @@ class Worker:
         destinations: Sequence[str | Destination] | None = None,
         profile_lookup: Callable[[str], Mapping[str, Any] | None] | None | str = "auto",
         on_error: OnError | None = None,
+        hooks: Any = None,
         interval: float = 0.05,
         wake_at: int = 512,
     ) -> None:
@@ -86,6 +87,7 @@ class Worker:
             destinations=list(destinations) if destinations is not None else None,
             profile_lookup=profile_lookup,
             on_error=on_error,
+            hooks=hooks,
             budget=self.budget,
             room=self.room,
         )

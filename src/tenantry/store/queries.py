@@ -10,6 +10,12 @@ percentile), written ``{prop:route}``, ``{num:status}``, ``{p95:ms}`` in the que
 Percentiles are nearest-rank: ``p95`` of a group of n values is its ceil(95 n / 100)-th
 smallest value, an integer rank, so DuckDB and ClickHouse return the same value.
 
+Sampled events (``TelemetryService(sample_rates=...)``) carry their rate as ``$sample_rate``;
+the usage reports (``api-usage``, ``api-daily-usage``, ``api-daily-status``, ``monthly-usage``)
+count each as 1/rate events (``{weight:}``; a missing or invalid rate counts 1), rounded to a
+whole number, so they stay unbiased estimates. Percentiles need no weight: a uniform sample
+keeps them. The other reports count the events kept.
+
     run_query(store, "top-developers")
     -> {"query": "top-developers", "rows": [{"developer_id": ..., "unique_end_users": 3}, ...]}
 """
@@ -53,16 +59,27 @@ class Query:
 # The expressions DuckDB and ClickHouse 18.16 spell differently. ``prop``/``num``: a top-level
 # property of the ``properties`` JSON ('' / 0 when missing; tenantry writes it with orjson, no
 # spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile.
+# ``weight``: what one event counts for in the usage reports, 1/rate of a sampled event (the
+# ``$sample_rate`` property) and 1 for the rest.
 DIALECTS = {
     "local": {
         "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
         "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
         "rank": "list_sort(list({key}))[({p} * count(*) + 99) // 100]",
+        # read the JSON only where the text names the key (most events are not sampled); a
+        # rate outside (0, 1] or none weighs 1
+        "weight": "(CASE WHEN strpos(properties, '\"{key}\"') = 0 THEN 1.0 ELSE 1.0 / "
+        "coalesce(nullif(least(greatest(TRY_CAST(json_extract(properties, '$.\"{key}\"') "
+        "AS DOUBLE), 0.0), 1.0), 0.0), 1.0) END)",
     },
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
         "num": "visitParamExtractFloat(properties, '{key}')",
         "rank": "arraySort(groupArray({key}))[intDiv({p} * count() + 99, 100)]",
+        # 18.16 evaluates every branch of an if: one extraction (0 when missing), computed once
+        "weight": "(1.0 / if(visitParamExtractFloat(properties, '{key}') > 0 AND "
+        "visitParamExtractFloat(properties, '{key}') <= 1, "
+        "visitParamExtractFloat(properties, '{key}'), 1.0))",
     },
 }
 
@@ -80,7 +97,7 @@ class _Spelling:
 
 def spelled(sql: str, backend: str) -> str:
     """``sql`` with the dialect placeholders written out for ``backend``; ``{events}`` stays."""
-    if "{prop:" not in sql and "{num:" not in sql and "{p" not in sql:
+    if "{prop:" not in sql and "{num:" not in sql and "{p" not in sql and "{weight:" not in sql:
         return sql
     dialect = DIALECTS.get(backend)
     if dialect is None:
@@ -91,15 +108,19 @@ def spelled(sql: str, backend: str) -> str:
         num=_Spelling(dialect["num"]),
         p50=_Spelling(dialect["rank"], p=50),
         p95=_Spelling(dialect["rank"], p=95),
+        weight=_Spelling(dialect["weight"]),
     )
 
 
+# ``{weight:$sample_rate}``: a sampled event's weight, 1/rate (DIALECTS). Sums of weights are
+# rounded the same way on both backends (floor of x + 0.5, as an integer).
 _API_REQUESTS = (
     "(SELECT developer_id, day, {prop:route} AS route, {prop:method} AS method, "
-    "{num:status} AS status, {num:duration_ms} AS ms FROM {events} "
+    "{num:status} AS status, {num:duration_ms} AS ms, {weight:$sample_rate} AS w FROM {events} "
     "WHERE event = 'api_request' AND developer_id IS NOT NULL)"
 )
-_ERRORS = "sum(CASE WHEN status >= 500 THEN 1 ELSE 0 END)"
+_REQUESTS = "CAST(floor(sum(w) + 0.5) AS Int64)"
+_ERRORS = "CAST(floor(sum(CASE WHEN status >= 500 THEN w ELSE 0 END) + 0.5) AS Int64)"
 _MEMORIES = "sum(CASE WHEN event = 'memory_created' THEN 1 ELSE 0 END)"
 _STATUS_CLASS = (
     "CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' "
@@ -181,7 +202,7 @@ _DEFINITIONS = (
     Query(
         "api-usage",
         ("developer_id", "route", "method", "requests", "errors", "p50_ms", "p95_ms"),
-        f"SELECT developer_id, route, method, count(*) AS requests, {_ERRORS} AS errors, "
+        f"SELECT developer_id, route, method, {_REQUESTS} AS requests, {_ERRORS} AS errors, "
         "{p50:ms}, {p95:ms} "
         f"FROM {_API_REQUESTS} GROUP BY developer_id, route, method "
         "ORDER BY developer_id, requests DESC, route, method",
@@ -192,7 +213,7 @@ _DEFINITIONS = (
     Query(
         "api-daily-usage",
         ("developer_id", "date", "route", "method", "requests", "errors"),
-        f"SELECT developer_id, day, route, method, count(*) AS requests, {_ERRORS} AS errors "
+        f"SELECT developer_id, day, route, method, {_REQUESTS} AS requests, {_ERRORS} AS errors "
         f"FROM {_API_REQUESTS} GROUP BY developer_id, day, route, method "
         "ORDER BY day, developer_id, route, method",
         cloud=True,
@@ -202,7 +223,7 @@ _DEFINITIONS = (
     Query(
         "api-daily-status",
         ("date", "status_class", "requests"),
-        f"SELECT day, {_STATUS_CLASS} AS c, count(*) AS requests FROM {_API_REQUESTS} "
+        f"SELECT day, {_STATUS_CLASS} AS c, {_REQUESTS} AS requests FROM {_API_REQUESTS} "
         "GROUP BY day, c ORDER BY day, c",
         cloud=True,
         help="API requests per day by status class (2xx, 3xx, 4xx client errors, 5xx server "
@@ -212,10 +233,12 @@ _DEFINITIONS = (
         "monthly-usage",
         ("developer_id", "month", "requests", "memories"),
         "SELECT developer_id, substring(CAST(day AS String), 1, 7) AS m, "
-        "sum(CASE WHEN event = 'api_request' THEN 1 ELSE 0 END) AS requests, "
-        f"{_MEMORIES} AS memories "
+        "CAST(floor(sum(CASE WHEN event = 'api_request' THEN w ELSE 0 END) + 0.5) AS Int64) "
+        "AS requests, "
+        "CAST(floor(sum(CASE WHEN event = 'memory_created' THEN w ELSE 0 END) + 0.5) AS Int64) "
+        "AS memories FROM (SELECT developer_id, day, event, {weight:$sample_rate} AS w "
         "FROM {events} WHERE developer_id IS NOT NULL "
-        "AND event IN ('api_request', 'memory_created') "
+        "AND event IN ('api_request', 'memory_created')) "
         "GROUP BY developer_id, m ORDER BY m, developer_id",
         cloud=True,
         fold=Fold("developer_id", ("requests", "memories"), by=("month",)),
