@@ -23,6 +23,7 @@ pytest_plugins = [
 CORE_PATHS = (
     "tests/policy",
     "tests/pipeline/test_sender.py",
+    "tests/pipeline/test_inline.py",
     "tests/pipeline/test_spool.py",
     "tests/destinations/test_amplitude.py",
     "tests/destinations/test_posthog.py",
