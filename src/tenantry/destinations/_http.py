@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Sequence
 
 from tenantry._http import MAX_RESPONSE_BYTES, HttpClient, HttpError, HttpTimeout, Response
-from tenantry.config import Settings
+from tenantry.config import Settings, env_name
 from tenantry.destinations.base import (
     DELIVERED,
     BatchConfig,
@@ -49,7 +49,6 @@ class HttpDestination(Destination):
     #: give it (an ``api_key`` argument beats both). Without a key every event is rejected as
     #: ``no_api_key``, and one error at start-up says which variable to set.
     api_key_setting: str | None = None
-    api_key_env: str | None = None
     #: the most of an answer's body that is read (``tenantry._http``): a vendor answering with a
     #: huge body never grows the host process
     max_response_bytes = MAX_RESPONSE_BYTES
@@ -73,7 +72,7 @@ class HttpDestination(Destination):
                 logger.error(
                     "tenantry: %s has no API key (set %s): every event is rejected as no_api_key",
                     self.name,
-                    self.api_key_env,
+                    env_name(self.api_key_setting),
                 )
         self.timeout = float(timeout)
         if batch is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tenantry.config import Settings
+from tenantry.config import Settings, config_error
 from tenantry.destinations.base import (
     DELIVERED,
     BatchConfig,
@@ -19,7 +19,6 @@ from tenantry.destinations.base import (
     encodable_part,
     outcomes,
 )
-from tenantry.errors import ConfigError
 from tenantry.events import Event, events_only
 from tenantry.store.clickhouse import ClickHouseStore
 
@@ -31,7 +30,7 @@ class ClickHouseDestination(Destination):
     def __init__(self, settings: Settings, *, url: str | None = None, dedup=None) -> None:
         url = url or settings.clickhouse_url
         if not url:
-            raise ConfigError("TENANTRY_CLICKHOUSE_URL: the clickhouse destination needs it")
+            raise config_error("clickhouse_url", "the clickhouse destination needs it")
         self.shared = None
         if dedup is None and settings.redis_url:  # replicas share one window (its own name:
             from tenantry.shared_state import SharedState  # the relay's uuids are another's)

@@ -26,7 +26,8 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from tenantry.errors import ConfigError, StoreError
+from tenantry.config import config_error
+from tenantry.errors import StoreError
 from tenantry.events import Event
 from tenantry.store import clickhouse_rollups as rollups
 from tenantry.store.base import EventStore, Scope, columns_of
@@ -36,8 +37,8 @@ try:
     from clickhouse_driver import Client
     from clickhouse_driver.errors import Error as ClickHouseError
 except ImportError as exc:  # pragma: no cover - the dependency ships with tenantry
-    raise ConfigError(
-        "TENANTRY_CLICKHOUSE_URL: needs clickhouse-driver; pip install clickhouse-driver"
+    raise config_error(
+        "clickhouse_url", "needs clickhouse-driver; pip install clickhouse-driver"
     ) from exc
 
 # The driver logs every failed connect with a traceback; a failure here is a StoreError instead.
@@ -90,14 +91,14 @@ class ClickHouseStore(EventStore):
     def __init__(self, url: str, *, dedup: Dedup | None = None, client=None) -> None:
         if client is None:
             if not url.startswith(("clickhouse://", "clickhouses://")):
-                raise ConfigError(
-                    "TENANTRY_CLICKHOUSE_URL: expected clickhouse://host:9000/database, "
-                    f"got a {url.split(':', 1)[0]!r} URL"
+                raise config_error(
+                    "clickhouse_url",
+                    f"expected clickhouse://host:9000/database, got a {url.split(':', 1)[0]!r} URL",
                 )
             try:
                 client = Client.from_url(url)
             except (ValueError, ClickHouseError) as exc:
-                raise ConfigError(f"TENANTRY_CLICKHOUSE_URL: {exc}") from None
+                raise config_error("clickhouse_url", str(exc)) from None
         self._client = client
         self.dedup = dedup if dedup is not None else LocalDedup()
         self.skipped = 0  # events not inserted: their uuid was seen before
