@@ -69,6 +69,16 @@ class TestSettings:
         monkeypatch.setenv(var, value)
         assert not load_settings().active
 
+    def test_settings_default_data_dir_is_the_tests_own(self):
+        """Settings() reads no environment, so its data dir is ./.tenantry: the clean-environment
+        fixture gives each test a working directory of its own, and the secret a service makes
+        from Settings() lands there, never in the checkout."""
+        assert Path.cwd().resolve() != ROOT.resolve()
+        svc = TelemetryService(Settings(destinations=("none",)))
+        assert svc.flush(5.0)
+        svc.shutdown(5.0)
+        assert (Path.cwd() / ".tenantry" / "secret").stat().st_size == 32
+
     def test_trusted_proxies_are_parsed_once_into_networks(self, monkeypatch):
         """TENANTRY_TRUSTED_PROXIES becomes ipaddress networks in config (the server uses them
         as they are); a bad entry fails at start-up naming the variable."""

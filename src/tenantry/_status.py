@@ -37,7 +37,7 @@ SHOWN_SOURCES = ("edition", "destinations", "data_dir", "enabled", "do_not_track
 
 def shared_status(settings: Settings, destinations: Iterable[str]) -> dict[str, Any]:
     """``enabled``, ``edition``, ``providers`` (the destinations' names when on, else none: the
-    key CONTRACT.md's ``get_status()`` names),
+    key the README's status section names),
     ``sources``, ``collected``, ``never_collected``, ``opt_out``, ``plan`` (the tracking plan's
     file and modes, or None), and ``disabled_by`` when off."""
     active = settings.active

@@ -58,7 +58,7 @@ def _awaitable(sync: Callable[..., None], name: str) -> Callable[..., Coroutine[
 
 
 class TelemetryService:
-    """Tenant-aware telemetry for one configuration. See CONTRACT.md for the API.
+    """Tenant-aware telemetry for one configuration. The README's "The library" section is the API.
 
     ``destinations``: names (``["posthog"]``: the ``destinations`` setting, as
     ``TELEMETRY_PROVIDER`` gives it) or ``Destination`` instances such as

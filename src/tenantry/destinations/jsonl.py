@@ -1,6 +1,6 @@
 """``jsonl``: appends one JSON object per shaped event and line to ``TELEMETRY_JSONL_PATH``.
 
-Line format (CONTRACT.md): ``{"uuid", "event", "distinct_id", "timestamp", "edition",
+Line format (docs/DESIGN.md, "Wire formats"): ``{"uuid", "event", "distinct_id", "timestamp", "edition",
 "properties"}``. Each batch is one ``write`` of whole lines with ``O_APPEND``, so several
 processes can share one file without interleaving inside a line.
 

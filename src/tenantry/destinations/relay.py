@@ -1,7 +1,7 @@
 """``relay``: the relay destination, which sends an opensource installation's shaped events to a
 tenantry server's relay, ``POST {TELEMETRY_RELAY_URL}`` + ``RELAY_PATH``.
 
-Wire format (CONTRACT.md)::
+Wire format (docs/DESIGN.md, "Wire formats")::
 
     {"events": [{"event_name", "properties", "user_id", "timestamp", "uuid"}], "anonymous_id"}
     -> 200 {"success": true, "events_received": n, "events_processed": n,
