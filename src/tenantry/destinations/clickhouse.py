@@ -50,7 +50,7 @@ class ClickHouseDestination(Destination):
             return outcomes(len(batch), bad, Result.retry(f"clickhouse:{type(exc).__name__}"))
         return outcomes(len(batch), bad, DELIVERED)
 
-    def shutdown(self, timeout: float) -> None:  # noqa: ARG002
-        self.store.close()
+    def shutdown(self, timeout: float) -> None:
+        self.store.close(timeout)
         if self.shared is not None:
             self.shared.close()

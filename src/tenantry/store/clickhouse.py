@@ -20,7 +20,9 @@ store on chdb that way).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -355,6 +357,18 @@ class ClickHouseStore(EventStore):
             "before": before.isoformat(),
         }
 
-    def close(self) -> None:
-        with self._lock:
-            self._client.disconnect()
+    def close(self, timeout: float | None = None) -> None:
+        """Disconnect. With ``timeout``: when a query still holds the connection after that
+        many seconds (a server that never answers), its socket is shut under it, so the query
+        fails at once (a ``StoreError``: the sender retries it later) instead of holding a
+        shutdown past its deadline."""
+        if self._lock.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
+            try:
+                self._client.disconnect()
+            finally:
+                self._lock.release()
+            return
+        sock = getattr(getattr(self._client, "connection", None), "socket", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
