@@ -148,7 +148,7 @@ class TestStoreConformance:
             assert svc.flush(0.3) is False
             t0 = time.monotonic()
             assert svc.shutdown(0.5) is False
-            assert time.monotonic() - t0 < 0.9
+            assert time.monotonic() - t0 < 1.5  # not the driver's 300 s
 
 
 class silent_server:
