@@ -41,7 +41,7 @@ from tenantry.pipeline.fanout import OnError, encodable_counted
 from tenantry.pipeline.sender import event_bytes
 from tenantry.pipeline.setup import prepare
 from tenantry.pipeline.shaping import Call, shape_calls
-from tenantry.pipeline.status import destination_names, file_document, status_document
+from tenantry.pipeline.status import destination_names, pipeline_status, status_file_of
 from tenantry.pipeline.status_files import Reporter
 from tenantry.retry import Outage
 
@@ -130,7 +130,7 @@ class InlineWorker:
         self.when_full = "drop"
         self.setup_error: str | None = None
         self.reporter = Reporter(
-            settings.data_dir, counters, settings.status_interval, self._file_document
+            settings.data_dir, counters, settings.status_interval, status_file_of(self)
         )
         self._on_error = on_error
         self._lock = threading.Lock()  # shaping and the outboxes (track may run on any thread)
@@ -328,16 +328,11 @@ class InlineWorker:
 
     def status(self) -> dict[str, Any]:
         """This pipeline's part of the status document, as ``Worker.status()`` (no spool)."""
-        doc: dict[str, Any] = {"queued": self.pending(), "spooled": 0, "durability": None}
-        if self.setup_error:
-            doc["error"] = self.setup_error
-        doc["memory"] = self.memory_status()
-        doc["per_destination"] = self.destinations_status()
-        return doc
-
-    def _file_document(self) -> dict[str, Any]:
-        return file_document(
-            status_document(self.settings, self.counters, self.names, self.status())
+        return pipeline_status(
+            queued=self.pending(),
+            memory=self.memory_status(),
+            per_destination=self.destinations_status(),
+            error=self.setup_error,
         )
 
     def destinations_status(self) -> dict[str, dict[str, int]]:

@@ -12,8 +12,8 @@ on its own thread, so nothing on that thread calls up into the service.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from tenantry import __version__
 from tenantry._status import shared_status
@@ -47,6 +47,42 @@ def destination_names(
     if destinations is not None:
         return [d if isinstance(d, str) else d.name for d in destinations]
     return list(settings.destinations)
+
+
+class Reporting(Protocol):
+    """What a worker (``Worker``, ``InlineWorker``) offers for its status file."""
+
+    settings: Settings
+    counters: Counters
+    names: list[str]
+
+    def status(self) -> dict[str, Any]: ...
+
+
+def pipeline_status(
+    *,
+    queued: int,
+    memory: dict[str, Any],
+    per_destination: dict[str, Any],
+    error: str | None = None,
+    spooled: int = 0,
+    durability: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """A worker's part of the document, in the document's order."""
+    doc: dict[str, Any] = {"queued": queued, "spooled": spooled, "durability": durability}
+    if error:
+        doc["error"] = error
+    doc["memory"] = memory
+    doc["per_destination"] = per_destination
+    return doc
+
+
+def status_file_of(worker: Reporting) -> Callable[[], dict[str, Any]]:
+    """The status file's content from ``worker``'s own accounts (its reporter calls this on
+    the worker's thread: nothing calls up into the service)."""
+    return lambda: file_document(
+        status_document(worker.settings, worker.counters, worker.names, worker.status())
+    )
 
 
 def status_document(

@@ -33,7 +33,7 @@ from tenantry.pipeline.backlog import ACCEPTED_AT, Backlog, Budget
 from tenantry.pipeline.fanout import FanOut, OnError
 from tenantry.pipeline.setup import set_up
 from tenantry.pipeline.shaping import Call, shape_calls
-from tenantry.pipeline.status import destination_names, file_document, status_document
+from tenantry.pipeline.status import destination_names, pipeline_status, status_file_of
 from tenantry.pipeline.status_files import Reporter
 
 logger = logging.getLogger("tenantry")
@@ -105,7 +105,7 @@ class Worker:
         self.max_durability_lag = 0.0
         self.setup_error: str | None = None
         self.reporter = Reporter(
-            settings.data_dir, counters, settings.status_interval, self._file_document
+            settings.data_dir, counters, settings.status_interval, status_file_of(self)
         )
         self.thread = threading.Thread(target=self._run, name="tenantry-worker", daemon=True)
         self.thread.start()
@@ -219,30 +219,28 @@ class Worker:
         ``spooled`` (-1 when the spool cannot say), ``durability`` (durable mode, also before
         the spool is open: then nothing is on disk yet), ``memory``, ``per_destination``, and
         ``error`` when setup failed."""
-        doc: dict[str, Any] = {"queued": self.pending(), "spooled": 0, "durability": None}
-        if self.setup_error:
-            doc["error"] = self.setup_error
         spool = self.spool
+        spooled = 0
         if spool is not None:
             try:
-                doc["spooled"] = spool.pending()
+                spooled = spool.pending()
             except Exception:
-                doc["spooled"] = -1
+                spooled = -1
+        durability = None
         if self.settings.durable:
             lag = self.durability_lag()
-            doc["durability"] = {
+            durability = {
                 "lag": round(lag, 4),
                 "max_lag": round(max(lag, self.max_durability_lag), 4),
                 "unsynced": round(spool.synced_lag() if spool is not None else lag, 4),
             }
-        doc["memory"] = self.memory_status()
-        doc["per_destination"] = self.destinations_status()
-        return doc
-
-    def _file_document(self) -> dict[str, Any]:
-        """The status file's content, from this worker's own accounts (on the worker thread)."""
-        return file_document(
-            status_document(self.settings, self.counters, self.names, self.status())
+        return pipeline_status(
+            queued=self.pending(),
+            memory=self.memory_status(),
+            per_destination=self.destinations_status(),
+            error=self.setup_error,
+            spooled=spooled,
+            durability=durability,
         )
 
     def overflow_full(self) -> bool:
