@@ -34,6 +34,7 @@ class TestBacklog:
         svc = TelemetryService(
             edition="cloud", destinations=[slow], queue_max_bytes=MB, data_dir=tmp_path
         )
+        assert svc.flush(5.0)  # set up: the overflow is ready (before, a full budget drops)
         for i in range(30_000):
             svc.track_sync("memory_created", {"i": i}, developer_id="dev_abc123")
         slow.gate.set()

@@ -166,7 +166,7 @@ def test_spool_matches_its_model():
     appended-and-not-acked events, in order, once each, with the destinations still missing."""
     run = SpoolModel.TestCase
     run.settings = settings(
-        max_examples=20,
+        max_examples=12,
         stateful_step_count=25,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
