@@ -2,6 +2,12 @@
 
 Columns (both editions): uuid, event, timestamp (UTC), distinct_id, developer_id and end_user_id
 (cloud only, else null), edition, os, version, properties (a JSON string).
+
+``REQUEST_FIELDS``: what the API usage reports read of an ``api_request`` event's properties,
+as values a store can keep in columns of their own (the local store does; ClickHouse's API
+rollup computes the same in SQL): ``route`` and ``method`` (a string, else ''), ``status`` and
+``duration_ms`` (a number, else 0), and ``weight``, what the event counts for when sampled:
+1 / ``$sample_rate`` for a rate in (0, 1], else 1.
 """
 
 from __future__ import annotations
@@ -30,15 +36,50 @@ COLUMNS = (
 )
 
 
+REQUEST_FIELDS = ("route", "method", "status", "duration_ms", "weight")
+SAMPLE_RATE = "$sample_rate"  # the property a sampled event carries its rate in
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def columns_of(events: Sequence[Event]) -> dict[str, list]:
-    """The events as columns; ``timestamp`` stays float epoch seconds (each backend converts)."""
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
+
+
+def request_fields(props: Sequence[dict]) -> dict[str, list]:
+    """``REQUEST_FIELDS`` as columns, one value per property dict (every event has them: the
+    defaults where a key is missing, as the reports' ``{prop:}``/``{num:}`` read them)."""
+    route, method, status, duration, weight = [], [], [], [], []
+    for p in props:
+        route.append(_string(p.get("route")))
+        method.append(_string(p.get("method")))
+        status.append(_number(p.get("status")))
+        duration.append(_number(p.get("duration_ms")))
+        rate = _number(p.get(SAMPLE_RATE))
+        weight.append(1.0 / rate if 0.0 < rate <= 1.0 else 1.0)
+    return {
+        "route": route,
+        "method": method,
+        "status": status,
+        "duration_ms": duration,
+        "weight": weight,
+    }
+
+
+def columns_of(events: Sequence[Event], *, requests: bool = False) -> dict[str, list]:
+    """The events as columns; ``timestamp`` stays float epoch seconds (each backend converts).
+    ``requests``: also ``REQUEST_FIELDS``."""
     props = [e.properties if isinstance(e.properties, dict) else {} for e in events]
     dumps = orjson.dumps
-    return {
+    columns = {
         "uuid": [e.uuid for e in events],
         "event": [e.event for e in events],
         "timestamp": [e.timestamp for e in events],
@@ -50,6 +91,9 @@ def columns_of(events: Sequence[Event]) -> dict[str, list]:
         "version": [_text(p.get("version")) for p in props],
         "properties": [dumps(p, default=str).decode() for p in props],
     }
+    if requests:
+        columns.update(request_fields(props))
+    return columns
 
 
 @dataclass(frozen=True, slots=True)

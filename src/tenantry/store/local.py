@@ -14,6 +14,12 @@ every reader holds shared while it lists and scans, so a query never loses a fil
 
 Idempotent on uuid: compacted files hold each uuid once (compaction drops uuids it already
 has), and queries dedupe the fresh files against each other and against the compacted ones.
+
+Beside the event's columns, every file keeps what the API usage reports read of a request's
+properties in columns of their own (``base.REQUEST_FIELDS``: route, method, status, duration,
+weight), so no report parses JSON. Files written before those columns existed are read with
+the same values taken from the JSON (``_scan``) and get the columns when compacted. Compacted
+files are sorted by time, so a date range reads only the row groups it covers.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import pyarrow.parquet as pq
 from tenantry._files import chmod_private, open_private, private_dir
 from tenantry.errors import StoreError
 from tenantry.events import Event
-from tenantry.store.base import COLUMNS, EventStore, Scope, columns_of
+from tenantry.store.base import COLUMNS, SAMPLE_RATE, EventStore, Scope, columns_of
 
 SCHEMA = pa.schema(
     [
@@ -52,15 +58,35 @@ SCHEMA = pa.schema(
         ("os", pa.string()),
         ("version", pa.string()),
         ("properties", pa.string()),
+        # base.REQUEST_FIELDS, from the properties
+        ("route", pa.string()),
+        ("method", pa.string()),
+        ("status", pa.float64()),
+        ("duration_ms", pa.float64()),
+        ("weight", pa.float64()),
     ]
 )
+_TYPES = {pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP", pa.float64(): "DOUBLE"}
 _EMPTY = (
-    "(SELECT NULL::VARCHAR AS uuid, NULL::VARCHAR AS event, NULL::TIMESTAMP AS timestamp, "
-    "NULL::VARCHAR AS distinct_id, NULL::VARCHAR AS developer_id, NULL::VARCHAR AS end_user_id, "
-    "NULL::VARCHAR AS edition, NULL::VARCHAR AS os, NULL::VARCHAR AS version, "
-    "NULL::VARCHAR AS properties WHERE false)"
+    "(SELECT " + ", ".join(f"NULL::{_TYPES[f.type]} AS {f.name}" for f in SCHEMA) + " WHERE false)"
 )
-_DICTIONARY_COLUMNS = [c for c in COLUMNS if c not in ("uuid", "timestamp", "properties")]
+
+
+_RATE = f"TRY_CAST(json_extract(properties, '$.\"{SAMPLE_RATE}\"') AS DOUBLE)"
+# REQUEST_FIELDS of a file written before they had columns, from its JSON, as the reports read
+# them then (the rate only where the text names it: most events are not sampled)
+_FROM_JSON = {
+    "route": "coalesce(json_extract_string(properties, '$.route'), '')",
+    "method": "coalesce(json_extract_string(properties, '$.method'), '')",
+    "status": "coalesce(TRY_CAST(json_extract(properties, '$.status') AS DOUBLE), 0)",
+    "duration_ms": "coalesce(TRY_CAST(json_extract(properties, '$.duration_ms') AS DOUBLE), 0)",
+    "weight": f"CASE WHEN strpos(properties, '\"{SAMPLE_RATE}\"') > 0 AND {_RATE} > 0 "
+    f"AND {_RATE} <= 1 THEN 1 / {_RATE} ELSE 1 END",
+}
+_ALL = ", ".join(f.name for f in SCHEMA)
+_DICTIONARY_COLUMNS = [
+    c for c in SCHEMA.names if c not in ("uuid", "timestamp", "properties", "duration_ms")
+]
 _STATISTICS_COLUMNS = ["timestamp", "developer_id", "edition", "event"]
 COMPACT_AFTER = 256  # fresh files that trigger a compaction after a write
 MAX_COMPACTED = 8  # compacted files merged into one beyond this
@@ -113,6 +139,7 @@ class LocalStore(EventStore):
         self._con_lock = threading.Lock()
         self._seq = 0
         self._writes = 0
+        self._fields: dict[str, bool] = {}  # file name -> has the request fields' columns
         self.ingest_pending()
 
     # -- writing -------------------------------------------------------------------------------
@@ -124,7 +151,7 @@ class LocalStore(EventStore):
     def write(self, events: Sequence[Event]) -> int:
         if not events:
             return 0
-        cols = columns_of(events)
+        cols = columns_of(events, requests=True)
         micros = pc.round(pc.multiply(pa.array(cols["timestamp"], pa.float64()), 1_000_000))
         cols["timestamp"] = micros.cast(pa.int64()).cast(pa.timestamp("us"))
         table = pa.Table.from_pydict(cols, schema=SCHEMA)
@@ -174,6 +201,9 @@ class LocalStore(EventStore):
         for entry in os.scandir(self.segments):
             if entry.name.endswith(".parquet"):
                 (fresh if entry.name[0] == "w" else compacted).append(Path(entry.path))
+        if len(self._fields) > 2 * (len(fresh) + len(compacted)) + 64:  # files gone since
+            names = {p.name for p in fresh + compacted}
+            self._fields = {k: v for k, v in self._fields.items() if k in names}
         return sorted(fresh), sorted(compacted)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -199,21 +229,37 @@ class LocalStore(EventStore):
             params["until"] = end
         return " AND ".join(conds), params
 
-    @staticmethod
-    def _relation(fresh: list[Path], compacted: list[Path], where: str, dedupe: bool) -> str:
+    def _has_fields(self, path: Path) -> bool:
+        """Whether the file has the request fields' columns (files never change: asked once)."""
+        known = self._fields.get(path.name)
+        if known is None:
+            known = self._fields[path.name] = "weight" in pq.read_schema(path).names
+        return known
+
+    def _scan(self, paths: Sequence[Path]) -> str:
+        """A relation over the files ``paths`` with the columns of ``SCHEMA``, in its order; a
+        file written before the request fields had columns gives them from its JSON."""
+        typed = [p for p in paths if self._has_fields(p)]
+        old = [p for p in paths if not self._has_fields(p)]
+        if not old:
+            return f"read_parquet({_files(typed)})" if typed else _EMPTY
+        parts = [f"SELECT {_ALL} FROM read_parquet({_files(typed)})"] if typed else []
+        fields = ", ".join(f"{expr} AS {name}" for name, expr in _FROM_JSON.items())
+        parts.append(f"SELECT {', '.join(COLUMNS)}, {fields} FROM read_parquet({_files(old)})")
+        return "(" + " UNION ALL ".join(parts) + ")"
+
+    def _relation(self, fresh: list[Path], compacted: list[Path], where: str, dedupe: bool) -> str:
         if not dedupe and (fresh or compacted):
-            files = _files(compacted + fresh)
-            return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM read_parquet({files}) WHERE {where})"
+            every = self._scan(compacted + fresh)
+            return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM {every} WHERE {where})"
         parts = []
         if compacted:
-            part = f"SELECT * FROM read_parquet({_files(compacted)}) WHERE {where}"
+            part = f"SELECT * FROM {self._scan(compacted)} WHERE {where}"
             if fresh:
-                part += f" AND uuid NOT IN (SELECT uuid FROM read_parquet({_files(fresh)}) WHERE {where})"
+                part += f" AND uuid NOT IN (SELECT uuid FROM {self._scan(fresh)} WHERE {where})"
             parts.append(part)
         if fresh:
-            parts.append(
-                f"SELECT DISTINCT ON (uuid) * FROM read_parquet({_files(fresh)}) WHERE {where}"
-            )
+            parts.append(f"SELECT DISTINCT ON (uuid) * FROM {self._scan(fresh)} WHERE {where}")
         body = " UNION ALL ".join(parts) if parts else f"SELECT * FROM {_EMPTY} WHERE {where}"
         return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM ({body}))"
 
@@ -257,30 +303,33 @@ class LocalStore(EventStore):
                     os.unlink(entry.path)
 
     def compact(self, *, blocking: bool = True) -> int:
-        """Merge fresh files into one compacted file, dropping uuids already stored. Returns the
-        number of files merged (0 when another process is compacting and ``blocking`` is False)."""
+        """Merge fresh files into one compacted file sorted by time, dropping uuids already
+        stored. Returns the number of files merged (0 when another process is compacting and
+        ``blocking`` is False)."""
         with _flock(self._mutate_lock, fcntl.LOCK_EX, blocking=blocking) as got:
             if not got:
                 return 0
             self._sweep_tmp()
             fresh, compacted = self._list()
-            merge_all = len(compacted) >= MAX_COMPACTED
+            # beyond MAX_COMPACTED, or when one was written before the request fields' columns
+            merge_all = len(compacted) >= MAX_COMPACTED or not all(map(self._has_fields, compacted))
             if not fresh and not merge_all:
                 return 0
             sql = "SELECT * FROM " + _EMPTY
             if fresh:
-                sql = f"SELECT DISTINCT ON (uuid) * FROM read_parquet({_files(fresh)})"
+                sql = f"SELECT DISTINCT ON (uuid) * FROM {self._scan(fresh)}"
                 if compacted:
-                    sql += (
-                        f" WHERE uuid NOT IN (SELECT uuid FROM read_parquet({_files(compacted)}))"
-                    )
+                    sql += f" WHERE uuid NOT IN (SELECT uuid FROM {self._scan(compacted)})"
             if merge_all:
-                sql = f"SELECT * FROM read_parquet({_files(compacted)}) UNION ALL {sql}"
+                sql = f"SELECT * FROM {self._scan(compacted)} UNION ALL {sql}"
             name = self._name("c")
             tmp = self._tmp / f"{name}.tmp"
             cur = self._cursor()
             try:
-                cur.execute(f"COPY ({sql}) TO {_lit(str(tmp))} (FORMAT parquet)")
+                cur.execute(
+                    f"COPY (SELECT {_ALL} FROM ({sql}) ORDER BY timestamp) "
+                    f"TO {_lit(str(tmp))} (FORMAT parquet)"
+                )
             finally:
                 cur.close()
             old = fresh + (compacted if merge_all else [])
@@ -296,7 +345,7 @@ class LocalStore(EventStore):
                 return 0, set()
             cur = self._cursor()
             try:
-                src = f"read_parquet({_files(files)}, filename = true)"
+                src = f"read_parquet({_files(files)}, filename = true, union_by_name = true)"
                 hits = cur.execute(
                     f"SELECT filename, count(*) FROM {src} WHERE {cond} GROUP BY filename"
                 ).fetchall()
@@ -309,15 +358,12 @@ class LocalStore(EventStore):
                 for filename, _ in hits:
                     path = Path(filename)
                     old.append(path)
-                    keep = cur.execute(
-                        f"SELECT count(*) FROM read_parquet({_lit(filename)}) WHERE NOT coalesce({cond}, false)"
-                    ).fetchone()[0]
-                    if keep:
+                    rest = f"FROM {self._scan([path])} WHERE NOT coalesce({cond}, false)"
+                    if cur.execute(f"SELECT count(*) {rest}").fetchone()[0]:
                         name = self._name(path.name[0])
                         tmp = self._tmp / f"{name}.tmp"
                         cur.execute(
-                            f"COPY (SELECT * FROM read_parquet({_lit(filename)}) "
-                            f"WHERE NOT coalesce({cond}, false)) TO {_lit(str(tmp))} (FORMAT parquet)"
+                            f"COPY (SELECT {_ALL} {rest}) TO {_lit(str(tmp))} (FORMAT parquet)"
                         )
                         new.append((tmp, self.segments / f"{name}.parquet"))
             finally:

@@ -53,11 +53,14 @@ class Query:
 # The expressions DuckDB and ClickHouse 18.16 spell differently. ``prop``/``num``: a top-level
 # property of the ``properties`` JSON ('' / 0 when missing; tenantry writes it with orjson, no
 # spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile.
+# ``columns``: the properties a backend's relation holds as columns of their own (the local
+# store's request fields, ``base.REQUEST_FIELDS``), read there instead of the JSON.
 DIALECTS = {
     "local": {
         "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
         "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
         "rank": "list_sort(list({key}))[({p} * count(*) + 99) // 100]",
+        "columns": {"prop": ("route", "method"), "num": ("status", "duration_ms")},
     },
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
@@ -68,13 +71,17 @@ DIALECTS = {
 
 
 class _Spelling:
-    """``format(_Spelling(pattern), "route")`` -> the pattern with ``{key}`` = ``route``."""
+    """``format(_Spelling(pattern), "route")`` -> the pattern with ``{key}`` = ``route`` (or
+    the column ``route``, when it is one of ``columns``)."""
 
-    def __init__(self, pattern: str, **fixed: Any) -> None:
+    def __init__(self, pattern: str, columns: tuple[str, ...] = (), **fixed: Any) -> None:
         self.pattern = pattern
+        self.columns = columns
         self.fixed = fixed
 
     def __format__(self, key: str) -> str:
+        if key in self.columns:
+            return key
         return self.pattern.format(key=key, **self.fixed)
 
 
@@ -85,10 +92,11 @@ def spelled(sql: str, backend: str) -> str:
     dialect = DIALECTS.get(backend)
     if dialect is None:
         raise QueryError(f"this query is not available on the {backend!r} store")
+    columns = dialect.get("columns", {})
     return sql.format(
         events="{events}",
-        prop=_Spelling(dialect["prop"]),
-        num=_Spelling(dialect["num"]),
+        prop=_Spelling(dialect["prop"], columns.get("prop", ())),
+        num=_Spelling(dialect["num"], columns.get("num", ())),
         p50=_Spelling(dialect["rank"], p=50),
         p95=_Spelling(dialect["rank"], p=95),
     )
@@ -211,11 +219,13 @@ _DEFINITIONS = (
     Query(
         "monthly-usage",
         ("developer_id", "month", "requests", "memories"),
-        "SELECT developer_id, substring(CAST(day AS String), 1, 7) AS m, "
-        "sum(CASE WHEN event = 'api_request' THEN 1 ELSE 0 END) AS requests, "
-        f"{_MEMORIES} AS memories "
+        # per day first: the month's text is then made once per developer and day, not per event
+        "SELECT developer_id, substring(CAST(day AS String), 1, 7) AS m, sum(r), sum(x) "
+        "FROM (SELECT developer_id, day, "
+        "sum(CASE WHEN event = 'api_request' THEN 1 ELSE 0 END) AS r, "
+        f"{_MEMORIES} AS x "
         "FROM {events} WHERE developer_id IS NOT NULL "
-        "AND event IN ('api_request', 'memory_created') "
+        "AND event IN ('api_request', 'memory_created') GROUP BY developer_id, day) "
         "GROUP BY developer_id, m ORDER BY m, developer_id",
         cloud=True,
         fold=Fold("developer_id", ("requests", "memories"), by=("month",)),
