@@ -6,12 +6,13 @@ Columns (both editions): uuid, event, timestamp (UTC), distinct_id, developer_id
 ``REQUEST_FIELDS``: what the API usage reports read of an ``api_request`` event's properties,
 as values a store can keep in columns of their own (the local store does; ClickHouse's API
 rollup computes the same in SQL): ``route`` and ``method`` (a string, else ''), ``status`` and
-``duration_ms`` (a number, else 0), and ``weight``, what the event counts for when sampled:
-1 / ``$sample_rate`` for a rate in (0, 1], else 1.
+``duration_ms`` (a number or a numeric string, else 0), and ``weight``, what the event counts
+for when sampled: 1 / ``$sample_rate`` for a rate in (0, 1], else 1.
 """
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,34 +45,40 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _string(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_NUMBERS = (int, float)  # exact types: a bool is no number here
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    """A number, or a string holding one in JSON's syntax ("500": both engines read it so)."""
+    if type(value) in _NUMBERS or isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and _JSON_NUMBER.fullmatch(value):
         return float(value)
     return 0.0
 
 
+def _weight(rate: Any) -> float:
+    rate = _number(rate)
+    return 1.0 / rate if 0.0 < rate <= 1.0 else 1.0
+
+
 def request_fields(props: Sequence[dict]) -> dict[str, list]:
     """``REQUEST_FIELDS`` as columns, one value per property dict (every event has them: the
-    defaults where a key is missing, as the reports' ``{prop:}``/``{num:}`` read them)."""
-    route, method, status, duration, weight = [], [], [], [], []
-    for p in props:
-        route.append(_string(p.get("route")))
-        method.append(_string(p.get("method")))
-        status.append(_number(p.get("status")))
-        duration.append(_number(p.get("duration_ms")))
-        rate = _number(p.get(SAMPLE_RATE))
-        weight.append(1.0 / rate if 0.0 < rate <= 1.0 else 1.0)
-    return {
-        "route": route,
-        "method": method,
-        "status": status,
-        "duration_ms": duration,
-        "weight": weight,
-    }
+    defaults where a key is missing, as the reports' ``{prop:}``/``{num:}`` read them). Written
+    for speed: most events have none of the keys."""
+    out = {}
+    for key in ("route", "method"):
+        values = [p.get(key) for p in props]
+        out[key] = [v if type(v) is str or isinstance(v, str) else "" for v in values]
+    for key in ("status", "duration_ms"):
+        values = [p.get(key) for p in props]
+        out[key] = [
+            float(v) if type(v) in _NUMBERS else 0.0 if v is None else _number(v) for v in values
+        ]
+    rates = [p.get(SAMPLE_RATE) for p in props]
+    out["weight"] = [1.0 if r is None else _weight(r) for r in rates]
+    return out
 
 
 def columns_of(events: Sequence[Event], *, requests: bool = False) -> dict[str, list]:
