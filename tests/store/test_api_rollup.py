@@ -4,6 +4,7 @@ the rows the raw events give, percentiles included, through writes, deletion and
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -80,6 +81,28 @@ class TestClickHouseRollup:
         store._await_mutations()
         assert _reports(store, *DAYS) == rolled
         assert _reports(store, *INSTANTS)["api-usage"]["rows"] == []
+
+    def test_every_group_size_gives_the_nearest_rank(self, clickhouse_store, tmp_path):
+        """Routes with 1 to 100 requests (durations in shuffled order): p50 and p95 are the
+        nearest ranks, ceil(p n / 100)-th smallest, from the rollup, from the raw rows and from
+        the local store alike."""
+        rnd = random.Random(5)
+        events = []
+        for n in range(1, 101):
+            durations = [round(0.5 + i * 1.25, 3) for i in range(n)]
+            rnd.shuffle(durations)
+            events += [
+                _request(1000 * n + i, "dev_f", f"/v1/n{n:03d}", ms)
+                for i, ms in enumerate(durations)
+            ]
+        want = {"query": "api-usage", "rows": expected(events, "api-usage")}
+        store, local = clickhouse_store(), LocalStore(tmp_path)
+        for s in (store, local):
+            s.write(events)
+        assert run_query(store, "api-usage", top=None) == want
+        assert run_query(store, "api-usage", top=None, developer="dev_f") == want  # raw rows
+        assert run_query(local, "api-usage", top=None) == want
+        local.close()
 
     def test_deletion_rebuilds_the_rollup(self, clickhouse_store, api_events):
         """Forgetting an end user with API requests and a developer, then a retention cut at

@@ -15,10 +15,8 @@ sum of their weights (1/``$sample_rate`` of a sampled event, else 1: ``base.REQU
 ``ms``, every duration, as a ``quantilesExact`` state. The raw table is ordered by developer, so
 a date range cannot skip its blocks and each report parsed the JSON of every request; the rollup
 has a row per day and key, and its duration states merge without a parse. Percentiles stay
-exact and nearest-rank: ``quantileExact(level)`` returns the value at 0-based index
-``floor(level * n)`` of the sorted values, and the nearest rank ``ceil(p n / 100)`` is index
-``floor((p / 100 - e) n)`` for any 0 < e n < 0.01 (``p n`` is a whole number, so the fraction
-of ``p n / 100`` is 0 or at least 0.01): ``e`` = 1e-12 holds up to 10^9 requests per group.
+exact and nearest-rank: the states keep every value, and ``quantilesExact`` at the levels of
+``queries.rank_level`` picks the nearest rank.
 
 Counts are sums, so a duplicate that reaches the raw table is counted twice here: writers
 dedup on uuid before the insert (``store/dedup.py``), and ``repair`` (``tenantry maintenance
@@ -39,7 +37,7 @@ The SQL is what ClickHouse 18.16 (Debian) and current releases (chdb in the test
 
 from __future__ import annotations
 
-from tenantry.store.queries import DEFINITIONS, spelled
+from tenantry.store.queries import DEFINITIONS, rank_level, spelled
 
 RAW = "tenantry_events"  # the events table (``clickhouse.TABLE``)
 COUNTS = "tenantry_daily_counts"
@@ -47,8 +45,8 @@ USERS = "tenantry_daily_users"
 IDS = "tenantry_daily_ids"
 API = "tenantry_daily_api"
 KEY = "day, edition, developer_id, event, os"
-# p50 and p95 as quantileExact levels that give the nearest rank (the module's docstring)
-LEVELS = "0.499999999999, 0.949999999999"
+# p50 and p95 as quantileExact levels that give the nearest rank (queries.rank_level)
+LEVELS = f"{rank_level(50)}, {rank_level(95)}"
 # A request's weight (base.REQUEST_FIELDS): 18.16 evaluates both branches of an if, so the rate
 # is read once per use, never divided by 0.
 _RATE = "visitParamExtractFloat(properties, '$sample_rate')"

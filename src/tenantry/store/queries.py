@@ -8,7 +8,10 @@ except the few expressions in ``DIALECTS`` (a property of the ``properties`` JSO
 percentile), written ``{prop:route}``, ``{num:status}``, ``{p95:ms}`` in the query text.
 
 Percentiles are nearest-rank: ``p95`` of a group of n values is its ceil(95 n / 100)-th
-smallest value, an integer rank, so DuckDB and ClickHouse return the same value.
+smallest value, an integer rank, so DuckDB and ClickHouse return the same value: DuckDB's
+``quantile_disc`` at a DECIMAL level is that rank in integer arithmetic; ClickHouse's
+``quantileExact`` takes the value at 0-based index floor(level n), which is that rank at
+``rank_level(p)``.
 
     run_query(store, "top-developers")
     -> {"query": "top-developers", "rows": [{"developer_id": ..., "unique_end_users": 3}, ...]}
@@ -50,22 +53,30 @@ class Query:
     help: str = ""
 
 
+def rank_level(p: int) -> str:
+    """The ``quantileExact`` level whose answer is the nearest rank ceil(p n / 100): p/100 - e
+    with e = 1e-12. Index floor((p/100 - e) n) is that rank's for 0 < e n < 0.01, since p n is
+    a whole number (the fraction of p n / 100 is 0 or at least 0.01): up to 10^9 values."""
+    return f"{p / 100 - 1e-12:.12f}"
+
+
 # The expressions DuckDB and ClickHouse 18.16 spell differently. ``prop``/``num``: a top-level
 # property of the ``properties`` JSON ('' / 0 when missing; tenantry writes it with orjson, no
-# spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile.
+# spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile
+# (``q``: p / 100; ``level``: ``rank_level(p)``).
 # ``columns``: the properties a backend's relation holds as columns of their own (the local
 # store's request fields, ``base.REQUEST_FIELDS``), read there instead of the JSON.
 DIALECTS = {
     "local": {
         "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
         "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
-        "rank": "list_sort(list({key}))[({p} * count(*) + 99) // 100]",
+        "rank": "quantile_disc({key}, {q}::DECIMAL(3, 2))",
         "columns": {"prop": ("route", "method"), "num": ("status", "duration_ms")},
     },
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
         "num": "visitParamExtractFloat(properties, '{key}')",
-        "rank": "arraySort(groupArray({key}))[intDiv({p} * count() + 99, 100)]",
+        "rank": "quantileExact({level})({key})",
     },
 }
 
@@ -97,8 +108,8 @@ def spelled(sql: str, backend: str) -> str:
         events="{events}",
         prop=_Spelling(dialect["prop"], columns.get("prop", ())),
         num=_Spelling(dialect["num"], columns.get("num", ())),
-        p50=_Spelling(dialect["rank"], p=50),
-        p95=_Spelling(dialect["rank"], p=95),
+        p50=_Spelling(dialect["rank"], q="0.50", level=rank_level(50)),
+        p95=_Spelling(dialect["rank"], q="0.95", level=rank_level(95)),
     )
 
 
