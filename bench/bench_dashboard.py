@@ -34,22 +34,22 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_store import api_request, old_local  # noqa: E402  (bench/ is on the path)
+
 from tenantry.config import load_settings  # noqa: E402
 from tenantry.events import Event, new_uuids  # noqa: E402
 from tenantry.identity import IdentityStore  # noqa: E402
 from tenantry.server import ServerThread, create_app  # noqa: E402
 from tenantry.server.web import views  # noqa: E402
 from tenantry.server.web.ranges import parse_range  # noqa: E402
-from tenantry.store.base import COLUMNS  # noqa: E402
 from tenantry.store.clickhouse import _RELATION, TABLE, ClickHouseStore  # noqa: E402
 from tenantry.store.dedup import LocalDedup  # noqa: E402
 from tenantry.store.html import Names  # noqa: E402
-from tenantry.store.local import LocalStore, _files, _lit  # noqa: E402
+from tenantry.store.local import LocalStore  # noqa: E402
 from tenantry.store.queries import DEFINITIONS, spelled  # noqa: E402
 
 TOKEN = "bench-admin-token"
 TARGET = 0.5
-ROUTES = (("POST", "/v1/memories"), ("GET", "/v1/memories/{memory_id}"), ("POST", "/v1/search"))
 
 
 def generate(n: int, developers: list[str], rnd: random.Random) -> list[Event]:
@@ -74,16 +74,7 @@ def generate(n: int, developers: list[str], rnd: random.Random) -> list[Event]:
         user = choice(users)
         r = rand()
         if r < 0.6:
-            method, route = choice(ROUTES)
-            status = 500 if rand() < 0.01 else (422 if rand() < 0.05 else 200)
-            props = {
-                "route": route,
-                "method": method,
-                "status": status,
-                "duration_ms": round(rnd.lognormvariate(2.5, 1.0), 3),
-                "developer_id": dev,
-            }
-            out.append(Event(u, "api_request", dev, ts, "cloud", props, dev, None))
+            out.append(api_request(u, dev, ts, rnd))
         else:
             name = "memory_created" if r < 0.85 else "memory_searched"
             props = {"type": "text", "developer_id": dev, "end_user_id": user}
@@ -109,20 +100,6 @@ class OldClickHouse(ClickHouseStore):
         if limit is not None:
             query += f" LIMIT {int(limit)}"
         return [tuple(row) for row in self._run(query, params)]
-
-
-def old_local(local: LocalStore, root: Path) -> LocalStore:
-    """The local store's events in one file as written before issue 24: no request-field
-    columns (read from the JSON), in no time order."""
-    old = LocalStore(root)
-    fresh, compacted = local._list()
-    cur = local._cursor()
-    cur.execute(
-        f"COPY (SELECT {', '.join(COLUMNS)} FROM read_parquet({_files(fresh + compacted)}) "
-        f"ORDER BY uuid) TO {_lit(str(old.segments / 'c-old.parquet'))} (FORMAT parquet)"
-    )
-    cur.close()
-    return old
 
 
 def _median_ms(fn, runs: int = 5) -> float:
