@@ -15,7 +15,7 @@ from tenantry.events import Event
 from tenantry.store.base import COLUMNS, Scope, columns_of
 from tenantry.store.clickhouse import TABLE
 from tenantry.store.clickhouse_rollups import API
-from tenantry.store.local import SCHEMA, LocalStore
+from tenantry.store.local import REQUEST_FIELDS, SCHEMA, LocalStore
 from tenantry.store.queries import run_query
 from tests.store.test_usage import START, _usage_events, expected
 
@@ -142,21 +142,20 @@ class TestClickHouseRollup:
 
 
 def _legacy_file(store: LocalStore, events: list[Event], name: str) -> None:
-    """A Parquet file as the local store wrote them before the request fields had columns."""
+    """A Parquet file without the request fields' columns, as every file was before them."""
     cols = columns_of(events)
     cols["timestamp"] = [
         datetime.fromtimestamp(t, UTC).replace(tzinfo=None) for t in cols["timestamp"]
     ]
-    schema = pa.schema([SCHEMA.field(c) for c in COLUMNS])
-    pq.write_table(pa.Table.from_pydict(cols, schema=schema), store.segments / name)
+    pq.write_table(pa.Table.from_pydict(cols, schema=SCHEMA), store.segments / name)
 
 
 class TestLocalRequestFields:
-    def test_old_files_read_alike_and_compaction_upgrades_them(self, tmp_path, api_events):
-        """Files without the request fields' columns (a compacted and a fresh one, the sampled
-        requests among them) beside a new one give the plain-Python answers and weights;
-        compaction rewrites them all into one time-sorted file with the columns, and the
-        answers and weights stay."""
+    def test_compaction_adds_the_request_fields(self, tmp_path, api_events):
+        """Files without the request fields' columns (a compacted one from before them, fresh
+        ones, the sampled requests among them) give the plain-Python answers and weights from
+        their JSON; compaction rewrites them all into one time-sorted file with the columns,
+        and the answers and weights stay."""
         store = LocalStore(tmp_path)
         _legacy_file(store, api_events[:800], "c-00-old.parquet")
         _legacy_file(store, api_events[800:1600], "w-00-old.parquet")
@@ -169,7 +168,7 @@ class TestLocalRequestFields:
         fresh, compacted = store._list()
         assert fresh == [] and len(compacted) == 1
         table = pq.read_table(compacted[0])
-        assert table.schema.names == SCHEMA.names
+        assert table.schema.names == [*COLUMNS, *REQUEST_FIELDS]
         times = table.column("timestamp").to_pylist()
         assert times == sorted(times)
         assert _reports(store) == want and store.select(weights, Scope()) == sampled

@@ -2,17 +2,10 @@
 
 Columns (both editions): uuid, event, timestamp (UTC), distinct_id, developer_id and end_user_id
 (cloud only, else null), edition, os, version, properties (a JSON string).
-
-``REQUEST_FIELDS``: what the API usage reports read of an ``api_request`` event's properties,
-as values a store can keep in columns of their own (the local store does; ClickHouse's API
-rollup computes the same in SQL): ``route`` and ``method`` (a string, else ''), ``status`` and
-``duration_ms`` (a number or a numeric string, else 0), and ``weight``, what the event counts
-for when sampled: 1 / ``$sample_rate`` for a rate in (0, 1], else 1.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,7 +30,6 @@ COLUMNS = (
 )
 
 
-REQUEST_FIELDS = ("route", "method", "status", "duration_ms", "weight")
 SAMPLE_RATE = "$sample_rate"  # the property a sampled event carries its rate in
 
 
@@ -45,48 +37,11 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_NUMBERS = (int, float)  # exact types: a bool is no number here
-
-
-def _number(value: Any) -> float:
-    """A number, or a string holding one in JSON's syntax ("500": both engines read it so)."""
-    if type(value) in _NUMBERS or isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str) and _JSON_NUMBER.fullmatch(value):
-        return float(value)
-    return 0.0
-
-
-def _weight(rate: Any) -> float:
-    rate = _number(rate)
-    return 1.0 / rate if 0.0 < rate <= 1.0 else 1.0
-
-
-def request_fields(props: Sequence[dict]) -> dict[str, list]:
-    """``REQUEST_FIELDS`` as columns, one value per property dict (every event has them: the
-    defaults where a key is missing, as the reports' ``{prop:}``/``{num:}`` read them). Written
-    for speed: most events have none of the keys."""
-    out = {}
-    for key in ("route", "method"):
-        values = [p.get(key) for p in props]
-        out[key] = [v if type(v) is str or isinstance(v, str) else "" for v in values]
-    for key in ("status", "duration_ms"):
-        values = [p.get(key) for p in props]
-        out[key] = [
-            float(v) if type(v) in _NUMBERS else 0.0 if v is None else _number(v) for v in values
-        ]
-    rates = [p.get(SAMPLE_RATE) for p in props]
-    out["weight"] = [1.0 if r is None else _weight(r) for r in rates]
-    return out
-
-
-def columns_of(events: Sequence[Event], *, requests: bool = False) -> dict[str, list]:
-    """The events as columns; ``timestamp`` stays float epoch seconds (each backend converts).
-    ``requests``: also ``REQUEST_FIELDS``."""
+def columns_of(events: Sequence[Event]) -> dict[str, list]:
+    """The events as columns; ``timestamp`` stays float epoch seconds (each backend converts)."""
     props = [e.properties if isinstance(e.properties, dict) else {} for e in events]
     dumps = orjson.dumps
-    columns = {
+    return {
         "uuid": [e.uuid for e in events],
         "event": [e.event for e in events],
         "timestamp": [e.timestamp for e in events],
@@ -98,9 +53,6 @@ def columns_of(events: Sequence[Event], *, requests: bool = False) -> dict[str, 
         "version": [_text(p.get("version")) for p in props],
         "properties": [dumps(p, default=str).decode() for p in props],
     }
-    if requests:
-        columns.update(request_fields(props))
-    return columns
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,8 @@ def ddl(raw: str) -> list[str]:
 
 _OS = "if(os = '', 'unknown', os)"
 _CLOUD = "edition = 'cloud' AND developer_id != ''"
-# API requests and 5xx errors from the API rollup
+# The usage reports' requests and 5xx errors from the API rollup (each request counts 1; a
+# weighted count is sumMerge(w))
 _REQUESTS = "countMerge(n)"
 _ERRORS = "countMergeIf(n, status >= 500)"
 _STATUS_CLASS = (  # as queries.py's api-daily-status
@@ -175,7 +176,7 @@ _SQL = {
         "ORDER BY day, developer_id, route, method"
     ),
     "api-daily-status": (
-        f"SELECT day, {_STATUS_CLASS} AS c, {_REQUESTS} AS requests FROM {API} WHERE {{days}} "
+        f"SELECT day, {_STATUS_CLASS} AS c, countMerge(n) AS requests FROM {API} WHERE {{days}} "
         "GROUP BY day, c ORDER BY day, c"
     ),
     "overview": (
@@ -185,7 +186,7 @@ _SQL = {
         f"(SELECT sum(n) FROM {COUNTS} WHERE {_CLOUD} AND {{days}}), "
         f"(SELECT sumIf(n, event = 'api_request') FROM {COUNTS} WHERE {_CLOUD} AND {{days}}), "
         f"(SELECT countMergeIf(n, status >= 400 AND status < 500) FROM {API} WHERE {{days}}), "
-        f"(SELECT {_ERRORS} FROM {API} WHERE {{days}}), "
+        f"(SELECT countMergeIf(n, status >= 500) FROM {API} WHERE {{days}}), "
         f"(SELECT sumIf(n, event = 'memory_created') FROM {COUNTS} WHERE {_CLOUD} AND {{days}})"
     ),
     "installations": (

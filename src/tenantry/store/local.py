@@ -15,11 +15,12 @@ every reader holds shared while it lists and scans, so a query never loses a fil
 Idempotent on uuid: compacted files hold each uuid once (compaction drops uuids it already
 has), and queries dedupe the fresh files against each other and against the compacted ones.
 
-Beside the event's columns, every file keeps what the API usage reports read of a request's
-properties in columns of their own (``base.REQUEST_FIELDS``: route, method, status, duration,
-weight), so no report parses JSON. Files written before those columns existed are read with
-the same values taken from the JSON (``_scan``) and get the columns when compacted. Compacted
-files are sorted by time, so a date range reads only the row groups it covers.
+Compacted files also keep what the API usage reports read of the properties in columns of
+their own (``REQUEST_FIELDS``: route, method, status, duration, and the weight of a sampled
+event, 1/``$sample_rate``), computed by DuckDB when it compacts, so the reports parse no JSON
+there; fresh files, and compacted files written before those columns, give the same values
+from their JSON when read (``_scan``). Compacted files are sorted by time, so a date range reads
+only the row groups it covers.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from tenantry.errors import StoreError
 from tenantry.events import Event
 from tenantry.store.base import COLUMNS, SAMPLE_RATE, EventStore, Scope, columns_of
 
-SCHEMA = pa.schema(
+SCHEMA = pa.schema(  # of the files a write adds
     [
         ("uuid", pa.string()),
         ("event", pa.string()),
@@ -58,35 +59,37 @@ SCHEMA = pa.schema(
         ("os", pa.string()),
         ("version", pa.string()),
         ("properties", pa.string()),
-        # base.REQUEST_FIELDS, from the properties
-        ("route", pa.string()),
-        ("method", pa.string()),
-        ("status", pa.float64()),
-        ("duration_ms", pa.float64()),
-        ("weight", pa.float64()),
     ]
 )
-_TYPES = {pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP", pa.float64(): "DOUBLE"}
-_EMPTY = (
-    "(SELECT " + ", ".join(f"NULL::{_TYPES[f.type]} AS {f.name}" for f in SCHEMA) + " WHERE false)"
-)
-
-
 _RATE = f"TRY_CAST(json_extract(properties, '$.\"{SAMPLE_RATE}\"') AS DOUBLE)"
-# REQUEST_FIELDS of a file written before they had columns, from its JSON, as the reports read
-# them then (the rate only where the text names it: most events are not sampled)
-_FROM_JSON = {
-    "route": "coalesce(json_extract_string(properties, '$.route'), '')",
-    "method": "coalesce(json_extract_string(properties, '$.method'), '')",
-    "status": "coalesce(TRY_CAST(json_extract(properties, '$.status') AS DOUBLE), 0)",
-    "duration_ms": "coalesce(TRY_CAST(json_extract(properties, '$.duration_ms') AS DOUBLE), 0)",
-    "weight": f"CASE WHEN strpos(properties, '\"{SAMPLE_RATE}\"') > 0 AND {_RATE} > 0 "
-    f"AND {_RATE} <= 1 THEN 1 / {_RATE} ELSE 1 END",
+# The request fields a compacted file keeps as columns: name -> (type, value from the JSON, as
+# the reports' ``{prop:}``/``{num:}`` read it; the rate only where the text names it, since
+# most events are not sampled; a rate outside (0, 1] weighs 1).
+REQUEST_FIELDS = {
+    "route": ("VARCHAR", "coalesce(json_extract_string(properties, '$.route'), '')"),
+    "method": ("VARCHAR", "coalesce(json_extract_string(properties, '$.method'), '')"),
+    "status": ("DOUBLE", "coalesce(TRY_CAST(json_extract(properties, '$.status') AS DOUBLE), 0)"),
+    "duration_ms": (
+        "DOUBLE",
+        "coalesce(TRY_CAST(json_extract(properties, '$.duration_ms') AS DOUBLE), 0)",
+    ),
+    "weight": (
+        "DOUBLE",
+        f"CASE WHEN strpos(properties, '\"{SAMPLE_RATE}\"') > 0 AND {_RATE} > 0 "
+        f"AND {_RATE} <= 1 THEN 1 / {_RATE} ELSE 1 END",
+    ),
 }
-_ALL = ", ".join(f.name for f in SCHEMA)
-_DICTIONARY_COLUMNS = [
-    c for c in SCHEMA.names if c not in ("uuid", "timestamp", "properties", "duration_ms")
-]
+_ALL = ", ".join([*COLUMNS, *REQUEST_FIELDS])
+_TYPES = {pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP"}
+_EMPTY = (
+    "(SELECT "
+    + ", ".join(
+        [f"NULL::{_TYPES[f.type]} AS {f.name}" for f in SCHEMA]
+        + [f"NULL::{kind} AS {name}" for name, (kind, _) in REQUEST_FIELDS.items()]
+    )
+    + " WHERE false)"
+)
+_DICTIONARY_COLUMNS = [c for c in COLUMNS if c not in ("uuid", "timestamp", "properties")]
 _STATISTICS_COLUMNS = ["timestamp", "developer_id", "edition", "event"]
 COMPACT_AFTER = 256  # fresh files that trigger a compaction after a write
 MAX_COMPACTED = 8  # compacted files merged into one beyond this
@@ -151,7 +154,7 @@ class LocalStore(EventStore):
     def write(self, events: Sequence[Event]) -> int:
         if not events:
             return 0
-        cols = columns_of(events, requests=True)
+        cols = columns_of(events)
         micros = pc.round(pc.multiply(pa.array(cols["timestamp"], pa.float64()), 1_000_000))
         cols["timestamp"] = micros.cast(pa.int64()).cast(pa.timestamp("us"))
         table = pa.Table.from_pydict(cols, schema=SCHEMA)
@@ -230,21 +233,23 @@ class LocalStore(EventStore):
         return " AND ".join(conds), params
 
     def _has_fields(self, path: Path) -> bool:
-        """Whether the file has the request fields' columns (files never change: asked once)."""
+        """Whether the file has the request fields' columns (a compacted file of this version;
+        files never change: asked once)."""
         known = self._fields.get(path.name)
         if known is None:
             known = self._fields[path.name] = "weight" in pq.read_schema(path).names
         return known
 
     def _scan(self, paths: Sequence[Path]) -> str:
-        """A relation over the files ``paths`` with the columns of ``SCHEMA``, in its order; a
-        file written before the request fields had columns gives them from its JSON."""
+        """A relation over the files ``paths`` with the columns ``COLUMNS`` and
+        ``REQUEST_FIELDS``, in that order; a file without the fields' columns gives them from
+        its JSON."""
         typed = [p for p in paths if self._has_fields(p)]
         old = [p for p in paths if not self._has_fields(p)]
         if not old:
             return f"read_parquet({_files(typed)})" if typed else _EMPTY
         parts = [f"SELECT {_ALL} FROM read_parquet({_files(typed)})"] if typed else []
-        fields = ", ".join(f"{expr} AS {name}" for name, expr in _FROM_JSON.items())
+        fields = ", ".join(f"{expr} AS {name}" for name, (_, expr) in REQUEST_FIELDS.items())
         parts.append(f"SELECT {', '.join(COLUMNS)}, {fields} FROM read_parquet({_files(old)})")
         return "(" + " UNION ALL ".join(parts) + ")"
 

@@ -64,14 +64,18 @@ def rank_level(p: int) -> str:
 # property of the ``properties`` JSON ('' / 0 when missing; tenantry writes it with orjson, no
 # spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile
 # (``q``: p / 100; ``level``: ``rank_level(p)``).
-# ``columns``: the properties a backend's relation holds as columns of their own (the local
-# store's request fields, ``base.REQUEST_FIELDS``), read there instead of the JSON.
+# ``columns``: per placeholder, the properties a backend's relation holds as columns of their
+# own (the local store's request fields, ``base.REQUEST_FIELDS``), read there instead of the
+# JSON.
 DIALECTS = {
     "local": {
         "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
         "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
         "rank": "quantile_disc({key}, {q}::DECIMAL(3, 2))",
-        "columns": {"prop": ("route", "method"), "num": ("status", "duration_ms")},
+        "columns": {
+            "prop": {"route": "route", "method": "method"},
+            "num": {"status": "status", "duration_ms": "duration_ms"},
+        },
     },
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
@@ -83,16 +87,16 @@ DIALECTS = {
 
 class _Spelling:
     """``format(_Spelling(pattern), "route")`` -> the pattern with ``{key}`` = ``route`` (or
-    the column ``route``, when it is one of ``columns``)."""
+    the column ``columns["route"]``, when the relation has one)."""
 
-    def __init__(self, pattern: str, columns: tuple[str, ...] = (), **fixed: Any) -> None:
+    def __init__(self, pattern: str, columns: dict[str, str] | None = None, **fixed: Any) -> None:
         self.pattern = pattern
-        self.columns = columns
+        self.columns = columns or {}
         self.fixed = fixed
 
     def __format__(self, key: str) -> str:
         if key in self.columns:
-            return key
+            return self.columns[key]
         return self.pattern.format(key=key, **self.fixed)
 
 
@@ -106,8 +110,8 @@ def spelled(sql: str, backend: str) -> str:
     columns = dialect.get("columns", {})
     return sql.format(
         events="{events}",
-        prop=_Spelling(dialect["prop"], columns.get("prop", ())),
-        num=_Spelling(dialect["num"], columns.get("num", ())),
+        prop=_Spelling(dialect["prop"], columns.get("prop")),
+        num=_Spelling(dialect["num"], columns.get("num")),
         p50=_Spelling(dialect["rank"], q="0.50", level=rank_level(50)),
         p95=_Spelling(dialect["rank"], q="0.95", level=rank_level(95)),
     )
