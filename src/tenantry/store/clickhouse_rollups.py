@@ -11,8 +11,8 @@ Four small tables, each fed by a materialized view on every insert into ``tenant
 
 ``tenantry_daily_api`` holds the cloud ``api_request`` events for the usage reports (api-usage,
 api-daily-usage, api-daily-status, the overview's 4xx and 5xx): ``n``, their count; ``w``, the
-sum of their weights (1/``$sample_rate`` of a sampled event, else 1: ``base.REQUEST_FIELDS``);
-``ms``, every duration, as a ``quantilesExact`` state. The raw table is ordered by developer, so
+sum of their weights (1/``$sample_rate`` of a sampled event, else 1, as the local store's
+``REQUEST_FIELDS``); ``ms``, every duration, as a ``quantilesExact`` state. The raw table is ordered by developer, so
 a date range cannot skip its blocks and each report parsed the JSON of every request; the rollup
 has a row per day and key, and its duration states merge without a parse. Percentiles stay
 exact and nearest-rank: the states keep every value, and ``quantilesExact`` at the levels of
@@ -47,8 +47,8 @@ API = "tenantry_daily_api"
 KEY = "day, edition, developer_id, event, os"
 # p50 and p95 as quantileExact levels that give the nearest rank (queries.rank_level)
 LEVELS = f"{rank_level(50)}, {rank_level(95)}"
-# A request's weight (base.REQUEST_FIELDS): 18.16 evaluates both branches of an if, so the rate
-# is read once per use, never divided by 0.
+# A request's weight (as the local store's): 18.16 evaluates both branches of an if, so the
+# rate is read once per use, never divided by 0.
 _RATE = "visitParamExtractFloat(properties, '$sample_rate')"
 _WEIGHT = f"1.0 / if({_RATE} > 0 AND {_RATE} <= 1, {_RATE}, 1.0)"
 

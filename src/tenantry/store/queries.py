@@ -65,8 +65,7 @@ def rank_level(p: int) -> str:
 # spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile
 # (``q``: p / 100; ``level``: ``rank_level(p)``).
 # ``columns``: per placeholder, the properties a backend's relation holds as columns of their
-# own (the local store's request fields, ``base.REQUEST_FIELDS``), read there instead of the
-# JSON.
+# own (the local store's ``REQUEST_FIELDS``), read there instead of the JSON.
 DIALECTS = {
     "local": {
         "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
