@@ -325,5 +325,6 @@ def dedupe(
     else:
         typer.echo(
             f"duplicates found {done['duplicates']} (left {done['left']}); rollup keys corrected "
-            f"{done['corrected_keys']} ({done['corrected_events']} events) before {done['before']}"
+            f"{done['corrected_keys']} ({done['corrected_events']} events), API rollup pairs "
+            f"rebuilt {done['api_rebuilt']}, before {done['before']}"
         )

@@ -30,6 +30,9 @@ COLUMNS = (
 )
 
 
+SAMPLE_RATE = "$sample_rate"  # the property a sampled event carries its rate in
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 

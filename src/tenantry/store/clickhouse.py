@@ -12,8 +12,9 @@ duplicates that got past the window and corrects the rollups.
 
 Null IDs are stored as ``''`` (18.16 cannot key on Nullable) and turned back into NULL in the
 query relation. Deletion and retention are ``ALTER TABLE ... DELETE`` mutations, awaited, on
-the raw table; the counts rollup gets the deleted rows as negative counts and the distinct
-rollups of the days they were on are rebuilt. Of tenantry's modules only this one imports
+the raw table; the counts rollup gets the deleted rows as negative counts, the distinct
+rollups of the days they were on are rebuilt, and so is the API rollup of those days and
+developers. Of tenantry's modules only this one imports
 clickhouse-driver (a ``client`` with the same ``execute`` can be handed in: the tests run the
 store on chdb that way).
 """
@@ -120,8 +121,8 @@ class ClickHouseStore(EventStore):
                 raise StoreError(f"ClickHouse: {_one_line(exc)}") from exc
 
     def _create(self) -> None:
-        """Create the tables and views; warn when the rollups are new beside old events."""
-        had = self._client.execute(f"EXISTS TABLE {rollups.COUNTS}")[0][0]
+        """Create the tables and views; warn when a rollup is new beside old events."""
+        had = all(self._client.execute(f"EXISTS TABLE {t}")[0][0] for t in rollups.TABLES)
         for statement in _DDL:
             self._client.execute(statement)
         if not had and self._client.execute(f"SELECT count() FROM {TABLE}")[0][0]:
@@ -211,9 +212,8 @@ class ClickHouseStore(EventStore):
         rollup = rollups.BY_DEFINITION.get(sql)
         if rollup is not None and scope.developer is None and scope.whole_days:
             days, params = self._where(Scope(since=scope.since, until=scope.until), "day")
-            raw_days, _ = self._where(Scope(since=scope.since, until=scope.until))
             cloud = "edition = 'cloud'" if scope.cloud_only else "1"
-            query = rollup.format(days=days, cloud=cloud, raw_days=raw_days)
+            query = rollup.format(days=days, cloud=cloud)
         else:
             where, params = self._where(scope)
             query = sql.replace("%", "%%").format(events=_RELATION.format(where=where))
@@ -234,8 +234,9 @@ class ClickHouseStore(EventStore):
     # -- deletion, retention, repair -------------------------------------------------------------
 
     def _delete_where(self, cond: str, params: dict) -> tuple[int, set[str]]:
-        """Delete raw rows matching ``cond``; subtract them from the counts rollup and rebuild
-        the distinct rollups of the days they were on."""
+        """Delete raw rows matching ``cond``; subtract them from the counts rollup, rebuild the
+        distinct rollups of the days they were on and the API rollup of those days' developers
+        whose API requests went."""
         [(removed, ids)] = self._run(
             f"SELECT uniqExact(uuid), groupUniqArray(distinct_id) FROM {TABLE} WHERE {cond}", params
         )
@@ -246,6 +247,13 @@ class ClickHouseStore(EventStore):
         self._await_mutations()
         self._add_counts([(*key, -n) for *key, n in gone])
         self._rebuild_distinct({row[0] for row in gone})
+        self._rebuild_api(
+            {
+                (day, developer)
+                for day, edition, developer, event, _, _ in gone
+                if event == "api_request" and edition == "cloud" and developer
+            }
+        )
         return int(removed), set(ids)
 
     def _add_counts(self, rows: Iterable[tuple]) -> int:
@@ -266,6 +274,23 @@ class ClickHouseStore(EventStore):
             self._await_mutations()
             feed = rollups.FEEDS[table].format(raw=TABLE, where=f"toDate(timestamp) IN ({listed})")
             self._run(f"INSERT INTO {table} {feed}")
+
+    def _rebuild_api(self, pairs: set[tuple[date, str]]) -> None:
+        """Recompute the API rollup of the (day, developer) ``pairs`` from the deduplicated raw
+        rows (of each listed day, each listed developer: a superset of the pairs)."""
+        if not pairs:
+            return
+        days = ", ".join(f"toDate('{d.isoformat()}')" for d in sorted({d for d, _ in pairs}))
+        params = {"developers": tuple(sorted({dev for _, dev in pairs}))}
+        self._run(
+            f"ALTER TABLE {rollups.API} DELETE WHERE day IN ({days}) "
+            "AND developer_id IN %(developers)s",
+            params,
+        )
+        self._await_mutations()
+        where = f"toDate(timestamp) IN ({days}) AND developer_id IN %(developers)s"
+        feed = rollups.FEEDS[rollups.API].format(raw=f"{TABLE} FINAL", where=where)
+        self._run(f"INSERT INTO {rollups.API} {feed}", params)
 
     def _await_mutations(self) -> None:
         deadline = time.monotonic() + MUTATION_TIMEOUT
@@ -326,11 +351,14 @@ class ClickHouseStore(EventStore):
         counts rollup, for the days before ``before`` (default: today, UTC), the difference
         against a deduplicated count of the raw rows. The difference is computed twice,
         ``settle`` seconds apart, and only what both agree on is applied, so an insert in flight
-        (raw row written, view not yet) is never taken for a fault. Last, each rollup partition
-        is merged into one part. Idempotent.
+        (raw row written, view not yet) is never taken for a fault. Then the API rollup's
+        (day, developer) pairs whose request count differs from the counts rollup's, in two
+        looks alike, are rebuilt from the raw rows. Last, each rollup partition is merged into
+        one part. Idempotent.
 
         ``rebuild`` (once, after an upgrade that added the rollups beside existing events): also
-        recompute the distinct rollups of every day, and correct the counts of every day."""
+        recompute the distinct rollups of every day, and correct the counts and the API rollup
+        of every day."""
         found = self.duplicates()
         left = self._merge_away(found)
         if rebuild:
@@ -346,6 +374,7 @@ class ClickHouseStore(EventStore):
         second = {tuple(r) for r in self._run(sql, params)} if first else set()
         stable = first & second
         self._add_counts(stable)
+        api = self._repair_api(params, settle)
         self._compact_rollups()
         return {
             "duplicates": sum(found.values()),
@@ -354,8 +383,21 @@ class ClickHouseStore(EventStore):
             "corrected_keys": len(stable),
             "corrected_events": -sum(r[-1] for r in stable),
             "unsettled_keys": len(first ^ second),
+            "api_rebuilt": api,
             "before": before.isoformat(),
         }
+
+    def _repair_api(self, params: dict, settle: float) -> int:
+        """Rebuild the API rollup's (day, developer) pairs whose request count differs from the
+        (repaired) counts rollup's, the same in two looks ``settle`` seconds apart; return how
+        many pairs."""
+        sql = rollups.api_reconcile_sql()
+        first = {tuple(r[:2]) for r in self._run(sql, params)}
+        if first and settle:
+            time.sleep(settle)
+        stable = first & {tuple(r[:2]) for r in self._run(sql, params)} if first else set()
+        self._rebuild_api(stable)
+        return len(stable)
 
     def close(self, timeout: float | None = None) -> None:
         """Disconnect. With ``timeout``: when a query still holds the connection after that

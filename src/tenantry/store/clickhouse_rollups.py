@@ -1,21 +1,35 @@
 """ClickHouse rollup tables: the whole-table report queries without reading the raw events.
 
-Three small tables, each fed by a materialized view on every insert into ``tenantry_events``:
+Four small tables, each fed by a materialized view on every insert into ``tenantry_events``:
 
 | table | engine | key | holds |
 |---|---|---|---|
 | ``tenantry_daily_counts`` | SummingMergeTree | day, edition, developer_id, event, os | ``n``: events |
 | ``tenantry_daily_users`` | AggregatingMergeTree | day, developer_id (cloud) | distinct end users |
 | ``tenantry_daily_ids`` | AggregatingMergeTree | day, edition, os | distinct ``distinct_id`` |
+| ``tenantry_daily_api`` | AggregatingMergeTree | day, developer_id, route, method, status | see below |
+
+``tenantry_daily_api`` holds the cloud ``api_request`` events for the usage reports (api-usage,
+api-daily-usage, api-daily-status, the overview's 4xx and 5xx): ``n``, their count; ``w``, the
+sum of their weights (1/``$sample_rate`` of a sampled event, else 1, as the local store's
+``REQUEST_FIELDS``); ``ms``, every duration, as a ``quantilesExact`` state. The raw table is ordered by developer, so
+a date range cannot skip its blocks and each report parsed the JSON of every request; the rollup
+has a row per day and key, and its duration states merge without a parse. Percentiles stay
+exact and nearest-rank: the states keep every value, and ``quantilesExact`` at the levels of
+``queries.rank_level`` picks the nearest rank.
 
 Counts are sums, so a duplicate that reaches the raw table is counted twice here: writers
 dedup on uuid before the insert (``store/dedup.py``), and ``repair`` (``tenantry maintenance
 dedupe``) corrects the rare one that gets through by inserting the difference against a
-deduplicated count of the raw rows. The distinct tables hold ``uniqExact`` states of the IDs'
+deduplicated count of the raw rows; the API rollup's (day, developer) pairs whose count then
+differs from the counts rollup's are rebuilt from the raw rows. The distinct tables hold ``uniqExact`` states of the IDs'
 64-bit ``cityHash64`` (three times cheaper to merge than states of the strings, which ClickHouse
 hashes to 128 bits): two IDs of one developer and day collide with odds of about n²/2⁶⁵
-(10⁻¹² at 5,000 end users). A duplicate cannot change a distinct count. Deletion (forget, retention) subtracts the deleted rows from the counts
-and rebuilds the distinct states of the days it touched.
+(10⁻¹² at 5,000 end users). A duplicate cannot change a distinct count. Deletion (forget,
+retention) subtracts the deleted rows from the counts, rebuilds the distinct states of the days
+it touched and the API rollup of those days' developers. (An API rollup rebuilt while the same
+developer's events of that day are inserted can count those twice; the next ``repair`` finds
+and rebuilds such a pair once its day is over.)
 
 The SQL is what ClickHouse 18.16 (Debian) and current releases (chdb in the tests) share:
 ``TO`` views, ``-State``/``-Merge`` combinators, ``ALL INNER JOIN ... USING``.
@@ -23,13 +37,20 @@ The SQL is what ClickHouse 18.16 (Debian) and current releases (chdb in the test
 
 from __future__ import annotations
 
-from tenantry.store.queries import DEFINITIONS
+from tenantry.store.queries import DEFINITIONS, rank_level, spelled
 
 RAW = "tenantry_events"  # the events table (``clickhouse.TABLE``)
 COUNTS = "tenantry_daily_counts"
 USERS = "tenantry_daily_users"
 IDS = "tenantry_daily_ids"
+API = "tenantry_daily_api"
 KEY = "day, edition, developer_id, event, os"
+# p50 and p95 as quantileExact levels that give the nearest rank (queries.rank_level)
+LEVELS = f"{rank_level(50)}, {rank_level(95)}"
+# A request's weight (as the local store's): 18.16 evaluates both branches of an if, so the
+# rate is read once per use, never divided by 0.
+_RATE = "visitParamExtractFloat(properties, '$sample_rate')"
+_WEIGHT = f"1.0 / if({_RATE} > 0 AND {_RATE} <= 1, {_RATE}, 1.0)"
 
 # SELECTs over the raw table, used by the views (``{where}`` = "1") and by rebuilds.
 FEEDS = {
@@ -46,6 +67,16 @@ FEEDS = {
         "SELECT toDate(timestamp) AS day, edition, os, uniqExactState(cityHash64(distinct_id)) AS ids "
         "FROM {raw} WHERE {where} GROUP BY day, edition, os"
     ),
+    API: (  # the properties read as queries.py's ``{prop:}`` and ``{num:}`` read them
+        "SELECT toDate(timestamp) AS day, developer_id, "
+        "visitParamExtractString(properties, 'route') AS route, "
+        "visitParamExtractString(properties, 'method') AS method, "
+        "visitParamExtractFloat(properties, 'status') AS status, countState() AS n, "
+        f"sumState({_WEIGHT}) AS w, quantilesExactState({LEVELS})"
+        "(visitParamExtractFloat(properties, 'duration_ms')) AS ms FROM {raw} "
+        "WHERE event = 'api_request' AND edition = 'cloud' AND developer_id != '' AND {where} "
+        "GROUP BY day, developer_id, route, method, status"
+    ),
 }
 TABLES = {
     COUNTS: (
@@ -61,8 +92,16 @@ TABLES = {
         "(day Date, edition String, os String, ids AggregateFunction(uniqExact, UInt64)) "
         "ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (edition, os, day)"
     ),
+    API: (
+        "(day Date, developer_id String, route String, method String, status Float64, "
+        "n AggregateFunction(count), w AggregateFunction(sum, Float64), "
+        f"ms AggregateFunction(quantilesExact({LEVELS}), Float64)) "
+        "ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) "
+        "ORDER BY (day, developer_id, route, method, status)"
+    ),
 }
 REBUILT = (USERS, IDS)  # distinct states: rebuilt per day after a deletion
+# (API is rebuilt per day and developer: ClickHouseStore._rebuild_api)
 
 
 def ddl(raw: str) -> list[str]:
@@ -77,13 +116,17 @@ def ddl(raw: str) -> list[str]:
 
 _OS = "if(os = '', 'unknown', os)"
 _CLOUD = "edition = 'cloud' AND developer_id != ''"
-_STATUSES = (  # the status of each cloud API request in range (``{raw_days}``: on the raw table)
-    f"(SELECT visitParamExtractFloat(properties, 'status') AS s FROM {RAW} "
-    f"WHERE event = 'api_request' AND {_CLOUD} AND {{raw_days}})"
+# The usage reports' requests and 5xx errors from the API rollup: each request weighs 1/rate
+# (``w``), the sums rounded as queries.py rounds them
+_REQUESTS = "CAST(floor(sumMerge(w) + 0.5) AS Int64)"
+_ERRORS = "CAST(floor(sumMergeIf(w, status >= 500) + 0.5) AS Int64)"
+_STATUS_CLASS = (  # as queries.py's api-daily-status
+    "CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' "
+    "WHEN status >= 300 THEN '3xx' ELSE '2xx' END"
 )
 # Per query name: the SQL over the rollups, and the definition's SQL it stands for. ``{cloud}``
-# and ``{days}`` are the scope's conditions (``{raw_days}``: the same days on the raw table); a
-# developer-scoped query reads the raw table.
+# and ``{days}`` are the scope's conditions; a developer-scoped query reads the raw table, and so
+# does a range of instants (the dashboard's last 24 hours).
 _SQL = {
     "top-developers": (
         f"SELECT developer_id, uniqExactIfMerge(users) AS n FROM {USERS} WHERE {{days}} "
@@ -114,22 +157,29 @@ _SQL = {
         f"ALL INNER JOIN (SELECT {_OS} AS o, uniqExactMerge(ids) AS ids FROM {IDS} "
         "WHERE edition = 'opensource' AND {cloud} AND {days} GROUP BY o) AS i USING o"
     ),
-    "monthly-usage": (
-        "SELECT developer_id, substring(toString(day), 1, 7) AS m, "
-        "sumIf(n, event = 'api_request') AS requests, sumIf(n, event = 'memory_created') AS mem "
-        f"FROM {COUNTS} WHERE edition = 'cloud' AND developer_id != '' "
-        "AND event IN ('api_request', 'memory_created') AND {days} "
-        "GROUP BY developer_id, m HAVING requests + mem > 0 ORDER BY m, developer_id"
+    "api-usage": (
+        "SELECT developer_id, route, method, requests, errors, q[1], q[2] FROM "
+        f"(SELECT developer_id, route, method, {_REQUESTS} AS requests, {_ERRORS} AS errors, "
+        f"quantilesExactMerge({LEVELS})(ms) AS q FROM {API} WHERE {{days}} "
+        "GROUP BY developer_id, route, method) ORDER BY developer_id, requests DESC, route, method"
     ),
-    # the tiles: counts from the rollups; 4xx and 5xx need each request's status (raw rows)
+    "api-daily-usage": (
+        f"SELECT developer_id, day, route, method, {_REQUESTS} AS requests, {_ERRORS} AS errors "
+        f"FROM {API} WHERE {{days}} GROUP BY developer_id, day, route, method "
+        "ORDER BY day, developer_id, route, method"
+    ),
+    "api-daily-status": (
+        f"SELECT day, {_STATUS_CLASS} AS c, {_REQUESTS} AS requests FROM {API} WHERE {{days}} "
+        "GROUP BY day, c ORDER BY day, c"
+    ),
     "overview": (
         "SELECT (SELECT count() FROM (SELECT developer_id, sum(n) AS c FROM "
         f"{COUNTS} WHERE {_CLOUD} AND {{days}} GROUP BY developer_id HAVING c > 0)), "
         f"(SELECT uniqExactIfMerge(users) FROM {USERS} WHERE {{days}}), "
         f"(SELECT sum(n) FROM {COUNTS} WHERE {_CLOUD} AND {{days}}), "
         f"(SELECT sumIf(n, event = 'api_request') FROM {COUNTS} WHERE {_CLOUD} AND {{days}}), "
-        f"(SELECT countIf(s >= 400 AND s < 500) FROM {_STATUSES}), "
-        f"(SELECT countIf(s >= 500) FROM {_STATUSES}), "
+        f"(SELECT countMergeIf(n, status >= 400 AND status < 500) FROM {API} WHERE {{days}}), "
+        f"(SELECT countMergeIf(n, status >= 500) FROM {API} WHERE {{days}}), "
         f"(SELECT sumIf(n, event = 'memory_created') FROM {COUNTS} WHERE {_CLOUD} AND {{days}})"
     ),
     "installations": (
@@ -144,16 +194,34 @@ _TOTALS = {
     "top-developers": f"SELECT uniqExactIfMerge(users) FROM {USERS} WHERE {{days}}",
     "event-counts": f"SELECT sum(n) FROM {COUNTS} WHERE {{cloud}} AND {{days}}",
 }
-# Keyed by the definition's SQL text: a definition that changes falls back to the raw table
-# (right, only slower) until its rollup SQL is updated here.
-BY_DEFINITION = {DEFINITIONS[name].sql: sql for name, sql in _SQL.items() if name in DEFINITIONS}
+# Keyed by the definition's SQL text as the store is given it (spelled for ClickHouse): a
+# definition that changes falls back to the raw table (right, only slower) until its rollup SQL
+# is updated here.
+BY_DEFINITION = {
+    spelled(DEFINITIONS[name].sql, "clickhouse"): sql
+    for name, sql in _SQL.items()
+    if name in DEFINITIONS
+}
 BY_DEFINITION.update(
     {
-        DEFINITIONS[name].fold.total: sql
+        spelled(DEFINITIONS[name].fold.total, "clickhouse"): sql
         for name, sql in _TOTALS.items()
         if name in DEFINITIONS and DEFINITIONS[name].fold and DEFINITIONS[name].fold.total
     }
 )
+
+
+def api_reconcile_sql() -> str:
+    """Per (day, developer): the counts rollup's cloud API requests minus the API rollup's, where
+    they differ, for days before ``%(before)s`` (after the counts rollup is repaired)."""
+    return (
+        "SELECT day, developer_id, sum(c) AS diff FROM ("
+        f"SELECT day, developer_id, n AS c FROM {COUNTS} WHERE event = 'api_request' AND {_CLOUD} "
+        "AND day < toDate(%(before)s) UNION ALL "
+        f"SELECT day, developer_id, -toInt64(countMerge(n)) AS c FROM {API} "
+        "WHERE day < toDate(%(before)s) GROUP BY day, developer_id) "
+        "GROUP BY day, developer_id HAVING diff != 0"
+    )
 
 
 def reconcile_sql(raw: str) -> str:

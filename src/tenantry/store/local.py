@@ -14,6 +14,13 @@ every reader holds shared while it lists and scans, so a query never loses a fil
 
 Idempotent on uuid: compacted files hold each uuid once (compaction drops uuids it already
 has), and queries dedupe the fresh files against each other and against the compacted ones.
+
+Compacted files also keep what the API usage reports read of the properties in columns of
+their own (``REQUEST_FIELDS``: route, method, status, duration, and the weight of a sampled
+event, 1/``$sample_rate``), computed by DuckDB when it compacts, so the reports parse no JSON
+there; fresh files, and compacted files written before those columns, give the same values
+from their JSON when read (``_scan``). Compacted files are sorted by time, so a date range reads
+only the row groups it covers.
 """
 
 from __future__ import annotations
@@ -38,9 +45,9 @@ import pyarrow.parquet as pq
 from tenantry._files import chmod_private, open_private, private_dir
 from tenantry.errors import StoreError
 from tenantry.events import Event
-from tenantry.store.base import COLUMNS, EventStore, Scope, columns_of
+from tenantry.store.base import COLUMNS, SAMPLE_RATE, EventStore, Scope, columns_of
 
-SCHEMA = pa.schema(
+SCHEMA = pa.schema(  # of the files a write adds
     [
         ("uuid", pa.string()),
         ("event", pa.string()),
@@ -54,11 +61,33 @@ SCHEMA = pa.schema(
         ("properties", pa.string()),
     ]
 )
+_RATE = f"TRY_CAST(json_extract(properties, '$.\"{SAMPLE_RATE}\"') AS DOUBLE)"
+# The request fields a compacted file keeps as columns: name -> (type, value from the JSON, as
+# the reports' ``{prop:}``/``{num:}`` read it; the rate only where the text names it, since
+# most events are not sampled; a rate outside (0, 1] weighs 1).
+REQUEST_FIELDS = {
+    "route": ("VARCHAR", "coalesce(json_extract_string(properties, '$.route'), '')"),
+    "method": ("VARCHAR", "coalesce(json_extract_string(properties, '$.method'), '')"),
+    "status": ("DOUBLE", "coalesce(TRY_CAST(json_extract(properties, '$.status') AS DOUBLE), 0)"),
+    "duration_ms": (
+        "DOUBLE",
+        "coalesce(TRY_CAST(json_extract(properties, '$.duration_ms') AS DOUBLE), 0)",
+    ),
+    "weight": (
+        "DOUBLE",
+        f"CASE WHEN strpos(properties, '\"{SAMPLE_RATE}\"') > 0 AND {_RATE} > 0 "
+        f"AND {_RATE} <= 1 THEN 1 / {_RATE} ELSE 1 END",
+    ),
+}
+_ALL = ", ".join([*COLUMNS, *REQUEST_FIELDS])
+_TYPES = {pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP"}
 _EMPTY = (
-    "(SELECT NULL::VARCHAR AS uuid, NULL::VARCHAR AS event, NULL::TIMESTAMP AS timestamp, "
-    "NULL::VARCHAR AS distinct_id, NULL::VARCHAR AS developer_id, NULL::VARCHAR AS end_user_id, "
-    "NULL::VARCHAR AS edition, NULL::VARCHAR AS os, NULL::VARCHAR AS version, "
-    "NULL::VARCHAR AS properties WHERE false)"
+    "(SELECT "
+    + ", ".join(
+        [f"NULL::{_TYPES[f.type]} AS {f.name}" for f in SCHEMA]
+        + [f"NULL::{kind} AS {name}" for name, (kind, _) in REQUEST_FIELDS.items()]
+    )
+    + " WHERE false)"
 )
 _DICTIONARY_COLUMNS = [c for c in COLUMNS if c not in ("uuid", "timestamp", "properties")]
 _STATISTICS_COLUMNS = ["timestamp", "developer_id", "edition", "event"]
@@ -113,6 +142,7 @@ class LocalStore(EventStore):
         self._con_lock = threading.Lock()
         self._seq = 0
         self._writes = 0
+        self._fields: dict[str, bool] = {}  # file name -> has the request fields' columns
         self.ingest_pending()
 
     # -- writing -------------------------------------------------------------------------------
@@ -174,6 +204,9 @@ class LocalStore(EventStore):
         for entry in os.scandir(self.segments):
             if entry.name.endswith(".parquet"):
                 (fresh if entry.name[0] == "w" else compacted).append(Path(entry.path))
+        if len(self._fields) > 2 * (len(fresh) + len(compacted)) + 64:  # files gone since
+            names = {p.name for p in fresh + compacted}
+            self._fields = {k: v for k, v in self._fields.items() if k in names}
         return sorted(fresh), sorted(compacted)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -199,21 +232,39 @@ class LocalStore(EventStore):
             params["until"] = end
         return " AND ".join(conds), params
 
-    @staticmethod
-    def _relation(fresh: list[Path], compacted: list[Path], where: str, dedupe: bool) -> str:
+    def _has_fields(self, path: Path) -> bool:
+        """Whether the file has the request fields' columns (a compacted file of this version;
+        files never change: asked once)."""
+        known = self._fields.get(path.name)
+        if known is None:
+            known = self._fields[path.name] = "weight" in pq.read_schema(path).names
+        return known
+
+    def _scan(self, paths: Sequence[Path]) -> str:
+        """A relation over the files ``paths`` with the columns ``COLUMNS`` and
+        ``REQUEST_FIELDS``, in that order; a file without the fields' columns gives them from
+        its JSON."""
+        typed = [p for p in paths if self._has_fields(p)]
+        old = [p for p in paths if not self._has_fields(p)]
+        if not old:
+            return f"read_parquet({_files(typed)})" if typed else _EMPTY
+        parts = [f"SELECT {_ALL} FROM read_parquet({_files(typed)})"] if typed else []
+        fields = ", ".join(f"{expr} AS {name}" for name, (_, expr) in REQUEST_FIELDS.items())
+        parts.append(f"SELECT {', '.join(COLUMNS)}, {fields} FROM read_parquet({_files(old)})")
+        return "(" + " UNION ALL ".join(parts) + ")"
+
+    def _relation(self, fresh: list[Path], compacted: list[Path], where: str, dedupe: bool) -> str:
         if not dedupe and (fresh or compacted):
-            files = _files(compacted + fresh)
-            return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM read_parquet({files}) WHERE {where})"
+            every = self._scan(compacted + fresh)
+            return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM {every} WHERE {where})"
         parts = []
         if compacted:
-            part = f"SELECT * FROM read_parquet({_files(compacted)}) WHERE {where}"
+            part = f"SELECT * FROM {self._scan(compacted)} WHERE {where}"
             if fresh:
-                part += f" AND uuid NOT IN (SELECT uuid FROM read_parquet({_files(fresh)}) WHERE {where})"
+                part += f" AND uuid NOT IN (SELECT uuid FROM {self._scan(fresh)} WHERE {where})"
             parts.append(part)
         if fresh:
-            parts.append(
-                f"SELECT DISTINCT ON (uuid) * FROM read_parquet({_files(fresh)}) WHERE {where}"
-            )
+            parts.append(f"SELECT DISTINCT ON (uuid) * FROM {self._scan(fresh)} WHERE {where}")
         body = " UNION ALL ".join(parts) if parts else f"SELECT * FROM {_EMPTY} WHERE {where}"
         return f"(SELECT *, CAST(timestamp AS DATE) AS day FROM ({body}))"
 
@@ -233,7 +284,12 @@ class LocalStore(EventStore):
             cur.close()
 
     def editions(self) -> set[str]:
-        return {row[0] for row in self.select("SELECT DISTINCT edition FROM {events}", Scope())}
+        # two probes that stop at the first row, instead of a scan of the edition column
+        found = set()
+        for cond in ("edition = 'cloud'", "edition != 'cloud'"):
+            sql = f"SELECT edition FROM {{events}} WHERE {cond}"
+            found |= {row[0] for row in self.select(sql, Scope(dedupe=False), limit=1)}
+        return found
 
     def count(self) -> int:
         return self.select("SELECT count(*) FROM {events}", Scope())[0][0]
@@ -257,30 +313,33 @@ class LocalStore(EventStore):
                     os.unlink(entry.path)
 
     def compact(self, *, blocking: bool = True) -> int:
-        """Merge fresh files into one compacted file, dropping uuids already stored. Returns the
-        number of files merged (0 when another process is compacting and ``blocking`` is False)."""
+        """Merge fresh files into one compacted file sorted by time, dropping uuids already
+        stored. Returns the number of files merged (0 when another process is compacting and
+        ``blocking`` is False)."""
         with _flock(self._mutate_lock, fcntl.LOCK_EX, blocking=blocking) as got:
             if not got:
                 return 0
             self._sweep_tmp()
             fresh, compacted = self._list()
-            merge_all = len(compacted) >= MAX_COMPACTED
+            # beyond MAX_COMPACTED, or when one was written before the request fields' columns
+            merge_all = len(compacted) >= MAX_COMPACTED or not all(map(self._has_fields, compacted))
             if not fresh and not merge_all:
                 return 0
             sql = "SELECT * FROM " + _EMPTY
             if fresh:
-                sql = f"SELECT DISTINCT ON (uuid) * FROM read_parquet({_files(fresh)})"
+                sql = f"SELECT DISTINCT ON (uuid) * FROM {self._scan(fresh)}"
                 if compacted:
-                    sql += (
-                        f" WHERE uuid NOT IN (SELECT uuid FROM read_parquet({_files(compacted)}))"
-                    )
+                    sql += f" WHERE uuid NOT IN (SELECT uuid FROM {self._scan(compacted)})"
             if merge_all:
-                sql = f"SELECT * FROM read_parquet({_files(compacted)}) UNION ALL {sql}"
+                sql = f"SELECT * FROM {self._scan(compacted)} UNION ALL {sql}"
             name = self._name("c")
             tmp = self._tmp / f"{name}.tmp"
             cur = self._cursor()
             try:
-                cur.execute(f"COPY ({sql}) TO {_lit(str(tmp))} (FORMAT parquet)")
+                cur.execute(
+                    f"COPY (SELECT {_ALL} FROM ({sql}) ORDER BY timestamp) "
+                    f"TO {_lit(str(tmp))} (FORMAT parquet)"
+                )
             finally:
                 cur.close()
             old = fresh + (compacted if merge_all else [])
@@ -296,7 +355,7 @@ class LocalStore(EventStore):
                 return 0, set()
             cur = self._cursor()
             try:
-                src = f"read_parquet({_files(files)}, filename = true)"
+                src = f"read_parquet({_files(files)}, filename = true, union_by_name = true)"
                 hits = cur.execute(
                     f"SELECT filename, count(*) FROM {src} WHERE {cond} GROUP BY filename"
                 ).fetchall()
@@ -309,15 +368,12 @@ class LocalStore(EventStore):
                 for filename, _ in hits:
                     path = Path(filename)
                     old.append(path)
-                    keep = cur.execute(
-                        f"SELECT count(*) FROM read_parquet({_lit(filename)}) WHERE NOT coalesce({cond}, false)"
-                    ).fetchone()[0]
-                    if keep:
+                    rest = f"FROM {self._scan([path])} WHERE NOT coalesce({cond}, false)"
+                    if cur.execute(f"SELECT count(*) {rest}").fetchone()[0]:
                         name = self._name(path.name[0])
                         tmp = self._tmp / f"{name}.tmp"
                         cur.execute(
-                            f"COPY (SELECT * FROM read_parquet({_lit(filename)}) "
-                            f"WHERE NOT coalesce({cond}, false)) TO {_lit(str(tmp))} (FORMAT parquet)"
+                            f"COPY (SELECT {_ALL} {rest}) TO {_lit(str(tmp))} (FORMAT parquet)"
                         )
                         new.append((tmp, self.segments / f"{name}.parquet"))
             finally:

@@ -8,7 +8,10 @@ except the few expressions in ``DIALECTS`` (a property of the ``properties`` JSO
 percentile), written ``{prop:route}``, ``{num:status}``, ``{p95:ms}`` in the query text.
 
 Percentiles are nearest-rank: ``p95`` of a group of n values is its ceil(95 n / 100)-th
-smallest value, an integer rank, so DuckDB and ClickHouse return the same value.
+smallest value, an integer rank, so DuckDB and ClickHouse return the same value: DuckDB's
+``quantile_disc`` at a DECIMAL level is that rank in integer arithmetic; ClickHouse's
+``quantileExact`` takes the value at 0-based index floor(level n), which is that rank at
+``rank_level(p)``.
 
 Sampled events (``TelemetryService(sample_rates=...)``) carry their rate as ``$sample_rate``;
 the usage reports (``api-usage``, ``api-daily-usage``, ``api-daily-status``, ``monthly-usage``)
@@ -56,16 +59,31 @@ class Query:
     help: str = ""
 
 
+def rank_level(p: int) -> str:
+    """The ``quantileExact`` level whose answer is the nearest rank ceil(p n / 100): p/100 - e
+    with e = 1e-12. Index floor((p/100 - e) n) is that rank's for 0 < e n < 0.01, since p n is
+    a whole number (the fraction of p n / 100 is 0 or at least 0.01): up to 10^9 values."""
+    return f"{p / 100 - 1e-12:.12f}"
+
+
 # The expressions DuckDB and ClickHouse 18.16 spell differently. ``prop``/``num``: a top-level
 # property of the ``properties`` JSON ('' / 0 when missing; tenantry writes it with orjson, no
-# spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile.
+# spaces, as ClickHouse's visitParam functions expect). ``rank``: the nearest-rank percentile
+# (``q``: p / 100; ``level``: ``rank_level(p)``).
+# ``columns``: per placeholder, the properties a backend's relation holds as columns of their
+# own (the local store's ``REQUEST_FIELDS``), read there instead of the JSON.
 # ``weight``: what one event counts for in the usage reports, 1/rate of a sampled event (the
 # ``$sample_rate`` property) and 1 for the rest.
 DIALECTS = {
     "local": {
         "prop": "coalesce(json_extract_string(properties, '$.{key}'), '')",
         "num": "coalesce(TRY_CAST(json_extract(properties, '$.{key}') AS DOUBLE), 0)",
-        "rank": "list_sort(list({key}))[({p} * count(*) + 99) // 100]",
+        "rank": "quantile_disc({key}, {q}::DECIMAL(3, 2))",
+        "columns": {
+            "prop": {"route": "route", "method": "method"},
+            "num": {"status": "status", "duration_ms": "duration_ms"},
+            "weight": {"$sample_rate": "weight"},
+        },
         # read the JSON only where the text names the key (most events are not sampled); a
         # rate outside (0, 1] or none weighs 1
         "weight": "(CASE WHEN strpos(properties, '\"{key}\"') = 0 THEN 1.0 ELSE 1.0 / "
@@ -75,7 +93,7 @@ DIALECTS = {
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
         "num": "visitParamExtractFloat(properties, '{key}')",
-        "rank": "arraySort(groupArray({key}))[intDiv({p} * count() + 99, 100)]",
+        "rank": "quantileExact({level})({key})",
         # 18.16 evaluates every branch of an if: one extraction (0 when missing), computed once
         "weight": "(1.0 / if(visitParamExtractFloat(properties, '{key}') > 0 AND "
         "visitParamExtractFloat(properties, '{key}') <= 1, "
@@ -85,13 +103,17 @@ DIALECTS = {
 
 
 class _Spelling:
-    """``format(_Spelling(pattern), "route")`` -> the pattern with ``{key}`` = ``route``."""
+    """``format(_Spelling(pattern), "route")`` -> the pattern with ``{key}`` = ``route`` (or
+    the column ``columns["route"]``, when the relation has one)."""
 
-    def __init__(self, pattern: str, **fixed: Any) -> None:
+    def __init__(self, pattern: str, columns: dict[str, str] | None = None, **fixed: Any) -> None:
         self.pattern = pattern
+        self.columns = columns or {}
         self.fixed = fixed
 
     def __format__(self, key: str) -> str:
+        if key in self.columns:
+            return self.columns[key]
         return self.pattern.format(key=key, **self.fixed)
 
 
@@ -102,13 +124,14 @@ def spelled(sql: str, backend: str) -> str:
     dialect = DIALECTS.get(backend)
     if dialect is None:
         raise QueryError(f"this query is not available on the {backend!r} store")
+    columns = dialect.get("columns", {})
     return sql.format(
         events="{events}",
-        prop=_Spelling(dialect["prop"]),
-        num=_Spelling(dialect["num"]),
-        p50=_Spelling(dialect["rank"], p=50),
-        p95=_Spelling(dialect["rank"], p=95),
-        weight=_Spelling(dialect["weight"]),
+        prop=_Spelling(dialect["prop"], columns.get("prop")),
+        num=_Spelling(dialect["num"], columns.get("num")),
+        p50=_Spelling(dialect["rank"], q="0.50", level=rank_level(50)),
+        p95=_Spelling(dialect["rank"], q="0.95", level=rank_level(95)),
+        weight=_Spelling(dialect["weight"], columns.get("weight")),
     )
 
 
@@ -232,13 +255,17 @@ _DEFINITIONS = (
     Query(
         "monthly-usage",
         ("developer_id", "month", "requests", "memories"),
+        # per day first: the month's text is then made once per developer and day, not per
+        # event; each event weighs 1/rate (a sampled one) and the month's sums are rounded
         "SELECT developer_id, substring(CAST(day AS String), 1, 7) AS m, "
-        "CAST(floor(sum(CASE WHEN event = 'api_request' THEN w ELSE 0 END) + 0.5) AS Int64) "
-        "AS requests, "
-        "CAST(floor(sum(CASE WHEN event = 'memory_created' THEN w ELSE 0 END) + 0.5) AS Int64) "
-        "AS memories FROM (SELECT developer_id, day, event, {weight:$sample_rate} AS w "
-        "FROM {events} WHERE developer_id IS NOT NULL "
-        "AND event IN ('api_request', 'memory_created')) "
+        "CAST(floor(sum(r) + 0.5) AS Int64) AS requests, "
+        "CAST(floor(sum(x) + 0.5) AS Int64) AS memories "
+        "FROM (SELECT developer_id, day, "
+        "sum(CASE WHEN event = 'api_request' THEN w ELSE 0 END) AS r, "
+        "sum(CASE WHEN event = 'memory_created' THEN w ELSE 0 END) AS x "
+        "FROM (SELECT developer_id, day, event, {weight:$sample_rate} AS w FROM {events} "
+        "WHERE developer_id IS NOT NULL AND event IN ('api_request', 'memory_created')) "
+        "GROUP BY developer_id, day) "
         "GROUP BY developer_id, m ORDER BY m, developer_id",
         cloud=True,
         fold=Fold("developer_id", ("requests", "memories"), by=("month",)),
