@@ -25,6 +25,10 @@ CORE_PATHS = (
     "tests/pipeline/test_sender.py",
     "tests/pipeline/test_inline.py",
     "tests/pipeline/test_spool.py",
+    "tests/pipeline/test_worker.py",
+    "tests/pipeline/test_shaping.py",
+    "tests/pipeline/test_backlog.py",
+    "tests/test_retry.py",
     "tests/destinations/test_amplitude.py",
     "tests/destinations/test_posthog.py",
     "tests/destinations/test_relay.py",
@@ -54,9 +58,12 @@ def pytest_ignore_collect(collection_path, config):  # noqa: ARG001 - pytest's s
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    """Every test starts from a clean tenantry environment with its own data dir."""
+def _clean_env(monkeypatch, tmp_path, tmp_path_factory):
+    """Every test starts from a clean tenantry environment with its own data dir, and in a
+    working directory of its own: ``Settings()`` reads no environment, so its default data dir
+    (``./.tenantry``: the secret, the notice marker) lands there, never in the checkout."""
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TENANTRY_DATA_DIR", str(tmp_path / "tenantry-data"))
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     yield

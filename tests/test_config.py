@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import ipaddress
 import os
 import re
 import subprocess
@@ -13,7 +15,7 @@ import orjson
 import pytest
 
 from tenantry import TelemetryService
-from tenantry.config import ENV_NAMES, Settings, env_table_markdown, load_settings
+from tenantry.config import ENV_NAMES, OPTIONS, Settings, env_table_markdown, load_settings
 from tenantry.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +68,27 @@ class TestSettings:
         """TELEMETRY_ENABLED=false/0/no and DO_NOT_TRACK=1 turn everything off."""
         monkeypatch.setenv(var, value)
         assert not load_settings().active
+
+    def test_settings_default_data_dir_is_the_tests_own(self):
+        """Settings() reads no environment, so its data dir is ./.tenantry: the clean-environment
+        fixture gives each test a working directory of its own, and the secret a service makes
+        from Settings() lands there, never in the checkout."""
+        assert Path.cwd().resolve() != ROOT.resolve()
+        svc = TelemetryService(Settings(destinations=("none",)))
+        assert svc.flush(5.0)
+        svc.shutdown(5.0)
+        assert (Path.cwd() / ".tenantry" / "secret").stat().st_size == 32
+
+    def test_trusted_proxies_are_parsed_once_into_networks(self, monkeypatch):
+        """TENANTRY_TRUSTED_PROXIES becomes ipaddress networks in config (the server uses them
+        as they are); a bad entry fails at start-up naming the variable."""
+        monkeypatch.setenv("TENANTRY_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16")
+        nets = load_settings().trusted_proxies
+        assert nets == (ipaddress.ip_network("10.0.0.1"), ipaddress.ip_network("192.168.0.0/16"))
+        assert load_settings().replace(trusted_proxies=nets).trusted_proxies == nets
+        monkeypatch.setenv("TENANTRY_TRUSTED_PROXIES", "10.0.0.1, nope")
+        with pytest.raises(ConfigError, match="^TENANTRY_TRUSTED_PROXIES: 'nope'"):
+            load_settings()
 
     def test_provider_list(self, monkeypatch):
         """TELEMETRY_PROVIDER is a comma-separated list."""
@@ -229,6 +252,46 @@ class TestDocumentedNames:
         text = contract.read_text().split("## Environment", 1)[-1].split("\n## ", 1)[0]
         names = set(re.findall(r"`([A-Z][A-Z0-9_]{3,})`", text))
         assert names and names <= set(ENV_NAMES), sorted(names - set(ENV_NAMES))
+
+    def test_settings_fields_are_the_options(self):
+        """Settings has one field per config.OPTIONS entry, in the same order, with the
+        entry's default: a default changed in one place and not the other fails here."""
+        fields = [f for f in dataclasses.fields(Settings) if f.name != "sources"]
+        assert [f.name for f in fields] == [opt.field for opt in OPTIONS]
+        for f, opt in zip(fields, OPTIONS, strict=True):
+            assert f.default == opt.default, f.name
+        assert Settings() == load_settings({})  # and both give the same settings
+
+    def test_each_variable_name_is_written_once_in_code(self):
+        """Outside config.py no string in src/ (docstrings aside) spells a variable's name:
+        messages take it from config (env_name, config_error)."""
+        pattern = re.compile(
+            r"\b(" + "|".join(sorted(map(re.escape, ENV_NAMES), key=len, reverse=True)) + r")\b"
+        )
+        found = []
+        for path in sorted((ROOT / "src" / "tenantry").rglob("*.py")):
+            if path == ROOT / "src" / "tenantry" / "config.py":
+                continue
+            tree = ast.parse(path.read_text())
+            docstrings = {
+                id(node.body[0].value)
+                for node in ast.walk(tree)
+                if isinstance(
+                    node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+                )
+                and node.body
+                and isinstance(node.body[0], ast.Expr)
+                and isinstance(node.body[0].value, ast.Constant)
+            }
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and id(node) not in docstrings
+                    and pattern.search(node.value)
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        assert not found
 
     def test_code_reads_no_undocumented_name_statically(self):
         """No module under src/ reads an environment variable by a name outside the table."""

@@ -3,11 +3,13 @@ by a destination name (issue 15, item 6). [OpenTelemetry InMemorySpanExporter]""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from tenantry import TelemetryService
-from tenantry.config import DESTINATIONS, load_settings
-from tenantry.destinations import _CLASSES, build
+from tenantry.config import DESTINATION_KINDS, DESTINATIONS, load_settings
+from tenantry.destinations import build
 from tenantry.errors import ConfigError
 from tenantry.testing import InMemoryDestination, capture_events
 
@@ -29,8 +31,12 @@ class TestInMemoryDestination:
             build(load_settings(), "memory")
 
     def test_the_names_build_takes_are_the_names_config_takes(self):
-        """TELEMETRY_PROVIDER's names and build's are one list, without memory."""
-        assert tuple(_CLASSES) == DESTINATIONS and "memory" not in DESTINATIONS
+        """TELEMETRY_PROVIDER's names and build's are one registry, without memory: each
+        registered class exists and carries its registered name."""
+        assert tuple(DESTINATION_KINDS) == DESTINATIONS and "memory" not in DESTINATIONS
+        for name, kind in DESTINATION_KINDS.items():
+            module = importlib.import_module(f"tenantry.destinations.{kind.module}")
+            assert getattr(module, kind.class_name).name == name
 
     def test_an_instance_passed_to_the_service_receives_the_events(self):
         """TelemetryService(destinations=[InMemoryDestination()]) keeps the shaped events."""

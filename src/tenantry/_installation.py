@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from tenantry._files import open_private, private_dir, write_private
+from tenantry.config import env_name
 
 logger = logging.getLogger("tenantry")
 
@@ -20,8 +21,8 @@ NOTICE_FILE = "notice-shown"
 NOTICE = (
     "tenantry: this installation sends anonymous usage telemetry (event names, non-identifying "
     "properties, edition, OS, architecture, version). It never sends IDs in clear, emails, names, "
-    "tokens, IP addresses, file paths or free text. Opt out with TELEMETRY_ENABLED=false or "
-    "DO_NOT_TRACK=1. This notice is shown once."
+    "tokens, IP addresses, file paths or free text. Opt out with "
+    f"{env_name('enabled')}=false or {env_name('do_not_track')}=1. This notice is shown once."
 )
 
 

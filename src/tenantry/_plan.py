@@ -45,16 +45,6 @@ import orjson
 TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
 MODES = ("drop", "keep", "warn")
 DEFAULT_MODE = "warn"
-#: the violation kinds, as counted and reported
-VIOLATIONS = (
-    "unplanned_event",
-    "unplanned_property",
-    "wrong_type",
-    "not_in_enum",
-    "out_of_range",
-    "too_long",
-    "missing_required",
-)
 YAML_HINT = "pip install 'tenantry[yaml]'"
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {

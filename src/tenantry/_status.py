@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tenantry.config import BY_FIELD, Settings
+from tenantry.config import BY_FIELD, Settings, env_name
 
 COLLECTED = {
     "cloud": [
@@ -31,13 +31,13 @@ NEVER_COLLECTED = [
     "raw user or developer IDs, emails, names, phone numbers (opensource)",
     "IP addresses, file paths, URLs, free text, card numbers, IBANs (opensource)",
 ]
-OPT_OUT = "set TELEMETRY_ENABLED=false or DO_NOT_TRACK=1"
+OPT_OUT = f"set {env_name('enabled')}=false or {env_name('do_not_track')}=1"
 SHOWN_SOURCES = ("edition", "destinations", "data_dir", "enabled", "do_not_track")
 
 
 def shared_status(settings: Settings, destinations: Iterable[str]) -> dict[str, Any]:
     """``enabled``, ``edition``, ``providers`` (the destinations' names when on, else none: the
-    key CONTRACT.md's ``get_status()`` names),
+    key the README's status section names),
     ``sources``, ``collected``, ``never_collected``, ``opt_out``, ``plan`` (the tracking plan's
     file and modes, or None), and ``disabled_by`` when off."""
     active = settings.active

@@ -27,14 +27,44 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tenantry._plan import Plan, load_plan
 from tenantry.errors import ConfigError
 
-#: the destination names ``TELEMETRY_PROVIDER`` takes (``tenantry.destinations.build``); the in-memory
-#: destination of ``tenantry.testing`` is not one: tests pass an instance instead
-DESTINATIONS = ("local", "amplitude", "posthog", "relay", "clickhouse", "jsonl", "none")
+if TYPE_CHECKING:
+    from ipaddress import IPv4Network, IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationKind:
+    """One destination name ``TELEMETRY_PROVIDER`` takes: where its class lives (imported by
+    ``tenantry.destinations.build`` only when asked for) and what the rest of tenantry asks of
+    the name."""
+
+    module: str  # tenantry.destinations.<module>
+    class_name: str
+    off_machine: bool  # events leave this machine (opensource shows the first-run notice)
+    relayed: bool  # the relay server forwards the events it accepts there
+
+
+#: the one registry of destination names; the in-memory destination of ``tenantry.testing`` is
+#: not one: tests pass an instance instead. The relay forwards neither back to a relay, nor to
+#: ``none``, nor to Amplitude.
+DESTINATION_KINDS: Mapping[str, DestinationKind] = {
+    "local": DestinationKind("local", "LocalDestination", off_machine=False, relayed=True),
+    "amplitude": DestinationKind(
+        "amplitude", "AmplitudeDestination", off_machine=True, relayed=False
+    ),
+    "posthog": DestinationKind("posthog", "PostHogDestination", off_machine=True, relayed=True),
+    "relay": DestinationKind("relay", "RelayDestination", off_machine=True, relayed=False),
+    "clickhouse": DestinationKind(
+        "clickhouse", "ClickHouseDestination", off_machine=True, relayed=True
+    ),
+    "jsonl": DestinationKind("jsonl", "JsonlDestination", off_machine=False, relayed=True),
+    "none": DestinationKind("none", "NoneDestination", off_machine=False, relayed=False),
+}
+DESTINATIONS = tuple(DESTINATION_KINDS)
 EDITIONS = ("cloud", "opensource")
 MODES = ("threads", "sync")  # TELEMETRY_MODE: background threads (default) or none (serverless)
 AMPLITUDE_DEFAULT_URL = "https://api2.amplitude.com/2/httpapi"
@@ -122,16 +152,18 @@ def _when_full(value: Any) -> str | None:
     return text
 
 
-def _networks(value: Any) -> tuple[str, ...]:
+def _networks(value: Any) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Addresses and networks (``"10.0.0.1, 192.168.0.0/16"``, or a list of them, or of
+    ``ipaddress`` networks) -> networks: parsed here, once, for every user of the setting."""
     import ipaddress
 
-    names = _names(value)
-    for name in names:
+    out = []
+    for name in _names(value):
         try:
-            ipaddress.ip_network(name, strict=False)
+            out.append(ipaddress.ip_network(name, strict=False))
         except ValueError:
             raise ValueError(f"{name!r} is not an IP address or network (CIDR)") from None
-    return names
+    return tuple(out)
 
 
 def _prefix_length(value: Any) -> int:
@@ -550,6 +582,17 @@ BY_FIELD: Mapping[str, Option] = {opt.field: opt for opt in OPTIONS}
 ENV_NAMES: tuple[str, ...] = tuple(name for opt in OPTIONS for name in opt.env)
 
 
+def env_name(field_name: str) -> str:
+    """The documented variable of setting ``field_name`` (the first of its names): what every
+    message that points an operator at a setting says, so that each name is written once."""
+    return BY_FIELD[field_name].env[0]
+
+
+def config_error(field_name: str, message: str) -> ConfigError:
+    """A ``ConfigError`` that begins with the variable of ``field_name``."""
+    return ConfigError(f"{env_name(field_name)}: {message}")
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class Settings:
     """Every knob tenantry has, validated. ``Settings(**fields)`` takes arguments and defaults
@@ -572,7 +615,7 @@ class Settings:
     database_url: str | None = None
     clickhouse_url: str | None = None
     redis_url: str | None = None
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     ipv6_prefix: int = 64
     max_connections: int = 4096
     max_connections_per_address: int = 256
@@ -621,9 +664,10 @@ class Settings:
             object.__setattr__(self, opt.field, value)
         object.__setattr__(self, "sources", given)
         if self.mode == "sync" and self.durable:
-            raise ConfigError(
-                "TELEMETRY_MODE: sync mode sends from flush() and keeps no spool; "
-                "TELEMETRY_DURABLE=1 needs the default threads mode"
+            raise config_error(
+                "mode",
+                "sync mode sends from flush() and keeps no spool; "
+                f"{env_name('durable')}=1 needs the default threads mode",
             )
 
     @property
@@ -724,12 +768,12 @@ __all__ = [
     "POSTHOG_DEFAULT_HOST",
     "WHEN_FULL",
     "DESTINATIONS",
+    "config_error",
+    "env_name",
+    "DESTINATION_KINDS",
+    "DestinationKind",
     "Option",
     "Settings",
     "env_table_markdown",
     "load_settings",
 ]
-
-# Named for the messages that point an operator at one variable.
-AMPLITUDE_SECRET_KEY = BY_FIELD["amplitude_secret_key"].env[0]
-POSTHOG_PERSONAL_API_KEY = BY_FIELD["posthog_personal_api_key"].env[0]

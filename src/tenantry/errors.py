@@ -11,11 +11,16 @@
     │   ├── RevokedApiKey
     │   ├── InvalidSession     unknown or expired session token
     │   ├── InvalidLogin       wrong email or password
-    │   └── NotFound           a developer / key / end user that does not exist
+    │   ├── NotFound           a developer / key / end user that does not exist
+    │   ├── InvalidInput       a malformed email, external user ID, password or TTL (also a
+    │   │                      ValueError)
+    │   └── DuplicateDeveloper a developer with this email exists already (also a ValueError)
     └── StoreError             an event store could not be opened or queried
 
 Delivery problems are never exceptions: destinations return ``Result`` values
-(``tenantry.destinations.base``). ``track()`` never raises at all.
+(``tenantry.destinations.base``). ``track()`` never raises at all. The exceptions carry no HTTP
+status: the HTTP layer maps them (``tenantry.identity.web.http_status``, the server's error
+handlers).
 """
 
 from __future__ import annotations
@@ -39,8 +44,6 @@ class PrivacyRefused(QueryError):
 
 class IdentityError(TenantryError):
     """Who a request comes from could not be established. Messages never echo a credential."""
-
-    status_code = 401
 
 
 class MissingCredentials(IdentityError):
@@ -68,7 +71,15 @@ class InvalidLogin(IdentityError):
 
 
 class NotFound(IdentityError):
-    status_code = 404
+    pass
+
+
+class InvalidInput(IdentityError, ValueError):
+    """A malformed email, external user ID, password or TTL. Never contains a credential."""
+
+
+class DuplicateDeveloper(IdentityError, ValueError):
+    """A developer with this email (compared case-insensitively) already exists."""
 
 
 class StoreError(TenantryError):

@@ -10,12 +10,13 @@ import random
 import time
 from dataclasses import dataclass
 
+MAX_RETRY_AFTER = 300.0  # seconds: never wait longer than this for a server's Retry-After
+
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
     base: float = 0.1  # seconds
     cap: float = 30.0  # seconds
-    max_retry_after: float = 300.0  # never wait longer than this for a server's Retry-After
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)]. ``attempt`` starts at 0."""
@@ -49,7 +50,7 @@ class Outage:
         return self.until
 
 
-def parse_retry_after(value: str | None, *, cap: float = 300.0) -> float | None:
+def parse_retry_after(value: str | None, *, cap: float = MAX_RETRY_AFTER) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped."""
     if not value:
         return None

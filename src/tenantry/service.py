@@ -21,17 +21,15 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from tenantry import __version__
-from tenantry._status import shared_status
 from tenantry.config import Settings, load_settings
 from tenantry.counters import Counters
 from tenantry.destinations.base import Destination, Result
 from tenantry.events import GROUP_IDENTIFY, IDENTIFY, Event
 from tenantry.facts import RequestFacts, TaskFacts
 from tenantry.pipeline.backlog import CALL_BYTES, PROP_BYTES
+from tenantry.pipeline.status import destination_names, status_document
 from tenantry.pipeline.worker import Worker
 from tenantry.policy.hooks import BeforeSendFn, Hooks
-from tenantry.policy.plan import violations_status
 
 logger = logging.getLogger("tenantry")
 
@@ -60,7 +58,7 @@ def _awaitable(sync: Callable[..., None], name: str) -> Callable[..., Coroutine[
 
 
 class TelemetryService:
-    """Tenant-aware telemetry for one configuration. See CONTRACT.md for the API.
+    """Tenant-aware telemetry for one configuration. The README's "The library" section is the API.
 
     ``destinations``: names (``["posthog"]``: the ``destinations`` setting, as
     ``TELEMETRY_PROVIDER`` gives it) or ``Destination`` instances such as
@@ -141,7 +139,6 @@ class TelemetryService:
             on_error=self._on_error,
             hooks=self._hooks,
         )
-        self._worker.reporter.status = self._status_for_file
         self._queue = self._worker.queue
         self._wake = self._worker.wake
         self._wake_at = self._worker.wake_at
@@ -494,81 +491,17 @@ class TelemetryService:
         worker.wait_ready(5.0)
         return worker.destination(name)
 
-    def _destination_names(self) -> list[str]:
-        if self._destinations is not None:
-            return [d if isinstance(d, str) else d.name for d in self._destinations]
-        return list(self.settings.destinations)
-
-    def _status_for_file(self) -> dict[str, Any]:
-        st = self.get_status()
-        keep = (
-            "edition",
-            "providers",
-            "queued",
-            "accepted",
-            "delivered",
-            "dropped",
-            "failed",
-            "spooled",
-            "drops",
-            "destinations",
-            "plan",
-            "per_destination",
-        )
-        return {k: st[k] for k in keep} | {"updated_at": time.time()}
-
     def get_status(self) -> dict[str, Any]:
-        s = self.settings
-        snap = self._counters.snapshot()
+        """The status document (README: Status): the settings' part, the counters and the
+        worker's own account of what it holds (``pipeline.status``)."""
         worker = self._worker
-        status = shared_status(s, self._destination_names())
-        status.update(
-            {
-                "version": __version__,
-                "mode": s.mode,
-                "closed": self._closed,
-                "queued": worker.pending() if worker else 0,
-                "accepted": snap.get("accepted", 0),
-                "delivered": snap.get("delivered", 0),
-                "dropped": snap.get("dropped", 0),
-                "failed": snap.get("failed", 0),
-                "spooled": 0,
-                "drops": snap.get("drops", {}),
-                # what was meant not to be sent is counted, never dropped: identify/group with
-                # nowhere to go (opensource), events a sample rate left out
-                "counters": {"identify_skipped": 0, "sampled_out": 0}
-                | {k: v for k, v in snap.items() if k not in ("drops",)},
-                # CONTRACT.md: the same value as ``providers``; the counts are per_destination
-                "destinations": status["providers"],
-                "per_destination": {},
-                "durable": s.durable,
-                # durable only: seconds since the oldest accepted call not yet written to the
-                # spool (lag), the most it has been (max_lag), and since the oldest write not
-                # yet fsynced (unsynced)
-                "durability": None,
-                # the tracking plan: file, modes, violations by event and property (or None)
-                "plan": violations_status(s.plan, self._counters),
-            }
+        return status_document(
+            self.settings,
+            self._counters,
+            destination_names(self.settings, self._destinations),
+            worker.status() if worker is not None else None,
+            closed=self._closed,
         )
-        if worker is not None:
-            if worker.setup_error:
-                status["error"] = worker.setup_error
-            if worker.spool is not None:
-                try:
-                    status["spooled"] = worker.spool.pending()
-                except Exception:
-                    status["spooled"] = -1
-            if s.durable:  # also before the spool is open: then nothing is on disk yet
-                spool = worker.spool
-                lag = worker.durability_lag()
-                status["durability"] = {
-                    "lag": round(lag, 4),
-                    "max_lag": round(max(lag, worker.max_durability_lag), 4),
-                    "unsynced": round(spool.synced_lag() if spool is not None else lag, 4),
-                }
-            status["memory"] = worker.memory_status()
-            status["per_destination"] = worker.destinations_status()
-        return status
 
 
 # -- process-wide hooks ------------------------------------------------------------------------

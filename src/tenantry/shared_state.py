@@ -38,17 +38,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tenantry.store.dedup import LocalDedup
+from tenantry.config import env_name
+from tenantry.store.dedup import DEDUP_WINDOW, LocalDedup
 
 logger = logging.getLogger("tenantry.shared")
 
 RETRY_AFTER = 1.0  # seconds Redis is left alone after a failure
 SOCKET_TIMEOUT = 0.25  # seconds; a request waits at most this long for Redis
-DEDUP_WINDOW = 900  # seconds a relayed uuid is remembered (~150 bytes each in Redis)
-RELAY_WINDOW = 1_000_000  # uuids a replica without Redis remembers for its relay
+RELAY_MAX_UUIDS = 1_000_000  # uuids a replica without Redis remembers for its relay, at most
 PING_EVERY = 0.25  # seconds between the revocation listener's PINGs
 PONG_DEADLINE = 0.75  # no PONG for this long: caches are distrusted until resubscribed
-INSTALL_HINT = "TENANTRY_REDIS_URL needs redis-py: pip install 'tenantry[redis]'"
+INSTALL_HINT = f"{env_name('redis_url')} needs redis-py: pip install 'tenantry[redis]'"
 
 # KEYS[1] bucket; ARGV rate/s, burst, cost, ttl ms. Returns the wait in seconds, as a string
 # (Lua numbers returned to Redis are truncated to integers).
@@ -197,7 +197,7 @@ class SharedState:
     def limiter(self, rate: Any, name: str, *, fail_open: bool) -> RedisLimiter:
         return RedisLimiter(self, rate, name, fail_open=fail_open)
 
-    def dedup(self, window: int = DEDUP_WINDOW, *, name: str = "relay") -> RedisDedup:
+    def dedup(self, window: float = DEDUP_WINDOW, *, name: str = "relay") -> RedisDedup:
         """A shared dedup window; ``name`` keeps separate users apart (the relay marks a uuid
         before the store sees it: one window for both would drop every relayed event)."""
         return RedisDedup(self, window, name=name)
@@ -249,15 +249,16 @@ class RedisLimiter:
 
 class RedisDedup:
     """``first_seen(uuids) -> list[bool]`` across replicas: True the first time a uuid is seen
-    within ``window`` seconds (by any replica), False after. One pipeline per call."""
+    within ``window`` seconds (by any replica), False after. One pipeline per call. While Redis
+    is unreachable, this process's own window (the same seconds) answers."""
 
     def __init__(
-        self, shared: SharedState, window: int = DEDUP_WINDOW, *, name: str = "relay"
+        self, shared: SharedState, window: float = DEDUP_WINDOW, *, name: str = "relay"
     ) -> None:
         self.window = int(window)
         self._shared = shared
         self._prefix = f"{shared.prefix}seen:{name}:"
-        self._local = LocalDedup()
+        self._local = LocalDedup(window=self.window)
 
     def first_seen(self, uuids: Sequence[str]) -> list[bool]:
         if not uuids:
@@ -405,7 +406,10 @@ class Revocations:
 
 
 def make_dedup(
-    shared: SharedState | None, *, window: int = DEDUP_WINDOW, name: str = "relay"
+    shared: SharedState | None, *, window: float = DEDUP_WINDOW, name: str = "relay"
 ) -> Any:
-    """Dedup by uuid: shared in Redis when ``shared`` is set, else this process's own window."""
-    return shared.dedup(window, name=name) if shared is not None else LocalDedup(RELAY_WINDOW)
+    """Dedup by uuid for ``window`` seconds: shared in Redis when ``shared`` is set, else this
+    process's own window (at most ``RELAY_MAX_UUIDS`` uuids)."""
+    if shared is not None:
+        return shared.dedup(window, name=name)
+    return LocalDedup(RELAY_MAX_UUIDS, window=window)

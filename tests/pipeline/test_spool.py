@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -109,20 +110,50 @@ class TestSpool:
         assert [e.uuid for e in third.replay()] == [e.uuid for e in evs[5:]]
 
     def test_disk_full_does_not_raise_and_is_counted(self, tmp_path):
-        """A write that fails with ENOSPC (the segment's fd pointed at /dev/full) is counted as
-        spool_errors, does not raise, and the next append goes to a fresh segment."""
+        """A write that fails with ENOSPC (the segment's descriptor pointed at /dev/full) is
+        counted as spool_errors, does not raise, and the next append goes to a fresh segment."""
         counters = Counters()
         spool = Spool(tmp_path, 10_000_000, counters)
         spool.append(events(1))
-        with spool._lock:  # swapped whole: the sync thread must never dup the closed fd
-            os.close(spool._fd)
-            spool._fd = os.open("/dev/full", os.O_WRONLY)
+        assert full_disk_for(segments(tmp_path)[0]) == 1
         spool.append(events(3))
         assert counters.get("spool_errors") == 3
         later = events(2)
         spool.append(later)
         replayed = Spool(tmp_path, 10_000_000, Counters()).replay()
         assert [e.uuid for e in replayed][-2:] == [e.uuid for e in later]
+
+    def test_a_failed_ack_write_is_counted_and_never_raises(self, tmp_path):
+        """With the ledger on a full disk, ack() does not raise: the events are acked in memory
+        (pending drops to 0), counted spool_ack_errors, and a crash then replays them (a
+        duplicate, never a loss)."""
+        counters = Counters()
+        spool = Spool(tmp_path, 10_000_000, counters)
+        evs = events(4)
+        spool.append(evs)
+        assert full_disk_for(tmp_path / "acks.log") == 1
+        spool.ack([e.uuid for e in evs])
+        assert spool.pending() == 0 and counters.get("spool_ack_errors") == 4
+        # no close(): as if the process was killed
+        assert [e.uuid for e in Spool(tmp_path, 10_000_000, Counters()).replay()] == [
+            e.uuid for e in evs
+        ]
+
+
+def full_disk_for(path) -> int:
+    """Point this process's descriptors open on ``path`` at /dev/full (writes fail with ENOSPC),
+    in place (``dup2``), as a disk that filled up would; how many there were."""
+    full = os.open("/dev/full", os.O_WRONLY)
+    n = 0
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/self/fd/{name}") == str(path):
+                    os.dup2(full, int(name))
+                    n += 1
+    finally:
+        os.close(full)
+    return n
 
 
 class TestPerDestinationAcks:
@@ -151,3 +182,18 @@ class TestPerDestinationAcks:
         spool.ack_for("b", [e.uuid for e in evs[:2]])
         again = Spool(tmp_path, 10_000_000, Counters(), destinations=("a", "b"))
         assert [e.uuid for e in again.replay()] == [e.uuid for e in evs[2:]]
+
+    def test_a_failed_per_destination_ack_write_never_raises(self, tmp_path):
+        """With one destination's ledger on a full disk, ack_for() does not raise and is counted
+        spool_ack_errors; after a crash those events need that destination again."""
+        counters = Counters()
+        evs = events(3)
+        spool = Spool(tmp_path, 10_000_000, counters, destinations=("a", "b"))
+        spool.append(evs)
+        assert full_disk_for(tmp_path / "acks-a.log") == 1
+        spool.ack_for("a", [e.uuid for e in evs])
+        spool.ack_for("b", [e.uuid for e in evs])
+        assert counters.get("spool_ack_errors") == 3
+        again = Spool(tmp_path, 10_000_000, Counters(), destinations=("a", "b"))
+        assert [e.uuid for e in again.replay()] == [e.uuid for e in evs]
+        assert again.replay_needs == {e.uuid: ("a",) for e in evs}

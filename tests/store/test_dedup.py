@@ -1,4 +1,5 @@
-"""The in-process dedup window: first sight, repeats within a call, the bound, forget."""
+"""The in-process dedup window: first sight, repeats within a call, the bound, the window in
+seconds (as Redis's), forget."""
 
 from __future__ import annotations
 
@@ -22,6 +23,19 @@ class TestLocalDedup:
         assert len(dedup) <= 1000
         assert dedup.first_seen(uuids[-500:]) == [False] * 500
         assert dedup.first_seen(uuids[:10]) == [True] * 10  # long gone
+
+    def test_window_is_in_seconds_as_in_redis(self):
+        """A uuid is remembered for at least ``window`` seconds and forgotten after twice that,
+        on a fake clock: the same unit as RedisDedup's window."""
+        now = [1000.0]
+        dedup = LocalDedup(100, window=60.0, clock=lambda: now[0])
+        assert dedup.first_seen(["a"]) == [True]
+        now[0] += 59.0
+        assert dedup.seen(["a"]) == [True]
+        now[0] += 2.0  # 61 s: a's generation is the previous one now, still remembered
+        assert dedup.first_seen(["a", "b"]) == [False, True]
+        now[0] += 120.0  # past twice the window: both generations gone
+        assert dedup.first_seen(["a", "b"]) == [True, True]
 
     def test_forget_lets_a_retry_through(self):
         """forget unmarks uuids, so the next first_seen treats them as new."""

@@ -26,6 +26,7 @@ import orjson
 import typer
 
 from tenantry.cli._demo_scenario import Demo
+from tenantry.config import env_name
 
 
 def register(app: typer.Typer) -> None:
@@ -51,7 +52,7 @@ def run_demo(*, output: Path | None = None, keep: bool = False) -> Path:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console()
-    env_dir = os.environ.get("TENANTRY_DATA_DIR")
+    env_dir = os.environ.get(env_name("data_dir"))
     temp = env_dir is None
     if env_dir:  # the demo's own subfolder, fresh each run (its developers would clash)
         data_dir = Path(env_dir) / "demo"

@@ -13,6 +13,7 @@ import typer
 from tenantry._text import printable
 from tenantry.cli import fail
 from tenantry.cli._output import print_json
+from tenantry.config import env_name
 
 _DAYS = typer.Option("--days", min=1, help="Only the last N days (UTC), today included.")
 
@@ -49,7 +50,7 @@ def check(
     ] = None,
     plan_file: Annotated[
         Path | None,
-        typer.Option("--plan", help="The plan (YAML or JSON); default: TELEMETRY_PLAN."),
+        typer.Option("--plan", help=f"The plan (YAML or JSON); default: {env_name('plan')}."),
     ] = None,
     days: Annotated[int | None, _DAYS] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
@@ -120,7 +121,7 @@ def _plan(path: Path | None):
             raise fail(f"--plan: {exc}", 2) from None
     plan = load_settings().plan
     if plan is None:
-        raise fail("no tracking plan: pass --plan FILE or set TELEMETRY_PLAN", 2)
+        raise fail(f"no tracking plan: pass --plan FILE or set {env_name('plan')}", 2)
     return plan
 
 

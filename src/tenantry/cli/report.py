@@ -14,6 +14,7 @@ import typer
 from tenantry._text import printable
 from tenantry.cli import fail
 from tenantry.cli._output import print_json
+from tenantry.config import env_name
 
 
 def _report_help() -> str:
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
     )
     maintenance.command(
         "retention",
-        help="Delete events older than TELEMETRY_RETENTION_DAYS (or --days).\n\n"
+        help=f"Delete events older than {env_name('retention_days')} (or --days).\n\n"
         "Example: tenantry maintenance retention --days 30",
     )(retention)
     maintenance.command(

@@ -1,7 +1,7 @@
 """Destinations, one module each. ``build(settings, name)`` imports the module only when asked,
 so a missing optional client breaks only its own destination. [Vector per-sink features]
 
-The names are ``tenantry.config.DESTINATIONS`` (what ``TELEMETRY_PROVIDER`` takes). The in-memory
+The names are ``tenantry.config.DESTINATION_KINDS`` (what ``TELEMETRY_PROVIDER`` takes). The in-memory
 destination for tests is not among them: ``tenantry.testing.InMemoryDestination`` is passed as
 an instance, ``TelemetryService(destinations=[...])``. [OpenTelemetry ``InMemorySpanExporter``]"""
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from tenantry.config import Settings
+from tenantry.config import DESTINATION_KINDS, Settings, env_name
 from tenantry.destinations.base import (
     DELIVERED,
     BatchConfig,
@@ -31,29 +31,19 @@ __all__ = [
     "classify_response",
 ]
 
-_CLASSES = {  # in the order of tenantry.config.DESTINATIONS
-    "local": ("tenantry.destinations.local", "LocalDestination"),
-    "amplitude": ("tenantry.destinations.amplitude", "AmplitudeDestination"),
-    "posthog": ("tenantry.destinations.posthog", "PostHogDestination"),
-    "relay": ("tenantry.destinations.relay", "RelayDestination"),
-    "clickhouse": ("tenantry.destinations.clickhouse", "ClickHouseDestination"),
-    "jsonl": ("tenantry.destinations.jsonl", "JsonlDestination"),
-    "none": ("tenantry.destinations.none", "NoneDestination"),
-}
-
 
 def build(settings: Settings, name: str, **overrides: Any) -> Destination:
     """Instantiate the destination called ``name`` for ``settings``."""
-    try:
-        module_name, class_name = _CLASSES[name]
-    except KeyError:
+    variable = env_name("destinations")
+    kind = DESTINATION_KINDS.get(name)
+    if kind is None:
         raise ConfigError(
-            f"TELEMETRY_PROVIDER: unknown destination {name!r}; valid names: {', '.join(_CLASSES)}"
-        ) from None
+            f"{variable}: unknown destination {name!r}; valid names: {', '.join(DESTINATION_KINDS)}"
+        )
     try:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(f"tenantry.destinations.{kind.module}")
     except ImportError as exc:
         raise ConfigError(
-            f"TELEMETRY_PROVIDER: {name!r} needs {exc.name}; install it with pip install tenantry"
+            f"{variable}: {name!r} needs {exc.name}; install it with pip install tenantry"
         ) from exc
-    return getattr(module, class_name)(settings, **overrides)
+    return getattr(module, kind.class_name)(settings, **overrides)

@@ -14,10 +14,10 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tenantry._http import MAX_RESPONSE_BYTES, HttpClient, HttpError, HttpTimeout, Response
-from tenantry.config import Settings
+from tenantry.config import Settings, env_name
 from tenantry.destinations.base import (
     DELIVERED,
     BatchConfig,
@@ -49,7 +49,6 @@ class HttpDestination(Destination):
     #: give it (an ``api_key`` argument beats both). Without a key every event is rejected as
     #: ``no_api_key``, and one error at start-up says which variable to set.
     api_key_setting: str | None = None
-    api_key_env: str | None = None
     #: the most of an answer's body that is read (``tenantry._http``): a vendor answering with a
     #: huge body never grows the host process
     max_response_bytes = MAX_RESPONSE_BYTES
@@ -63,6 +62,7 @@ class HttpDestination(Destination):
         batch: BatchConfig | None = None,
         max_request_bytes: int | None = None,
         size_recovery: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.api_key = api_key
@@ -73,7 +73,7 @@ class HttpDestination(Destination):
                 logger.error(
                     "tenantry: %s has no API key (set %s): every event is rejected as no_api_key",
                     self.name,
-                    self.api_key_env,
+                    env_name(self.api_key_setting),
                 )
         self.timeout = float(timeout)
         if batch is not None:
@@ -83,6 +83,7 @@ class HttpDestination(Destination):
         if size_recovery is not None:
             self.size_recovery = float(size_recovery)
         self._cut_limit: int | None = None  # the limit a 413 set, while it recovers
+        self._clock = clock  # what the size recovery is timed by (tests pass a fake one)
         self._cut_at = 0.0
         self._client = self._new_client()
         ref = weakref.ref(self)
@@ -156,7 +157,7 @@ class HttpDestination(Destination):
         cut = self._cut_limit
         if cut is None:
             return self.max_request_bytes
-        periods = (time.monotonic() - self._cut_at) / self.size_recovery
+        periods = (self._clock() - self._cut_at) / self.size_recovery
         limit = cut * 2.0 ** min(periods, 64.0)
         if limit >= self.max_request_bytes:
             self._cut_limit = None
@@ -203,7 +204,7 @@ class HttpDestination(Destination):
             if len(events) == 1:
                 return [Result.rejected("too_large")]
             self._cut_limit = max(1024, min(self.request_limit(), len(raw) // 2 + 512))
-            self._cut_at = time.monotonic()
+            self._cut_at = self._clock()
             half = len(events) // 2
             return self._post(events[:half], parts[:half], deadline) + self._post(
                 events[half:], parts[half:], deadline

@@ -65,7 +65,6 @@ class AmplitudeDestination(HttpDestination):
     batch = BatchConfig(max_events=1000, max_bytes=1_000_000, max_age=1.0)
     max_request_bytes = 1_000_000
     api_key_setting = "amplitude_api_key"
-    api_key_env = "AMPLITUDE_API_KEY"
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tenantry.config import Settings
+from tenantry.config import Settings, config_error
 from tenantry.destinations.base import (
     DELIVERED,
     BatchConfig,
@@ -19,7 +19,6 @@ from tenantry.destinations.base import (
     encodable_part,
     outcomes,
 )
-from tenantry.errors import ConfigError
 from tenantry.events import Event, events_only
 from tenantry.store.clickhouse import ClickHouseStore
 
@@ -31,7 +30,7 @@ class ClickHouseDestination(Destination):
     def __init__(self, settings: Settings, *, url: str | None = None, dedup=None) -> None:
         url = url or settings.clickhouse_url
         if not url:
-            raise ConfigError("TENANTRY_CLICKHOUSE_URL: the clickhouse destination needs it")
+            raise config_error("clickhouse_url", "the clickhouse destination needs it")
         self.shared = None
         if dedup is None and settings.redis_url:  # replicas share one window (its own name:
             from tenantry.shared_state import SharedState  # the relay's uuids are another's)
@@ -51,7 +50,7 @@ class ClickHouseDestination(Destination):
             return outcomes(len(batch), bad, Result.retry(f"clickhouse:{type(exc).__name__}"))
         return outcomes(len(batch), bad, DELIVERED)
 
-    def shutdown(self, timeout: float) -> None:  # noqa: ARG002
-        self.store.close()
+    def shutdown(self, timeout: float) -> None:
+        self.store.close(timeout)
         if self.shared is not None:
             self.shared.close()

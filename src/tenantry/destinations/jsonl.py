@@ -1,6 +1,6 @@
 """``jsonl``: appends one JSON object per shaped event and line to ``TELEMETRY_JSONL_PATH``.
 
-Line format (CONTRACT.md): ``{"uuid", "event", "distinct_id", "timestamp", "edition",
+Line format (docs/DESIGN.md, "Wire formats"): ``{"uuid", "event", "distinct_id", "timestamp", "edition",
 "properties"}``. Each batch is one ``write`` of whole lines with ``O_APPEND``, so several
 processes can share one file without interleaving inside a line.
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import orjson
 
 from tenantry._files import open_private, private_dir
-from tenantry.config import Settings
+from tenantry.config import Settings, config_error
 from tenantry.destinations.base import (
     DELIVERED,
     UNENCODABLE,
@@ -33,7 +33,6 @@ from tenantry.destinations.base import (
     Result,
     Status,
 )
-from tenantry.errors import ConfigError
 from tenantry.events import Event
 
 logger = logging.getLogger("tenantry")
@@ -50,7 +49,7 @@ class JsonlDestination(Destination):
     ) -> None:
         target = path or settings.jsonl_path or (settings.data_dir / "events.jsonl")
         if not target:
-            raise ConfigError("TELEMETRY_JSONL_PATH: required for the jsonl destination")
+            raise config_error("jsonl_path", "required for the jsonl destination")
         self.path = Path(target)
         if not self.path.parent.exists():  # an existing directory is the operator's choice
             private_dir(self.path.parent)

@@ -71,7 +71,6 @@ class PostHogDestination(HttpDestination):
     batch = BatchConfig(max_events=1000, max_bytes=5_000_000, max_age=1.0)
     max_request_bytes = 5_000_000
     api_key_setting = "posthog_api_key"
-    api_key_env = "POSTHOG_API_KEY"
 
     def __init__(
         self,

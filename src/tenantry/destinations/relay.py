@@ -1,7 +1,7 @@
 """``relay``: the relay destination, which sends an opensource installation's shaped events to a
 tenantry server's relay, ``POST {TELEMETRY_RELAY_URL}`` + ``RELAY_PATH``.
 
-Wire format (CONTRACT.md)::
+Wire format (docs/DESIGN.md, "Wire formats")::
 
     {"events": [{"event_name", "properties", "user_id", "timestamp", "uuid"}], "anonymous_id"}
     -> 200 {"success": true, "events_received": n, "events_processed": n,
@@ -21,10 +21,9 @@ from typing import Any
 import orjson
 
 from tenantry._http import Response
-from tenantry.config import Settings
+from tenantry.config import Settings, config_error
 from tenantry.destinations._http import HttpDestination
 from tenantry.destinations.base import DELIVERED, BatchConfig, Result
-from tenantry.errors import ConfigError
 from tenantry.events import Event
 from tenantry.limits import MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST
 
@@ -44,7 +43,7 @@ class RelayDestination(HttpDestination):
 
     def __init__(self, settings: Settings, **overrides: Any) -> None:
         if not settings.relay_url:
-            raise ConfigError("TELEMETRY_RELAY_URL: required for the relay destination")
+            raise config_error("relay_url", "required for the relay destination")
         super().__init__(settings, **overrides)
         self.url = settings.relay_url.rstrip("/") + RELAY_PATH
         from tenantry._installation import new_anonymous_id

@@ -9,7 +9,7 @@ who = store.resolve(api_key=raw, external_user_id="alice")
 
 from __future__ import annotations
 
-from tenantry.identity._base import DuplicateDeveloper, InvalidInput
+from tenantry.errors import DuplicateDeveloper, InvalidInput
 from tenantry.identity._schema import ApiKey, Developer, Identity, Session
 from tenantry.identity.store import IdentityStore
 

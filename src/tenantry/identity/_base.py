@@ -1,4 +1,5 @@
-"""What the identity store's parts share: its input errors, limits, IDs and digests."""
+"""What the identity store's parts share: limits, IDs and digests (its errors are in
+``tenantry.errors``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import secrets
 from datetime import UTC, datetime
 
 from tenantry._keys import KEY_PREFIX
-from tenantry.errors import IdentityError
 
 MAX_CACHE_TTL = 30.0
 NEGATIVE_TTL = 5.0
@@ -15,18 +15,6 @@ END_USER_CACHE_TTL = 300.0  # (developer, external id) -> usr_ never changes onc
 
 VISIBLE_PREFIX_LEN = len(KEY_PREFIX) + 6
 MAX_EXTERNAL_ID = 512
-
-
-class InvalidInput(IdentityError, ValueError):
-    """A malformed email, external user ID, password or TTL. Never contains a credential."""
-
-    status_code = 422
-
-
-class DuplicateDeveloper(IdentityError, ValueError):
-    """A developer with this email (compared case-insensitively) already exists."""
-
-    status_code = 409
 
 
 def digest(secret: str) -> str:

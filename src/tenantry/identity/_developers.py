@@ -18,15 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from tenantry._keys import new_api_key
-from tenantry.errors import InvalidLogin, NotFound
-from tenantry.identity._base import (
-    VISIBLE_PREFIX_LEN,
-    DuplicateDeveloper,
-    InvalidInput,
-    digest,
-    new_id,
-    utcnow,
-)
+from tenantry.errors import DuplicateDeveloper, InvalidInput, InvalidLogin, NotFound
+from tenantry.identity._base import VISIBLE_PREFIX_LEN, digest, new_id, utcnow
 from tenantry.identity._cache import TTLCache
 from tenantry.identity._schema import ApiKey, Developer, Session, api_keys, developers, utc
 

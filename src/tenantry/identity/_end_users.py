@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from tenantry.errors import NotFound
-from tenantry.identity._base import MAX_EXTERNAL_ID, InvalidInput, new_id, utcnow
+from tenantry.errors import InvalidInput, NotFound
+from tenantry.identity._base import MAX_EXTERNAL_ID, new_id, utcnow
 from tenantry.identity._cache import TTLCache
 from tenantry.identity._schema import end_users
 

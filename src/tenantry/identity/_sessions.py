@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from tenantry._keys import new_session_token
-from tenantry.errors import NotFound
-from tenantry.identity._base import InvalidInput, digest, new_id, utcnow
+from tenantry.errors import InvalidInput, NotFound
+from tenantry.identity._base import digest, new_id, utcnow
 from tenantry.identity._cache import TTLCache
 from tenantry.identity._schema import Session, dashboard_sessions, sessions
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from tenantry.identity._base import END_USER_CACHE_TTL, MAX_CACHE_TTL, InvalidInput
+from tenantry.errors import InvalidInput
+from tenantry.identity._base import END_USER_CACHE_TTL, MAX_CACHE_TTL
 from tenantry.identity._cache import TTLCache
 from tenantry.identity._developers import Developers
 from tenantry.identity._end_users import EndUsers

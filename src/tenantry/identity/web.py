@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from tenantry.errors import IdentityError
+from tenantry.errors import DuplicateDeveloper, IdentityError, InvalidInput, NotFound
 from tenantry.identity._schema import Identity
 from tenantry.identity.store import IdentityStore
 
@@ -32,8 +32,21 @@ def error_code(exc: IdentityError) -> str:
     return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", type(exc).__name__).lower()
 
 
+#: the HTTP status of each identity error; every other one is 401
+HTTP_STATUS: dict[type[IdentityError], int] = {
+    NotFound: 404,
+    InvalidInput: 422,
+    DuplicateDeveloper: 409,
+}
+
+
+def http_status(exc: IdentityError) -> int:
+    """The status an identity error is answered with (``HTTP_STATUS``, else 401)."""
+    return next((HTTP_STATUS[c] for c in type(exc).__mro__ if c in HTTP_STATUS), 401)
+
+
 def http_error(exc: IdentityError) -> HTTPException:
-    status = getattr(exc, "status_code", 401)
+    status = http_status(exc)
     headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
     return HTTPException(
         status, detail={"error": str(exc), "code": error_code(exc)}, headers=headers

@@ -38,7 +38,7 @@ DEVELOPER_WORDS = frozenset({"developer", "developers", "dev", "owner", "tenant"
 END_USER_WORDS = frozenset({"user", "users", "enduser", "customer", "member", "visitor", "person",
                             "distinct"})  # fmt: skip
 ID_WORDS = frozenset({"id", "uid", "pk"})
-DEVELOPER_PREFIX = "dev_"  # the identity store's prefixes (CONTRACT.md)
+DEVELOPER_PREFIX = "dev_"  # the identity store's prefixes (tenantry.identity)
 END_USER_PREFIX = "usr_"
 
 MAX_ALIAS_HOPS = 3

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from tenantry.lint.names import key_words
 
 AMPLITUDE, POSTHOG, SEGMENT = "amplitude", "posthog", "segment"
-VENDORS = (AMPLITUDE, POSTHOG, SEGMENT)
 
 # module path -> vendor; the longest match wins ("segment.analytics" before "analytics")
 ROOTS = {

@@ -270,10 +270,11 @@ class FanOut:
         for sender in self.senders:  # all send their partial batches at once, not one by one
             sender.request_flush(True)
         for sender in self.senders:
-            sender.stop(max(0.0, deadline - time.monotonic()))
+            # what it still held, a batch whose send has not returned included (not counted as
+            # a drop: that send may still land, and its result is counted when it does)
+            unsent += sender.stop(max(0.0, deadline - time.monotonic()))
             left = sender.drain_unsent()
             if left:
-                unsent += len(left)
                 if spool is None:
                     sender.lost(left, "shutdown")
                 else:

@@ -41,6 +41,7 @@ from tenantry.pipeline.fanout import OnError, encodable_counted
 from tenantry.pipeline.sender import event_bytes
 from tenantry.pipeline.setup import prepare
 from tenantry.pipeline.shaping import Call, shape_calls
+from tenantry.pipeline.status import destination_names, pipeline_status, status_file_of
 from tenantry.pipeline.status_files import Reporter
 from tenantry.retry import Outage
 
@@ -117,6 +118,7 @@ class InlineWorker:
     ) -> None:
         self.settings = settings
         self.counters = counters
+        self.names = destination_names(settings, destinations)
         self.budget = Budget()
         self.max_bytes = settings.queue_max_bytes
         self.queue = _ShapeOnAppend(self)
@@ -126,9 +128,10 @@ class InlineWorker:
         # nothing but flush() makes room here, so a full buffer drops (TELEMETRY_WHEN_FULL's
         # block and overflow need the threads): flush at the end of each invocation
         self.when_full = "drop"
-        self.max_durability_lag = 0.0
         self.setup_error: str | None = None
-        self.reporter = Reporter(settings.data_dir, counters, settings.status_interval)
+        self.reporter = Reporter(
+            settings.data_dir, counters, settings.status_interval, status_file_of(self)
+        )
         self._on_error = on_error
         self._lock = threading.Lock()  # shaping and the outboxes (track may run on any thread)
         self._sending = threading.Lock()  # one flush at a time
@@ -308,9 +311,6 @@ class InlineWorker:
     def idle(self) -> bool:
         return self.pending() == 0
 
-    def durability_lag(self) -> float:
-        return 0.0
-
     def overflow_full(self) -> bool:
         return False
 
@@ -325,6 +325,15 @@ class InlineWorker:
 
     def destination(self, name: str) -> Destination | None:
         return next((b.destination for b in self._outboxes if b.name == name), None)
+
+    def status(self) -> dict[str, Any]:
+        """This pipeline's part of the status document, as ``Worker.status()`` (no spool)."""
+        return pipeline_status(
+            queued=self.pending(),
+            memory=self.memory_status(),
+            per_destination=self.destinations_status(),
+            error=self.setup_error,
+        )
 
     def destinations_status(self) -> dict[str, dict[str, int]]:
         """Per destination, as ``FanOut.status``: its counts, ``rejected`` by reason, and the

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenantry import _installation
-from tenantry.config import Settings
+from tenantry.config import DESTINATION_KINDS, Settings
 from tenantry.counters import Counters
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination
@@ -25,8 +25,6 @@ from tenantry.policy import build_chain
 from tenantry.policy.hooks import Hooks, ServiceChain
 
 logger = logging.getLogger("tenantry")
-
-OFF_MACHINE = {"amplitude", "posthog", "relay", "clickhouse"}
 
 ProfileLookup = Callable[[str], Mapping[str, Any] | None]
 
@@ -120,7 +118,7 @@ def prepare(
     built = _build_destinations(
         s, s.destinations if destinations is None else destinations, counters
     )
-    if s.edition == "opensource" and any(d.name in OFF_MACHINE for d in built):
+    if s.edition == "opensource" and any(_off_machine(d) for d in built):
         _installation.show_notice_once(s.data_dir)
     lookup = _lookup(s) if profile_lookup == "auto" else profile_lookup
     chain = build_chain(
@@ -147,6 +145,13 @@ def prepare(
     except Exception as exc:
         logger.debug("tenantry: no suppression list (%s)", exc)
     return chain, suppression, built
+
+
+def _off_machine(destination: Destination) -> bool:
+    """Its events leave this machine (an instance of no registered name, such as the tests'
+    in-memory destination, does not count)."""
+    kind = DESTINATION_KINDS.get(destination.name)
+    return kind is not None and kind.off_machine
 
 
 def _lookup(s: Settings) -> ProfileLookup | None:

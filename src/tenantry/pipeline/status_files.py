@@ -23,13 +23,16 @@ STATUS_DIR = "status"
 class Reporter:
     """Every ``every`` seconds (``due()``), ``report()`` logs new drops once, as one line per
     interval (so a storm of drops is never a storm of log lines), and writes this process's
-    status file from ``status()`` when there is one. Called from the worker thread."""
+    status file from ``document()`` (the worker's own account: ``pipeline.status``). Called
+    from the worker thread (in sync mode, from ``flush``)."""
 
-    def __init__(self, data_dir: Path, counters: Counters, every: float) -> None:
+    def __init__(
+        self, data_dir: Path, counters: Counters, every: float, document: Callable[[], dict]
+    ) -> None:
         self.data_dir = data_dir
         self.counters = counters
         self.every = every
-        self.status: Callable[[], dict] | None = None  # set by the service
+        self.document = document
         self._next = time.monotonic() + every
         self._reported: dict[str, int] = {}
 
@@ -50,22 +53,25 @@ class Reporter:
                     "run" if final else f"{self.every:g} s",
                     ", ".join(f"{k}={v}" for k, v in sorted(new.items())),
                 )
-            if self.status is not None:
-                write_status_file(self.data_dir, self.status(), final=final)
+            if final:
+                remove_status_file(self.data_dir)
+            else:
+                write_status_file(self.data_dir, self.document())
         except Exception:
             logger.debug("tenantry: status report failed", exc_info=True)
 
 
-def write_status_file(data_dir: Path, status: dict, *, final: bool = False) -> None:
+def write_status_file(data_dir: Path, status: dict) -> None:
     """``<data dir>/status/<pid>.json``: this process's counters, for ``tenantry status``.
-    Written atomically; removed again by the final report of a process that shut down."""
+    Written atomically."""
     directory = data_dir / STATUS_DIR
-    path = directory / f"{os.getpid()}.json"
-    if final:
-        path.unlink(missing_ok=True)
-        return
     private_dir(directory)
-    write_private(path, orjson.dumps(status, default=str))
+    write_private(directory / f"{os.getpid()}.json", orjson.dumps(status, default=str))
+
+
+def remove_status_file(data_dir: Path) -> None:
+    """The final report of a process that shut down removes its status file."""
+    (data_dir / STATUS_DIR / f"{os.getpid()}.json").unlink(missing_ok=True)
 
 
 def read_status_files(data_dir: Path) -> list[dict]:

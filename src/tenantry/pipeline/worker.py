@@ -33,6 +33,7 @@ from tenantry.pipeline.backlog import ACCEPTED_AT, Backlog, Budget
 from tenantry.pipeline.fanout import FanOut, OnError
 from tenantry.pipeline.setup import set_up
 from tenantry.pipeline.shaping import Call, shape_calls
+from tenantry.pipeline.status import destination_names, pipeline_status, status_file_of
 from tenantry.pipeline.status_files import Reporter
 
 logger = logging.getLogger("tenantry")
@@ -63,6 +64,7 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.counters = counters
+        self.names = destination_names(settings, destinations)
         self.budget = Budget()
         self.backlog = Backlog(self.budget, counters=counters)
         self.queue: deque[Call] = self.backlog.queue
@@ -102,7 +104,9 @@ class Worker:
         self._inhand_since: float | None = None  # accept time of the oldest call being shaped
         self.max_durability_lag = 0.0
         self.setup_error: str | None = None
-        self.reporter = Reporter(settings.data_dir, counters, settings.status_interval)
+        self.reporter = Reporter(
+            settings.data_dir, counters, settings.status_interval, status_file_of(self)
+        )
         self.thread = threading.Thread(target=self._run, name="tenantry-worker", daemon=True)
         self.thread.start()
 
@@ -209,6 +213,35 @@ class Worker:
     def destinations_status(self) -> dict[str, dict[str, Any]]:
         fanout = self.fanout
         return fanout.status() if fanout is not None else {}
+
+    def status(self) -> dict[str, Any]:
+        """This pipeline's part of the status document (``pipeline.status``): ``queued``,
+        ``spooled`` (-1 when the spool cannot say), ``durability`` (durable mode, also before
+        the spool is open: then nothing is on disk yet), ``memory``, ``per_destination``, and
+        ``error`` when setup failed."""
+        spool = self.spool
+        spooled = 0
+        if spool is not None:
+            try:
+                spooled = spool.pending()
+            except Exception:
+                spooled = -1
+        durability = None
+        if self.settings.durable:
+            lag = self.durability_lag()
+            durability = {
+                "lag": round(lag, 4),
+                "max_lag": round(max(lag, self.max_durability_lag), 4),
+                "unsynced": round(spool.synced_lag() if spool is not None else lag, 4),
+            }
+        return pipeline_status(
+            queued=self.pending(),
+            memory=self.memory_status(),
+            per_destination=self.destinations_status(),
+            error=self.setup_error,
+            spooled=spooled,
+            durability=durability,
+        )
 
     def overflow_full(self) -> bool:
         """True when the overflow declined its last chunk (at ``TELEMETRY_OVERFLOW_MAX_BYTES``)."""

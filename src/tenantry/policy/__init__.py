@@ -44,9 +44,8 @@ from types import FunctionType, MethodType
 from typing import Any
 
 from tenantry._plan import Plan
-from tenantry.config import OPTIONS
+from tenantry.config import OPTIONS, config_error
 from tenantry.counters import Counters
-from tenantry.errors import ConfigError
 from tenantry.events import Event
 from tenantry.policy import credentials, pii, words
 from tenantry.policy.call_ids import GatherIds
@@ -135,7 +134,7 @@ def build_chain(
         ]
     elif edition == "opensource":
         if not secret:
-            raise ConfigError("TELEMETRY_SECRET: opensource mode needs a non-empty secret")
+            raise config_error("secret", "opensource mode needs a non-empty secret")
         processors = [
             ids,
             NameEvent(counters, private=True),
@@ -151,7 +150,7 @@ def build_chain(
             SetEdition("opensource"),
         ]
     else:
-        raise ConfigError(f"TELEMETRY_EDITION: unknown edition {edition!r}")
+        raise config_error("edition", f"unknown edition {edition!r}")
     return Chain(processors, counters)
 
 

@@ -47,7 +47,6 @@ END_USER_CACHE_SIZE = 100_000
 
 
 ERRORS = responses(401)
-LOGIN_ERRORS = responses(401, 429)
 
 
 class MemoryMetadata(BaseModel):

@@ -26,11 +26,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tenantry import __version__
 from tenantry.config import Settings, load_settings
-from tenantry.errors import ConfigError, IdentityError, PrivacyRefused, QueryError, TenantryError
+from tenantry.errors import IdentityError, PrivacyRefused, QueryError, TenantryError
 from tenantry.limits import MAX_BODY_BYTES
 from tenantry.server import analytics, api, dashboard, relay_routes
 from tenantry.server.api import HashSlots
-from tenantry.server.common import ServerState, parse_networks
+from tenantry.server.common import ServerState
 from tenantry.server.limits import BodyLimit, Rate, make_limiter
 from tenantry.server.memories import MemoryTable
 from tenantry.server.relay import Relay
@@ -79,12 +79,12 @@ def create_app(
     in login attempts per account / address, ``login_overall_rate`` in failed credential
     checks (admin token, dashboard cookie, login form) from every address together."""
     settings = settings or load_settings()
-    try:
-        trusted = parse_networks(settings.trusted_proxies)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
     state = ServerState(
-        settings, telemetry=telemetry, identity=identity, store=store, trusted=trusted
+        settings,
+        telemetry=telemetry,
+        identity=identity,
+        store=store,
+        trusted=settings.trusted_proxies,  # parsed by config
     )
     rates = {
         "relay_address": ip_rate,
@@ -251,10 +251,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IdentityError)
     async def identity_error(request: Request, exc: IdentityError) -> JSONResponse:
-        from tenantry.identity.web import error_code
+        from tenantry.identity.web import error_code, http_status
 
-        status = getattr(exc, "status_code", 401)  # 401, or 404 for NotFound
-        return JSONResponse({"error": str(exc), "code": error_code(exc)}, status)
+        return JSONResponse({"error": str(exc), "code": error_code(exc)}, http_status(exc))
 
     @app.exception_handler(PrivacyRefused)
     async def refused(request: Request, exc: PrivacyRefused) -> JSONResponse:

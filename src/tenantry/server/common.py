@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -144,22 +144,6 @@ async def credential_check(request: Request, check: Callable[[], Awaitable[T]]) 
         await _refund(state, "login_address", address, 1)
         await _refund(state, "login_overall", EVERYONE, 1)
     return result
-
-
-def parse_networks(text: str | Iterable[str] | None) -> tuple[Network, ...]:
-    """``"10.0.0.1, 192.168.0.0/16"`` (or a list of them) -> networks; raises ``ValueError``
-    naming a bad entry."""
-    out = []
-    for part in (text or "").split(",") if isinstance(text, str) or text is None else text:
-        part = part.strip()
-        if part:
-            try:
-                out.append(ipaddress.ip_network(part, strict=False))
-            except ValueError:
-                raise ValueError(
-                    f"TENANTRY_TRUSTED_PROXIES: {part!r} is not an IP or CIDR"
-                ) from None
-    return tuple(out)
 
 
 def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -33,7 +33,7 @@ import orjson
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from tenantry.config import Settings
+from tenantry.config import Settings, env_name
 from tenantry.server.common import Network, address_key, is_trusted
 
 logger = logging.getLogger("tenantry.server")
@@ -87,7 +87,8 @@ def max_connections(settings: Settings) -> int:
     chosen = settings.source("max_connections") != "default"  # a warning only when asked for
     logger.log(
         logging.WARNING if chosen else logging.INFO,
-        "tenantry: TENANTRY_MAX_CONNECTIONS=%d is above the open-file limit (%d); using %d",
+        "tenantry: %s=%d is above the open-file limit (%d); using %d",
+        env_name("max_connections"),
         settings.max_connections,
         soft,
         allowed,

@@ -1,9 +1,10 @@
-"""Abuse limits: token buckets, relay dedup and request-body caps.
+"""Abuse limits: token buckets and request-body caps.
 
 ``Limiter.take(key, cost)`` is the seam every rate limit goes through (relay events per address
 and per installation, login attempts per account and per address): 0.0 when allowed, else the
-seconds to wait. ``Dedup.first_seen(uuids)`` is the relay's duplicate check. Both are built in
-one place (``app._limits``) so a shared (Redis) implementation can replace them there.
+seconds to wait. ``make_limiter`` gives this in-process one, or the shared (Redis) one of
+``tenantry.shared_state``; ``app._limits`` builds every limiter, and the relay's dedup
+(``tenantry.store.dedup``, ``shared_state.make_dedup``), in one place.
 
 ``BodyLimit`` is an ASGI middleware that gives every route a body cap (``413`` before the app
 reads on, by Content-Length or by counting a chunked body) and that drains what a client is still

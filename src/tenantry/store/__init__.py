@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from tenantry.config import Settings
-from tenantry.errors import ConfigError, PrivacyRefused, QueryError
+from tenantry.config import Settings, config_error
+from tenantry.errors import PrivacyRefused, QueryError
 from tenantry.store.base import EventStore, Scope
 from tenantry.store.queries import QUERIES, run_query
 
@@ -45,7 +45,7 @@ def open_store(settings: Settings, backend: str | None = None) -> EventStore:
         store = LocalStore(settings.data_dir / "events")
     elif backend == "clickhouse":
         if not settings.clickhouse_url:
-            raise ConfigError("TENANTRY_CLICKHOUSE_URL: not set; the clickhouse backend needs it")
+            raise config_error("clickhouse_url", "not set; the clickhouse backend needs it")
         from tenantry.store.clickhouse import ClickHouseStore
 
         store = ClickHouseStore(settings.clickhouse_url)

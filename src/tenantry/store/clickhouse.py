@@ -21,13 +21,16 @@ store on chdb that way).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from tenantry.errors import ConfigError, StoreError
+from tenantry.config import config_error
+from tenantry.errors import StoreError
 from tenantry.events import Event
 from tenantry.store import clickhouse_rollups as rollups
 from tenantry.store.base import EventStore, Scope, columns_of
@@ -37,8 +40,8 @@ try:
     from clickhouse_driver import Client
     from clickhouse_driver.errors import Error as ClickHouseError
 except ImportError as exc:  # pragma: no cover - the dependency ships with tenantry
-    raise ConfigError(
-        "TENANTRY_CLICKHOUSE_URL: needs clickhouse-driver; pip install clickhouse-driver"
+    raise config_error(
+        "clickhouse_url", "needs clickhouse-driver; pip install clickhouse-driver"
     ) from exc
 
 # The driver logs every failed connect with a traceback; a failure here is a StoreError instead.
@@ -91,14 +94,14 @@ class ClickHouseStore(EventStore):
     def __init__(self, url: str, *, dedup: Dedup | None = None, client=None) -> None:
         if client is None:
             if not url.startswith(("clickhouse://", "clickhouses://")):
-                raise ConfigError(
-                    "TENANTRY_CLICKHOUSE_URL: expected clickhouse://host:9000/database, "
-                    f"got a {url.split(':', 1)[0]!r} URL"
+                raise config_error(
+                    "clickhouse_url",
+                    f"expected clickhouse://host:9000/database, got a {url.split(':', 1)[0]!r} URL",
                 )
             try:
                 client = Client.from_url(url)
             except (ValueError, ClickHouseError) as exc:
-                raise ConfigError(f"TENANTRY_CLICKHOUSE_URL: {exc}") from None
+                raise config_error("clickhouse_url", str(exc)) from None
         self._client = client
         self.dedup = dedup if dedup is not None else LocalDedup()
         self.skipped = 0  # events not inserted: their uuid was seen before
@@ -396,6 +399,18 @@ class ClickHouseStore(EventStore):
         self._rebuild_api(stable)
         return len(stable)
 
-    def close(self) -> None:
-        with self._lock:
-            self._client.disconnect()
+    def close(self, timeout: float | None = None) -> None:
+        """Disconnect. With ``timeout``: when a query still holds the connection after that
+        many seconds (a server that never answers), its socket is shut under it, so the query
+        fails at once (a ``StoreError``: the sender retries it later) instead of holding a
+        shutdown past its deadline."""
+        if self._lock.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
+            try:
+                self._client.disconnect()
+            finally:
+                self._lock.release()
+            return
+        sock = getattr(getattr(self._client, "connection", None), "socket", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

@@ -3,13 +3,14 @@
 At-least-once delivery re-sends events (retries, spool replays, relays). A store that counts
 rows (ClickHouse's rollup tables) must not see the second copy, so writers ask first:
 
-    dedup = LocalDedup(200_000)
+    dedup = LocalDedup(200_000)            # at most 200,000 uuids, each for DEDUP_WINDOW s
     dedup.first_seen(["a", "b", "a"])      # [True, True, False]
     dedup.first_seen(["b", "c"])           # [False, True]
     dedup.forget(["c"])                    # the insert of "c" failed: let a retry through
 
 ``LocalDedup`` is this process's own bounded window; a Redis implementation with the same
-method shares the window across replicas (``TENANTRY_REDIS_URL``). ``forget`` is optional: a
+method shares the window across replicas (``TENANTRY_REDIS_URL``). Both windows are in seconds
+(``window``, ``DEDUP_WINDOW`` by default); the local one is also bounded in uuids. ``forget`` is optional: a
 writer calls it, when present, for uuids whose insert failed, so the retry is not taken for a
 duplicate. A uuid older than the window, or seen by another process without a shared window,
 gets through; ``tenantry maintenance dedupe`` repairs those.
@@ -18,10 +19,13 @@ gets through; ``tenantry maintenance dedupe`` repairs those.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-DEFAULT_WINDOW = 200_000  # uuids remembered per process: ~20 MB
+#: seconds a uuid is remembered, in every dedup (RedisDedup's and LocalDedup's ``window``)
+DEDUP_WINDOW = 900.0
+DEFAULT_MAX_UUIDS = 200_000  # uuids remembered per process at most: ~20 MB
 
 
 class Dedup(Protocol):
@@ -32,21 +36,47 @@ class Dedup(Protocol):
 
 
 class LocalDedup:
-    """The last ``size`` uuids (at least ``size // 2``), in two generations of sets: lookups and
-    inserts are set operations, and a full generation is dropped whole. Thread-safe."""
+    """This process's window: a uuid is remembered for at least ``window`` seconds (at most
+    twice that), as in ``RedisDedup``, and at most ``max_uuids`` are held (the most recent half
+    always), so memory stays bounded whatever the rate. Two generations of sets: lookups and
+    inserts are set operations, and a generation is dropped whole once it is ``window`` seconds
+    old or half full. ``window=None``: only the count bounds it. Thread-safe."""
 
-    def __init__(self, size: int = DEFAULT_WINDOW) -> None:
-        if size < 2:
+    def __init__(
+        self,
+        max_uuids: int = DEFAULT_MAX_UUIDS,
+        *,
+        window: float | None = DEDUP_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_uuids < 2:
             raise ValueError("a dedup window holds at least 2 uuids")
-        self.size = size
-        self._half = size // 2
+        if window is not None and window <= 0:
+            raise ValueError("a dedup window lasts more than 0 seconds")
+        self.max_uuids = max_uuids
+        self.window = window
+        self._clock = clock
+        self._half = max_uuids // 2
         self._current: set[str] = set()
         self._previous: set[str] = set()
+        self._since = clock()  # when the current generation began
         self._lock = threading.Lock()
+
+    def _age(self) -> None:
+        """Drop what is past the window: the current generation becomes the previous one once
+        it is ``window`` old (both go once it is twice that). Lock held."""
+        if self.window is None:
+            return
+        elapsed = self._clock() - self._since
+        if elapsed >= self.window:
+            self._previous = self._current if elapsed < 2 * self.window else set()
+            self._current = set()
+            self._since = self._clock()
 
     def first_seen(self, uuids: Sequence[str]) -> list[bool]:
         out = []
         with self._lock:
+            self._age()
             current, previous = self._current, self._previous
             for uid in uuids:
                 if uid in current or uid in previous:
@@ -56,6 +86,7 @@ class LocalDedup:
                 current.add(uid)
                 if len(current) >= self._half:
                     self._previous, self._current = current, set()
+                    self._since = self._clock()
                     current, previous = self._current, self._previous
         return out
 
@@ -64,6 +95,7 @@ class LocalDedup:
         caller can mark only once the events are safe (spooled), so a crash in between costs a
         duplicate (which the stores remove), never a loss."""
         with self._lock:
+            self._age()
             return [uid in self._current or uid in self._previous for uid in uuids]
 
     def mark(self, uuids: Sequence[str]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tenantry._http import HttpError, Response, basic_auth, post_json
-from tenantry.config import AMPLITUDE_SECRET_KEY, Settings
+from tenantry.config import Settings, env_name
 from tenantry.errors import QueryError
 from tenantry.store import apply_retention, open_store
 from tenantry.store.suppression import SuppressionList
@@ -52,7 +52,7 @@ def _outcome(response: Response) -> str:
 def amplitude_deletion(settings: Settings, user_id: str, *, timeout: float = 10.0) -> str:
     secret = settings.amplitude_secret_key
     if not secret:
-        return f"skipped: {AMPLITUDE_SECRET_KEY} is not set"
+        return f"skipped: {env_name('amplitude_secret_key')} is not set"
     url = _origin(settings.amplitude_server_url, _AMPLITUDE_HOSTS) + "/api/2/deletions/users"
     body = {"user_ids": [user_id], "requester": REQUESTER, "ignore_invalid_ids": True}
     auth = basic_auth(settings.amplitude_api_key or "", secret)

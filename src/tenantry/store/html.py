@@ -25,7 +25,6 @@ from tenantry.store.folding import OTHER
 from tenantry.store.queries import DEFINITIONS
 
 _DAY_MS = 86_400_000  # plotly measures date axes in milliseconds
-SERIES = 8  # developers drawn one by one in a chart; the rest are summed as "other"
 STATUS_COLOURS = {"2xx": "#2e7d32", "3xx": "#1565c0", "4xx": "#ef6c00", "5xx": "#c62828"}
 
 # query -> (title, one line saying what the chart shows)
