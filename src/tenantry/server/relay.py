@@ -4,9 +4,10 @@ It trusts no sender. Every event goes through the opensource policy again (an em
 ID a client sends never reaches a store: user IDs are re-keyed with this server's secret,
 personal data is filtered), the client's context fields must pass the same value filter and an
 allow-list of shapes, duplicates (same uuid) are dropped, people on the suppression list
-(``tenantry forget``) are dropped by their raw or re-keyed ID, and what is left is handed to the
-relay's destinations (default: the configured event store) by one ``Sender`` each, off the event
-loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never its batch:
+(``tenantry forget``) are dropped by their raw or re-keyed ID (the intake's one check,
+``pipeline.intake``, the library's too), and what is left is handed to the relay's destinations
+(the configured ones that take relayed events, ``DestinationKind.relayed``; default: the local
+event store) by one ``Sender`` each, off the event loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never its batch:
 one that does not validate, one holding a string JSON cannot encode (a lone surrogate:
 ``unencodable``), one whose name would go past the day's allowance of distinct event names
 (``too_many_event_names``, see ``EventNames``). A ``uuid`` is kept only in canonical form (what
@@ -40,16 +41,17 @@ from pydantic import (
 )
 
 from tenantry._installation import load_or_create_secret, new_anonymous_id
-from tenantry.config import Settings
+from tenantry.config import DESTINATION_KINDS, Settings
 from tenantry.counters import Counters
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination
-from tenantry.events import Event
+from tenantry.events import Event, new_uuids
 from tenantry.limits import MAX_ANONYMOUS_ID, MAX_EVENT_NAME, MAX_ID, MAX_UUID
 from tenantry.pipeline.fanout import FanOut
-from tenantry.policy import build_chain, shape
+from tenantry.pipeline.intake import forgotten, make_draft
+from tenantry.pipeline.suppression import SuppressionList
+from tenantry.policy import build_chain, pseudonymizer, shape
 from tenantry.policy.context import CONTEXT_KEYS
-from tenantry.store.suppression import SuppressionList
 from tenantry.timestamps import event_time
 
 
@@ -175,8 +177,9 @@ class Relay:
             relayed=True,
         )
         self.suppression = SuppressionList(settings.data_dir)
+        self.rekey = pseudonymizer(self.chain)  # the chain's own: the intake checks both IDs
         if destinations is None:
-            names = [p for p in settings.destinations if p not in ("relay", "none", "amplitude")]
+            names = [p for p in settings.destinations if DESTINATION_KINDS[p].relayed]
             destinations = [build(settings, name) for name in names or ["local"]]
         spool = None
         if settings.durable:  # accepted relay events survive a crash of this replica
@@ -246,6 +249,8 @@ class Relay:
             fresh = iter(self.dedup.first_seen(known))
         kept: list[Event] = []
         anonymous = batch.anonymous_id
+        missing = sum(1 for _, uid in valid if not uid)
+        minted = iter(new_uuids(missing) if missing else ())
         # Check now, mark once spooled: a crash in between costs a duplicate, never a loss.
         in_batch: set[str] = set()
         for item, uid in valid:
@@ -255,28 +260,23 @@ class Relay:
             if uid:
                 in_batch.add(uid)
             user = item.user_id or anonymous
-            if user and self.suppression.contains(user):
+            if forgotten(self.suppression, (user,), self.rekey):  # raw or re-keyed ID
                 self.counters.drop("suppressed")
                 continue
             props = dict(item.properties)
-            draft = {
-                "kind": "track",
-                "event": item.event_name,
-                "properties": props,
-                "user_id": user,
-                "developer_id": None,
-                "timestamp": event_time(item.timestamp, now, self.counters),
-                "uuid": uid or str(uuidlib.uuid4()),
-                "duration_ms": None,
-                "client_context": {k: props.get(k) for k in CONTEXT_KEYS},
-            }
+            draft = make_draft(
+                "track",
+                item.event_name,
+                props,
+                user,
+                None,
+                event_time(item.timestamp, now, self.counters),
+                uid or next(minted),
+                client_context={k: props.get(k) for k in CONTEXT_KEYS},
+            )
             event = shape(self.chain, draft)
-            if event is None:
-                continue
-            if self.suppression.contains(event.distinct_id):  # forgotten by the re-keyed ID
-                self.counters.drop("suppressed")
-                continue
-            kept.append(event)
+            if event is not None:
+                kept.append(event)
         if kept:
             self.counters.incr("accepted", len(kept))
             self.fanout.submit(kept)
@@ -294,9 +294,13 @@ class Relay:
         return self.fanout.flush(time.monotonic() + timeout)
 
     def shutdown(self, timeout: float = 5.0) -> int:
-        """Send what can be sent within ``timeout``, then stop; returns the events left unsent
-        (counted ``shutdown:<destination>``, or ``shutdown_spooled:<destination>`` when the
-        relay spool keeps them for the next start)."""
+        """Send what can be sent within ``timeout``, then stop. Returns the number of events
+        without a final result when it stopped, summed over the destinations (an event bound
+        for two counts twice; ``FanOut.stop``): the ones never sent (dropped, counted
+        ``shutdown:<destination>``, or ``shutdown_spooled:<destination>`` when the relay spool
+        keeps them for the next start) plus a batch whose send had not returned by the
+        deadline (not a drop: it may still land, and its result is counted when it does).
+        0 when everything accepted was delivered or finally rejected."""
         try:
             return self.fanout.stop(time.monotonic() + timeout)
         finally:

@@ -1,8 +1,11 @@
-"""IDs that asked to be forgotten: the pipeline drops their new events as ``suppressed``.
+"""IDs that asked to be forgotten (``tenantry forget``): the intake (``pipeline.intake``) drops
+their new events as ``suppressed``, in the library and in the relay.
 
 The list is a text file (one ID a line, append-only) in the data dir, shared by every process.
 ``contains`` is a set lookup; the file is re-read when its size or mtime changes, checked at
-most every ``CHECK_INTERVAL`` seconds so the per-event cost stays a dict lookup.
+most every ``CHECK_INTERVAL`` seconds so the per-event cost stays a dict lookup. It lives in
+the core (stdlib only): the library reads it on every event, ``tenantry forget``
+(``store.deletion``, the store extra) adds to it.
 """
 
 from __future__ import annotations
