@@ -30,7 +30,7 @@ def chain(edition: str, *, relayed: bool = False):
 class Unreadable:
     """A suppression list whose file cannot be read any more."""
 
-    def contains(self, person_id: object) -> bool:
+    def __contains__(self, person_id: object) -> bool:
         raise OSError("gone")
 
 

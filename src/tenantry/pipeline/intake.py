@@ -11,7 +11,8 @@ relay.
   number written by hand.
 - ``make_draft`` is the one layout of a draft (the dict the chain works on, ``policy``): every
   key is always there, ``None`` where a caller has nothing for it.
-- ``forgotten`` is the suppression check (``tenantry forget``, ``pipeline.suppression``), once per
+- ``suppressed_ids`` reads the list once per batch (mostly empty: then nothing is checked) and
+  ``forgotten`` is the suppression check (``tenantry forget``, ``pipeline.suppression``), once per
   event, before the chain: on the call's raw IDs and, where the chain re-keys them (the relay:
   ``rekey`` is the chain's own ``Pseudonymizer``, whose memo the chain then hits), on their
   re-keyed form too, so neither a forgotten ID nor its pseudonym is shaped again. A suppressed
@@ -21,7 +22,7 @@ relay.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, NamedTuple
 
 from tenantry.pipeline.suppression import SuppressionList
@@ -80,22 +81,32 @@ def make_draft(
     }
 
 
+def suppressed_ids(suppression: SuppressionList | None) -> frozenset[str]:
+    """The IDs on ``suppression`` now, read once for a batch; none when there is no list or
+    it cannot be read (the pipeline never fails on it)."""
+    try:
+        return suppression.current() if suppression is not None else frozenset()
+    except Exception:
+        return frozenset()
+
+
 def forgotten(
-    suppression: SuppressionList | None,
+    suppression: SuppressionList | Collection[str] | None,
     ids: Iterable[Any],
     rekey: Callable[[str], str] | None = None,
 ) -> bool:
     """True when one of ``ids`` (the strings among them), or its ``rekey``-ed form, is on the
-    suppression list; the caller drops the event, counted ``suppressed``. Never raises: a list
-    that cannot be read suppresses nothing."""
+    suppression list (the list, or the IDs ``SuppressionList.current()`` gave for a batch);
+    the caller drops the event, counted ``suppressed``. Never raises: a list that cannot be
+    read suppresses nothing."""
     if suppression is None:
         return False
     try:
         for ident in ids:
             if isinstance(ident, str) and ident:
-                if suppression.contains(ident):
+                if ident in suppression:
                     return True
-                if rekey is not None and suppression.contains(rekey(ident)):
+                if rekey is not None and rekey(ident) in suppression:
                     return True
     except Exception:
         return False

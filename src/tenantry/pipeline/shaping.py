@@ -21,7 +21,7 @@ import orjson
 
 from tenantry.counters import Counters
 from tenantry.events import Event, new_uuids
-from tenantry.pipeline.intake import Call, forgotten, make_draft
+from tenantry.pipeline.intake import Call, forgotten, make_draft, suppressed_ids
 from tenantry.pipeline.suppression import SuppressionList
 from tenantry.policy import redact, shape
 from tenantry.policy.people import PEOPLE_KINDS
@@ -44,13 +44,14 @@ def shape_calls(
     out: list[Event] = []
     people = getattr(chain, "people", None)  # cloud people updates (``policy.people.People``)
     ids = iter(new_uuids(len(calls)))
+    suppressed = suppressed_ids(suppression)  # one read of the list for the batch; mostly empty
     for kind, name, props, user_id, developer_id, identity, ts, now, extra in calls:
         raw_ids = None
         if identity is not None:
             raw_ids = _identity_ids(identity, user_id, developer_id)
             developer_id = getattr(identity, "developer_id", developer_id)
             user_id = getattr(identity, "end_user_id", None) or user_id
-        if suppression is not None and forgotten(suppression, (user_id, developer_id)):
+        if suppressed and forgotten(suppressed, (user_id, developer_id)):
             counters.drop("suppressed")
             continue
         draft = make_draft(

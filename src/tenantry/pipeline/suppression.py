@@ -45,13 +45,18 @@ class SuppressionList:
             self._ids = frozenset(line for line in text.splitlines() if line)
             self._stamp = stamp
 
-    def contains(self, person_id: object) -> bool:
+    def current(self) -> frozenset[str]:
+        """The IDs on the list now (the file re-read if it changed, at most every
+        ``CHECK_INTERVAL`` seconds): one read for a whole batch, then set lookups."""
         now = time.monotonic()
         if now - self._checked >= CHECK_INTERVAL:
             with self._lock:
                 self._checked = now
                 self._reload()
-        return isinstance(person_id, str) and person_id in self._ids
+        return self._ids
+
+    def contains(self, person_id: object) -> bool:
+        return isinstance(person_id, str) and person_id in self.current()
 
     def __contains__(self, person_id: object) -> bool:
         return self.contains(person_id)

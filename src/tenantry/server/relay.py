@@ -23,8 +23,8 @@ slows the relay, not ``/healthz`` or the API.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
-import uuid as uuidlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +48,7 @@ from tenantry.destinations.base import Destination
 from tenantry.events import Event, new_uuids
 from tenantry.limits import MAX_ANONYMOUS_ID, MAX_EVENT_NAME, MAX_ID, MAX_UUID
 from tenantry.pipeline.fanout import FanOut
-from tenantry.pipeline.intake import forgotten, make_draft
+from tenantry.pipeline.intake import forgotten, make_draft, suppressed_ids
 from tenantry.pipeline.suppression import SuppressionList
 from tenantry.policy import build_chain, pseudonymizer, shape
 from tenantry.policy.context import CONTEXT_KEYS
@@ -70,6 +70,29 @@ class RelayEvent(BaseModel):
 
 
 _EVENT = TypeAdapter(RelayEvent)
+_NO_PROPERTIES: dict[str, Any] = {}
+
+
+def _event_fields(raw: Any) -> tuple[str, dict, str | None, Any, str | None] | None:
+    """``(event_name, properties, user_id, timestamp, uuid)`` of ``raw`` when ``RelayEvent``
+    would accept it, else None (then ``RelayEvent`` itself says why). The one validation of a
+    well-formed event: the model's rules, written out for the JSON types the body parser gives
+    (``tests/server/test_relay.py`` checks both agree), without building a model per event."""
+    if type(raw) is not dict:
+        return None
+    name = raw.get("event_name")
+    props = raw.get("properties", _NO_PROPERTIES)
+    user = raw.get("user_id")
+    uid = raw.get("uuid")
+    if (
+        type(name) is str
+        and 0 < len(name) <= MAX_EVENT_NAME
+        and type(props) is dict
+        and (user is None or (type(user) is str and len(user) <= MAX_ID))
+        and (uid is None or (type(uid) is str and len(uid) <= MAX_UUID))
+    ):
+        return name, props, user, raw.get("timestamp"), uid
+    return None
 
 
 class RelayBatch(BaseModel):
@@ -215,31 +238,39 @@ class Relay:
         not shared with any other)."""
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
-    def accept(self, batch: RelayBatch, source: str | None = None) -> tuple[int, list[dict]]:
+    def accept(
+        self, batch: RelayBatch, source: str | None = None, *, encodable: bool = False
+    ) -> tuple[int, list[dict]]:
         """Validate, shape and queue ``batch``'s events one by one; return how many were kept
         (not rejected, duplicate, suppressed or dropped by the policy) and the rejections.
         ``source`` (the client's address) names the installation when the batch has no
-        ``anonymous_id``. Blocking (Redis, files): call it through ``run``."""
+        ``anonymous_id``. ``encodable``: the body parser already proved every string UTF-8
+        encodable (``relay_routes.parse_body``), so no event is checked again for it.
+        Blocking (Redis, files): call it through ``run``."""
         now = time.time()
         rejected: list[dict] = []
-        valid: list[tuple[RelayEvent, str | None]] = []
+        valid: list[tuple[tuple, str | None]] = []
         installation = batch.anonymous_id or source or ""
+        allow = self.names.allow
         for index, raw in enumerate(batch.events):
-            if not _encodable(raw):  # a destination could never write it: it alone goes
+            if not encodable and not _encodable(raw):  # a destination could never write it
                 rejected.append({"index": index, "reason": "unencodable"})
                 self.counters.drop("unencodable")
                 continue
-            try:
-                item = _EVENT.validate_python(raw)
-            except ValidationError as exc:
-                rejected.append({"index": index, "reason": _reason(exc)})
-                self.counters.drop("invalid_event")
-                continue
-            if not self.names.allow(installation, item.event_name, now):
+            fields = _event_fields(raw)
+            if fields is None:
+                try:  # what the model refuses, and why; a rare exception it accepts passes
+                    item = _EVENT.validate_python(raw)
+                except ValidationError as exc:
+                    rejected.append({"index": index, "reason": _reason(exc)})
+                    self.counters.drop("invalid_event")
+                    continue
+                fields = (item.event_name, item.properties, item.user_id, item.timestamp, item.uuid)
+            if not allow(installation, fields[0], now):
                 rejected.append({"index": index, "reason": "too_many_event_names"})
                 self.counters.drop("too_many_event_names")
                 continue
-            valid.append((item, _uuid(item.uuid)))
+            valid.append((fields, _uuid(fields[4])))
         known = [uid for _, uid in valid if uid]
         if not known:
             fresh = iter(())
@@ -249,36 +280,38 @@ class Relay:
             fresh = iter(self.dedup.first_seen(known))
         kept: list[Event] = []
         anonymous = batch.anonymous_id
-        missing = sum(1 for _, uid in valid if not uid)
+        missing = len(valid) - len(known)
         minted = iter(new_uuids(missing) if missing else ())
+        suppressed = suppressed_ids(self.suppression)  # one read of the list for the batch
+        chain, counters = self.chain, self.counters
         # Check now, mark once spooled: a crash in between costs a duplicate, never a loss.
         in_batch: set[str] = set()
-        for item, uid in valid:
-            if uid and (not next(fresh) or uid in in_batch):
-                self.counters.drop("duplicate")
-                continue
+        for (name, properties, user_id, timestamp, _), uid in valid:
             if uid:
+                if not next(fresh) or uid in in_batch:
+                    counters.drop("duplicate")
+                    continue
                 in_batch.add(uid)
-            user = item.user_id or anonymous
-            if forgotten(self.suppression, (user,), self.rekey):  # raw or re-keyed ID
-                self.counters.drop("suppressed")
+            user = user_id or anonymous
+            if suppressed and forgotten(suppressed, (user,), self.rekey):  # raw or re-keyed ID
+                counters.drop("suppressed")
                 continue
-            props = dict(item.properties)
+            props = dict(properties)
             draft = make_draft(
                 "track",
-                item.event_name,
+                name,
                 props,
                 user,
                 None,
-                event_time(item.timestamp, now, self.counters),
+                event_time(timestamp, now, counters),
                 uid or next(minted),
                 client_context={k: props.get(k) for k in CONTEXT_KEYS},
             )
-            event = shape(self.chain, draft)
+            event = shape(chain, draft)
             if event is not None:
                 kept.append(event)
         if kept:
-            self.counters.incr("accepted", len(kept))
+            counters.incr("accepted", len(kept))
             self.fanout.submit(kept)
         if self._two_step and in_batch:
             self.dedup.mark(list(in_batch))
@@ -316,17 +349,17 @@ class Relay:
         return snap
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(value: str | None) -> str | None:
     """The client's uuid when it is a UUID in canonical form (kept across relays, the dedup
     key), else None: the event gets a fresh one (and no dedup), so no other spelling, and no
-    data, passes through the field."""
-    if not value:
-        return None
-    try:
-        canonical = str(uuidlib.UUID(value))
-    except ValueError:
-        return None
-    return value if value == canonical else None
+    data, passes through the field. Canonical is what ``str(uuid.UUID(value))`` prints: 32
+    lower-case hex digits in 8-4-4-4-12 groups, nothing around them."""
+    if value and _CANONICAL_UUID.fullmatch(value) is not None:
+        return value
+    return None
 
 
 def _encodable(value: Any) -> bool:
