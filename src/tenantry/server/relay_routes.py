@@ -16,7 +16,6 @@ by orjson without a second pass through the response model (its schema still doc
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -29,15 +28,19 @@ from tenantry.limits import MAX_EVENTS_PER_REQUEST
 from tenantry.server.common import client_address, error, limit, responses, server_state
 from tenantry.server.relay import RelayBatch, RelayResult
 
-# a run of 19 digits: maybe an integer past 64 bits, which orjson reads as a float
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+# A run of 19 digits may be an integer past 64 bits, which orjson reads as a float: such a body
+# goes to the standard parser. Found by mapping digits to "1" and the rest to "0", then one
+# ``bytes.find``: ~0.1 us per event, where a regular expression took 2 us (it restarts at every
+# digit of every run).
+_DIGITS = bytes(49 if 48 <= b <= 57 else 48 for b in range(256))
+_LONG_RUN = b"1" * 19
 
 
 def parse_body(body: bytes) -> tuple[Any, bool]:
     """``(value, encodable)``: the JSON in ``body`` as ``json.loads`` reads it, and True when
     orjson read it, which proves every string in it UTF-8 encodable (no lone surrogate), so no
     event needs that check again. Raises ``json.JSONDecodeError`` for what is not JSON."""
-    if _LONG_NUMBER.search(body) is None:
+    if body.translate(_DIGITS).find(_LONG_RUN) < 0:
         try:
             return orjson.loads(body), True
         except orjson.JSONDecodeError:  # surrogates, NaN, Infinity, or not JSON at all
