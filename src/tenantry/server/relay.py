@@ -81,7 +81,7 @@ def _event_fields(raw: Any) -> tuple[str, dict, str | None, Any, str | None] | N
     if type(raw) is not dict:
         return None
     name = raw.get("event_name")
-    props = raw.get("properties", _NO_PROPERTIES)
+    props = raw.get("properties", _NO_PROPERTIES)  # the parsed body's own dict: not copied
     user = raw.get("user_id")
     uid = raw.get("uuid")
     if (
@@ -91,7 +91,7 @@ def _event_fields(raw: Any) -> tuple[str, dict, str | None, Any, str | None] | N
         and (user is None or (type(user) is str and len(user) <= MAX_ID))
         and (uid is None or (type(uid) is str and len(uid) <= MAX_UUID))
     ):
-        return name, props, user, raw.get("timestamp"), uid
+        return name, props if props is not _NO_PROPERTIES else {}, user, raw.get("timestamp"), uid
     return None
 
 
@@ -296,7 +296,7 @@ class Relay:
             if suppressed and forgotten(suppressed, (user,), self.rekey):  # raw or re-keyed ID
                 counters.drop("suppressed")
                 continue
-            props = dict(properties)
+            props = properties  # this request's own (parsed or validated): shaped in place
             draft = make_draft(
                 "track",
                 name,
