@@ -239,40 +239,40 @@ def _measured(proc: subprocess.Popen, spec: dict, per: int = 1) -> dict:
     return result
 
 
-def _start_floor(src: str | None) -> tuple[subprocess.Popen, str]:
+def _spawn(script: str, env: dict[str, str], path: str) -> tuple[subprocess.Popen, str]:
+    """``script`` (a uvicorn server taking its port as argv[1]) in its own process; its URL
+    once ``path`` answers."""
     from tenantry.server import free_port
 
     port = free_port()
-    env = dict(os.environ)
-    if src:
-        env["PYTHONPATH"] = src
     proc = subprocess.Popen(
-        [sys.executable, "-c", _FLOOR, str(port)],
+        [sys.executable, "-c", script, str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    _wait_up(proc, url, "/")
-    return proc, url
-
-
-def _wait_up(proc: subprocess.Popen, url: str, path: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            httpx.get(url + path, timeout=1)
-            return
+            if httpx.get(url + path, timeout=1).status_code < 500:
+                return proc, url
         except httpx.HTTPError:
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("the server did not start")
 
 
+def _start_floor(src: str | None) -> tuple[subprocess.Popen, str]:
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = src
+    return _spawn(_FLOOR, env, "/")
+
+
 def _start_server(data_dir: Path, src: str | None = None) -> tuple[subprocess.Popen, str, str]:
     from tenantry.config import load_settings
     from tenantry.identity import IdentityStore
-    from tenantry.server import free_port
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_", "TENANTRY_"))}
     env.update(
@@ -286,23 +286,8 @@ def _start_server(data_dir: Path, src: str | None = None) -> tuple[subprocess.Po
     with IdentityStore.open(load_settings(data_dir=data_dir)) as store:
         dev = store.create_developer("bench@company.com", country="US")
         _key, raw = store.create_api_key(dev.id)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url, raw
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the service did not start")
+    proc, url = _spawn(_SERVE, env, "/healthz")
+    return proc, url, raw
 
 
 def _row(name: str, r: dict, base: dict, unit: float = 1.0) -> str:
