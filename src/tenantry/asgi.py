@@ -1,6 +1,8 @@
 """``TelemetryMiddleware``: one ``api_request`` event per HTTP request, per developer, for any
 ASGI app (FastAPI, Starlette, or a bare ASGI callable). Plain ASGI: nothing outside the standard
-library and tenantry's core is imported here; Starlette's ``Request`` is used when importable.
+library and tenantry's core is imported here. ``resolve`` gets a ``RequestView`` of the scope:
+``headers.get`` read straight from the scope, and every other attribute (``url``, ``client``,
+``cookies``, ...) from Starlette's ``Request``, made on first use when Starlette is importable.
 
     from tenantry.asgi import TelemetryMiddleware
 
@@ -55,14 +57,18 @@ Resolve = Callable[[Any], Any]  # request -> (developer_id, end_user_id) | None,
 
 
 class RequestView:
-    """The request handed to ``resolve`` when Starlette is not installed: ``headers.get(name)``
-    (case-insensitive), ``method``, ``path``, ``scope``. The body is not reachable."""
+    """The request handed to ``resolve``: ``headers.get(name)`` (case-insensitive), ``method``,
+    ``path`` and ``scope`` read straight from the ASGI scope (a fraction of what Starlette's
+    ``Request`` and its ``Headers`` cost per request); any other attribute comes from
+    Starlette's ``Request`` (without a receive channel: the body cannot be read), made on first
+    use, when Starlette is importable."""
 
-    __slots__ = ("_headers", "scope")
+    __slots__ = ("_full", "_headers", "scope")
 
     def __init__(self, scope: dict) -> None:
         self.scope = scope
         self._headers: _Headers | None = None
+        self._full: Any = None
 
     @property
     def headers(self) -> _Headers:
@@ -78,8 +84,26 @@ class RequestView:
     def path(self) -> str:
         return self.scope.get("path", "")
 
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        full = self._full
+        if full is None:
+            try:
+                from starlette.requests import Request
+            except ImportError:
+                raise AttributeError(
+                    f"RequestView has no {name!r} (install Starlette for the full request)"
+                ) from None
+            full = self._full = Request(self.scope)
+        return getattr(full, name)
+
 
 class _Headers:
+    """``get``, ``[]`` and ``in`` over the scope's raw headers (names are lower case in ASGI),
+    case-insensitive; anything else (``items()``, ``getlist``...) from Starlette's
+    ``Headers`` when Starlette is importable."""
+
     __slots__ = ("_raw",)
 
     def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
@@ -88,22 +112,30 @@ class _Headers:
     def get(self, name: str, default: str | None = None) -> str | None:
         key = name.lower().encode("latin-1")
         for k, v in self._raw:
+            if k == key:
+                return v.decode("latin-1")
+        for k, v in self._raw:  # a scope made by hand may not lower-case its names
             if k.lower() == key:
                 return v.decode("latin-1")
         return default
 
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
     def __contains__(self, name: str) -> bool:
         return self.get(name) is not None
 
-
-def _request_factory() -> Callable[[dict], Any]:
-    """Starlette's ``Request`` (without a receive channel: the body cannot be read) when
-    Starlette is importable; else ``RequestView``."""
-    try:
-        from starlette.requests import Request
-    except ImportError:
-        return RequestView
-    return Request
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            from starlette.datastructures import Headers
+        except ImportError:
+            raise AttributeError(name) from None
+        return getattr(Headers(raw=list(self._raw)), name)
 
 
 class TelemetryMiddleware:
@@ -132,7 +164,6 @@ class TelemetryMiddleware:
         self._resolver = web.Resolver(
             resolve if resolve is not None else identity_resolver(), "the ASGI middleware"
         )
-        self._request = _request_factory()
         self._templates: dict[int, tuple[Any, str]] = {}  # id(mounted route) -> (route, template)
         self._django = _serves_django(app)  # then routes are Django's, not in the scope
 
@@ -148,7 +179,7 @@ class TelemetryMiddleware:
         if telemetry is None:  # off: nothing is recorded, nothing resolved
             await self.app(scope, receive, send)
             return
-        request = web.RequestScope(telemetry, self._resolver, self._request(scope))
+        request = web.RequestScope(telemetry, self._resolver, RequestView(scope))
         token = web.enter(request)
         root = scope.get("root_path", "")
         status = received = sent = 0

@@ -32,15 +32,18 @@ PEOPLE_UPDATES = frozenset((IDENTIFY, GROUP_IDENTIFY))
 
 def iso_utc(ts: float) -> str:
     """``ts`` as ISO 8601 UTC with milliseconds. The seconds part is cached (events come in
-    order); the cache is one tuple, replaced whole, so threads never see half an update."""
+    order) and the milliseconds are looked up, not formatted; the cache is one tuple,
+    replaced whole, so threads never see half an update."""
     global _second_cache
-    ms = int(round(ts * 1000))
-    second, milli = divmod(ms, 1000)
-    cached_second, prefix = _second_cache
-    if cached_second != second:
-        prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-        _second_cache = (second, prefix)
-    return f"{prefix}{milli:03d}Z"
+    second, milli = divmod(round(ts * 1000), 1000)
+    cached = _second_cache
+    if cached[0] != second:
+        cached = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S."))
+        _second_cache = cached
+    return cached[1] + _MILLIS[milli]
+
+
+_MILLIS = tuple(f"{i:03d}Z" for i in range(1000))
 
 
 def new_uuids(n: int) -> list[str]:

@@ -131,3 +131,44 @@ class TestFullDisk:
         assert out["ends_whole"] and 0 < out["size_when_full"] <= 100_000
         assert len(records) == 3000
         assert sorted(r["properties"]["i"] for r in records) == list(range(3000))
+
+
+class TestJsonlBatchEncoding:
+    def test_lines_are_those_of_each_event_encoded_alone(self, tmp_path):
+        """The batch's one-``dumps`` lines equal the per-event lines, also for values that
+        look like the cut between two events (a nested ``"uuid"`` list, quotes, braces)."""
+        tricky = [
+            {"type": "text"},
+            {"s": '},{"uuid":"x"}', "n": [{"uuid": 1}, {"uuid": 2}]},
+            {"q": '"\\n{}', "empty": {}},
+            {"list": [{"uuid": "a"}]},
+        ]
+        for props in tricky:
+            evs = [
+                Event(u, "e", "d", 1767323045.5 + i, "cloud", dict(props, i=i))
+                for i, u in enumerate(new_uuids(5))
+            ]
+            path = tmp_path / f"{len(list(tmp_path.iterdir()))}.jsonl"
+            dest = JsonlDestination(load_settings(jsonl_path=path))
+            assert all(r.status is Status.DELIVERED for r in dest.send(evs, 1.0))
+            dest.shutdown(1.0)
+            expected = b"".join(
+                orjson.dumps(e.to_dict(), option=orjson.OPT_APPEND_NEWLINE) for e in evs
+            )
+            assert path.read_bytes() == expected
+
+    def test_a_people_update_in_the_batch_is_skipped_and_the_rest_written(self, tmp_path):
+        """A batch with a people update falls back to one line per event: the update is
+        acknowledged, not written; the events around it are."""
+        path = tmp_path / "p.jsonl"
+        dest = JsonlDestination(load_settings(jsonl_path=path))
+        a, b, c = new_uuids(3)
+        evs = [
+            Event(a, "e", "d", 1767323045.5, "cloud", {}),
+            Event(b, "$identify", "d", 1767323045.5, "cloud", {"$set": {"x": 1}}),
+            Event(c, "e", "d", 1767323045.5, "cloud", {}),
+        ]
+        results = dest.send(evs, 1.0)
+        dest.shutdown(1.0)
+        assert [r.status for r in results] == [Status.DELIVERED] * 3
+        assert [orjson.loads(x)["uuid"] for x in path.read_bytes().splitlines()] == [a, c]

@@ -115,7 +115,8 @@ class TestSpool:
         counters = Counters()
         spool = Spool(tmp_path, 10_000_000, counters)
         spool.append(events(1))
-        assert full_disk_for(segments(tmp_path)[0]) == 1
+        # the writer's descriptor, and the sync thread's dup of it when an fsync is under way
+        assert full_disk_for(segments(tmp_path)[0]) >= 1
         spool.append(events(3))
         assert counters.get("spool_errors") == 3
         later = events(2)

@@ -78,13 +78,21 @@ class TestSample:
         assert counters.get("sampled_out") == 1
 
     @pytest.mark.parametrize(
-        "rates", [{"a": 1.5}, {"a": -0.1}, {"a": "0.5"}, {"a": True}, {"": 0.5}, [("a", 0.5)]]
+        "rates",
+        [{"a": 1.5}, {"a": -0.1}, {"a": "0.5"}, {"a": True}, {"": 0.5}, [("a", 0.5)], {"a": 1e-7}],
     )
     def test_bad_rates_fail_at_start(self, rates):
         """A rate outside 0..1, not a number, an empty name, or not a dict: ConfigError naming
         sample_rates."""
         with pytest.raises(ConfigError, match="sample_rates"):
             check_rates(rates)
+
+    def test_the_smallest_rate_is_one_in_a_million(self):
+        """0 (keep none) and 1e-6 to 1 are rates: a kept event then weighs at most a million
+        in the usage reports, which read no smaller rate."""
+        assert check_rates({"a": 0, "b": 1e-6, "c": 1}) == {"a": 0.0, "b": 1e-6, "c": 1.0}
+        with pytest.raises(ConfigError, match="from 1e-06 to 1, got 5e-07"):
+            check_rates({"a": 5e-7})
 
 
 class TestSuperProperties:

@@ -23,7 +23,10 @@ REPORTS = ("api-usage", "api-daily-usage", "api-daily-status", "overview", "mont
 DAYS = ("2026-09-10", "2026-09-24")  # whole days: the rollups answer
 INSTANTS = ("2026-09-10T00:00", "2026-09-25T00:00")  # the same span as instants: raw rows answer
 # sampled requests of dev_e: $sample_rate -> the weight each counts for
-RATES = ((0.1, 10.0), (0.1, 10.0), (0.25, 4.0), ("0.5", 2.0), (0, 1.0), (2, 1.0), ("x", 1.0))
+RATES = (
+    (0.1, 10.0), (0.1, 10.0), (0.25, 4.0), (1e-6, 1e6), ("0.5", 1.0), (0, 1.0), (2, 1.0),
+    ("x", 1.0), (1e-7, 1.0), (5e-324, 1.0), (True, 1.0), (1.0, 1.0),
+)  # fmt: skip
 
 
 def _request(i: int, dev: str, route: str, ms: float, user: str | None = None, **props) -> Event:

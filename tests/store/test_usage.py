@@ -3,6 +3,7 @@ rows on the local store, on ClickHouse 18.16 and from plain Python; developers k
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime
@@ -88,8 +89,24 @@ def _rank(values: list[float], p: int) -> float:
     return values[-(-p * len(values) // 100) - 1]
 
 
+def weight(e: Event) -> float:
+    """What one API request or memory counts for in the usage reports, written out here
+    independently of the stores: 1/``$sample_rate`` when the rate is a float from 1e-6 to 1 (a
+    JSON number with a fraction or exponent), else 1 (strings, booleans, other values)."""
+    rate = e.properties.get("$sample_rate")
+    if isinstance(rate, float) and 1e-6 <= rate <= 1:
+        return 1 / rate
+    return 1.0
+
+
+def rounded(x: float) -> int:
+    """A sum of weights as the stores round it: floor(x + 0.5)."""
+    return math.floor(x + 0.5)
+
+
 def expected(events: list[Event], name: str, developer: str | None = None) -> list[dict]:
-    """The report computed in plain Python, after deduplicating by uuid."""
+    """The report computed in plain Python, after deduplicating by uuid; API requests weigh
+    ``weight(e)`` (sampling) and their sums are rounded."""
     seen, rows = set(), []
     for e in events:
         if e.uuid not in seen:
@@ -109,8 +126,8 @@ def expected(events: list[Event], name: str, developer: str | None = None) -> li
                 "developer_id": dev,
                 "route": route,
                 "method": method,
-                "requests": len(es),
-                "errors": sum(e.properties["status"] >= 500 for e in es),
+                "requests": rounded(sum(weight(e) for e in es)),
+                "errors": rounded(sum(weight(e) for e in es if e.properties["status"] >= 500)),
                 "p50_ms": _rank([e.properties["duration_ms"] for e in es], 50),
                 "p95_ms": _rank([e.properties["duration_ms"] for e in es], 95),
             }
@@ -120,44 +137,56 @@ def expected(events: list[Event], name: str, developer: str | None = None) -> li
             out, key=lambda r: (r["developer_id"], -r["requests"], r["route"], r["method"])
         )
     if name == "api-daily-usage":
-        groups = defaultdict(lambda: [0, 0])
+        groups = defaultdict(lambda: [0.0, 0.0])
         for e in requests:
             p = e.properties
             g = groups[(_day(e).isoformat(), e.developer_id, p["route"], p["method"])]
-            g[0] += 1
-            g[1] += p["status"] >= 500
+            g[0] += weight(e)
+            g[1] += weight(e) if p["status"] >= 500 else 0
         return [
-            {"developer_id": dev, "date": d, "route": r, "method": m, "requests": n, "errors": x}
+            {
+                "developer_id": dev,
+                "date": d,
+                "route": r,
+                "method": m,
+                "requests": rounded(n),
+                "errors": rounded(x),
+            }
             for (d, dev, r, m), (n, x) in sorted(groups.items())
         ]
     if name == "api-daily-status":
-        counts = defaultdict(int)
+        counts = defaultdict(float)
         for e in requests:
-            counts[(_day(e).isoformat(), f"{e.properties['status'] // 100}xx")] += 1
+            counts[(_day(e).isoformat(), f"{e.properties['status'] // 100}xx")] += weight(e)
         return [
-            {"date": d, "status_class": c, "requests": n} for (d, c), n in sorted(counts.items())
+            {"date": d, "status_class": c, "requests": rounded(n)}
+            for (d, c), n in sorted(counts.items())
         ]
     if name == "overview":
-        statuses = [e.properties["status"] for e in requests]
+        statuses = [(e, e.properties["status"]) for e in requests]
         return [
             {
                 "developers": len({e.developer_id for e in cloud}),
                 "end_users": len({e.end_user_id for e in cloud if e.end_user_id}),
                 "events": len(cloud),
-                "api_requests": len(requests),
-                "errors_4xx": sum(400 <= s < 500 for s in statuses),
-                "errors_5xx": sum(s >= 500 for s in statuses),
-                "memories": sum(e.event == "memory_created" for e in cloud),
+                "api_requests": rounded(sum(weight(e) for e in requests)),
+                "errors_4xx": rounded(sum(weight(e) for e, s in statuses if 400 <= s < 500)),
+                "errors_5xx": rounded(sum(weight(e) for e, s in statuses if s >= 500)),
+                "memories": rounded(sum(weight(e) for e in cloud if e.event == "memory_created")),
             }
         ]
     assert name == "monthly-usage"
-    groups = defaultdict(lambda: [0, 0])
+    groups = defaultdict(lambda: [0.0, 0.0])
     for e in cloud:
-        if e.event in ("api_request", "memory_created"):
-            g = groups[(_day(e).isoformat()[:7], e.developer_id)]
-            g[e.event == "memory_created"] += 1
+        if e.event not in ("api_request", "memory_created"):
+            continue
+        g = groups[(_day(e).isoformat()[:7], e.developer_id)]
+        if e.event == "api_request":
+            g[0] += weight(e)
+        else:
+            g[1] += weight(e)
     return [
-        {"developer_id": dev, "month": m, "requests": r, "memories": mem}
+        {"developer_id": dev, "month": m, "requests": rounded(r), "memories": rounded(mem)}
         for (m, dev), (r, mem) in sorted(groups.items())
     ]
 

@@ -46,7 +46,7 @@ from tenantry.config import Settings
 from tenantry.destinations._http import HttpDestination
 from tenantry.destinations.base import BatchConfig, Result
 from tenantry.destinations.people import posthog_update
-from tenantry.events import Event
+from tenantry.events import Event, events_only
 
 GZIP_ABOVE = 64 * 1024  # bytes
 HISTORICAL_AGE = 48 * 3600.0  # seconds: older events are sent as a historical migration
@@ -94,37 +94,50 @@ class PostHogDestination(HttpDestination):
             "$is_server": True,
         }
 
-    def encode_event(self, event: Event) -> bytes:
-        if event.people_update:
-            return orjson.dumps(posthog_update(event, self._lib))
+    def _fields(self, event: Event) -> dict[str, Any]:
+        """An event (not a people update) as one element of the request's ``batch``."""
         props = {**event.properties, **self._lib}
         if event.edition == "cloud":
             if event.developer_id:
                 props["$groups"] = {"developer": event.developer_id}
         elif not self.person_profiles:
             props["$process_person_profile"] = False
-        return orjson.dumps(
-            {
-                "event": event.event,
-                "distinct_id": event.distinct_id,
-                "properties": props,
-                "timestamp": event.iso_timestamp,
-                "uuid": event.uuid,
-            }
-        )
+        return {
+            "event": event.event,
+            "distinct_id": event.distinct_id,
+            "properties": props,
+            "timestamp": event.iso_timestamp,
+            "uuid": event.uuid,
+        }
+
+    def encode_event(self, event: Event) -> bytes:
+        if event.people_update:
+            return orjson.dumps(posthog_update(event, self._lib))
+        return orjson.dumps(self._fields(event))
+
+    def encode_all(self, batch: Sequence[Event]) -> bytes | None:
+        if events_only(batch) is not batch:  # people updates: encoded one by one
+            return None
+        fields = self._fields
+        try:
+            return orjson.dumps([fields(e) for e in batch])[1:-1]
+        except orjson.JSONEncodeError:  # the events that cannot be encoded are found alone
+            return None
 
     def envelope(self, parts: list[bytes], events: Sequence[Event]) -> bytes:
         sent_at = orjson.dumps(datetime.now(UTC).isoformat(timespec="milliseconds"))
         flag = b"true" if self._historical else b"false"
-        return (
-            self._key
-            + b',"historical_migration":'
-            + flag
-            + b',"sent_at":'
-            + sent_at
-            + b',"batch":['
-            + b",".join(parts)
-            + b"]}"
+        return b"".join(
+            (
+                self._key,
+                b',"historical_migration":',
+                flag,
+                b',"sent_at":',
+                sent_at,
+                b',"batch":[',
+                b",".join(parts),
+                b"]}",
+            )
         )
 
     def request_headers(self, body: bytes) -> tuple[bytes, dict[str, str]]:

@@ -51,6 +51,9 @@ _HEXISH = re.compile(r"[0-9a-fA-F]+")
 _NONE: frozenset[int] = frozenset()
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON writes escaped
 _MEMO_SIZE = 4096  # distinct sets of IDs whose CallIds are kept
+# verdicts of ``holds_part`` kept per CallIds: with up to ``_MEMO_SIZE`` of them alive, 4096 each
+# came to 1.3 GiB at worst (bench/memo_bytes.py); 64 each is at most ~25 MiB in all
+_PARTS_SIZE = 64
 
 
 def as_id(value: Any) -> str | None:
@@ -224,7 +227,7 @@ class CallIds:
                 known = low in self._haystack()[0] or (
                     _HEXISH.fullmatch(low) is not None and low in self._digests()
                 )
-            if len(self._parts) < _MEMO_SIZE:
+            if len(self._parts) < _PARTS_SIZE:
                 self._parts[text] = known
         return known
 

@@ -15,6 +15,7 @@ What counts as a credential, checked in this order on each view of the text:
 2. the value after a secret name (``credential_pairs``, ``credential_commands``: ``password=...``, ``"api_key": "..."``,
    headers, flags, XML, SQL, prose; the names judged by ``tenantry.policy.words``), and the
    user-info before a host without a scheme (``deploy:pw@git.example.com:team/app.git``);
+   a wallet's recovery phrase, 12 or more words of BIP-39's list in a row (``mnemonic``);
 3. the last resort: a token of 20+ characters that mixes upper case, lower case and digits the
    way random keys do (``randomness.looks_random``), whatever its name.
 
@@ -50,7 +51,7 @@ from __future__ import annotations
 
 import re
 
-from tenantry.policy import credential_commands, normalize
+from tenantry.policy import credential_commands, mnemonic, normalize
 from tenantry.policy._memo import memoised
 from tenantry.policy._trie import trie
 from tenantry.policy.credential_formats import FORMATS, Format
@@ -221,7 +222,10 @@ def _mask_runs(text: str, random: bool, depth: int) -> str:
 
 
 def _mask_view(text: str, random: bool, depth: int) -> str:
-    out = _mask_formats(text)
+    # a recovery phrase first: a list word such as "pass" or "token" would otherwise mask the
+    # word after it as a pair and cut the phrase into runs too short to tell
+    out = redact_spans(text, mnemonic.spans(text))
+    out = _mask_formats(out)
     if HINT.search(hint_text(out)) is not None:
         out = mask_pairs(out)
     if "@" in out and ":" in out:

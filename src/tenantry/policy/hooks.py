@@ -46,6 +46,9 @@ from tenantry.policy.processors import Draft
 logger = logging.getLogger("tenantry")
 
 SAMPLE_RATE = "$sample_rate"  # the property that carries a kept event's rate
+# The smallest rate above 0: a kept event then stands for at most a million (the usage reports'
+# weights stay finite and exact in a sum).
+MIN_SAMPLE_RATE = 1e-6
 _SCALE = 1 << 64
 #: the name a kind's events are sent under (``track_error`` -> ``error_occurred``, ...)
 KIND_EVENT = {"error": "error_occurred", "performance": "performance_metric"}
@@ -71,8 +74,15 @@ def check_rates(rates: Any) -> dict[str, float]:
     for name, rate in rates.items():
         if not isinstance(name, str) or not name:
             raise ConfigError(f"sample_rates: event names are strings, got {name!r}")
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
-            raise ConfigError(f"sample_rates: {name}: expected a number from 0 to 1, got {rate!r}")
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, int | float)
+            or not (rate == 0 or MIN_SAMPLE_RATE <= rate <= 1)
+        ):
+            raise ConfigError(
+                f"sample_rates: {name}: expected 0 or a number from {MIN_SAMPLE_RATE} to 1, "
+                f"got {rate!r}"
+            )
         out[name] = float(rate)
     return out
 

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from tenantry.events import Event
+from tenantry.policy.hooks import MIN_SAMPLE_RATE, SAMPLE_RATE
 
 COLUMNS = (
     "uuid",
@@ -30,7 +31,27 @@ COLUMNS = (
 )
 
 
-SAMPLE_RATE = "$sample_rate"  # the property a sampled event carries its rate in
+# What one event counts for in the usage reports, in each engine's SQL over the ``properties``
+# text: 1/rate when ``$sample_rate`` is a JSON number from MIN_SAMPLE_RATE to 1 (what
+# ``TelemetryService(sample_rates=...)`` writes), else 1: a string, a boolean, a rate out of
+# range weigh 1, so no spelling reads differently in DuckDB and Python and no weight overflows a
+# sum (tests/store/test_weights.py holds the stores to that rule).
+_DUCK_RATE = f"TRY_CAST(json_extract(properties, '$.\"{SAMPLE_RATE}\"') AS DOUBLE)"
+LOCAL_WEIGHT = (
+    f"(CASE WHEN strpos(properties, '\"{SAMPLE_RATE}\"') > 0 "
+    f"AND json_type(json_extract(properties, '$.\"{SAMPLE_RATE}\"')) = 'DOUBLE' "
+    f"AND {_DUCK_RATE} >= {MIN_SAMPLE_RATE} AND {_DUCK_RATE} <= 1 THEN 1.0 / {_DUCK_RATE} "
+    "ELSE 1.0 END)"
+)
+
+
+def weight_of(properties: Any) -> float:
+    """The rule in Python: ClickHouse keeps it in a column of its own at insert (18.16 cannot
+    read a JSON path: its ``visitParam`` functions find a key at any depth)."""
+    rate = properties.get(SAMPLE_RATE) if isinstance(properties, dict) else None
+    if type(rate) is float and MIN_SAMPLE_RATE <= rate <= 1:
+        return 1.0 / rate
+    return 1.0
 
 
 def _text(value: Any) -> str | None:

@@ -33,7 +33,7 @@ from tenantry.config import config_error
 from tenantry.errors import StoreError
 from tenantry.events import Event
 from tenantry.store import clickhouse_rollups as rollups
-from tenantry.store.base import EventStore, Scope, columns_of
+from tenantry.store.base import EventStore, Scope, columns_of, weight_of
 from tenantry.store.dedup import Dedup, LocalDedup
 
 try:
@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     edition String,
     os String,
     version String,
-    properties String
+    properties String,
+    weight Float64 DEFAULT 1
 ) ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (developer_id, timestamp, uuid)
@@ -71,10 +72,16 @@ ORDER BY (developer_id, timestamp, uuid)
 _RELATION = (
     "(SELECT uuid, event, timestamp, distinct_id, nullIf(developer_id, '') AS developer_id, "
     "nullIf(end_user_id, '') AS end_user_id, edition, nullIf(os, '') AS os, "
-    "nullIf(version, '') AS version, properties, toDate(timestamp) AS day "
+    "nullIf(version, '') AS version, properties, weight, toDate(timestamp) AS day "
     f"FROM (SELECT * FROM {TABLE} WHERE {{where}}))"
 )
-_DDL = [_DDL_RAW, *rollups.ddl(TABLE)]
+# ``weight`` (what the event counts for in the usage reports, ``base.weight_of``) came after the
+# first release: a table without it gets it, with 1 for the rows already there (none was sampled)
+_HAS_WEIGHT = (
+    "SELECT count() FROM system.columns WHERE database = currentDatabase() "
+    f"AND table = '{TABLE}' AND name = 'weight'"
+)
+_ADD_WEIGHT = f"ALTER TABLE {TABLE} ADD COLUMN weight Float64 DEFAULT 1"
 _NULLABLE = ("developer_id", "end_user_id", "os", "version")
 MUTATION_TIMEOUT = 120.0
 
@@ -123,7 +130,10 @@ class ClickHouseStore(EventStore):
     def _create(self) -> None:
         """Create the tables and views; warn when a rollup is new beside old events."""
         had = all(self._client.execute(f"EXISTS TABLE {t}")[0][0] for t in rollups.TABLES)
-        for statement in _DDL:
+        self._client.execute(_DDL_RAW)
+        if not self._client.execute(_HAS_WEIGHT)[0][0]:
+            self._client.execute(_ADD_WEIGHT)
+        for statement in rollups.ddl(TABLE):
             self._client.execute(statement)
         if not had and self._client.execute(f"SELECT count() FROM {TABLE}")[0][0]:
             logger.warning(
@@ -175,6 +185,7 @@ class ClickHouseStore(EventStore):
 
     def _insert(self, events: Sequence[Event]) -> None:
         cols = columns_of(events)
+        cols["weight"] = [weight_of(e.properties) for e in events]
         cols["timestamp"] = [datetime.fromtimestamp(t, UTC) for t in cols["timestamp"]]
         for name in _NULLABLE:
             cols[name] = [v or "" for v in cols[name]]
@@ -251,7 +262,7 @@ class ClickHouseStore(EventStore):
             {
                 (day, developer)
                 for day, edition, developer, event, _, _ in gone
-                if event == "api_request" and edition == "cloud" and developer
+                if event in ("api_request", "memory_created") and edition == "cloud" and developer
             }
         )
         return int(removed), set(ids)

@@ -7,11 +7,11 @@ Four small tables, each fed by a materialized view on every insert into ``tenant
 | ``tenantry_daily_counts`` | SummingMergeTree | day, edition, developer_id, event, os | ``n``: events |
 | ``tenantry_daily_users`` | AggregatingMergeTree | day, developer_id (cloud) | distinct end users |
 | ``tenantry_daily_ids`` | AggregatingMergeTree | day, edition, os | distinct ``distinct_id`` |
-| ``tenantry_daily_api`` | AggregatingMergeTree | day, developer_id, route, method, status | see below |
+| ``tenantry_daily_api`` | AggregatingMergeTree | day, developer_id, event, route, method, status | see below |
 
-``tenantry_daily_api`` holds the cloud ``api_request`` events for the usage reports (api-usage,
-api-daily-usage, api-daily-status, the overview's 4xx and 5xx): ``n``, their count; ``w``, the
-sum of their weights (1/``$sample_rate`` of a sampled event, else 1, as the local store's
+``tenantry_daily_api`` holds the cloud ``api_request`` and ``memory_created`` events for the usage
+reports (api-usage, api-daily-usage, api-daily-status, monthly-usage, the overview's request and
+memory tiles): ``n``, their count; ``w``, the sum of their weights (1/``$sample_rate`` of a sampled event, else 1, as the local store's
 ``REQUEST_FIELDS``); ``ms``, every duration, as a ``quantilesExact`` state. The raw table is ordered by developer, so
 a date range cannot skip its blocks and each report parsed the JSON of every request; the rollup
 has a row per day and key, and its duration states merge without a parse. Percentiles stay
@@ -44,13 +44,10 @@ COUNTS = "tenantry_daily_counts"
 USERS = "tenantry_daily_users"
 IDS = "tenantry_daily_ids"
 API = "tenantry_daily_api"
+USAGE_EVENTS = "('api_request', 'memory_created')"  # the events the API rollup holds
 KEY = "day, edition, developer_id, event, os"
 # p50 and p95 as quantileExact levels that give the nearest rank (queries.rank_level)
 LEVELS = f"{rank_level(50)}, {rank_level(95)}"
-# A request's weight (as the local store's): 18.16 evaluates both branches of an if, so the
-# rate is read once per use, never divided by 0.
-_RATE = "visitParamExtractFloat(properties, '$sample_rate')"
-_WEIGHT = f"1.0 / if({_RATE} > 0 AND {_RATE} <= 1, {_RATE}, 1.0)"
 
 # SELECTs over the raw table, used by the views (``{where}`` = "1") and by rebuilds.
 FEEDS = {
@@ -68,14 +65,14 @@ FEEDS = {
         "FROM {raw} WHERE {where} GROUP BY day, edition, os"
     ),
     API: (  # the properties read as queries.py's ``{prop:}`` and ``{num:}`` read them
-        "SELECT toDate(timestamp) AS day, developer_id, "
+        "SELECT toDate(timestamp) AS day, developer_id, event, "
         "visitParamExtractString(properties, 'route') AS route, "
         "visitParamExtractString(properties, 'method') AS method, "
         "visitParamExtractFloat(properties, 'status') AS status, countState() AS n, "
-        f"sumState({_WEIGHT}) AS w, quantilesExactState({LEVELS})"
+        f"sumState(weight) AS w, quantilesExactState({LEVELS})"
         "(visitParamExtractFloat(properties, 'duration_ms')) AS ms FROM {raw} "
-        "WHERE event = 'api_request' AND edition = 'cloud' AND developer_id != '' AND {where} "
-        "GROUP BY day, developer_id, route, method, status"
+        f"WHERE event IN {USAGE_EVENTS} AND edition = 'cloud' AND developer_id != '' AND {{where}} "
+        "GROUP BY day, developer_id, event, route, method, status"
     ),
 }
 TABLES = {
@@ -93,11 +90,12 @@ TABLES = {
         "ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (edition, os, day)"
     ),
     API: (
-        "(day Date, developer_id String, route String, method String, status Float64, "
+        "(day Date, developer_id String, event String, route String, method String, "
+        "status Float64, "
         "n AggregateFunction(count), w AggregateFunction(sum, Float64), "
         f"ms AggregateFunction(quantilesExact({LEVELS}), Float64)) "
         "ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) "
-        "ORDER BY (day, developer_id, route, method, status)"
+        "ORDER BY (day, developer_id, event, route, method, status)"
     ),
 }
 REBUILT = (USERS, IDS)  # distinct states: rebuilt per day after a deletion
@@ -118,8 +116,12 @@ _OS = "if(os = '', 'unknown', os)"
 _CLOUD = "edition = 'cloud' AND developer_id != ''"
 # The usage reports' requests and 5xx errors from the API rollup: each request weighs 1/rate
 # (``w``), the sums rounded as queries.py rounds them
-_REQUESTS = "CAST(floor(sumMerge(w) + 0.5) AS Int64)"
-_ERRORS = "CAST(floor(sumMergeIf(w, status >= 500) + 0.5) AS Int64)"
+_ROUNDED = "CAST(floor({} + 0.5) AS Int64)"
+_REQUESTS = _ROUNDED.format("sumMerge(w)")
+_ERRORS = _ROUNDED.format("sumMergeIf(w, status >= 500)")
+_MONTH_REQUESTS = _ROUNDED.format("sumMergeIf(w, event = 'api_request')")
+_MONTH_MEMORIES = _ROUNDED.format("sumMergeIf(w, event = 'memory_created')")
+_REQUESTS_OF = f"{API} WHERE event = 'api_request' AND {{days}}"  # the API rollup's requests
 _STATUS_CLASS = (  # as queries.py's api-daily-status
     "CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' "
     "WHEN status >= 300 THEN '3xx' ELSE '2xx' END"
@@ -160,16 +162,16 @@ _SQL = {
     "api-usage": (
         "SELECT developer_id, route, method, requests, errors, q[1], q[2] FROM "
         f"(SELECT developer_id, route, method, {_REQUESTS} AS requests, {_ERRORS} AS errors, "
-        f"quantilesExactMerge({LEVELS})(ms) AS q FROM {API} WHERE {{days}} "
+        f"quantilesExactMerge({LEVELS})(ms) AS q FROM {_REQUESTS_OF} "
         "GROUP BY developer_id, route, method) ORDER BY developer_id, requests DESC, route, method"
     ),
     "api-daily-usage": (
         f"SELECT developer_id, day, route, method, {_REQUESTS} AS requests, {_ERRORS} AS errors "
-        f"FROM {API} WHERE {{days}} GROUP BY developer_id, day, route, method "
+        f"FROM {_REQUESTS_OF} GROUP BY developer_id, day, route, method "
         "ORDER BY day, developer_id, route, method"
     ),
     "api-daily-status": (
-        f"SELECT day, {_STATUS_CLASS} AS c, {_REQUESTS} AS requests FROM {API} WHERE {{days}} "
+        f"SELECT day, {_STATUS_CLASS} AS c, {_REQUESTS} AS requests FROM {_REQUESTS_OF} "
         "GROUP BY day, c ORDER BY day, c"
     ),
     "overview": (
@@ -177,10 +179,17 @@ _SQL = {
         f"{COUNTS} WHERE {_CLOUD} AND {{days}} GROUP BY developer_id HAVING c > 0)), "
         f"(SELECT uniqExactIfMerge(users) FROM {USERS} WHERE {{days}}), "
         f"(SELECT sum(n) FROM {COUNTS} WHERE {_CLOUD} AND {{days}}), "
-        f"(SELECT sumIf(n, event = 'api_request') FROM {COUNTS} WHERE {_CLOUD} AND {{days}}), "
-        f"(SELECT countMergeIf(n, status >= 400 AND status < 500) FROM {API} WHERE {{days}}), "
-        f"(SELECT countMergeIf(n, status >= 500) FROM {API} WHERE {{days}}), "
-        f"(SELECT sumIf(n, event = 'memory_created') FROM {COUNTS} WHERE {_CLOUD} AND {{days}})"
+        f"(SELECT {_REQUESTS} FROM {_REQUESTS_OF}), "
+        f"(SELECT {_ROUNDED.format('sumMergeIf(w, status >= 400 AND status < 500)')} "
+        f"FROM {_REQUESTS_OF}), "
+        f"(SELECT {_ERRORS} FROM {_REQUESTS_OF}), "
+        f"(SELECT {_ROUNDED.format('sumMerge(w)')} FROM {API} "
+        "WHERE event = 'memory_created' AND {days})"
+    ),
+    "monthly-usage": (  # each request and memory weighed, the month's sums rounded
+        "SELECT developer_id, substring(toString(day), 1, 7) AS m, "
+        f"{_MONTH_REQUESTS} AS requests, {_MONTH_MEMORIES} AS memories "
+        f"FROM {API} WHERE {{days}} GROUP BY developer_id, m ORDER BY m, developer_id"
     ),
     "installations": (
         f"SELECT ids, c FROM (SELECT edition, sum(n) AS c FROM {COUNTS} "
@@ -216,7 +225,8 @@ def api_reconcile_sql() -> str:
     they differ, for days before ``%(before)s`` (after the counts rollup is repaired)."""
     return (
         "SELECT day, developer_id, sum(c) AS diff FROM ("
-        f"SELECT day, developer_id, n AS c FROM {COUNTS} WHERE event = 'api_request' AND {_CLOUD} "
+        f"SELECT day, developer_id, n AS c FROM {COUNTS} WHERE event IN {USAGE_EVENTS} "
+        f"AND {_CLOUD} "
         "AND day < toDate(%(before)s) UNION ALL "
         f"SELECT day, developer_id, -toInt64(countMerge(n)) AS c FROM {API} "
         "WHERE day < toDate(%(before)s) GROUP BY day, developer_id) "

@@ -45,7 +45,7 @@ import pyarrow.parquet as pq
 from tenantry._files import chmod_private, open_private, private_dir
 from tenantry.errors import StoreError
 from tenantry.events import Event
-from tenantry.store.base import COLUMNS, SAMPLE_RATE, EventStore, Scope, columns_of
+from tenantry.store.base import COLUMNS, LOCAL_WEIGHT, EventStore, Scope, columns_of
 
 SCHEMA = pa.schema(  # of the files a write adds
     [
@@ -61,7 +61,6 @@ SCHEMA = pa.schema(  # of the files a write adds
         ("properties", pa.string()),
     ]
 )
-_RATE = f"TRY_CAST(json_extract(properties, '$.\"{SAMPLE_RATE}\"') AS DOUBLE)"
 # The request fields a compacted file keeps as columns: name -> (type, value from the JSON, as
 # the reports' ``{prop:}``/``{num:}`` read it; the rate only where the text names it, since
 # most events are not sampled; a rate outside (0, 1] weighs 1).
@@ -73,11 +72,7 @@ REQUEST_FIELDS = {
         "DOUBLE",
         "coalesce(TRY_CAST(json_extract(properties, '$.duration_ms') AS DOUBLE), 0)",
     ),
-    "weight": (
-        "DOUBLE",
-        f"CASE WHEN strpos(properties, '\"{SAMPLE_RATE}\"') > 0 AND {_RATE} > 0 "
-        f"AND {_RATE} <= 1 THEN 1 / {_RATE} ELSE 1 END",
-    ),
+    "weight": ("DOUBLE", LOCAL_WEIGHT),
 }
 _ALL = ", ".join([*COLUMNS, *REQUEST_FIELDS])
 _TYPES = {pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP"}

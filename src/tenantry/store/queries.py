@@ -14,10 +14,12 @@ smallest value, an integer rank, so DuckDB and ClickHouse return the same value:
 ``rank_level(p)``.
 
 Sampled events (``TelemetryService(sample_rates=...)``) carry their rate as ``$sample_rate``;
-the usage reports (``api-usage``, ``api-daily-usage``, ``api-daily-status``, ``monthly-usage``)
-count each as 1/rate events (``{weight:}``; a missing or invalid rate counts 1), rounded to a
-whole number, so they stay unbiased estimates. Percentiles need no weight: a uniform sample
-keeps them. The other reports count the events kept.
+the usage reports (``api-usage``, ``api-daily-usage``, ``api-daily-status``, ``monthly-usage``
+and the overview's request and memory tiles) count each as 1/rate events (``{weight:}``: a rate
+that reads as a number in (0, 1], JSON number or numeric string; a missing or other rate counts
+1), each sum rounded to a whole number (floor of x + 0.5), so they stay unbiased estimates.
+Percentiles need no weight: a uniform sample keeps them. The other reports, and the overview's
+events tile, count the events kept.
 
     run_query(store, "top-developers")
     -> {"query": "top-developers", "rows": [{"developer_id": ..., "unique_end_users": 3}, ...]}
@@ -33,7 +35,7 @@ from typing import Any
 import orjson
 
 from tenantry.errors import PrivacyRefused, QueryError
-from tenantry.store.base import EventStore, Scope
+from tenantry.store.base import LOCAL_WEIGHT, EventStore, Scope
 from tenantry.store.folding import OTHER, Fold, fold_keys, fold_ranked, suppress_small_groups
 
 __all__ = ["DEFINITIONS", "OTHER", "QUERIES", "TOP", "Query", "run_query", "suppress_small_groups"]
@@ -84,20 +86,16 @@ DIALECTS = {
             "num": {"status": "status", "duration_ms": "duration_ms"},
             "weight": {"$sample_rate": "weight"},
         },
-        # read the JSON only where the text names the key (most events are not sampled); a
-        # rate outside (0, 1] or none weighs 1
-        "weight": "(CASE WHEN strpos(properties, '\"{key}\"') = 0 THEN 1.0 ELSE 1.0 / "
-        "coalesce(nullif(least(greatest(TRY_CAST(json_extract(properties, '$.\"{key}\"') "
-        "AS DOUBLE), 0.0), 1.0), 0.0), 1.0) END)",
+        # base.LOCAL_WEIGHT: the JSON read only where the text names the key (most events are
+        # not sampled)
+        "weight": LOCAL_WEIGHT,
     },
     "clickhouse": {
         "prop": "visitParamExtractString(properties, '{key}')",
         "num": "visitParamExtractFloat(properties, '{key}')",
         "rank": "quantileExact({level})({key})",
-        # 18.16 evaluates every branch of an if: one extraction (0 when missing), computed once
-        "weight": "(1.0 / if(visitParamExtractFloat(properties, '{key}') > 0 AND "
-        "visitParamExtractFloat(properties, '{key}') <= 1, "
-        "visitParamExtractFloat(properties, '{key}'), 1.0))",
+        "weight": "1.0",  # never spelled: the raw relation has the column (below)
+        "columns": {"weight": {"$sample_rate": "weight"}},
     },
 }
 
@@ -282,12 +280,17 @@ _DEFINITIONS = (
             "errors_5xx",
             "memories",
         ),
+        # the request and memory tiles weighed as the usage reports (4xx: 4xx answers); the
+        # events tile counts the events stored
         "SELECT count(DISTINCT developer_id), count(DISTINCT end_user_id), count(*), "
-        "sum(CASE WHEN event = 'api_request' THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN event = 'api_request' AND {num:status} >= 400 "
-        "AND {num:status} < 500 THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN event = 'api_request' AND {num:status} >= 500 THEN 1 ELSE 0 END), "
-        f"{_MEMORIES} FROM {{events}} WHERE developer_id IS NOT NULL",
+        "CAST(floor(sum(CASE WHEN event = 'api_request' THEN w ELSE 0 END) + 0.5) AS Int64), "
+        "CAST(floor(sum(CASE WHEN event = 'api_request' AND status >= 400 AND status < 500 "
+        "THEN w ELSE 0 END) + 0.5) AS Int64), "
+        "CAST(floor(sum(CASE WHEN event = 'api_request' AND status >= 500 THEN w ELSE 0 END) "
+        "+ 0.5) AS Int64), "
+        "CAST(floor(sum(CASE WHEN event = 'memory_created' THEN w ELSE 0 END) + 0.5) AS Int64) "
+        "FROM (SELECT developer_id, end_user_id, event, {num:status} AS status, "
+        "{weight:$sample_rate} AS w FROM {events} WHERE developer_id IS NOT NULL)",
         cloud=True,
         one_row=True,
         help="the dashboard's tiles: active developers, active end users, events, API requests, "
