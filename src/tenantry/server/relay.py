@@ -7,10 +7,11 @@ allow-list of shapes, duplicates (same uuid) are dropped, people on the suppress
 (``tenantry forget``) are dropped by their raw or re-keyed ID (the intake's one check,
 ``pipeline.intake``, the library's too), and what is left is handed to the relay's destinations
 (the configured ones that take relayed events, ``DestinationKind.relayed``; default: the local
-event store) by one ``Sender`` each, off the event loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never its batch:
-one that does not validate, one holding a string JSON cannot encode (a lone surrogate:
-``unencodable``), one whose name would go past the day's allowance of distinct event names
-(``too_many_event_names``, see ``EventNames``). A ``uuid`` is kept only in canonical form (what
+event store) by one ``Sender`` each, off the event loop. A bad event is rejected alone
+(``rejected: [{"index", "reason"}]``), never its batch: one that does not validate, one
+holding a string JSON cannot encode (a lone surrogate: ``unencodable``), one whose name would
+go past the day's allowance of distinct event names (``too_many_event_names``, see
+``EventNames``). A ``uuid`` is kept only in canonical form (what
 ``str(uuid.UUID(...))`` prints); anything else, another spelling included, is replaced by a
 fresh one, so the field carries nothing but a UUID. [PostHog capture endpoint; Vector
 http_server source]
