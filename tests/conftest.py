@@ -28,6 +28,8 @@ CORE_PATHS = (
     "tests/pipeline/test_worker.py",
     "tests/pipeline/test_shaping.py",
     "tests/pipeline/test_backlog.py",
+    "tests/pipeline/test_intake.py",
+    "tests/pipeline/test_suppression.py",
     "tests/test_retry.py",
     "tests/destinations/test_amplitude.py",
     "tests/destinations/test_posthog.py",

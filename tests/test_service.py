@@ -562,7 +562,7 @@ def test_everything_written_under_the_data_dir_is_private_whatever_the_umask(
     """With umask 022, every directory tenantry creates is 0700 and every file it writes 0600:
     the secret, the notice marker, spool segments and ledger, jsonl output, the status file,
     the suppression list and the local store's Parquet segments (issue 11 item 6)."""
-    from tenantry.store.suppression import SuppressionList
+    from tenantry.pipeline.suppression import SuppressionList
 
     old = os.umask(0o022)
     try:

@@ -213,6 +213,7 @@ class TelemetryService:
             else:
                 props = properties
                 budget.used += CALL_BYTES
+            # a ``pipeline.intake.Call``, as the plain tuple the backlog packs
             q.append((kind, name, props, user_id, developer_id, identity, timestamp, _now(), extra))
             if n == self._wake_at:  # a full batch waits: wake the worker early, once
                 self._wake.set()

@@ -11,9 +11,9 @@ import pytest
 
 from tenantry.cli import main
 from tenantry.config import load_settings
+from tenantry.pipeline.suppression import SuppressionList
 from tenantry.store import open_store
 from tenantry.store.queries import run_query
-from tenantry.store.suppression import SuppressionList
 from tests.store.test_local_store import _events
 
 

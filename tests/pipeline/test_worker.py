@@ -11,28 +11,25 @@ import orjson
 
 from tenantry.config import load_settings
 from tenantry.counters import Counters
-from tenantry.pipeline.shaping import Call
+from tenantry.pipeline.intake import Call
 from tenantry.pipeline.status import FILE_KEYS
 from tenantry.pipeline.worker import Worker
 from tenantry.testing import InMemoryDestination
 
 
-def call(i: int) -> tuple:
-    """A queued ``track`` call as the service appends it (the ``Call`` type's fields, in order:
-    kind, event, properties, user_id, developer_id, identity, timestamp, accepted at, extra)."""
-    fields = (
-        "track",
-        "memory_created",
-        {"i": i},
-        None,
-        "dev_abc123",
-        None,
-        None,
-        time.time(),
-        None,
+def call(i: int) -> Call:
+    """A queued ``track`` call, built by its fields' names."""
+    return Call(
+        kind="track",
+        event="memory_created",
+        properties={"i": i},
+        user_id=None,
+        developer_id="dev_abc123",
+        identity=None,
+        timestamp=None,
+        accepted_at=time.time(),
+        extra=None,
     )
-    make = getattr(Call, "_make", None)  # a NamedTuple builds from the fields; a tuple is one
-    return make(fields) if make is not None else fields
 
 
 def enqueue(worker: Worker, n: int) -> None:

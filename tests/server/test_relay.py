@@ -224,3 +224,120 @@ def test_relay_follows_the_timestamp_rule(running):
     assert all(abs(t - time.time()) < 60 for t in times[3:])
     assert counters.get("naive_timestamps") == before["naive_timestamps"] + 1
     assert counters.get("invalid_timestamps") == before["invalid_timestamps"] + 3
+
+
+class TestOneValidation:
+    """The relay's body parser and its per-event check give what the standard parser and the
+    ``RelayEvent`` model give, without building a model per event."""
+
+    BODIES = (
+        b'{"a": 1, "b": [1.5, -2, true, null], "c": {"d": "x"}}',
+        b'{"a": 123456789012345678901234567890}',  # past 64 bits: orjson would make it a float
+        b'{"a": -9223372036854775809, "b": 18446744073709551616}',
+        b'{"a": "\\ud800"}',  # a lone surrogate: kept, each event checked later
+        b'{"a": NaN, "b": Infinity}',
+        b'{"a": "caf\\u00e9 \\ud83d\\ude00", "a": 2}',  # a pair, and a repeated key
+        b'\xef\xbb\xbf{"a": 1}',  # a byte order mark
+        '{"a": 1}'.encode("utf-16"),
+    )
+
+    def test_parse_body_reads_what_json_loads_reads(self):
+        """Every body parses to exactly what ``json.loads`` gives (types included), and only a
+        body orjson read whole is marked encodable."""
+        import json
+
+        from tenantry.server.relay_routes import parse_body
+
+        for body in self.BODIES:
+            try:
+                expected = json.loads(body)
+            except ValueError:
+                with pytest.raises(ValueError):
+                    parse_body(body)
+                continue
+            value, encodable = parse_body(body)
+            assert repr(value) == repr(expected), body
+            if b"\\ud800" in body or b"NaN" in body:
+                assert not encodable
+
+    def test_not_json_is_a_decode_error(self):
+        """Malformed JSON raises the error FastAPI turns into a 422."""
+        import json
+
+        from tenantry.server.relay_routes import parse_body
+
+        with pytest.raises(json.JSONDecodeError):
+            parse_body(b'{"events": [')
+
+    def test_the_check_accepts_what_the_model_accepts(self):
+        """For well-formed, malformed and edge events, the relay's check and ``RelayEvent``
+        agree: the same ones pass, with the same fields."""
+        from pydantic import ValidationError
+
+        from tenantry.limits import MAX_EVENT_NAME, MAX_ID, MAX_UUID
+        from tenantry.server.relay import _EVENT, _event_fields
+
+        cases = [
+            {"event_name": "e"},
+            {
+                "event_name": "e",
+                "properties": {"a": 1},
+                "user_id": "u",
+                "uuid": "x",
+                "timestamp": 1,
+            },
+            {"event_name": "e" * MAX_EVENT_NAME},
+            {"event_name": "e" * (MAX_EVENT_NAME + 1)},
+            {"event_name": ""},
+            {"event_name": 5},
+            {"event_name": None},
+            {"properties": {}},
+            {"event_name": "e", "properties": None},
+            {"event_name": "e", "properties": [1]},
+            {"event_name": "e", "user_id": "u" * MAX_ID},
+            {"event_name": "e", "user_id": "u" * (MAX_ID + 1)},
+            {"event_name": "e", "user_id": 7},
+            {"event_name": "e", "uuid": "x" * MAX_UUID},
+            {"event_name": "e", "uuid": "x" * (MAX_UUID + 1)},
+            {"event_name": "e", "uuid": 3},
+            {"event_name": "e", "extra": "ignored", "timestamp": {"odd": True}},
+            ["event_name", "e"],
+            "e",
+            None,
+        ]
+        for raw in cases:
+            fast = _event_fields(raw)
+            try:
+                item = _EVENT.validate_python(raw)
+            except ValidationError:
+                assert fast is None, raw
+                continue
+            assert fast == (
+                item.event_name,
+                item.properties,
+                item.user_id,
+                item.timestamp,
+                item.uuid,
+            ), raw
+
+    def test_canonical_uuid_is_what_uuid_prints(self):
+        """A uuid is kept exactly when ``str(uuid.UUID(value)) == value``."""
+        from tenantry.server.relay import _uuid
+
+        good = str(uuid.uuid4())
+        for value in [
+            good,
+            good.upper(),
+            good.replace("-", ""),
+            "{" + good + "}",
+            "urn:uuid:" + good,
+            good + "\n",
+            good[:-1] + "g",
+            "",
+            None,
+        ]:
+            try:
+                canonical = value is not None and str(uuid.UUID(value)) == value
+            except ValueError:
+                canonical = False
+            assert _uuid(value) == (value if canonical else None), value

@@ -14,10 +14,10 @@ import pytest
 
 from tenantry._installation import load_or_create_secret
 from tenantry.limits import MAX_EVENT_NAME, MAX_EVENTS_PER_REQUEST
+from tenantry.pipeline.suppression import SuppressionList
 from tenantry.policy.processors import MAX_NAME
 from tenantry.policy.pseudonym import Pseudonymizer
 from tenantry.server import Rate
-from tenantry.store.suppression import SuppressionList
 from tests.server.conftest import start, stop
 
 PATH = "/v1/telemetry/events"

@@ -12,9 +12,9 @@ import pytest
 
 from tenantry.config import load_settings
 from tenantry.errors import QueryError
+from tenantry.pipeline.suppression import SuppressionList
 from tenantry.store import open_store
 from tenantry.store.deletion import forget
-from tenantry.store.suppression import SuppressionList
 from tests.store.test_local_store import _events
 
 AMP_KEY, AMP_SECRET, PH_KEY = "amp-key", "amp-secret", "phx_personal"

@@ -37,11 +37,8 @@ from collections import deque
 from typing import Any
 
 from tenantry.counters import Counters
+from tenantry.pipeline.intake import ACCEPTED_AT, PROPERTIES, Call
 from tenantry.pipeline.overflow import Overflow, Spilled
-
-# A queued call: (kind, event, properties, user_id, developer_id, identity, timestamp, now, extra)
-Call = tuple
-ACCEPTED_AT = 7  # index of the accept time (``time.time()``) in a call
 
 # Measured with tracemalloc (CPython 3.11): a call's tuple, its clock reading and deque slot,
 # an empty dict copy and a fresh ID string come to ~270 B; a dict copy grows ~20 B a key, plus
@@ -65,7 +62,7 @@ class Budget:
 
 def call_bytes(call: Call) -> int:
     """What ``track()`` added to ``Budget.used`` for ``call`` (recomputed, not stored)."""
-    props = call[2]
+    props = call[PROPERTIES]
     return CALL_BYTES + PROP_BYTES * len(props) if type(props) is dict else CALL_BYTES
 
 
@@ -107,7 +104,7 @@ class Backlog:
             calls = [queue.popleft() for _ in range(min(self.chunk, len(queue)))]
             # = sum(map(call_bytes, calls)), three times faster
             estimate = CALL_BYTES * len(calls) + PROP_BYTES * sum(
-                [len(c[2]) for c in calls if type(c[2]) is dict]
+                [len(c[PROPERTIES]) for c in calls if type(c[PROPERTIES]) is dict]
             )
             try:
                 data: Any = marshal.dumps(calls)

@@ -21,6 +21,7 @@ from tenantry.destinations.base import Destination
 from tenantry.pipeline.backlog import Budget
 from tenantry.pipeline.fanout import FanOut, OnError
 from tenantry.pipeline.overflow import Overflow, writable
+from tenantry.pipeline.suppression import SuppressionList
 from tenantry.policy import build_chain
 from tenantry.policy.hooks import Hooks, ServiceChain
 
@@ -34,7 +35,7 @@ class Parts:
     """What the worker shapes and sends with."""
 
     chain: Any  # the policy chain (``policy.build_chain``)
-    suppression: Any  # ``store.suppression.SuppressionList``, or None without the store extra
+    suppression: SuppressionList | None  # ``tenantry forget``'s list; None when unreadable
     fanout: FanOut
     when_full: str  # "overflow", "block" or "drop" (``TELEMETRY_WHEN_FULL``, resolved)
     overflow: Overflow | None  # with "overflow"
@@ -106,7 +107,7 @@ def prepare(
     destinations: Sequence[str | Destination] | None,
     profile_lookup: ProfileLookup | None | str,
     hooks: Hooks | None = None,
-) -> tuple[ServiceChain, Any, list[Destination]]:
+) -> tuple[ServiceChain, SuppressionList | None, list[Destination]]:
     """What shaping and sending need, threads or not (``pipeline.inline``): the chain (with the
     service's hooks and, in cloud with a destination that takes them, people updates), the
     suppression list and the destinations; shows the first-run notice."""
@@ -139,8 +140,6 @@ def prepare(
     )
     suppression = None
     try:
-        from tenantry.store.suppression import SuppressionList
-
         suppression = SuppressionList(s.data_dir)
     except Exception as exc:
         logger.debug("tenantry: no suppression list (%s)", exc)

@@ -1,7 +1,8 @@
-"""Queued calls -> shaped events, on the worker thread: the identity's IDs (the call's raw IDs
-kept in ``draft["call_ids"]`` for the policy to look for), the suppression list
-(``tenantry forget``), the event time (``tenantry.timestamps``), a fresh uuid, then the policy
-chain. ``TELEMETRY_DEBUG=1`` logs each shaped event, secrets redacted.
+"""Queued calls -> shaped events, on the worker thread, through the intake (``pipeline.intake``,
+shared with the relay): the identity's IDs (the call's raw IDs kept in ``draft["call_ids"]``
+for the policy to look for), the suppression check (``tenantry forget``), the event time
+(``tenantry.timestamps``), a fresh uuid, the draft, then the policy chain.
+``TELEMETRY_DEBUG=1`` logs each shaped event, secrets redacted.
 
 With the service's chain (``policy.hooks.ServiceChain``) and its ``people`` (cloud, with a
 destination that takes people updates), ``identify``/``group`` calls are shaped by ``people``,
@@ -20,44 +21,51 @@ import orjson
 
 from tenantry.counters import Counters
 from tenantry.events import Event, new_uuids
+from tenantry.pipeline.intake import Call, forgotten, make_draft, suppressed_ids
+from tenantry.pipeline.suppression import SuppressionList
 from tenantry.policy import redact, shape
 from tenantry.policy.people import PEOPLE_KINDS
 from tenantry.timestamps import event_time
 
-logger = logging.getLogger("tenantry")
+__all__ = ["Call", "shape_calls"]
 
-# A queued call: (kind, event, properties, user_id, developer_id, identity, timestamp, now, extra)
-Call = tuple
+logger = logging.getLogger("tenantry")
 
 
 def shape_calls(
-    calls: list[Call], chain: Any, suppression: Any, counters: Counters, *, debug: bool = False
+    calls: list[Call],
+    chain: Any,
+    suppression: SuppressionList | None,
+    counters: Counters,
+    *,
+    debug: bool = False,
 ) -> list[Event]:
     """The events ``chain`` keeps of ``calls``; suppressed people are dropped (``suppressed``)."""
     out: list[Event] = []
     people = getattr(chain, "people", None)  # cloud people updates (``policy.people.People``)
     ids = iter(new_uuids(len(calls)))
+    suppressed = suppressed_ids(suppression)  # one read of the list for the batch; mostly empty
     for kind, name, props, user_id, developer_id, identity, ts, now, extra in calls:
         raw_ids = None
         if identity is not None:
             raw_ids = _identity_ids(identity, user_id, developer_id)
             developer_id = getattr(identity, "developer_id", developer_id)
             user_id = getattr(identity, "end_user_id", None) or user_id
-        if suppression is not None and _suppressed(suppression, user_id, developer_id):
+        if suppressed and forgotten(suppressed, (user_id, developer_id)):
             counters.drop("suppressed")
             continue
-        draft = {
-            "kind": kind,
-            "event": name,
-            "properties": props,
-            "user_id": user_id,
-            "developer_id": developer_id,
-            "timestamp": now if ts is None else event_time(ts, now, counters),
-            "uuid": next(ids),
-            "duration_ms": extra,
-            "call_ids": raw_ids,
-            "accepted_at": now,  # super properties in force when the call was made
-        }
+        draft = make_draft(
+            kind,
+            name,
+            props,
+            user_id,
+            developer_id,
+            now if ts is None else event_time(ts, now, counters),
+            next(ids),
+            extra,
+            raw_ids,
+            now,  # super properties in force when the call was made
+        )
         if kind in PEOPLE_KINDS:
             if people is None:  # no destination takes people updates
                 counters.incr("identify_skipped")
@@ -87,13 +95,3 @@ def _identity_ids(identity: Any, user_id: Any, developer_id: Any) -> tuple:
         with contextlib.suppress(Exception):  # a property that raises gives nothing
             out.append(getattr(identity, name, None))
     return tuple(out)
-
-
-def _suppressed(suppression: Any, user_id: Any, developer_id: Any) -> bool:
-    try:
-        return bool(
-            (isinstance(user_id, str) and suppression.contains(user_id))
-            or (isinstance(developer_id, str) and suppression.contains(developer_id))
-        )
-    except Exception:
-        return False

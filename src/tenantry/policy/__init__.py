@@ -69,8 +69,9 @@ from tenantry.policy.processors import (
     TaskProperties,
     apply_kind,
 )
+from tenantry.policy.pseudonym import Pseudonymizer
 
-__all__ = ["Chain", "Processor", "build_chain", "redact", "shape"]
+__all__ = ["Chain", "Processor", "build_chain", "pseudonymizer", "redact", "shape"]
 
 logger = logging.getLogger("tenantry.policy")
 
@@ -160,6 +161,17 @@ def _secrets(settings: Any) -> list[str]:
     return [
         v for o in OPTIONS if o.secret and isinstance(v := getattr(settings, o.field, None), str)
     ]
+
+
+def pseudonymizer(chain: Chain) -> Pseudonymizer | None:
+    """The ``Pseudonymizer`` that ``chain`` re-keys IDs with (opensource), or None (cloud): the
+    intake checks a call's re-keyed ID against the suppression list through it, and its memo
+    then spares the chain the second HMAC (``pipeline.intake.forgotten``)."""
+    for processor in chain:
+        owner = getattr(processor, "__self__", processor)
+        if isinstance(owner, Pseudonymize):
+            return owner.pseudonym
+    return None
 
 
 def shape(chain: Chain, draft: Draft) -> Event | None:

@@ -4,12 +4,14 @@ It trusts no sender. Every event goes through the opensource policy again (an em
 ID a client sends never reaches a store: user IDs are re-keyed with this server's secret,
 personal data is filtered), the client's context fields must pass the same value filter and an
 allow-list of shapes, duplicates (same uuid) are dropped, people on the suppression list
-(``tenantry forget``) are dropped by their raw or re-keyed ID, and what is left is handed to the
-relay's destinations (default: the configured event store) by one ``Sender`` each, off the event
-loop. A bad event is rejected alone (``rejected: [{"index", "reason"}]``), never its batch:
-one that does not validate, one holding a string JSON cannot encode (a lone surrogate:
-``unencodable``), one whose name would go past the day's allowance of distinct event names
-(``too_many_event_names``, see ``EventNames``). A ``uuid`` is kept only in canonical form (what
+(``tenantry forget``) are dropped by their raw or re-keyed ID (the intake's one check,
+``pipeline.intake``, the library's too), and what is left is handed to the relay's destinations
+(the configured ones that take relayed events, ``DestinationKind.relayed``; default: the local
+event store) by one ``Sender`` each, off the event loop. A bad event is rejected alone
+(``rejected: [{"index", "reason"}]``), never its batch: one that does not validate, one
+holding a string JSON cannot encode (a lone surrogate: ``unencodable``), one whose name would
+go past the day's allowance of distinct event names (``too_many_event_names``, see
+``EventNames``). A ``uuid`` is kept only in canonical form (what
 ``str(uuid.UUID(...))`` prints); anything else, another spelling included, is replaced by a
 fresh one, so the field carries nothing but a UUID. [PostHog capture endpoint; Vector
 http_server source]
@@ -22,8 +24,8 @@ slows the relay, not ``/healthz`` or the API.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
-import uuid as uuidlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,16 +42,17 @@ from pydantic import (
 )
 
 from tenantry._installation import load_or_create_secret, new_anonymous_id
-from tenantry.config import Settings
+from tenantry.config import DESTINATION_KINDS, Settings
 from tenantry.counters import Counters
 from tenantry.destinations import build
 from tenantry.destinations.base import Destination
-from tenantry.events import Event
+from tenantry.events import Event, new_uuids
 from tenantry.limits import MAX_ANONYMOUS_ID, MAX_EVENT_NAME, MAX_ID, MAX_UUID
 from tenantry.pipeline.fanout import FanOut
-from tenantry.policy import build_chain, shape
+from tenantry.pipeline.intake import forgotten, make_draft, suppressed_ids
+from tenantry.pipeline.suppression import SuppressionList
+from tenantry.policy import build_chain, pseudonymizer, shape
 from tenantry.policy.context import CONTEXT_KEYS
-from tenantry.store.suppression import SuppressionList
 from tenantry.timestamps import event_time
 
 
@@ -68,6 +71,29 @@ class RelayEvent(BaseModel):
 
 
 _EVENT = TypeAdapter(RelayEvent)
+_NO_PROPERTIES: dict[str, Any] = {}
+
+
+def _event_fields(raw: Any) -> tuple[str, dict, str | None, Any, str | None] | None:
+    """``(event_name, properties, user_id, timestamp, uuid)`` of ``raw`` when ``RelayEvent``
+    would accept it, else None (then ``RelayEvent`` itself says why). The one validation of a
+    well-formed event: the model's rules, written out for the JSON types the body parser gives
+    (``tests/server/test_relay.py`` checks both agree), without building a model per event."""
+    if type(raw) is not dict:
+        return None
+    name = raw.get("event_name")
+    props = raw.get("properties", _NO_PROPERTIES)  # the parsed body's own dict: not copied
+    user = raw.get("user_id")
+    uid = raw.get("uuid")
+    if (
+        type(name) is str
+        and 0 < len(name) <= MAX_EVENT_NAME
+        and type(props) is dict
+        and (user is None or (type(user) is str and len(user) <= MAX_ID))
+        and (uid is None or (type(uid) is str and len(uid) <= MAX_UUID))
+    ):
+        return name, props if props is not _NO_PROPERTIES else {}, user, raw.get("timestamp"), uid
+    return None
 
 
 class RelayBatch(BaseModel):
@@ -175,8 +201,9 @@ class Relay:
             relayed=True,
         )
         self.suppression = SuppressionList(settings.data_dir)
+        self.rekey = pseudonymizer(self.chain)  # the chain's own: the intake checks both IDs
         if destinations is None:
-            names = [p for p in settings.destinations if p not in ("relay", "none", "amplitude")]
+            names = [p for p in settings.destinations if DESTINATION_KINDS[p].relayed]
             destinations = [build(settings, name) for name in names or ["local"]]
         spool = None
         if settings.durable:  # accepted relay events survive a crash of this replica
@@ -212,31 +239,39 @@ class Relay:
         not shared with any other)."""
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
-    def accept(self, batch: RelayBatch, source: str | None = None) -> tuple[int, list[dict]]:
+    def accept(
+        self, batch: RelayBatch, source: str | None = None, *, encodable: bool = False
+    ) -> tuple[int, list[dict]]:
         """Validate, shape and queue ``batch``'s events one by one; return how many were kept
         (not rejected, duplicate, suppressed or dropped by the policy) and the rejections.
         ``source`` (the client's address) names the installation when the batch has no
-        ``anonymous_id``. Blocking (Redis, files): call it through ``run``."""
+        ``anonymous_id``. ``encodable``: the body parser already proved every string UTF-8
+        encodable (``relay_routes.parse_body``), so no event is checked again for it.
+        Blocking (Redis, files): call it through ``run``."""
         now = time.time()
         rejected: list[dict] = []
-        valid: list[tuple[RelayEvent, str | None]] = []
+        valid: list[tuple[tuple, str | None]] = []
         installation = batch.anonymous_id or source or ""
+        allow = self.names.allow
         for index, raw in enumerate(batch.events):
-            if not _encodable(raw):  # a destination could never write it: it alone goes
+            if not encodable and not _encodable(raw):  # a destination could never write it
                 rejected.append({"index": index, "reason": "unencodable"})
                 self.counters.drop("unencodable")
                 continue
-            try:
-                item = _EVENT.validate_python(raw)
-            except ValidationError as exc:
-                rejected.append({"index": index, "reason": _reason(exc)})
-                self.counters.drop("invalid_event")
-                continue
-            if not self.names.allow(installation, item.event_name, now):
+            fields = _event_fields(raw)
+            if fields is None:
+                try:  # what the model refuses, and why; a rare exception it accepts passes
+                    item = _EVENT.validate_python(raw)
+                except ValidationError as exc:
+                    rejected.append({"index": index, "reason": _reason(exc)})
+                    self.counters.drop("invalid_event")
+                    continue
+                fields = (item.event_name, item.properties, item.user_id, item.timestamp, item.uuid)
+            if not allow(installation, fields[0], now):
                 rejected.append({"index": index, "reason": "too_many_event_names"})
                 self.counters.drop("too_many_event_names")
                 continue
-            valid.append((item, _uuid(item.uuid)))
+            valid.append((fields, _uuid(fields[4])))
         known = [uid for _, uid in valid if uid]
         if not known:
             fresh = iter(())
@@ -246,39 +281,38 @@ class Relay:
             fresh = iter(self.dedup.first_seen(known))
         kept: list[Event] = []
         anonymous = batch.anonymous_id
+        missing = len(valid) - len(known)
+        minted = iter(new_uuids(missing) if missing else ())
+        suppressed = suppressed_ids(self.suppression)  # one read of the list for the batch
+        chain, counters = self.chain, self.counters
         # Check now, mark once spooled: a crash in between costs a duplicate, never a loss.
         in_batch: set[str] = set()
-        for item, uid in valid:
-            if uid and (not next(fresh) or uid in in_batch):
-                self.counters.drop("duplicate")
-                continue
+        for (name, properties, user_id, timestamp, _), uid in valid:
             if uid:
+                if not next(fresh) or uid in in_batch:
+                    counters.drop("duplicate")
+                    continue
                 in_batch.add(uid)
-            user = item.user_id or anonymous
-            if user and self.suppression.contains(user):
-                self.counters.drop("suppressed")
+            user = user_id or anonymous
+            if suppressed and forgotten(suppressed, (user,), self.rekey):  # raw or re-keyed ID
+                counters.drop("suppressed")
                 continue
-            props = dict(item.properties)
-            draft = {
-                "kind": "track",
-                "event": item.event_name,
-                "properties": props,
-                "user_id": user,
-                "developer_id": None,
-                "timestamp": event_time(item.timestamp, now, self.counters),
-                "uuid": uid or str(uuidlib.uuid4()),
-                "duration_ms": None,
-                "client_context": {k: props.get(k) for k in CONTEXT_KEYS},
-            }
-            event = shape(self.chain, draft)
-            if event is None:
-                continue
-            if self.suppression.contains(event.distinct_id):  # forgotten by the re-keyed ID
-                self.counters.drop("suppressed")
-                continue
-            kept.append(event)
+            props = properties  # this request's own (parsed or validated): shaped in place
+            draft = make_draft(
+                "track",
+                name,
+                props,
+                user,
+                None,
+                event_time(timestamp, now, counters),
+                uid or next(minted),
+                client_context={k: props.get(k) for k in CONTEXT_KEYS},
+            )
+            event = shape(chain, draft)
+            if event is not None:
+                kept.append(event)
         if kept:
-            self.counters.incr("accepted", len(kept))
+            counters.incr("accepted", len(kept))
             self.fanout.submit(kept)
         if self._two_step and in_batch:
             self.dedup.mark(list(in_batch))
@@ -294,9 +328,13 @@ class Relay:
         return self.fanout.flush(time.monotonic() + timeout)
 
     def shutdown(self, timeout: float = 5.0) -> int:
-        """Send what can be sent within ``timeout``, then stop; returns the events left unsent
-        (counted ``shutdown:<destination>``, or ``shutdown_spooled:<destination>`` when the
-        relay spool keeps them for the next start)."""
+        """Send what can be sent within ``timeout``, then stop. Returns the number of events
+        without a final result when it stopped, summed over the destinations (an event bound
+        for two counts twice; ``FanOut.stop``): the ones never sent (dropped, counted
+        ``shutdown:<destination>``, or ``shutdown_spooled:<destination>`` when the relay spool
+        keeps them for the next start) plus a batch whose send had not returned by the
+        deadline (not a drop: it may still land, and its result is counted when it does).
+        0 when everything accepted was delivered or finally rejected."""
         try:
             return self.fanout.stop(time.monotonic() + timeout)
         finally:
@@ -312,17 +350,17 @@ class Relay:
         return snap
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(value: str | None) -> str | None:
     """The client's uuid when it is a UUID in canonical form (kept across relays, the dedup
     key), else None: the event gets a fresh one (and no dedup), so no other spelling, and no
-    data, passes through the field."""
-    if not value:
-        return None
-    try:
-        canonical = str(uuidlib.UUID(value))
-    except ValueError:
-        return None
-    return value if value == canonical else None
+    data, passes through the field. Canonical is what ``str(uuid.UUID(value))`` prints: 32
+    lower-case hex digits in 8-4-4-4-12 groups, nothing around them."""
+    if value and _CANONICAL_UUID.fullmatch(value) is not None:
+        return value
+    return None
 
 
 def _encodable(value: Any) -> bool:

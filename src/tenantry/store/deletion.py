@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from tenantry._http import HttpError, Response, basic_auth, post_json
 from tenantry.config import Settings, env_name
 from tenantry.errors import QueryError
+from tenantry.pipeline.suppression import SuppressionList
 from tenantry.store import apply_retention, open_store
-from tenantry.store.suppression import SuppressionList
 
 __all__ = ["apply_retention", "forget"]
 

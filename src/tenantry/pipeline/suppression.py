@@ -1,8 +1,11 @@
-"""IDs that asked to be forgotten: the pipeline drops their new events as ``suppressed``.
+"""IDs that asked to be forgotten (``tenantry forget``): the intake (``pipeline.intake``) drops
+their new events as ``suppressed``, in the library and in the relay.
 
 The list is a text file (one ID a line, append-only) in the data dir, shared by every process.
 ``contains`` is a set lookup; the file is re-read when its size or mtime changes, checked at
-most every ``CHECK_INTERVAL`` seconds so the per-event cost stays a dict lookup.
+most every ``CHECK_INTERVAL`` seconds so the per-event cost stays a dict lookup. It lives in
+the core (stdlib only): the library reads it on every event, ``tenantry forget``
+(``store.deletion``, the store extra) adds to it.
 """
 
 from __future__ import annotations
@@ -42,13 +45,18 @@ class SuppressionList:
             self._ids = frozenset(line for line in text.splitlines() if line)
             self._stamp = stamp
 
-    def contains(self, person_id: object) -> bool:
+    def current(self) -> frozenset[str]:
+        """The IDs on the list now (the file re-read if it changed, at most every
+        ``CHECK_INTERVAL`` seconds): one read for a whole batch, then set lookups."""
         now = time.monotonic()
         if now - self._checked >= CHECK_INTERVAL:
             with self._lock:
                 self._checked = now
                 self._reload()
-        return isinstance(person_id, str) and person_id in self._ids
+        return self._ids
+
+    def contains(self, person_id: object) -> bool:
+        return isinstance(person_id, str) and person_id in self.current()
 
     def __contains__(self, person_id: object) -> bool:
         return self.contains(person_id)

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tenantry.store import suppression
-from tenantry.store.suppression import SuppressionList
+from tenantry.pipeline import suppression
+from tenantry.pipeline.suppression import SuppressionList
 
 
 class TestSuppressionList:
