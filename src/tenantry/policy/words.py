@@ -104,7 +104,12 @@ PII_WORDS = frozenset(
         "displayname", "patient", "fname", "lname", "mname", "forename", "forenames",
         "givenname", "familyname", "maiden", "initials", "spouse", "assignee", "reviewer",
         "approver", "requester", "requestor", "employee", "invitee", "inviter", "attendee",
-        "participant", "signatory", "beneficiary", "guardian", "nextofkin",
+        "participant", "signatory", "beneficiary", "guardian", "nextofkin", "handle",
+        "screenname",
+        # pay and the special categories of personal data (GDPR art. 9)
+        "salary", "income", "wage", "wages", "religion", "religious", "ethnicity", "ethnic",
+        "diagnosis", "medication", "medications", "disability", "sexuality", "pregnancy",
+        "pregnant",
         # identifiers
         "id", "ids", "uuid", "guid", "identifier", "ip", "ipv4", "ipv6", "mac", "imei",
         "fingerprint", "userid", "distinct", "imsi", "msisdn", "iccid", "serial", "ssid",
