@@ -39,21 +39,12 @@ PROPS = {"type": "text", "has_metadata": True}
 
 # -- the children ---------------------------------------------------------------------------------
 def _jsonl_child(n: int) -> dict:
-    from tenantry import TelemetryService
+    sys.path.insert(0, str(HERE))
+    from workload import jsonl_service, tight_loop
 
     with tempfile.TemporaryDirectory() as tmp:
-        svc = TelemetryService(
-            edition="opensource",
-            destinations=("jsonl",),
-            jsonl_path=Path(tmp) / "e.jsonl",
-            data_dir=Path(tmp) / "data",
-            queue_size=n + 1,
-        )
-        svc.flush(30)
-        track = svc.track_sync
-        c0 = time.process_time()
-        for i in range(n):
-            track("memory_created", PROPS, user_id=f"user_{i % 500}", developer_id="dev_abc123")
+        svc = jsonl_service(tmp, n)
+        c0 = tight_loop(svc, n)
         ok = svc.flush(120)
         cpu = (time.process_time() - c0) / n * 1e6
         lines = (Path(tmp) / "e.jsonl").read_bytes().count(b"\n")
