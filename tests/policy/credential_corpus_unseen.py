@@ -176,6 +176,8 @@ CONTAINERS: dict[str, Any] = {
     "xml-property-name": _one('<properties><property name="password">{s}</property></properties>'),
     "xml-entry-key": _one('<map><entry key="db.password">{s}</entry></map>'),
     "pgpass-line": _one("db.internal:5432:app:{u}:{s}"),
+    "netrc-line": _one("machine api.example.com login {u} password {s}"),
+    "netrc-lines": _one("machine ftp.example.com\n  login {u}\n  account ops\n  password {s}\n"),
     "docker-login-p": _one("docker login -u {u} -p {s} registry.example.com"),
     "echo-password-stdin": _one("echo '{s}' | docker login --username {u} --password-stdin"),
     "sudo-S": _one("echo {s} | sudo -S systemctl restart app"),

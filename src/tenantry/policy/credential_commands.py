@@ -5,13 +5,14 @@ Kubernetes Secrets, XML properties named by an attribute, HCL variables.
     docker login -u bob -p S3cret! registry      ->  docker login -u bob -p [REDACTED] registry
     echo 'S3cret!' | sudo -S systemctl restart   ->  echo '[REDACTED]' | sudo -S systemctl ...
     sqlplus scott/tiger@//db:1521/ORCL            ->  sqlplus scott/[REDACTED]@//db:1521/ORCL
+    machine api.example.com login bob password x  ->  machine ... login bob password [REDACTED]
     db.internal:5432:app:app:S3cret!              ->  db.internal:5432:app:app:[REDACTED]
     <property name="password">S3cret!</property>  ->  <property name="password">[REDACTED]</...>
 
 Each syntax is one regex whose group ``v`` is the credential; ``spans(text, low)`` yields them
 for ``credential_pairs`` (which gates the whole on ``HINT``: ``GATE_WORDS`` are added to it).
 ``pgpass_spans`` is asked apart: a ``.pgpass`` line has no word to find. Sources: the tools'
-own manuals (docker-login(1), sudo(8) ``-S``, chpasswd(8), zip(1) ``-P``, 7z ``-p``,
+own manuals (docker-login(1), ftp(1)'s ``.netrc``, sudo(8) ``-S``, chpasswd(8), zip(1) ``-P``, 7z ``-p``,
 sqlplus's and Oracle JDBC's ``user/password@``, smbclient(1) ``-U user%password``, curl(1)
 ``-u``, PostgreSQL's password file), gitleaks' ``kubernetes-secret-yaml`` and
 ``curl-auth-user`` rules.
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator
 # The words that open ``credential_pairs.HINT`` for these syntaxes (lower case).
 # (XML properties, HCL variables and Kubernetes Secrets open it by their secret words.)
 GATE_WORDS = ("docker", "stdin", "sudo", "chpasswd", "zip", "7z", "sqlplus", "oracle",
-              "smbclient", "curl")  # fmt: skip
+              "smbclient", "curl", "machine")  # fmt: skip
 
 _Q = r"[\"']?"
 _VALUE = r"(?P<v>[^\s\"'|;&]+)"
@@ -53,6 +54,15 @@ _COMMANDS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (
         ("curl",),
         re.compile(r"\bcurl\b[^\n]*?[ \t](?:-u|--user)[ \t=]+(?P<v>[^\s:\"']{8,}):(?=\s|$)"),
+    ),
+    # .netrc (ftp(1), curl's --netrc): machine host [login bob] [account a] password x, on one
+    # line or several
+    (
+        ("machine",),
+        re.compile(
+            r"\bmachine[ \t]+\S+(?:\s+(?:login|account|port)[ \t]+\S+)*\s+password[ \t]+"
+            r"(?P<v>\S+)"
+        ),
     ),
     # XML properties named by an attribute: <property name="password">x</property>,
     # <entry key="db.password">x</entry>
