@@ -85,17 +85,20 @@ def _send(service: TelemetryService, n: int, call: dict) -> None:
         service.track_sync(event, props, **ids)
 
 
-@pytest.fixture(scope="module")
-def corpus_run():
-    """Every vector tracked through one cloud service; ``(vectors, events by vector number)``."""
-    corpus = vectors()
+def run_corpus(corpus: list) -> tuple[list, dict]:
+    """Every vector of ``corpus`` tracked through one cloud service; ``(corpus, events by vector
+    number)``."""
     service, memory = _service()
     for n, vector in enumerate(corpus):
         _send(service, n, vector.call)
     assert service.flush(10.0)
     service.shutdown(5.0)
-    by_n = {e.properties["n"]: e for e in memory.events}
-    return corpus, by_n
+    return corpus, {e.properties["n"]: e for e in memory.events}
+
+
+@pytest.fixture(scope="module")
+def corpus_run():
+    return run_corpus(vectors())
 
 
 def test_corpus_size(corpus_run):

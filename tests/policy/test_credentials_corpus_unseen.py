@@ -9,19 +9,12 @@ from collections import Counter
 import pytest
 
 from tests.policy.credential_corpus_unseen import CONTAINERS, VENDOR, vectors
-from tests.policy.test_credentials_corpus import _send, _service, _wire, every_view, leaked
+from tests.policy.test_credentials_corpus import _wire, every_view, leaked, run_corpus
 
 
 @pytest.fixture(scope="module")
 def corpus_run():
-    """Every vector tracked through one cloud service; ``(vectors, events by vector number)``."""
-    corpus = vectors()
-    service, memory = _service()
-    for n, vector in enumerate(corpus):
-        _send(service, n, vector.call)
-    assert service.flush(10.0)
-    service.shutdown(5.0)
-    return corpus, {e.properties["n"]: e for e in memory.events}
+    return run_corpus(vectors())
 
 
 def test_corpus_size(corpus_run):

@@ -43,19 +43,18 @@ def leaks(vector: Vector, record: dict) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def shaped(tmp_path_factory) -> tuple[dict[int, dict], dict]:
-    """Every vector tracked through one opensource service: ``{case: event record}`` and the
-    service's status afterwards."""
+def track_all(vectors: list, data_dir) -> tuple[dict[int, dict], dict]:
+    """Every vector tracked through one opensource service: ``{case: event record}`` (the case
+    is the vector's place in ``vectors``) and the service's status afterwards."""
     memory = InMemoryDestination()
     service = TelemetryService(
         edition="opensource",
         destinations=[memory],
-        data_dir=tmp_path_factory.mktemp("corpus"),
+        data_dir=data_dir,
         secret="corpus-secret-0123456789abcdef",
     )
     try:
-        for case, v in enumerate(VECTORS):
+        for case, v in enumerate(vectors):
             service.track_sync(
                 v.event,
                 {**v.properties, "case": case},
@@ -72,6 +71,11 @@ def shaped(tmp_path_factory) -> tuple[dict[int, dict], dict]:
         record = event.to_record()
         records[record["properties"].pop("case")] = record
     return records, status
+
+
+@pytest.fixture(scope="module")
+def shaped(tmp_path_factory) -> tuple[dict[int, dict], dict]:
+    return track_all(VECTORS, tmp_path_factory.mktemp("corpus"))
 
 
 def test_corpus_is_wide():

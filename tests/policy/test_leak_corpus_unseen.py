@@ -8,10 +8,8 @@ from collections import Counter
 
 import pytest
 
-from tenantry import TelemetryService
-from tenantry.testing import InMemoryDestination
 from tests.policy.leak_vectors_unseen import CLASSES, LIMIT_CLASSES, corpus, limits
-from tests.policy.test_leak_corpus import leaks
+from tests.policy.test_leak_corpus import leaks, track_all
 
 VECTORS = list(corpus())
 LIMITS = list(limits())
@@ -21,30 +19,7 @@ LIMITS = list(limits())
 def shaped(tmp_path_factory) -> dict[int, dict]:
     """Every vector and every limit vector tracked through one opensource service:
     ``{case: event record}`` (limits after the corpus)."""
-    memory = InMemoryDestination()
-    service = TelemetryService(
-        edition="opensource",
-        destinations=[memory],
-        data_dir=tmp_path_factory.mktemp("unseen"),
-        secret="unseen-secret-0123456789abcdef",
-    )
-    try:
-        for case, v in enumerate(VECTORS + LIMITS):
-            service.track_sync(
-                v.event,
-                {**v.properties, "case": case},
-                user_id=v.user_id,
-                developer_id=v.developer_id,
-                identity=v.identity,
-            )
-        assert service.flush(timeout=20.0)
-    finally:
-        service.shutdown(timeout=5.0)
-    records = {}
-    for event in memory.events:
-        record = event.to_record()
-        records[record["properties"].pop("case")] = record
-    return records
+    return track_all(VECTORS + LIMITS, tmp_path_factory.mktemp("unseen"))[0]
 
 
 def test_corpus_is_wide():
