@@ -7,7 +7,6 @@ import pytest
 
 from tenantry.policy import shape
 from tenantry.policy.context import CONTEXT_KEYS, AddContext, ClientContext, context_value
-from tenantry.policy.processors import SetEdition
 from tests.policy.conftest import make_draft
 
 
@@ -18,10 +17,11 @@ def _kinds(chain) -> list[type]:
 class TestRelayedChain:
     def test_order(self, relayed, oss):
         """The relayed chain is the opensource chain with ``ClientContext`` in place of
-        ``AddContext``, right before ``SetEdition``, whatever the relay's own edition."""
+        ``AddContext``, last, whatever the relay's own edition; it stamps ``opensource``."""
         kinds = _kinds(relayed)
         assert AddContext not in kinds
-        assert kinds[-2:] == [ClientContext, SetEdition]
+        assert kinds[-1] is ClientContext
+        assert relayed.edition == "opensource"
         assert kinds == [ClientContext if k is AddContext else k for k in _kinds(oss)]
         assert relayed.counters is oss.counters
 

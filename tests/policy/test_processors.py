@@ -21,7 +21,6 @@ from tenantry.policy.processors import (
     FixSwappedIds,
     NameEvent,
     Pseudonymize,
-    SetEdition,
     apply_kind,
 )
 from tests.policy.conftest import ANON, SECRET, make_draft
@@ -378,12 +377,22 @@ class TestAddContext:
         assert set(d["properties"]) == {"edition", "os", "arch", "version", "python_version"}
 
 
-class TestSetEdition:
-    def test_edition_set_and_validated(self):
-        """The draft gets its edition; an unknown edition is refused up front."""
-        assert SetEdition("cloud")({})["edition"] == "cloud"
+class TestChainEdition:
+    def test_edition_stamped_and_validated(self, cloud, oss):
+        """Each chain stamps its edition on the events it shapes; an unknown edition is refused
+        up front."""
+        assert shape(cloud, make_draft()).edition == "cloud"
+        assert shape(oss, make_draft()).edition == "opensource"
         with pytest.raises(ValueError):
-            SetEdition("enterprise")
+            Chain([], Counters(), edition="enterprise")
+
+    def test_kinds_kept_by_a_chain_of_a_chain(self, oss):
+        """A chain built from another chain's bound processors (the service's hooks around the
+        edition's chain) still leaves a kind-specific processor out for the other kinds."""
+        wrapped = Chain(list(oss), oss.counters, edition=oss.edition)
+        for kind in ("track", "performance", "request"):
+            assert wrapped.by_kind[kind] == oss.by_kind[kind]
+        assert len(wrapped.by_kind["track"]) < len(wrapped)
 
 
 class TestShape:

@@ -8,13 +8,13 @@ cloud:      the call's IDs (swapped back) -> name (credentials masked) -> coerce
             plan] -> secrets
             (by key, credentials masked in every string value, the call's IDs kept out of the
             name and the properties) -> developer identity -> profile -> error/performance
-            -> exact duration -> request facts -> task facts -> edition
+            -> exact duration -> request facts -> task facts
 opensource: the call's IDs (swapped back) -> name (a harmless token) -> coerce (no object
             turned into text) -> [tracking plan] -> only what is known to be harmless
             (``harmless``: booleans, numbers that are no identifier, short tokens, planned
             values; the call's IDs and secret keys never) -> pseudonym -> error/performance -> duration bucket -> request
             facts (template, method, status class, bucket) -> task facts (name, state, bucket,
-            retries) -> context -> edition
+            retries) -> context
 relayed:    (``relayed=True``: events another opensource installation sent to the relay) the
             opensource chain, whatever ``settings.edition``, with the sender's own context
             (``ClientContext``, each field checked) in place of this installation's
@@ -44,7 +44,7 @@ from types import FunctionType, MethodType
 from typing import Any
 
 from tenantry._plan import Plan
-from tenantry.config import OPTIONS, config_error
+from tenantry.config import EDITIONS, OPTIONS, config_error
 from tenantry.counters import Counters
 from tenantry.events import Event
 from tenantry.policy import credentials, pii, words
@@ -65,7 +65,6 @@ from tenantry.policy.processors import (
     Processor,
     Pseudonymize,
     RequestProperties,
-    SetEdition,
     TaskProperties,
     apply_kind,
 )
@@ -77,24 +76,37 @@ logger = logging.getLogger("tenantry.policy")
 
 
 class Chain(list):
-    """A list of processors that knows where to count its shaping errors, and which of them
-    act on each kind of call (``by_kind``: a processor with a ``kinds`` attribute is left out
-    for the other kinds). Built once: changing the list later does not change ``by_kind``."""
+    """A list of processors that knows where to count its shaping errors, the edition its events
+    are stamped with (``edition``: ``Event.edition``, set by ``shape``), and which processors
+    act on each kind of call (``by_kind``: a processor with a ``kinds`` attribute, or whose
+    bound ``__call__``'s instance has one, is left out for the other kinds). Built once:
+    changing the list later does not change ``by_kind``."""
 
-    def __init__(self, processors: list[Processor], counters: Counters | None = None) -> None:
+    def __init__(
+        self,
+        processors: list[Processor],
+        counters: Counters | None = None,
+        *,
+        edition: str = "opensource",
+    ) -> None:
+        if edition not in EDITIONS:
+            raise ValueError(f"unknown edition {edition!r}")
         # Bound ``__call__`` methods are called faster than instances (no slot lookup per call).
         super().__init__(
             p if isinstance(p, FunctionType | MethodType) else p.__call__ for p in processors
         )
         self.counters = counters
-        self.by_kind = {
-            kind: [
-                q
-                for p, q in zip(processors, self, strict=True)
-                if kind in getattr(p, "kinds", KINDS)
-            ]
-            for kind in KINDS
-        }
+        self.edition = edition
+        self.by_kind = {kind: [q for q in self if kind in _kinds(q)] for kind in KINDS}
+
+
+def _kinds(processor: Processor) -> frozenset[str] | tuple[str, ...]:
+    """The kinds of call ``processor`` acts on: its ``kinds``, or its instance's when it is a
+    bound ``__call__`` (a chain built from another chain's processors keeps them)."""
+    kinds = getattr(processor, "kinds", None)
+    if kinds is None:
+        kinds = getattr(getattr(processor, "__self__", None), "kinds", None)
+    return KINDS if kinds is None else kinds
 
 
 def build_chain(
@@ -131,7 +143,6 @@ def build_chain(
             Durations(counters, bucket=False),
             RequestProperties(private=False),
             TaskProperties(private=False),
-            SetEdition("cloud"),
         ]
     elif edition == "opensource":
         if not secret:
@@ -148,11 +159,10 @@ def build_chain(
             RequestProperties(private=True),
             TaskProperties(private=True),
             ClientContext() if relayed else AddContext("opensource"),
-            SetEdition("opensource"),
         ]
     else:
         raise config_error("edition", f"unknown edition {edition!r}")
-    return Chain(processors, counters)
+    return Chain(processors, counters, edition=edition)
 
 
 def _secrets(settings: Any) -> list[str]:
@@ -187,7 +197,7 @@ def shape(chain: Chain, draft: Draft) -> Event | None:
             draft["event"],
             draft["distinct_id"],
             float(draft["timestamp"]),
-            draft["edition"],
+            chain.edition,
             draft["properties"],
             draft.get("developer_id"),
             draft.get("end_user_id"),

@@ -88,6 +88,59 @@ class Secrets:
 NO_SECRETS = Secrets()
 
 
+class _Parts(dict):
+    """The verdicts of ``CallIds.holds_part`` for one set of IDs, at most ``_PARTS_SIZE`` of
+    them (a dict: a known text is looked up in C), and the haystacks they are searched in, made
+    on first use. Holds the IDs, never the ``CallIds`` (no reference cycle to collect)."""
+
+    __slots__ = ("ids", "limit", "_hay", "_digest_hay")
+
+    def __init__(self, ids: tuple[str, ...]) -> None:
+        super().__init__()
+        self.ids = ids
+        self.limit = max(DIGEST_PART, *map(len, ids)) if ids else DIGEST_PART
+        self._hay: tuple[str, str] | None = None
+        self._digest_hay: str | None = None
+
+    def __missing__(self, text: str) -> bool:
+        n = len(text)
+        if n < MIN_PART or (n > self.limit and _HEXISH.fullmatch(text) is None):
+            known = False  # too short, or longer than every ID and no digest's part
+        else:
+            low = text.lower()
+            known = low in self.haystack()[0] or (
+                _HEXISH.fullmatch(low) is not None and low in self._digests()
+            )
+        if len(self) < _PARTS_SIZE:
+            self[text] = known
+        return known
+
+    def haystack(self) -> tuple[str, str]:
+        """``(texts, digits)``: the call's IDs in lower case and each written backwards; their
+        runs of digits. Made on first use (opensource only asks)."""
+        if self._hay is None:
+            low = [i.lower() for i in self.ids]
+            texts = "\x00".join(low + [i[::-1] for i in low])
+            self._hay = (texts, "\x00".join(_DIGIT_RUN.findall("\x00".join(self.ids))))
+        return self._hay
+
+    def _digests(self) -> str:
+        """The hex digests (MD5, SHA-1, SHA-256) of each ID as given, in lower and in upper
+        case. Made when a hex text is first asked about (hashing costs; most texts are not)."""
+        if self._digest_hay is None:
+            parts: list[str] = []
+            for given in self.ids:
+                for variant in dict.fromkeys((given, given.lower(), given.upper())):
+                    raw = variant.encode()
+                    parts += (
+                        hashlib.md5(raw, usedforsecurity=False).hexdigest(),
+                        hashlib.sha1(raw, usedforsecurity=False).hexdigest(),
+                        hashlib.sha256(raw).hexdigest(),
+                    )
+            self._digest_hay = "\x00".join(parts)
+        return self._digest_hay
+
+
 class CallIds:
     """The IDs of one call to look for (``ids``: the call's own, ``MIN_LENGTH`` characters or
     more; ``secrets``: the installation's), as ``needles`` for ``in_event`` and as integers
@@ -102,9 +155,8 @@ class CallIds:
         "escaped",
         "last_clean",
         "_lists",
-        "_hay",
-        "_digest_hay",
         "_parts",
+        "holds_part",
         "part_limit",
     )
 
@@ -132,11 +184,14 @@ class CallIds:
         # is answered by one comparison
         self.last_clean: tuple[str, dict] | None = None
         self._lists: tuple[frozenset[str], tuple[str, ...], tuple[str, ...]] | None = None
-        self._hay: tuple[str, str] | None = None
-        self._digest_hay: str | None = None
-        self._parts: dict[str, bool] = {}
+        self._parts = _Parts(ids)
+        # ``holds_part(text)``: ``text`` (``MIN_PART`` characters or more) is a part of one of
+        # the call's IDs, of one written backwards, or of the hex digest of one: a prefix, a
+        # suffix, a half of an ID split over two keys, ``md5(user_id)[:8]`` (any case). The
+        # memo's own look-up: a known text runs no Python code (``_Parts``).
+        self.holds_part = self._parts.__getitem__
         # a text longer than every ID and than a digest part that can still pass is no part
-        self.part_limit = max(DIGEST_PART, *map(len, ids)) if ids else DIGEST_PART
+        self.part_limit = self._parts.limit
 
     def __bool__(self) -> bool:
         return bool(self.ids or self.secrets)
@@ -188,56 +243,13 @@ class CallIds:
             value = int(value)
         return value in self.numbers or -value in self.numbers
 
-    def _haystack(self) -> tuple[str, str]:
-        """``(texts, digits)``: the call's IDs in lower case and each written backwards; their
-        runs of digits. Made on first use (opensource only asks)."""
-        if self._hay is None:
-            low = [i.lower() for i in self.ids]
-            texts = "\x00".join(low + [i[::-1] for i in low])
-            self._hay = (texts, "\x00".join(_DIGIT_RUN.findall("\x00".join(self.ids))))
-        return self._hay
-
-    def _digests(self) -> str:
-        """The hex digests (MD5, SHA-1, SHA-256) of each ID as given, in lower and in upper
-        case. Made when a hex text is first asked about (hashing costs; most texts are not)."""
-        if self._digest_hay is None:
-            parts: list[str] = []
-            for given in self.ids:
-                for variant in dict.fromkeys((given, given.lower(), given.upper())):
-                    raw = variant.encode()
-                    parts += (
-                        hashlib.md5(raw, usedforsecurity=False).hexdigest(),
-                        hashlib.sha1(raw, usedforsecurity=False).hexdigest(),
-                        hashlib.sha256(raw).hexdigest(),
-                    )
-            self._digest_hay = "\x00".join(parts)
-        return self._digest_hay
-
-    def holds_part(self, text: str) -> bool:
-        """``text`` (``MIN_PART`` characters or more) is a part of one of the call's IDs, of one
-        written backwards, or of the hex digest of one: a prefix, a suffix, a half of an ID
-        split over two keys, ``md5(user_id)[:8]`` (any case)."""
-        known = self._parts.get(text)
-        if known is None:
-            n = len(text)
-            if n < MIN_PART or (n > self.part_limit and _HEXISH.fullmatch(text) is None):
-                known = False  # too short, or longer than every ID and no digest's part
-            else:
-                low = text.lower()
-                known = low in self._haystack()[0] or (
-                    _HEXISH.fullmatch(low) is not None and low in self._digests()
-                )
-            if len(self._parts) < _PARTS_SIZE:
-                self._parts[text] = known
-        return known
-
     def holds_number(self, value: int | float) -> bool:
         """``value`` (``MIN_PART_NUMBER`` or more, integral) is a run of the digits of one of
         the call's IDs."""
         magnitude = -value if value < 0 else value
         if magnitude < MIN_PART_NUMBER or (type(value) is float and not value.is_integer()):
             return False
-        return str(int(magnitude)) in self._haystack()[1]
+        return str(int(magnitude)) in self._parts.haystack()[1]
 
     def masked(self, text: str, replacement: str) -> str | None:
         """``text`` with each ID in it replaced by ``replacement``; None when ``text`` is one

@@ -14,6 +14,7 @@ from typing import Any
 
 from tenantry import __version__
 from tenantry.policy import pii
+from tenantry.policy._memo import memoised
 
 CONTEXT_KEYS = ("os", "arch", "version", "python_version")
 UNKNOWN = "unknown"
@@ -89,13 +90,25 @@ class AddContext:
 def context_value(key: str, value: Any) -> str:
     """A client's ``os``/``arch``/``version``/``python_version`` when it has that field's shape
     (a known OS or architecture name, a release number, ``major.minor``) and passes the value
-    filter that every property passes (``pii.detect``); else ``"unknown"``.
+    filter that every property passes (``pii.detect``); else ``"unknown"``. Memoised (a relay
+    sees the same few platforms in every batch).
 
     One allowance: the phone detector matches any run of 7+ digits and dots, so a release like
     ``0.10.12`` passes it when it has at most ``VERSION_DIGITS`` digits (a phone number has
     more, or a segment with a leading zero, which the shape refuses)."""
-    if not isinstance(value, str) or not value or len(value) > 32:
+    if type(value) is not str:
+        if not isinstance(value, str):
+            return UNKNOWN
+        value = str.__str__(value)  # the text a str subclass holds, never its own __str__
+    if not value or len(value) > 32:
         return UNKNOWN
+    return _judged((key, value))
+
+
+@memoised(size=1024)
+def _judged(field: tuple[str, str]) -> str:
+    """``context_value`` of a ``(key, value)`` pair, ``value`` a str of 1 to 32 characters."""
+    key, value = field
     if value not in _KNOWN.get(key, ()) and not _SHAPES[key].fullmatch(value):
         return UNKNOWN
     verdict = pii.detect(value)

@@ -158,7 +158,13 @@ class SuperProperties:
             return versions[0][1]
 
     def __call__(self, draft: Draft) -> Draft:
-        supers = self._at(draft.get("accepted_at"))
+        versions = self._versions
+        if len(versions) == 1:  # nothing registered since the service started (the usual)
+            supers = versions[0][1]
+            if not supers:
+                return draft
+        else:
+            supers = self._at(draft.get("accepted_at"))
         if supers:
             props = draft["properties"]
             if props is None:
@@ -324,7 +330,7 @@ class ServiceChain(Chain):
             before_send = BeforeSend(hooks.before_send, counters)
             before.append(before_send)
         after = [stamp_sample_rate] if sample is not None else []
-        super().__init__([*before, *chain, *after], counters)
+        super().__init__([*before, *chain, *after], counters, edition=chain.edition)
         self.people = None
         if people:
             from tenantry.policy.people import People

@@ -236,11 +236,12 @@ class Pseudonymize:
         if not anonymous_id:
             raise ValueError("anonymous_id is empty")
         self.pseudonym = Pseudonymizer(secret)
+        self._known = self.pseudonym.lookup
         self.anonymous_id = anonymous_id
 
     def __call__(self, draft: Draft) -> Draft:
         ident = draft.get("user_id") or draft.get("developer_id")
-        draft["distinct_id"] = self.pseudonym(ident) if ident else self.anonymous_id
+        draft["distinct_id"] = self._known(ident) if ident else self.anonymous_id
         draft["developer_id"] = None
         draft["end_user_id"] = None
         draft["user_id"] = None
@@ -411,17 +412,4 @@ class TaskProperties:
         else:
             props["duration_ms"] = round(ms, 3)
         props["retries"] = retries if type(retries) is int and retries >= 0 else 0
-        return draft
-
-
-class SetEdition:
-    """The draft's ``edition`` field."""
-
-    def __init__(self, edition: str) -> None:
-        if edition not in ("cloud", "opensource"):
-            raise ValueError(f"unknown edition {edition!r}")
-        self.edition = edition
-
-    def __call__(self, draft: Draft) -> Draft:
-        draft["edition"] = self.edition
         return draft

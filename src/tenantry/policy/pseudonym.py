@@ -15,7 +15,9 @@ _CACHE_MAX = 65536
 
 
 class Pseudonymizer:
-    """``Pseudonymizer(secret)(id) -> "anon_<32 hex>"``; equal IDs give equal pseudonyms."""
+    """``Pseudonymizer(secret)(id) -> "anon_<32 hex>"``; equal IDs give equal pseudonyms.
+    ``lookup`` is the same function as the memo's own look-up (a known ID runs no Python
+    code): the chain's ``Pseudonymize`` calls it once per event."""
 
     def __init__(self, secret: bytes) -> None:
         if isinstance(secret, str):
@@ -23,23 +25,41 @@ class Pseudonymizer:
         if not secret:
             raise ValueError("the pseudonym secret is empty")
         self._mac = hmac.new(secret, digestmod=hashlib.sha256)
-        self._cache: dict[str, str] = {}
+        self._cache = _Known(self._mac)
+        self.lookup = self._cache.__getitem__
 
     def compute(self, identifier: str) -> str:
         """The pseudonym, without the cache."""
-        mac = self._mac.copy()
-        mac.update(identifier.encode("utf-8", "surrogatepass"))
-        return PREFIX + mac.hexdigest()[:HEX_CHARS]
+        return _keyed(self._mac, identifier)
 
     def __call__(self, identifier: str) -> str:
-        out = self._cache.get(identifier)
-        if out is None:
-            out = self.compute(identifier)
-            cache = self._cache
-            if len(cache) >= _CACHE_MAX:
-                cache.clear()
-            cache[identifier] = out
-        return out
+        return self._cache[identifier]
 
     def __repr__(self) -> str:  # never show the key
         return "Pseudonymizer(<secret>)"
+
+
+def _keyed(mac: hmac.HMAC, identifier: str) -> str:
+    mac = mac.copy()
+    mac.update(identifier.encode("utf-8", "surrogatepass"))
+    return PREFIX + mac.hexdigest()[:HEX_CHARS]
+
+
+class _Known(dict):
+    """The pseudonyms computed so far, at most ``_CACHE_MAX`` (a full memo starts over)."""
+
+    __slots__ = ("mac",)
+
+    def __init__(self, mac: hmac.HMAC) -> None:
+        super().__init__()
+        self.mac = mac
+
+    def __missing__(self, identifier: str) -> str:
+        out = _keyed(self.mac, identifier)
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        self[identifier] = out
+        return out
+
+    def __repr__(self) -> str:  # never show the key (nor the IDs)
+        return f"<{len(self)} pseudonyms>"
