@@ -298,6 +298,10 @@ class Relay:
                 counters.drop("suppressed")
                 continue
             props = properties  # this request's own (parsed or validated): shaped in place
+            # the sender's context goes to ``ClientContext``, which judges each field and
+            # writes all of them and ``edition``: the filters need not look at them first
+            context = {k: props.pop(k, None) for k in CONTEXT_KEYS}
+            props.pop("edition", None)
             draft = make_draft(
                 "track",
                 name,
@@ -306,7 +310,7 @@ class Relay:
                 None,
                 event_time(timestamp, now, counters),
                 uid or next(minted),
-                client_context={k: props.get(k) for k in CONTEXT_KEYS},
+                client_context=context,
             )
             event = shape(chain, draft)
             if event is not None:
