@@ -59,11 +59,22 @@ MEMORIES_P99_TARGET = 10.0  # ms at MEMORY_RATE
 
 
 def _relay_body(client: int) -> bytes:
+    """A batch as an opensource installation's ``relay`` destination sends it: each event with
+    the installation's context (``AddContext``), the pseudonym, its time and uuid."""
     events = [
         {
             "event_name": "memory_created",
-            "properties": {"type": "text", "has_metadata": True, "os": "Linux"},
-            "user_id": f"anon_{client:04d}",
+            "properties": {
+                "type": "text",
+                "has_metadata": True,
+                "edition": "opensource",
+                "os": "Linux",
+                "arch": "x86_64",
+                "version": "0.9.0",
+                "python_version": "3.11",
+            },
+            "user_id": f"anon_{uuid.UUID(int=client).hex}",
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
             "uuid": str(uuid.uuid4()),
         }
         for _ in range(BATCH)

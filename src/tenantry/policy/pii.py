@@ -127,7 +127,10 @@ _ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
 MAX_SEGMENT_DIGITS = 4  # a run of letters and digits with more is an ID (QQ123456C, 94107)
 # Capitals and digits in three or more alternating groups: a licence plate (AB12CDE, 7ABC123,
 # AB-123-CD, KA-01-AB-1234), not a product name (H100, RTX4090, SHA256, UTF-8).
-_PLATE = re.compile(r"\A(?=(?:[A-Z0-9]-?){5,10}\Z)(?:[A-Z]+-?[0-9]+-?[A-Z]|[0-9]+-?[A-Z]+-?[0-9])")
+_PLATE = re.compile(
+    r"\A(?=(?:[A-Z0-9]-?){5,10}\Z)(?:[A-Z]+-?[0-9]+-?[A-Z]|[0-9]+-?[A-Z]+-?[0-9])"
+    r"|\A[A-Z]{1,3}-[A-Z]{1,2}-?[0-9]{1,4}[EH]?\Z"  # German: district, letters, digits
+)
 # Eight or more capitals and digits in one run, at least three of each: an ID card, tax or
 # passport number (ABCDE1234F, GODE561231HDFRRN09), not a name (SECP256K1 is lower case).
 _ID_CODE = re.compile(
@@ -189,7 +192,8 @@ _PLACES = re.compile(
     r"[0-9b-hjkmnp-z]{8,12}|(?=[b-hjkmnp-z]*[0-9])[0-9b-hjkmnp-z]{9,12})\Z)"
     r"|(?P<plus_code>(?i:[2-9CFGHJMPQRVWX]{4,8}\+[2-9CFGHJMPQRVWX]{2,3}))"
     r"|(?P<grid_square>\A[A-R]{2}[0-9]{2}[a-x]{2}(?:[0-9]{2})?\Z)"
-    r"|(?P<postal_code>(?i:\A[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}\Z|\A[a-z][0-9][a-z][0-9][a-z][0-9]\Z)"
+    r"|(?P<postal_code>(?i:\A[a-z]{1,2}[0-9][a-z0-9]?[-_]?[0-9][a-z]{2}\Z"
+    r"|\A[a-z][0-9][a-z][-_]?[0-9][a-z][0-9]\Z)"
     r"|\A[1-9][0-9]{3}(?!KB|MB|GB|TB|PB|MS|HZ|PX|DP|PT|EM|FPS|SS|SA|SD)[A-Z]{2}\Z"
     r"|\A[0-9]{2}-[0-9]{3}\Z)"
 )

@@ -91,6 +91,20 @@ SECRET_PAIRS = frozenset(
 )  # fmt: skip
 # Parameter names that carry a credential in URLs although the word alone names no secret.
 QUERY_WORDS = frozenset({"x-amz-signature", "x-goog-signature", "x-amz-credential"})
+# Pay and the special categories of personal data (GDPR art. 9): a key with one of these names
+# the data whatever word follows (``hiv_status``, ``religion_type``: not only its kind).
+SPECIAL_WORDS = frozenset(
+    {
+        "salary", "income", "wage", "wages", "religion", "religious", "ethnicity", "ethnic",
+        "diagnosis", "medication", "medications", "disability", "sexuality", "pregnancy",
+        "pregnant", "sexual", "hiv", "racial", "nationality", "nationalities", "citizenship",
+        "political", "politics", "icd", "icd9", "icd10", "icd11", "medical", "genetic",
+        "genome", "dna", "criminal", "conviction", "convictions",
+        "caste", "tribe", "faith", "beliefs", "immigration", "asylum", "refugee", "disease",
+        "illness", "symptom", "symptoms", "prescription", "allergy", "allergies",
+        "tradeunion",
+    }
+)  # fmt: skip
 PII_WORDS = frozenset(
     {
         # identity and contact
@@ -105,11 +119,22 @@ PII_WORDS = frozenset(
         "givenname", "familyname", "maiden", "initials", "spouse", "assignee", "reviewer",
         "approver", "requester", "requestor", "employee", "invitee", "inviter", "attendee",
         "participant", "signatory", "beneficiary", "guardian", "nextofkin", "handle",
-        "screenname",
-        # pay and the special categories of personal data (GDPR art. 9)
-        "salary", "income", "wage", "wages", "religion", "religious", "ethnicity", "ethnic",
-        "diagnosis", "medication", "medications", "disability", "sexuality", "pregnancy",
-        "pregnant",
+        "screenname", *SPECIAL_WORDS,
+        # people by their relation to the one acting (a first name under any of these is a
+        # person's): friends and family, colleagues, care, school, money, law, messages
+        "friend", "friends", "colleague", "colleagues", "coworker", "coworkers", "teammate",
+        "teammates", "classmate", "roommate", "neighbor", "neighbour", "boss", "supervisor",
+        "mentor", "mentee", "husband", "wife", "boyfriend", "girlfriend", "fiance", "fiancee",
+        "mother", "father", "mom", "dad", "son", "daughter", "sibling", "brother", "sister",
+        "grandmother", "grandfather", "uncle", "aunt", "cousin", "nephew", "niece", "heir",
+        "student", "students", "pupil", "teacher", "tutor", "doctor", "physician", "nurse",
+        "therapist", "clinician", "dentist", "caregiver", "caretaker", "landlord", "buyer",
+        "seller", "payer", "payee", "debtor", "creditor", "borrower", "lender", "passenger",
+        "traveler", "traveller", "witness", "suspect", "victim", "defendant", "plaintiff",
+        "lawyer", "attorney", "cardholder", "accountholder", "policyholder",
+        "voter", "donor", "applicant", "interviewer", "interviewee",
+        "recruiter", "actor", "addressee",
+        "follower", "followers", "followee", "liker", "signer", "signee", "impersonator",
         # identifiers
         "id", "ids", "uuid", "guid", "identifier", "ip", "ipv4", "ipv6", "mac", "imei",
         "fingerprint", "userid", "distinct", "imsi", "msisdn", "iccid", "serial", "ssid",
@@ -133,10 +158,56 @@ PII_DESCRIPTOR_WORDS = frozenset(
         "strategy", "policy", "enabled", "present", "valid", "verified",
     }
 )  # fmt: skip
+# Descriptors that name how the data is handled, not what it is: after a word of
+# ``SPECIAL_WORDS`` they make a setting (``disability_enabled``); the others
+# (``hiv_status``, ``religion_type``) name the person's own category.
+SETTING_WORDS = PII_DESCRIPTOR_WORDS - {"type", "types", "kind", "class", "category", "status",
+                                        "state", "source", "valid", "verified", "present"}  # fmt: skip
 # A key that is (or ends with) one of these names a person: "user", "end_user", "customer".
 PERSON_LAST_WORDS = frozenset({"user", "users", "customer", "member", "sender", "recipient"})
-# Keys that are only a part of a person's name: ``{"first": "Alice", "last": "Smith"}``.
-NAME_PART_KEYS = frozenset({"first", "last", "middle", "given", "family", "surname"})
+# Keys that are only a part of a person's name: ``{"first": "Alice", "last": "Smith"}``; and
+# single words that name a special category of personal data only when they are the whole key
+# (``race``; ``race_condition`` is no person's).
+# The same for words that name a person only as the whole key: ``{"login": "jdoe"}``,
+# ``{"who": "Alice"}`` (``login_attempts`` and ``login_failed`` are about logging in).
+NAME_PART_KEYS = frozenset(
+    {"first", "last", "middle", "given", "family", "surname", "race", "login", "who", "whom",
+     "mentioned"}
+)  # fmt: skip
+# Two adjacent words that name the person who did or received something: ``created_by``,
+# ``assignedTo``, ``shared_with``, ``logged_in_as`` (``sort_by``, ``group_by``, ``caused_by``
+# and ``triggered_by`` name no one, and are not here).
+PERSON_PAIRS = frozenset(
+    {
+        *(
+            (verb, "by")
+            for verb in (
+                "created", "updated", "modified", "edited", "deleted", "removed", "added",
+                "owned", "assigned", "approved", "reviewed", "rejected", "requested",
+                "submitted", "sent", "shared", "invited", "referred", "signed", "authored",
+                "written", "uploaded", "posted", "published", "commented", "liked", "followed",
+                "mentioned", "closed", "opened", "resolved", "merged", "claimed", "booked",
+                "paid", "purchased", "bought", "sold", "hosted", "managed", "supervised",
+                "accepted", "declined", "cancelled", "canceled", "archived", "restored",
+                "banned", "blocked", "reported", "flagged", "completed", "joined", "viewed",
+                "seen", "read", "answered", "called", "messaged", "contacted", "verified",
+                "confirmed", "last", "first",
+            )
+        ),
+        *(
+            (verb, "to")
+            for verb in (
+                "assigned", "sent", "shared", "delegated", "addressed", "transferred", "paid",
+                "given", "granted", "forwarded", "reassigned", "escalated", "married", "sold",
+                "gifted", "referred", "replied", "reply", "mailed", "texted",
+            )
+        ),
+        *((verb, "with") for verb in ("shared", "chatted", "chatting", "talked", "met",
+                                      "matched", "married", "messaged", "collaborated")),
+        *((verb, "as") for verb in ("in", "logged", "login", "signed", "impersonating")),
+        ("behalf", "of"),
+    }
+)  # fmt: skip
 # Words of a key that measure something (a count, a size, a duration, a time): an integer under
 # such a key is a measurement even when it has as many digits as a phone number.
 MEASURE_WORDS = frozenset(
@@ -337,13 +408,19 @@ def is_pii_words(words: list[str]) -> bool:
         return False
     if words[-1] in PERSON_LAST_WORDS or (len(words) == 1 and words[0] in NAME_PART_KEYS):
         return True
-    if len(words) > 1 and words[-1] in PII_DESCRIPTOR_WORDS:
+    described = len(words) > 1 and words[-1] in PII_DESCRIPTOR_WORDS
+    if not (described and words[-1] in SETTING_WORDS) and (
+        any(w in SPECIAL_WORDS for w in words)
+        or any(a + b in SPECIAL_WORDS for a, b in zip(words, words[1:], strict=False))
+    ):
+        return True  # "hiv_status", "religion_type" ("disability_enabled" is a setting)
+    if described:
         return False
     for i, w in enumerate(words):
         if w in PII_WORDS:
             return True
-        if i and words[i - 1] + w in PII_WORDS:  # "file_name" -> "filename", "user_id" -> "userid"
-            return True
+        if i and (words[i - 1] + w in PII_WORDS or (words[i - 1], w) in PERSON_PAIRS):
+            return True  # "file_name" -> "filename", "user_id" -> "userid"; "created_by"
     return False
 
 
