@@ -35,6 +35,7 @@ per installation), through ``create_app(ip_rate=..., anon_rate=...)``; everythin
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import subprocess
@@ -58,6 +59,11 @@ MEMORIES_P99_TARGET = 10.0  # ms at MEMORY_RATE
 # -- the client (runs in its own process) ---------------------------------------------------
 
 
+def _pseudonym(client: int) -> str:
+    """A pseudonym of the library's shape (``anon_`` + 32 hex digits) for ``client``."""
+    return "anon_" + hashlib.sha256(str(client).encode()).hexdigest()[:32]
+
+
 def _relay_body(client: int) -> bytes:
     """A batch as an opensource installation's ``relay`` destination sends it: each event with
     the installation's context (``AddContext``), the pseudonym, its time and uuid."""
@@ -73,7 +79,7 @@ def _relay_body(client: int) -> bytes:
                 "version": "0.9.0",
                 "python_version": "3.11",
             },
-            "user_id": f"anon_{uuid.UUID(int=client).hex}",
+            "user_id": _pseudonym(client),
             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
             "uuid": str(uuid.uuid4()),
         }

@@ -129,10 +129,29 @@ class ClientContext:
     (else ``"unknown"``), instead of this installation's own platform; ``edition`` is
     ``"opensource"``. They win over the event's properties of the same names."""
 
+    def __init__(self) -> None:
+        # the sender's fields as sent -> the fields set: one
+        # look-up per event (a relay sees a few platforms, each in every batch); at most
+        # ``_SENDERS`` of them
+        self._known: dict[tuple, dict[str, str]] = {}
+
     def __call__(self, draft: dict) -> dict:
-        props = draft["properties"]
         sent = draft.get("client_context") or {}
-        for key in CONTEXT_KEYS:
-            props[key] = context_value(key, sent.get(key))
-        props["edition"] = "opensource"
+        given = tuple(map(sent.get, CONTEXT_KEYS))
+        try:
+            fields = self._known.get(given)
+            keep = True
+        except TypeError:  # a field that is a list or an object: judged, never kept
+            fields, keep = None, False
+        if fields is None:
+            fields = {
+                key: context_value(key, v) for key, v in zip(CONTEXT_KEYS, given, strict=True)
+            }
+            fields["edition"] = "opensource"
+            if keep and len(self._known) < _SENDERS:
+                self._known[given] = fields
+        draft["properties"].update(fields)
         return draft
+
+
+_SENDERS = 1024
