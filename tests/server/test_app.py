@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 import time
 
 from tenantry.config import load_settings
 from tenantry.events import Event
 from tenantry.server import ServerThread, create_app
+from tenantry.server.app import SWITCH_INTERVAL, YOUNG_GC_THRESHOLD
 from tenantry.store import open_store
 
 
@@ -52,3 +55,15 @@ def test_stop_leaves_no_threads(tmp_path):
             break
         time.sleep(0.05)
     assert not extra, [t.name for t in extra]
+
+
+def test_runtime_settings_while_serving_and_restored(tmp_path):
+    """While the server runs, the GIL switch interval is ``SWITCH_INTERVAL`` and the cyclic
+    GC's youngest generation is collected every ``YOUNG_GC_THRESHOLD`` allocations; both are
+    as they were once it stopped (an app that embeds the server keeps its own settings)."""
+    switch, thresholds = sys.getswitchinterval(), gc.get_threshold()
+    with ServerThread(create_app(load_settings(data_dir=tmp_path))):
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+        assert gc.get_threshold() == (YOUNG_GC_THRESHOLD, *thresholds[1:])
+    assert sys.getswitchinterval() == switch
+    assert gc.get_threshold() == thresholds
