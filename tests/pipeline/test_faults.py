@@ -350,7 +350,7 @@ class TestFaults:
                 timeout=60,
             )
             assert run.returncode == 0, run.stderr[-2000:]
-            who = Counter(e["event_properties"]["who"] for e in amp.events)
+            who = Counter(e["event_properties"]["side"] for e in amp.events)
             report(f"fork: {dict(who)}", 201, amp, {})
             assert who == {"before_fork": 1, "parent": 100, "child": 100}
 

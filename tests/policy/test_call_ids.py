@@ -19,7 +19,7 @@ UID, DID = "user_1234", "dev_abc123"  # make_draft's IDs
 ECHOES = {
     "owner": UID,
     "upper": UID.upper(),
-    "nested": {"deeper": {"who": DID}},
+    "nested": {"deeper": {"ref": DID}},
     f"by_{UID}": 3,
     "label": f"signup_{UID}",
     "note": f"retry for {UID} failed",

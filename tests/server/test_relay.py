@@ -104,7 +104,7 @@ class TestReanonymisation:
                     "type": "text",
                     "email": raw,
                     "note": f"contact {raw}",
-                    "nested": {"who": raw, "list": [raw]},
+                    "nested": {"ref": raw, "list": [raw]},
                     "os": "Linux",
                 },
             )

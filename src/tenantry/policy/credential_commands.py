@@ -13,6 +13,8 @@ Each syntax is one regex whose group ``v`` is the credential; ``spans(text, low)
 for ``credential_pairs`` (which gates the whole on ``HINT``: ``GATE_WORDS`` are added to it).
 ``pgpass_spans`` is asked apart: a ``.pgpass`` line has no word to find. Sources: the tools'
 own manuals (docker-login(1), ftp(1)'s ``.netrc``, sudo(8) ``-S``, chpasswd(8), zip(1) ``-P``, 7z ``-p``,
+sshpass(1) ``-p``, redis-cli ``-a``, ldapsearch(1) ``-w``, ipmitool(1) ``-P``, PuTTY's ``-pw``,
+mongosh ``-p``, rar ``-p``,
 sqlplus's and Oracle JDBC's ``user/password@``, smbclient(1) ``-U user%password``, curl(1)
 ``-u``, PostgreSQL's password file), gitleaks' ``kubernetes-secret-yaml`` and
 ``curl-auth-user`` rules.
@@ -26,7 +28,8 @@ from collections.abc import Callable, Iterator
 # The words that open ``credential_pairs.HINT`` for these syntaxes (lower case).
 # (XML properties, HCL variables and Kubernetes Secrets open it by their secret words.)
 GATE_WORDS = ("docker", "stdin", "sudo", "chpasswd", "zip", "7z", "sqlplus", "oracle",
-              "smbclient", "curl", "machine")  # fmt: skip
+              "smbclient", "curl", "machine", "sshpass", "redis-cli", "ldap", "ipmitool",
+              "plink", "pscp", "psftp", "mongo", "rar")  # fmt: skip
 
 _Q = r"[\"']?"
 _VALUE = r"(?P<v>[^\s\"'|;&]+)"
@@ -41,6 +44,18 @@ _COMMANDS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         ),
     ),
     (("zip",), re.compile(rf"\b(?:zip|unzip)\b[^\n|;&]*?[ \t]-P[ \t]+{_Q}{_VALUE}")),
+    # a password as a command's flag: sshpass(1) -p, redis-cli -a, the OpenLDAP tools' -w,
+    # ipmitool(1) -P, PuTTY's plink/pscp/psftp -pw, the MongoDB shells' -p
+    (("sshpass",), re.compile(rf"\bsshpass\b[^\n|;&]*?[ \t]-p[ \t]*{_Q}{_VALUE}")),
+    (("redis-cli",), re.compile(rf"\bredis-cli\b[^\n|;&]*?[ \t]-a[ \t]+{_Q}{_VALUE}")),
+    (("ldap",), re.compile(rf"\bldap[a-z]+\b[^\n|;&]*?[ \t]-w[ \t]+{_Q}{_VALUE}")),
+    (("ipmitool",), re.compile(rf"\bipmitool\b[^\n|;&]*?[ \t]-P[ \t]+{_Q}{_VALUE}")),
+    (
+        ("plink", "pscp", "psftp"),
+        re.compile(rf"\b(?:plink|pscp|psftp)\b[^\n|;&]*?[ \t]-pw[ \t]+{_Q}{_VALUE}"),
+    ),
+    (("mongo",), re.compile(rf"\bmongo(?:sh)?\b[^\n|;&]*?[ \t]-p[ \t]+{_Q}{_VALUE}")),
+    (("rar",), re.compile(r"\b(?:un)?rar[ \t]+[^\n|;&]*?[ \t]-p(?P<v>[^\s\"'|;&-][^\s\"'|;&]*)")),
     (("7z",), re.compile(r"\b7za?[ \t]+[^\n|;&]*?[ \t]-p(?P<v>[^\s\"'|;&]+)")),
     (
         ("sqlplus", "oracle"),

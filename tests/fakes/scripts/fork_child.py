@@ -9,14 +9,14 @@ from tenantry import TelemetryService
 
 svc = TelemetryService()
 svc.track_sync(
-    "memory_created", {"who": "before_fork"}, user_id="user_1234", developer_id="dev_abc123"
+    "memory_created", {"side": "before_fork"}, user_id="user_1234", developer_id="dev_abc123"
 )
 svc.flush(5.0)
 pid = os.fork()
 who = "child" if pid == 0 else "parent"
 for i in range(100):
     svc.track_sync(
-        "memory_created", {"who": who, "i": i}, user_id="user_1234", developer_id="dev_abc123"
+        "memory_created", {"side": who, "i": i}, user_id="user_1234", developer_id="dev_abc123"
     )
 ok = svc.shutdown(10.0)
 if pid == 0:
