@@ -11,11 +11,14 @@ which one, and place and vehicle codes written with a separator.
   that names it, also before a word that would otherwise only name a kind (``hiv_status``,
   ``religion_type``, ``sexualOrientation``, ``icd10``, ``race``);
 - ``separated_codes``: British and Canadian postcodes with ``-`` or ``_`` between their halves,
-  German number plates (``B-MW-1234``).
+  German number plates (``B-MW-1234``);
+- ``named_events``: a person's full name in an event name of plain words that also names an
+  action ("Alice Okonkwo signed up", "Payment by Priya Lombardi", "Dr Smith visited").
 
 Each class draws from ``random.Random(<class name>)``; ``KEPT`` lists keys of the same words
 that name no one (``sort_by``, ``caused_by``, ``race_condition``, ``screen_orientation``),
-whose values must still leave.
+whose values must still leave, and ``EVENT_NAMES`` realistic event names of several words
+(Segment's spec, SaaS and AI apps), which must leave as they are.
 """
 
 from __future__ import annotations
@@ -153,8 +156,36 @@ def separated_codes() -> list[Vector]:
     return out
 
 
+def named_events() -> list[Vector]:
+    rng = random.Random("named_events")
+    out = []
+    for i in range(24):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        name = [f"{first} {last} signed up", f"Payment by {first} {last}", f"Dr {last} visited",
+                f"Invoice sent to {first} {last}", f"{first} {last} Created",
+                f"Memory shared with {first} {last}", f"{last} {first} logged in",
+                f"Message from {first} {last} received"][i % 8]  # fmt: skip
+        frag = last if "Dr " in name else f"{first} {last}" if i % 8 != 6 else f"{last} {first}"
+        out.append(Vector("named_events", {"type": "text"}, (frag,), event=name))
+    return out
+
+
+EVENT_NAMES = """Application Installed|Application Opened|Application Backgrounded|Application Crashed
+|Products Searched|Product List Viewed|Promotion Clicked|Product Added|Cart Viewed|Checkout Started
+|Checkout Step Completed|Payment Info Entered|Order Completed|Order Refunded|Coupon Applied
+|Coupon Denied|Product Added to Wishlist|Product Reviewed|Video Playback Started|Video Ad Started
+|Email Marked as Spam|Email Link Clicked|Account Created|Signed Up|Signed In|Invite Sent
+|Trial Started|Plan Upgraded|Invoice Payment Failed|Webhook Delivery Failed|Memory Created
+|Memory Embedding Generated|API Key Created|API Key Revoked|Team Member Invited|Workspace Created
+|Document Uploaded|Report Generated|Settings Changed|Password Reset Requested|Two Factor Enabled
+|Onboarding Checklist Completed|Feature Flag Toggled|Chat Message Sent|Agent Run Completed
+|Tool Call Failed|Prompt Submitted|Rate Limit Exceeded|Slack Integration Connected
+|Stripe Checkout Completed|Notification Dismissed|Tutorial Skipped|Vector Index Rebuilt
+|Collection Created|Page Viewed|Button Clicked|Form Submitted|Session Started""".replace("\n", "").split("|")
+
+
 CLASSES: tuple[Callable[[], list[Vector]], ...] = (
-    relation_keys, actor_pairs, special_category_keys, separated_codes,
+    relation_keys, actor_pairs, special_category_keys, separated_codes, named_events,
 )  # fmt: skip
 
 

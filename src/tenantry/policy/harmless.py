@@ -108,15 +108,16 @@ def _decodes_to_a_name(text: str) -> bool:
 @memoised(longest=MAX_TOKEN)
 def name_reason(name: str) -> str | None:
     """``token_reason`` for a key or an event name, which may also be a few plain words of
-    letters ("Memory Created", "Memory Type") that do not spell out an address and of which
-    one names an action, a measure or a kind (``words.names_an_action``: "Alice Okonkwo" is
+    letters ("Memory Created", "Memory Type") that do not spell out an address, of which one
+    names an action, a measure or a kind and at most one is outside that vocabulary
+    (``words.reads_as_an_event``: "Alice Okonkwo" and "Alice Okonkwo signed up" are
     refused)."""
     reason = token_reason(name)
     if (
         reason == "text"
         and _WORDS.match(name)
         and pii.detect(name.replace(" ", "_")) is None
-        and words.names_an_action(words.key_words(name))
+        and words.reads_as_an_event(words.key_words(name))
     ):
         return None
     return reason

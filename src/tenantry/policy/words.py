@@ -315,8 +315,36 @@ ACTION_WORDS = frozenset(
         "free", "default", "custom", "main", "primary", "secondary", "beta", "alpha", "preview",
         "classic", "modern", "compact", "mono", "sans", "serif", "high", "low", "medium",
         "small", "large", "auto", "manual", "legacy", "stable", "nightly", "contrast",
+        # more of the verbs and nouns of product analytics (Segment's and Amplitude's specs,
+        # SaaS and AI apps): a name of several words may hold one word outside this list
+        "crashed", "backgrounded", "foregrounded", "entered", "denied", "granted", "revoked",
+        "rebuilt", "rotated", "marked", "migrated", "provisioned", "suspended", "restarted",
+        "rolled", "dropped", "accepted", "declined", "answered", "watched", "listened",
+        "downloaded", "streamed", "embedded", "summarized", "translated", "transcribed",
+        "application", "info", "coupon", "promotion", "wishlist", "video", "audio", "playback",
+        "content", "ad", "ads", "spam", "webhook", "delivery", "key", "factor", "two", "three",
+        "onboarding", "checklist", "tutorial", "integration", "vector", "index", "collection",
+        "embedding", "embeddings", "invoice", "billing", "trial", "review", "comment", "post",
+        "channel", "thread", "member", "role", "permission", "password", "token", "limit",
+        "quota", "usage", "credit", "credits", "webhook", "library", "template", "widget",
+        "as", "for", "at", "into", "via", "not", "no", "all", "any", "step", "flow", "sign",
+        "code", "link", "invite", "signin", "signout", "checkout", "search", "list", "detail",
+        "details", "action", "rate", "run", "runs", "pipeline", "workflow", "context", "data",
+        "source", "destination", "connector", "sync", "schema", "table", "column", "row",
+        "field", "value", "filter", "segment", "cohort", "funnel", "chart", "insight",
+        "experiment", "variant", "survey", "feedback", "ticket", "support", "help", "docs",
     }
 )  # fmt: skip
+
+
+def reads_as_an_event(words: list[str]) -> bool:
+    """A name of a few plain words that reads like an event or a property, not like a
+    person's: at most one of ``words`` (lower case) is outside the vocabulary
+    (``ACTION_WORDS``, ``MEASURE_WORDS``, ``PII_DESCRIPTOR_WORDS``). "Memory Created" and
+    "Slack Integration Connected" are; "Alice Okonkwo signed up" and "Payment by Priya
+    Lombardi" are not (two words of a name). A first name alone ("Alice signed up") is the
+    documented limit of every single word."""
+    return sum(w not in _VOCABULARY for w in words) <= 1 and names_an_action(words)
 
 
 def names_an_action(words: list[str]) -> bool:
@@ -324,6 +352,8 @@ def names_an_action(words: list[str]) -> bool:
     a measure or a descriptor (``ACTION_WORDS``, ``MEASURE_WORDS``, ``PII_DESCRIPTOR_WORDS``)."""
     return any(w in ACTION_WORDS or w in MEASURE_WORDS or w in PII_DESCRIPTOR_WORDS for w in words)
 
+
+_VOCABULARY = ACTION_WORDS | MEASURE_WORDS | PII_DESCRIPTOR_WORDS
 
 # Verdicts for keys: ``INNOCENT``; ``NAMED`` (the key's words name a secret, or personal data);
 # ``MEASURE`` (they do, but as a flag or a measure: kept when the value is a number or a bool);
