@@ -181,7 +181,9 @@ EVENT_NAMES = """Application Installed|Application Opened|Application Background
 |Onboarding Checklist Completed|Feature Flag Toggled|Chat Message Sent|Agent Run Completed
 |Tool Call Failed|Prompt Submitted|Rate Limit Exceeded|Slack Integration Connected
 |Stripe Checkout Completed|Notification Dismissed|Tutorial Skipped|Vector Index Rebuilt
-|Collection Created|Page Viewed|Button Clicked|Form Submitted|Session Started""".replace("\n", "").split("|")
+|Collection Created|Page Viewed|Button Clicked|Form Submitted|Session Started""".replace(
+    "\n", ""
+).split("|")
 
 
 CLASSES: tuple[Callable[[], list[Vector]], ...] = (
