@@ -3,7 +3,7 @@
 Each ``_memo.memoised`` memo is filled to its size with distinct keys as long as it keeps (its
 ``longest``, else 32 characters), and ``GatherIds``' memo with distinct pairs of IDs; the bytes
 are what ``tracemalloc`` sees allocated while filling (keys, verdicts and the table: what the
-memo keeps alive). ``CallIds._parts`` (one per set of IDs) is measured for one ``CallIds``.
+memo keeps alive). ``CallIds.parts`` (one per set of IDs) is measured for one ``CallIds``.
 """
 
 from __future__ import annotations
@@ -75,10 +75,10 @@ def main(quick: bool = False) -> None:
         return one
 
     parts = _filled(fill_parts)
-    print(f"{'CallIds._parts (each CallIds)':48} {_PARTS_SIZE:8} {8:8} {parts:13,}")
+    print(f"{'CallIds.parts (each CallIds)':48} {_PARTS_SIZE:8} {8:8} {parts:13,}")
     print(
         f"every memo full: {total / 2**20:.1f} MiB; plus up to {_MEMO_SIZE} x "
-        f"{parts / 2**20:.2f} MiB of CallIds._parts in the worst case"
+        f"{parts / 2**20:.2f} MiB of CallIds.parts in the worst case"
     )
 
 

@@ -155,8 +155,7 @@ class CallIds:
         "escaped",
         "last_clean",
         "_lists",
-        "_parts",
-        "holds_part",
+        "parts",
         "part_limit",
     )
 
@@ -184,14 +183,11 @@ class CallIds:
         # is answered by one comparison
         self.last_clean: tuple[str, dict] | None = None
         self._lists: tuple[frozenset[str], tuple[str, ...], tuple[str, ...]] | None = None
-        self._parts = _Parts(ids)
-        # ``holds_part(text)``: ``text`` (``MIN_PART`` characters or more) is a part of one of
-        # the call's IDs, of one written backwards, or of the hex digest of one: a prefix, a
-        # suffix, a half of an ID split over two keys, ``md5(user_id)[:8]`` (any case). The
-        # memo's own look-up: a known text runs no Python code (``_Parts``).
-        self.holds_part = self._parts.__getitem__
+        # ``parts[text]``: ``holds_part(text)``, from the memo (a filter takes its
+        # ``__getitem__`` once per event: a known text then runs no Python code)
+        self.parts = _Parts(ids)
         # a text longer than every ID and than a digest part that can still pass is no part
-        self.part_limit = self._parts.limit
+        self.part_limit = self.parts.limit
 
     def __bool__(self) -> bool:
         return bool(self.ids or self.secrets)
@@ -249,7 +245,13 @@ class CallIds:
         magnitude = -value if value < 0 else value
         if magnitude < MIN_PART_NUMBER or (type(value) is float and not value.is_integer()):
             return False
-        return str(int(magnitude)) in self._parts.haystack()[1]
+        return str(int(magnitude)) in self.parts.haystack()[1]
+
+    def holds_part(self, text: str) -> bool:
+        """``text`` (``MIN_PART`` characters or more) is a part of one of the call's IDs, of one
+        written backwards, or of the hex digest of one: a prefix, a suffix, a half of an ID
+        split over two keys, ``md5(user_id)[:8]`` (any case). Memoised (``parts``)."""
+        return self.parts[text]
 
     def masked(self, text: str, replacement: str) -> str | None:
         """``text`` with each ID in it replaced by ``replacement``; None when ``text`` is one

@@ -190,7 +190,7 @@ def _filter(d: dict, removed: dict[str, int], vouched: frozenset, ids: CallIds |
     keeps = words.keeps
     # A text may be a part of an ID (or of a digest of one) only when it is ``MIN_PART`` to
     # ``part_limit`` long: most keys and values are not, and cost no call.
-    part = ids.holds_part if ids is not None else None
+    part = ids.parts.__getitem__ if ids is not None else None  # = ids.holds_part, without a frame
     min_part = MIN_PART
     limit = ids.part_limit if ids is not None else 0
     for k, v in d.items():
