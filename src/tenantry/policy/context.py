@@ -123,6 +123,9 @@ def _judged(field: tuple[str, str]) -> str:
     return UNKNOWN
 
 
+_SENDERS = 1024  # distinct platforms whose fields ``ClientContext`` keeps judged
+
+
 class ClientContext:
     """Relayed events (``build_chain(..., relayed=True)``): the sending installation's context
     fields, from the draft's ``client_context``, each kept when it passes ``context_value``
@@ -130,9 +133,8 @@ class ClientContext:
     ``"opensource"``. They win over the event's properties of the same names."""
 
     def __init__(self) -> None:
-        # the sender's fields as sent -> the fields set: one
-        # look-up per event (a relay sees a few platforms, each in every batch); at most
-        # ``_SENDERS`` of them
+        # the sender's fields as sent -> the fields they set: one look-up per event (a relay
+        # sees a few platforms, each in every batch); at most ``_SENDERS`` of them
         self._known: dict[tuple, dict[str, str]] = {}
 
     def __call__(self, draft: dict) -> dict:
@@ -152,6 +154,3 @@ class ClientContext:
                 self._known[given] = fields
         draft["properties"].update(fields)
         return draft
-
-
-_SENDERS = 1024
