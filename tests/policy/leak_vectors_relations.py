@@ -38,9 +38,9 @@ RELATIONS = [
     "caregiver", "landlord", "buyer", "seller", "payer", "payee", "borrower", "lender",
     "passenger", "traveler", "witness", "victim", "defendant", "lawyer", "attorney",
     "cardholder", "policyholder", "resident", "voter", "donor", "applicant", "interviewer",
-    "recruiter", "actor", "addressee", "follower", "signer",
+    "recruiter", "actor", "addressee", "follower", "signer", "teamlead", "kin",
 ]  # fmt: skip
-SINGLE = ["login", "who", "whom", "mentioned", "race"]  # a person only as the whole key
+SINGLE = ["login", "who", "whom", "mentioned", "race", "union", "bcc"]  # only as the whole key
 PAIRS = [
     ("created", "by"), ("updated", "by"), ("modified", "by"), ("deleted", "by"),
     ("owned", "by"), ("assigned", "by"), ("approved", "by"), ("reviewed", "by"),
@@ -51,6 +51,7 @@ PAIRS = [
     ("forwarded", "to"), ("transferred", "to"), ("escalated", "to"), ("reply", "to"),
     ("shared", "with"), ("chatted", "with"), ("matched", "with"), ("messaged", "with"),
     ("logged", "in", "as"), ("signed", "in", "as"), ("login", "as"), ("on", "behalf", "of"),
+    ("shipping", "to"), ("deliver", "to"), ("requested", "for"), ("booked", "for"),
 ]  # fmt: skip
 SPECIAL = [
     ("hiv", "positive"), ("religion", "muslim"), ("religious", "catholic"),
@@ -62,7 +63,9 @@ SPECIAL = [
     ("criminal", "felony"), ("immigration", "undocumented"), ("asylum", "pending"),
     ("caste", "dalit"), ("faith", "jewish"), ("disease", "hepatitis"), ("medication", "sertraline"),
     ("allergy", "penicillin"), ("prescription", "oxycodone"), ("salary", "95k"),
-    ("trade_union", "unite"), ("genome", "BRCA2"),
+    ("trade_union", "unite"), ("genome", "BRCA2"), ("marital", "married"), ("blood", "AB+"),
+    ("mental", "anxiety"), ("yob", "y1990"), ("credit_score", "712points"),
+    ("affiliation", "labour"), ("voting", "green"),
 ]  # fmt: skip
 SUFFIXES = ["", "status", "type", "category", "group", "value", "info", "result"]
 # Keys of the same words that name no one: their values are kept.
@@ -131,6 +134,12 @@ def special_category_keys() -> list[Vector]:
         words = word.split("_") + ([suffix] if suffix and word != "race" else [])
         props = {_spell(words, i): value}
         out.append(Vector("special_category_keys", props, (value,)))
+    # a flag or a count of a special category is the data itself
+    for key, word in (("is_pregnant", "pregnant"), ("has_hiv", "hiv"), ("hiv_test_count", "hiv"),
+                      ("hasDisability", "disability"), ("has_criminal_record", "criminal")):  # fmt: skip
+        out.append(
+            Vector("special_category_keys", {key: True if "count" not in key else 2}, (word,))
+        )
     return out
 
 

@@ -102,7 +102,8 @@ SPECIAL_WORDS = frozenset(
         "genome", "dna", "criminal", "conviction", "convictions",
         "caste", "tribe", "faith", "beliefs", "immigration", "asylum", "refugee", "disease",
         "illness", "symptom", "symptoms", "prescription", "allergy", "allergies",
-        "tradeunion",
+        "tradeunion", "marital", "blood", "bloodtype", "mental", "bmi", "yob", "creditscore",
+        "affiliation", "voting", "hivstatus",
     }
 )  # fmt: skip
 PII_WORDS = frozenset(
@@ -135,6 +136,7 @@ PII_WORDS = frozenset(
         "voter", "donor", "applicant", "interviewer", "interviewee",
         "recruiter", "actor", "addressee",
         "follower", "followers", "followee", "liker", "signer", "signee", "impersonator",
+        "teamlead", "techlead", "kin",
         # identifiers
         "id", "ids", "uuid", "guid", "identifier", "ip", "ipv4", "ipv6", "mac", "imei",
         "fingerprint", "userid", "distinct", "imsi", "msisdn", "iccid", "serial", "ssid",
@@ -172,7 +174,7 @@ PERSON_LAST_WORDS = frozenset({"user", "users", "customer", "member", "sender", 
 # ``{"who": "Alice"}`` (``login_attempts`` and ``login_failed`` are about logging in).
 NAME_PART_KEYS = frozenset(
     {"first", "last", "middle", "given", "family", "surname", "race", "login", "who", "whom",
-     "mentioned"}
+     "mentioned", "union", "bcc"}
 )  # fmt: skip
 # Two adjacent words that name the person who did or received something: ``created_by``,
 # ``assignedTo``, ``shared_with``, ``logged_in_as`` (``sort_by``, ``group_by``, ``caused_by``
@@ -199,13 +201,15 @@ PERSON_PAIRS = frozenset(
             for verb in (
                 "assigned", "sent", "shared", "delegated", "addressed", "transferred", "paid",
                 "given", "granted", "forwarded", "reassigned", "escalated", "married", "sold",
-                "gifted", "referred", "replied", "reply", "mailed", "texted",
+                "gifted", "referred", "replied", "reply", "mailed", "texted", "ship", "shipped",
+                "shipping", "deliver", "delivered", "delivery",
             )
         ),
         *((verb, "with") for verb in ("shared", "chatted", "chatting", "talked", "met",
                                       "matched", "married", "messaged", "collaborated")),
         *((verb, "as") for verb in ("in", "logged", "login", "signed", "impersonating")),
         ("behalf", "of"),
+        *((verb, "for") for verb in ("requested", "created", "booked", "reserved", "ordered")),
     }
 )  # fmt: skip
 # Words of a key that measure something (a count, a size, a duration, a time): an integer under
@@ -438,10 +442,7 @@ def is_pii_words(words: list[str]) -> bool:
     if words[-1] in PERSON_LAST_WORDS or (len(words) == 1 and words[0] in NAME_PART_KEYS):
         return True
     described = len(words) > 1 and words[-1] in PII_DESCRIPTOR_WORDS
-    if not (described and words[-1] in SETTING_WORDS) and (
-        any(w in SPECIAL_WORDS for w in words)
-        or any(a + b in SPECIAL_WORDS for a, b in zip(words, words[1:], strict=False))
-    ):
+    if not (described and words[-1] in SETTING_WORDS) and _special(words):
         return True  # "hiv_status", "religion_type" ("disability_enabled" is a setting)
     if described:
         return False
@@ -468,10 +469,20 @@ def secret_words_verdict(words: list[str]) -> int:
 
 def pii_words_verdict(words: list[str]) -> int:
     """``NAMED`` when the words name personal data or an identifier, ``MEASURE`` when they name
-    it as a flag or a count (``has_email``, ``url_count``), else ``INNOCENT``."""
+    it as a flag or a count (``has_email``, ``url_count``), else ``INNOCENT``. A flag or a count
+    of a special category is the data itself (``is_pregnant``, ``hiv_test_count``): ``NAMED``."""
     if not is_pii_words(words):
         return INNOCENT
-    return MEASURE if is_count_words(words, COUNT_FIRST_WORDS, COUNT_LAST_WORDS) else NAMED
+    if is_count_words(words, COUNT_FIRST_WORDS, COUNT_LAST_WORDS) and not _special(words):
+        return MEASURE
+    return NAMED
+
+
+def _special(words: list[str]) -> bool:
+    """One of ``words``, or two adjacent ones joined, is in ``SPECIAL_WORDS``."""
+    return any(w in SPECIAL_WORDS for w in words) or any(
+        a + b in SPECIAL_WORDS for a, b in zip(words, words[1:], strict=False)
+    )
 
 
 def is_measure_words(words: list[str]) -> bool:
