@@ -4,6 +4,8 @@ relayed sender's (``ClientContext``, ``context_value``), and the relayed chain t
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tenantry.policy import shape
 from tenantry.policy.context import CONTEXT_KEYS, AddContext, ClientContext, context_value
@@ -79,3 +81,34 @@ class TestContextValue:
     def test_a_phone_length_version_is_unknown(self):
         """A "version" with more digits than a release has (a phone number) is refused."""
         assert context_value("version", "415.555.0100") == "unknown"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_FIELD = (
+    st.sampled_from(
+        ["Linux", "Darwin", "x86_64", "arm64", "0.9.0", "3.11", "alice@example.com", "", "unknown"]
+    )
+    | _JSON
+)
+
+
+class TestClientContextMemo:
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.fixed_dictionaries({}, optional=dict.fromkeys(CONTEXT_KEYS, _FIELD)),
+                    min_size=1, max_size=6))  # fmt: skip
+    def test_memoised_fields_are_the_judged_fields(self, senders):
+        """Whatever a sender's context holds (any JSON value, repeated or not), ``ClientContext``
+        writes exactly what ``context_value`` judges each field to be, on its first sight and
+        from its memo after; it never raises."""
+        ctx = ClientContext()
+        for sent in senders + senders:
+            draft = make_draft(properties={"type": "text"}, client_context=sent)
+            props = ctx(draft)["properties"]
+            expected = {k: context_value(k, sent.get(k)) for k in CONTEXT_KEYS}
+            assert props == {"type": "text", **expected, "edition": "opensource"}
