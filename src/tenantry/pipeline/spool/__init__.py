@@ -89,6 +89,12 @@ class Spool:
         if not self._segments.old:  # no segment left: entries could only name a later one
             for ledger in self._ledgers():
                 ledger.clear()
+        else:
+            # A segment deleted once all of it was acked (the highest one too, at close) left
+            # its entries in the ledgers: its id is never used again, or a new record written at
+            # an acked offset of it would read as acked and never come back.
+            named = [p[0] for ledger in self._ledgers() for p in ledger.read()]
+            self._segments.start_after(max(named, default=0))
         self.replay_needs: dict[str, tuple[str, ...]] = {}  # uuid -> destinations left
         self._closed = False
         self._sync = Syncer(self._lock, self._segments)

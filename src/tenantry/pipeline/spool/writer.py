@@ -5,9 +5,10 @@ spool says every record in it is acked, or to stay within the disk budget.
 
 Appending is the only write: one ``write`` of all the records of a group, so from its return
 the events survive the process being killed (the page cache has them); the sync thread
-(``spool.sync``) makes them survive a power cut too. Ids only grow while segment files exist, so
-a position ``(segment, offset)`` in a ledger never names a record of a later segment. Not
-locked: the spool's lock guards every call.
+(``spool.sync``) makes them survive a power cut too. Ids only grow while a ledger may name
+them: a spool starts after the highest id on disk and in its ledgers (``start_after``), and the
+ledgers are cleared when no segment file is left, so a position ``(segment, offset)`` in a
+ledger never names a record of a later segment. Not locked: the spool's lock guards every call.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ class Segments:
         self._offset = 0
         self.retired: list[int] = []  # descriptors of finished segments, not yet fsynced
         self.new_name = False  # a segment file was created since the directory was fsynced
+
+    def start_after(self, seg: int) -> None:
+        """Begin new segments after ``seg`` (the highest id a ledger still names), if not yet."""
+        if self._fd < 0 and seg >= self.current:
+            self.current = seg + 1
 
     def path(self, seg: int) -> Path:
         return self.directory / f"seg-{seg:08d}.log"
