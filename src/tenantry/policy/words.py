@@ -167,12 +167,10 @@ SETTING_WORDS = PII_DESCRIPTOR_WORDS - {"type", "types", "kind", "class", "categ
                                         "state", "source", "valid", "verified", "present"}  # fmt: skip
 # A key that is (or ends with) one of these names a person: "user", "end_user", "customer".
 PERSON_LAST_WORDS = frozenset({"user", "users", "customer", "member", "sender", "recipient"})
-# Keys that are only a part of a person's name: ``{"first": "Alice", "last": "Smith"}``; and
-# single words that name a special category of personal data only when they are the whole key
-# (``race``; ``race_condition`` is no person's).
-# The same for words that name a person only as the whole key: ``{"login": "jdoe"}``,
-# ``{"who": "Alice"}`` (``login_attempts`` and ``login_failed`` are about logging in).
-NAME_PART_KEYS = frozenset(
+# Words that name personal data only as the whole key: a part of a person's name (``{"first":
+# "Alice"}``), a person (``{"login": "jdoe"}``, ``{"who": "Alice"}``; ``login_attempts`` is about
+# logging in), a special category (``race``; ``race_condition`` is no person's).
+WHOLE_KEY_WORDS = frozenset(
     {"first", "last", "middle", "given", "family", "surname", "race", "login", "who", "whom",
      "mentioned", "union", "bcc"}
 )  # fmt: skip
@@ -439,7 +437,7 @@ def is_pii_words(words: list[str]) -> bool:
     ``end_user``), not only its kind (``content_type``, ``email_format``: ``PII_DESCRIPTOR_WORDS``)."""
     if not words:
         return False
-    if words[-1] in PERSON_LAST_WORDS or (len(words) == 1 and words[0] in NAME_PART_KEYS):
+    if words[-1] in PERSON_LAST_WORDS or (len(words) == 1 and words[0] in WHOLE_KEY_WORDS):
         return True
     described = len(words) > 1 and words[-1] in PII_DESCRIPTOR_WORDS
     if not (described and words[-1] in SETTING_WORDS) and _special(words):
