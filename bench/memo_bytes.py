@@ -14,7 +14,7 @@ import tracemalloc
 from tenantry.config import Settings
 from tenantry.counters import Counters
 from tenantry.policy import build_chain
-from tenantry.policy._memo import _Memo
+from tenantry.policy._memo import Memo
 from tenantry.policy.call_ids import _MEMO_SIZE, _PARTS_SIZE, CallIds, GatherIds
 
 
@@ -38,7 +38,7 @@ def main(quick: bool = False) -> None:
             profile_lookup=None,
             counters=Counters(),
         )
-    memos = [m for m in gc.get_objects() if type(m) is _Memo]
+    memos = [m for m in gc.get_objects() if type(m) is Memo]
     total = 0
     print(f"{'memo':48} {'entries':>8} {'key len':>8} {'bytes at max':>13}")
     for memo in memos:

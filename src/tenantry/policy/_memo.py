@@ -9,7 +9,7 @@ from typing import Any
 SIZE = 8192  # entries per memo; a full memo starts over
 
 
-class _Memo(dict):
+class Memo(dict):
     """``memo[key]``: ``compute(key)``, computed on the first look-up and kept (keys longer than
     ``longest`` are computed every time, never kept)."""
 
@@ -32,11 +32,11 @@ class _Memo(dict):
 
 def memoised(*, longest: int | None = None, size: int = SIZE) -> Callable[[Callable], Callable]:
     """Decorator: the function, answered from a bounded memo of its one argument (see
-    ``_Memo``). What it returns is the memo's own ``__getitem__``: a look-up that runs no Python
+    ``Memo``). What it returns is the memo's own ``__getitem__``: a look-up that runs no Python
     code when the answer is known (the processors call these once per key and value), and that
     keeps the function as ``__self__.compute``."""
 
     def wrap(compute: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        return _Memo(compute, size, longest).__getitem__
+        return Memo(compute, size, longest).__getitem__
 
     return wrap

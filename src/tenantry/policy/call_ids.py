@@ -91,7 +91,9 @@ NO_SECRETS = Secrets()
 class _Parts(dict):
     """The verdicts of ``CallIds.holds_part`` for one set of IDs, at most ``_PARTS_SIZE`` of
     them (a dict: a known text is looked up in C), and the haystacks they are searched in, made
-    on first use. Holds the IDs, never the ``CallIds`` (no reference cycle to collect)."""
+    on first use. Holds the IDs, never the ``CallIds`` (no reference cycle to collect). Its own
+    ``__missing__``, not a ``_memo.Memo`` over a search object: one object per ``CallIds``
+    instead of two, which a new user's first event pays for in the GC (+3 us, measured)."""
 
     __slots__ = ("ids", "limit", "_hay", "_digest_hay")
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import partial
+
+from tenantry.policy._memo import Memo
 
 PREFIX = "anon_"
 HEX_CHARS = 32  # 128 bits
@@ -25,7 +28,7 @@ class Pseudonymizer:
         if not secret:
             raise ValueError("the pseudonym secret is empty")
         self._mac = hmac.new(secret, digestmod=hashlib.sha256)
-        self._cache = _Known(self._mac)
+        self._cache = _Known(partial(_keyed, self._mac), _CACHE_MAX, None)
         self.lookup = self._cache.__getitem__
 
     def compute(self, identifier: str) -> str:
@@ -45,21 +48,11 @@ def _keyed(mac: hmac.HMAC, identifier: str) -> str:
     return PREFIX + mac.hexdigest()[:HEX_CHARS]
 
 
-class _Known(dict):
-    """The pseudonyms computed so far, at most ``_CACHE_MAX`` (a full memo starts over)."""
+class _Known(Memo):
+    """The pseudonyms computed so far (``_memo``: at most ``_CACHE_MAX``, a full memo starts
+    over); its repr never shows the IDs."""
 
-    __slots__ = ("mac",)
+    __slots__ = ()
 
-    def __init__(self, mac: hmac.HMAC) -> None:
-        super().__init__()
-        self.mac = mac
-
-    def __missing__(self, identifier: str) -> str:
-        out = _keyed(self.mac, identifier)
-        if len(self) >= _CACHE_MAX:
-            self.clear()
-        self[identifier] = out
-        return out
-
-    def __repr__(self) -> str:  # never show the key (nor the IDs)
+    def __repr__(self) -> str:
         return f"<{len(self)} pseudonyms>"
